@@ -1,0 +1,81 @@
+//! An Amazon Bedrock emulator on loopback, for tests: a library for in-process use and the
+//! `bedrock-emulator` binary.
+//!
+//! It verifies SigV4 with its own code (the AWS crates are only its tests' oracles), frames event
+//! streams itself, and answers as Bedrock does, errors included. Everything listens on one port.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), bedrock_emulator::EmulatorError> {
+//! use bedrock_emulator::{Emulator, Fault, FaultRule};
+//! let emulator = Emulator::builder().region("us-east-1").start().await?;
+//! emulator.faults().push(FaultRule::new(Fault::HttpError { error_type: "ThrottlingException".into(), status: None, message: None }).operation("Converse"));
+//! let endpoint = emulator.endpoint(); // point the SDK's endpoint_url here
+//! # let _ = endpoint; emulator.shutdown().await; Ok(()) }
+//! ```
+//!
+//! # Binary
+//! `bedrock-emulator [--listen ADDR] [--region R] [--catalog FILE] [--profiles FILE]
+//! [--access-key ID --secret-key KEY [--session-token T]]... [--bearer-token T]...
+//! [--container-token T] [--web-identity-token T]... [--tls --cert-out FILE]`.
+//! The first stdout line is exactly `listening on http://HOST:PORT` (`https://` with `--tls`).
+//! With no credentials given it accepts [`DEFAULT_ACCESS_KEY_ID`] / [`DEFAULT_SECRET_ACCESS_KEY`]
+//! and [`DEFAULT_BEARER_TOKEN`].
+//!
+//! # Built-in catalog
+//! `Catalog::builtin(region)`: 36 foundation models (Anthropic, Meta, Mistral AI, Amazon,
+//! Cohere, DeepSeek, OpenAI), in ListFoundationModels's JSON shape (`modelArn`, `modelId`,
+//! `modelName`, `providerName`, `inputModalities`, `outputModalities`,
+//! `responseStreamingSupported`, `customizationsSupported`, `inferenceTypesSupported`,
+//! `modelLifecycle.status`). It includes LEGACY models, a PROVISIONED-only one
+//! (`anthropic.claude-3-haiku-20240307-v1:0:200k`), INFERENCE_PROFILE-only ones (Claude 4.x,
+//! Llama 3.3, DeepSeek-R1, Nova Premier, ...), embedding models (Titan, Cohere Embed), a text
+//! model that cannot stream (`cohere.command-light-text-v14`), image input (Claude, Llama 3.2,
+//! Pixtral) and video input (Nova). 34 inference profiles in ListInferenceProfiles's shape:
+//! SYSTEM_DEFINED `us.` (19), `eu.` (7), `apac.` (4), `global.` (3) and one APPLICATION profile
+//! (`k3m9x2pq7v4z`). ListInferenceProfiles pages at [`control_plane::DEFAULT_PAGE_SIZE`] (10).
+//! Output-token limits per model come from [`catalog::max_output_tokens`].
+//!
+//! # Replies
+//! Deterministic: `Echo:` followed by the last user message's words; a token is a word. See
+//! [`runtime`].
+//!
+//! # Fault injection
+//! [`RunningEmulator::faults`] in process, or over HTTP (see [`control_api`]):
+//! `POST /__emulator/faults` with `{"operation": "ConverseStream", "model": "...", "count": 1,
+//! "fault": {"kind": ...}}` where kind is one of `http_error` (`type`, optional `status`,
+//! `message`), `delay_headers` (`ms`), `delay_events` (`ms`), `exception_after` (`events`,
+//! `type` such as `throttlingException`, optional `message`), `truncate_after` (`events`),
+//! `corrupt_crc` (`event`), `connection_reset`, `hang`. `GET /__emulator/requests` returns the
+//! request log (operation, model, auth scheme, access key id, signed region and service, status;
+//! never a secret); `POST /__emulator/reset` clears faults and log.
+//!
+//! # Credential endpoints
+//! IMDSv2 under `/latest/`, container credentials at `/v2/credentials/<id>`, STS at `/`; see
+//! [`credentials_endpoints`].
+
+pub mod catalog;
+pub mod clock;
+pub mod control_api;
+pub mod control_plane;
+pub mod credentials_endpoints;
+pub mod emulator;
+pub mod errors;
+pub mod eventstream;
+pub mod faults;
+pub mod identity;
+pub mod invoke_bodies;
+pub mod reply;
+pub mod routes;
+pub mod runtime;
+pub mod server;
+pub mod sigv4;
+pub mod state;
+
+pub use catalog::Catalog;
+pub use emulator::{Emulator, EmulatorBuilder, RunningEmulator, TlsOptions};
+pub use errors::{ApiError, EmulatorError};
+pub use faults::{AuthScheme, Fault, FaultQueue, FaultRule, RequestLogEntry};
+pub use identity::{
+    DEFAULT_ACCESS_KEY_ID, DEFAULT_BEARER_TOKEN, DEFAULT_CONTAINER_AUTHORIZATION_TOKEN, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_WEB_IDENTITY_TOKEN,
+    IMDS_ROLE_NAME, IssuedCredentials, StaticCredentials,
+};
