@@ -1,0 +1,340 @@
+//! Walks a parsed config document: collects the values of the keys this provider owns from
+//! both of their locations and reports every problem on the way.
+//!
+//! Two kinds of objects are walked. Sections the provider owns (`models.bedrockDiscovery`,
+//! `plugins.entries.amazon-bedrock` and everything under it) are strict: every unknown key is an
+//! error. Containers shared with the rest of OpenClaw (the root, `models`, `agents`,
+//! `agents.defaults`, `agents.defaults.model`, `plugins`, `plugins.entries`) keep other keys and
+//! ignore them, except a near miss of one of ours, which would otherwise be dropped silently.
+
+use super::credentials::{is_credential_key, report_credential, scan_for_credentials};
+use super::fields::{DISCOVERY_FIELDS, DISCOVERY_KEYS, FieldValue, validate_field};
+use crate::diagnostics::{Diagnostics, child_path};
+use crate::json5::{Member, Position, Value, ValueKind};
+use crate::model_ref::{ModelReference, foreign_provider, parse_model_reference};
+use crate::suggest::{did_you_mean, near_miss, normalize_key};
+
+/// A value and where it was read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Located<T> {
+    pub value: T,
+    pub path: String,
+    pub position: Position,
+}
+
+/// A valid model reference of ours, as written (trimmed) and parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ModelSetting {
+    pub text: String,
+    pub reference: ModelReference,
+}
+
+/// What `agents.defaults.model(.primary)` holds. That location is shared by every provider of
+/// OpenClaw, so it may name another provider's model: that is not an error there, only not ours.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum AgentsModel {
+    Ours(Located<ModelSetting>),
+    Foreign { model: Located<String>, provider: String },
+}
+
+/// The discovery fields read from one location, indexed like [`DISCOVERY_FIELDS`].
+pub(crate) type FieldSet = [Option<Located<FieldValue>>; DISCOVERY_FIELDS.len()];
+
+/// Everything the walk collected (only valid values; problems went to the diagnostics).
+#[derive(Debug, Default)]
+pub(crate) struct ConfigInput {
+    /// The top-level `model`.
+    pub legacy_model: Option<Located<ModelSetting>>,
+    /// `agents.defaults.model.primary`, or `agents.defaults.model` as a string.
+    pub agents_model: Option<AgentsModel>,
+    /// `models.bedrockDiscovery`.
+    pub legacy_discovery: FieldSet,
+    /// `plugins.entries.amazon-bedrock.config.discovery`.
+    pub plugin_discovery: FieldSet,
+}
+
+/// Our keys at the root, and OpenClaw keys there that are near misses of ours but legitimate
+/// (`agent` is the single-agent section of older OpenClaw releases).
+const ROOT_KEYS: [&str; 4] = ["model", "models", "agents", "plugins"];
+const ROOT_OTHERS: [&str; 1] = ["agent"];
+/// `agents.defaults.models` is OpenClaw's model catalogue, one letter from our `model`.
+const AGENT_DEFAULTS_OTHERS: [&str; 1] = ["models"];
+/// The Bedrock plugin's id, and spellings of it that are meant for it.
+const PLUGIN_ID: &str = "amazon-bedrock";
+const PLUGIN_ID_ALIASES: [&str; 3] = ["bedrock", "aws-bedrock", "awsbedrock"];
+const PLUGIN_ENTRY_KEYS: [&str; 2] = ["enabled", "config"];
+const PLUGIN_CONFIG_KEYS: [&str; 1] = ["discovery"];
+/// Provider ids under `models.providers` whose sections are checked for credentials.
+const PROVIDER_IDS: [&str; 2] = ["amazonbedrock", "bedrock"];
+
+/// Walks the document; `root` must be an object (anything else is reported).
+pub(crate) fn walk_document(root: &Value, diagnostics: &mut Diagnostics) -> ConfigInput {
+    let mut walker = Walker { diagnostics, input: ConfigInput::default() };
+    let Some(members) = root.as_object() else {
+        walker.diagnostics.error("", root.position, format!("the config must be an object at the top level, found {}", root.describe()));
+        return walker.input;
+    };
+    let mut seen = SeenKeys::default();
+    for member in members {
+        let path = child_path("", &member.key);
+        match member.key.as_str() {
+            "model" => {
+                seen.note(&member.key, &path, member.key_position, walker.diagnostics);
+                walker.input.legacy_model = walker.read_our_model(&member.value, &path);
+            }
+            "models" => walker.walk_models(&member.value, &path),
+            "agents" => walker.walk_agents(&member.value, &path),
+            "plugins" => walker.walk_plugins(&member.value, &path),
+            _ => walker.check_shared_key(member, &path, &ROOT_KEYS, &ROOT_OTHERS),
+        }
+    }
+    walker.input
+}
+
+struct Walker<'d> {
+    diagnostics: &'d mut Diagnostics,
+    input: ConfigInput,
+}
+
+impl Walker<'_> {
+    /// The members of a container we need; an error when it is not an object.
+    fn object<'v>(&mut self, value: &'v Value, path: &str) -> Option<&'v [Member]> {
+        let members = value.as_object();
+        if members.is_none() {
+            self.diagnostics.error(path, value.position, format!("expected an object, found {}", value.describe()));
+        }
+        members
+    }
+
+    /// A key of a shared container that is not ours: ignored, unless it is a near miss of ours.
+    fn check_shared_key(&mut self, member: &Member, path: &str, ours: &[&str], others: &[&str]) {
+        if others.contains(&member.key.as_str()) {
+            return;
+        }
+        if let Some(meant) = near_miss(&member.key, ours) {
+            self.diagnostics.error(path, member.key_position, format!("unknown key `{}`: did you mean `{meant}`?", member.key));
+        }
+    }
+
+    /// A key of a section we own that is not one of `known`: a credential or an unknown key.
+    fn reject_strict_key(&mut self, member: &Member, path: &str, known: &[&str]) {
+        if is_credential_key(&member.key) {
+            report_credential(&member.key, path, member.key_position, self.diagnostics);
+            return;
+        }
+        let message = match did_you_mean(&member.key, known) {
+            Some(meant) => format!("unknown key `{}`: did you mean `{meant}`?", member.key),
+            None => format!("unknown key `{}` (known keys: {})", member.key, known.join(", ")),
+        };
+        self.diagnostics.error(path, member.key_position, message);
+        scan_for_credentials(&member.value, path, self.diagnostics);
+    }
+
+    fn walk_models(&mut self, value: &Value, path: &str) {
+        let Some(members) = self.object(value, path) else { return };
+        let mut seen = SeenKeys::default();
+        for member in members {
+            let member_path = child_path(path, &member.key);
+            match member.key.as_str() {
+                "bedrockDiscovery" => {
+                    seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
+                    self.input.legacy_discovery = self.read_discovery(&member.value, &member_path);
+                }
+                "providers" => self.scan_provider_sections(&member.value, &member_path),
+                _ => self.check_shared_key(member, &member_path, &["bedrockDiscovery"], &[]),
+            }
+        }
+    }
+
+    /// `models.providers.amazon-bedrock` and `models.providers.bedrock` belong to OpenClaw's
+    /// provider catalogue, but no credential may hide there either.
+    fn scan_provider_sections(&mut self, value: &Value, path: &str) {
+        let Some(members) = value.as_object() else { return };
+        for member in members.iter().filter(|member| PROVIDER_IDS.contains(&normalize_key(&member.key).as_str())) {
+            scan_for_credentials(&member.value, &child_path(path, &member.key), self.diagnostics);
+        }
+    }
+
+    /// A shared container holding one key of ours (`owned`, read by `read`); `others` are
+    /// OpenClaw keys there that are near misses of `owned` but legitimate.
+    fn walk_shared(&mut self, value: &Value, path: &str, owned: &str, others: &[&str], read: fn(&mut Self, &Value, &str)) {
+        let Some(members) = self.object(value, path) else { return };
+        for member in members {
+            let member_path = child_path(path, &member.key);
+            if member.key == owned {
+                read(self, &member.value, &member_path);
+            } else {
+                self.check_shared_key(member, &member_path, &[owned], others);
+            }
+        }
+    }
+
+    fn walk_agents(&mut self, value: &Value, path: &str) {
+        self.walk_shared(value, path, "defaults", &[], Self::walk_agent_defaults);
+    }
+
+    fn walk_agent_defaults(&mut self, value: &Value, path: &str) {
+        self.walk_shared(value, path, "model", &AGENT_DEFAULTS_OTHERS, Self::read_agents_model);
+    }
+
+    /// `agents.defaults.model`: a reference string, or `{ primary, fallbacks }` (fallbacks are
+    /// OpenClaw's, not ours).
+    fn read_agents_model(&mut self, value: &Value, path: &str) {
+        match &value.kind {
+            ValueKind::String(_) => self.input.agents_model = self.read_shared_model(value, path),
+            ValueKind::Object(members) => {
+                let mut seen = SeenKeys::default();
+                for member in members {
+                    let member_path = child_path(path, &member.key);
+                    match member.key.as_str() {
+                        "primary" => {
+                            seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
+                            self.input.agents_model = self.read_shared_model(&member.value, &member_path);
+                        }
+                        _ => self.check_shared_key(member, &member_path, &["primary"], &["fallbacks"]),
+                    }
+                }
+            }
+            _ => self.diagnostics.error(
+                path,
+                value.position,
+                format!("expected a model reference (a string) or an object with `primary`, found {}", value.describe()),
+            ),
+        }
+    }
+
+    /// A model reference in the shared agents location: another provider's model is noted
+    /// (and later warned about), ours must be valid.
+    fn read_shared_model(&mut self, value: &Value, path: &str) -> Option<AgentsModel> {
+        if let Some(text) = value.as_str()
+            && let Some(provider) = foreign_provider(text)
+        {
+            let model = Located { value: text.trim().to_string(), path: path.to_string(), position: value.position };
+            return Some(AgentsModel::Foreign { model, provider: provider.to_string() });
+        }
+        self.read_our_model(value, path).map(AgentsModel::Ours)
+    }
+
+    /// A model reference that must be ours (in the top-level `model`, another provider's model
+    /// is an error: that key belongs to this provider).
+    fn read_our_model(&mut self, value: &Value, path: &str) -> Option<Located<ModelSetting>> {
+        let Some(text) = value.as_str() else {
+            let message = format!("expected a model reference (a string such as \"us.anthropic.claude-sonnet-4-6-20251001-v1:0\"), found {}", value.describe());
+            self.diagnostics.error(path, value.position, message);
+            return None;
+        };
+        match parse_model_reference(text) {
+            Ok(reference) => Some(Located {
+                value: ModelSetting { text: text.trim().to_string(), reference },
+                path: path.to_string(),
+                position: value.position,
+            }),
+            Err(problem) => {
+                self.diagnostics.error(path, value.position, problem);
+                None
+            }
+        }
+    }
+
+    fn walk_plugins(&mut self, value: &Value, path: &str) {
+        self.walk_shared(value, path, "entries", &[], Self::walk_plugin_entries);
+    }
+
+    fn walk_plugin_entries(&mut self, value: &Value, path: &str) {
+        let Some(members) = self.object(value, path) else { return };
+        let mut seen = SeenKeys::default();
+        for member in members {
+            let member_path = child_path(path, &member.key);
+            if member.key == PLUGIN_ID {
+                seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
+                self.read_plugin_entry(&member.value, &member_path);
+            } else if PLUGIN_ID_ALIASES.contains(&member.key.to_ascii_lowercase().as_str()) {
+                let message = format!("unknown plugin id `{}`: did you mean `{PLUGIN_ID}`? (plugin entries are keyed by the plugin id)", member.key);
+                self.diagnostics.error(&member_path, member.key_position, message);
+            } else {
+                self.check_shared_key(member, &member_path, &[PLUGIN_ID], &[]);
+            }
+        }
+    }
+
+    /// `plugins.entries.amazon-bedrock`: strict, `{ enabled, config: { discovery } }`.
+    fn read_plugin_entry(&mut self, value: &Value, path: &str) {
+        let Some(members) = self.object(value, path) else { return };
+        let mut seen = SeenKeys::default();
+        for member in members {
+            let member_path = child_path(path, &member.key);
+            match member.key.as_str() {
+                "enabled" => {
+                    seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
+                    // Whether OpenClaw loads the plugin at all is the host's business; it only
+                    // has to be a boolean.
+                    if !matches!(member.value.kind, ValueKind::Bool(_)) {
+                        let message = format!("expected a boolean (true or false), found {}", member.value.describe());
+                        self.diagnostics.error(&member_path, member.value.position, message);
+                    }
+                }
+                "config" => {
+                    seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
+                    self.read_plugin_config(&member.value, &member_path);
+                }
+                _ => self.reject_strict_key(member, &member_path, &PLUGIN_ENTRY_KEYS),
+            }
+        }
+    }
+
+    fn read_plugin_config(&mut self, value: &Value, path: &str) {
+        let Some(members) = self.object(value, path) else { return };
+        let mut seen = SeenKeys::default();
+        for member in members {
+            let member_path = child_path(path, &member.key);
+            match member.key.as_str() {
+                "discovery" => {
+                    seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
+                    self.input.plugin_discovery = self.read_discovery(&member.value, &member_path);
+                }
+                _ => self.reject_strict_key(member, &member_path, &PLUGIN_CONFIG_KEYS),
+            }
+        }
+    }
+
+    /// A discovery section (strict), from either location.
+    fn read_discovery(&mut self, value: &Value, path: &str) -> FieldSet {
+        let mut fields = FieldSet::default();
+        let Some(members) = self.object(value, path) else { return fields };
+        let mut seen = SeenKeys::default();
+        for member in members {
+            let member_path = child_path(path, &member.key);
+            let Some(index) = DISCOVERY_KEYS.iter().position(|key| *key == member.key) else {
+                self.reject_strict_key(member, &member_path, &DISCOVERY_KEYS);
+                continue;
+            };
+            seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
+            // A later duplicate replaces an earlier one, as in JSON; an invalid later one leaves
+            // nothing (its error fails the load anyway).
+            fields[index] = validate_field(&DISCOVERY_FIELDS[index], &member.value, &member_path, self.diagnostics)
+                .map(|field_value| Located { value: field_value, path: member_path, position: member.value.position });
+        }
+        fields
+    }
+}
+
+/// The keys of ours already met in one object, to warn when one is given twice (JSON5 keeps
+/// the last; nothing is dropped silently).
+#[derive(Default)]
+struct SeenKeys {
+    seen: Vec<(String, Position)>,
+}
+
+impl SeenKeys {
+    fn note(&mut self, key: &str, path: &str, position: Position, diagnostics: &mut Diagnostics) {
+        if let Some((_, earlier)) = self.seen.iter().find(|(seen_key, _)| seen_key == key) {
+            let message = format!(
+                "duplicate key `{key}`: this one replaces the one at line {}, column {}",
+                earlier.line, earlier.column
+            );
+            diagnostics.warning(path, position, message);
+        } else {
+            self.seen.push((key.to_string(), position));
+        }
+    }
+}

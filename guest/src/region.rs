@@ -1,0 +1,132 @@
+//! Which AWS region discovery and calls use, and where that choice came from.
+
+use crate::diagnostics::excerpt;
+
+/// The region used when nothing else names one.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// The region-related environment the host hands over, raw (blank values included).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RegionEnvironment {
+    /// `AWS_REGION`.
+    pub aws_region: Option<String>,
+    /// `AWS_DEFAULT_REGION`.
+    pub aws_default_region: Option<String>,
+    /// `AWS_PROFILE`.
+    pub profile: Option<String>,
+    /// The `region` of the selected profile in the AWS config file.
+    pub profile_region: Option<String>,
+}
+
+/// Where the effective region came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionSource {
+    /// The config file.
+    Config,
+    /// `AWS_REGION`.
+    AwsRegion,
+    /// `AWS_DEFAULT_REGION`.
+    AwsDefaultRegion,
+    /// The selected AWS profile's `region`.
+    Profile,
+    /// [`DEFAULT_REGION`].
+    Default,
+}
+
+/// The effective region and its source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedRegion {
+    /// e.g. `us-east-1`.
+    pub name: String,
+    /// Where it came from.
+    pub source: RegionSource,
+}
+
+/// The first region set among: the config, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's
+/// region, then [`DEFAULT_REGION`]. Values are trimmed; blank ones count as unset. Environment
+/// values are taken as given (the AWS SDKs do the same); only the config's is shape-checked, by
+/// [`check_region_name`] during validation.
+pub fn resolve_region(configured: Option<&str>, environment: &RegionEnvironment) -> ResolvedRegion {
+    let candidates = [
+        (configured, RegionSource::Config),
+        (environment.aws_region.as_deref(), RegionSource::AwsRegion),
+        (environment.aws_default_region.as_deref(), RegionSource::AwsDefaultRegion),
+        (environment.profile_region.as_deref(), RegionSource::Profile),
+    ];
+    candidates
+        .into_iter()
+        .find_map(|(value, source)| {
+            let name = value?.trim();
+            (!name.is_empty()).then(|| ResolvedRegion { name: name.to_string(), source })
+        })
+        .unwrap_or_else(|| ResolvedRegion { name: DEFAULT_REGION.to_string(), source: RegionSource::Default })
+}
+
+/// Checks the shape of a region name: lowercase words joined by `-`, the first of 2 to 4 letters
+/// (`us`, `eusc`), at least one more word (`gov`, `west`, `southeast`, `isob`), and a number last
+/// (`us-east-1`, `us-gov-west-1`, `ap-southeast-5`, `eusc-de-east-1`). The list of regions
+/// grows every year, so the shape is checked, never membership of a list.
+pub fn check_region_name(name: &str) -> Result<(), String> {
+    let words: Vec<&str> = name.split('-').collect();
+    let letters = |word: &&str| !word.is_empty() && word.bytes().all(|byte| byte.is_ascii_lowercase());
+    let shaped = match words.as_slice() {
+        [first, middle @ .., last] if !middle.is_empty() => {
+            letters(first)
+                && (2..=4).contains(&first.len())
+                && middle.iter().all(letters)
+                && !last.is_empty()
+                && last.len() <= 2
+                && last.bytes().all(|byte| byte.is_ascii_digit())
+        }
+        _ => false,
+    };
+    if shaped {
+        Ok(())
+    } else {
+        Err(format!("expected an AWS region name such as `us-east-1` or `eu-central-2`, found `{}`", excerpt(name, 40)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn environment(aws_region: Option<&str>, aws_default_region: Option<&str>, profile_region: Option<&str>) -> RegionEnvironment {
+        RegionEnvironment {
+            aws_region: aws_region.map(str::to_string),
+            aws_default_region: aws_default_region.map(str::to_string),
+            profile: profile_region.map(|_| "dev".to_string()),
+            profile_region: profile_region.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn precedence_and_blank_values() {
+        use RegionSource::*;
+        let cases = [
+            (Some("eu-west-3"), Some("us-west-2"), Some("eu-west-1"), Some("ap-south-1"), "eu-west-3", Config),
+            (Some("  "), Some("us-west-2"), None, None, "us-west-2", AwsRegion),
+            (None, Some(" us-west-2\n"), Some("eu-west-1"), None, "us-west-2", AwsRegion),
+            (None, Some(""), Some("eu-west-1"), Some("ap-south-1"), "eu-west-1", AwsDefaultRegion),
+            (None, Some(" "), Some("\t"), Some("ap-south-1"), "ap-south-1", Profile),
+            (None, None, None, Some("  "), "us-east-1", Default),
+            (None, None, None, None, "us-east-1", Default),
+        ];
+        for (configured, aws_region, aws_default_region, profile_region, name, source) in cases {
+            let resolved = resolve_region(configured, &environment(aws_region, aws_default_region, profile_region));
+            assert_eq!(resolved, ResolvedRegion { name: name.to_string(), source }, "{configured:?} {aws_region:?}");
+        }
+    }
+
+    #[test]
+    fn region_shapes() {
+        let valid = ["us-east-1", "us-gov-west-1", "eu-central-2", "ap-southeast-5", "il-central-1", "mx-central-1", "ca-west-1", "cn-north-1", "us-isob-east-1", "eusc-de-east-1"];
+        for name in valid {
+            assert_eq!(check_region_name(name), Ok(()), "{name}");
+        }
+        let invalid = ["US East", "us-east", "useast1", "us-East-1", "us-east-1 ", "", "-us-east-1", "us--east-1", "us-east-100", "u-east-1", "us-east-1a"];
+        for name in invalid {
+            assert!(check_region_name(name).is_err(), "{name}");
+        }
+    }
+}

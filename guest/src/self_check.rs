@@ -1,0 +1,80 @@
+//! The policy's check of its own tables and invariants, run by the host before it accepts the
+//! component.
+
+use crate::config::{ConfigSource, DISCOVERY_FIELDS, FieldKind, is_credential_key, load_config};
+use crate::model_ref::{ReferenceKind, parse_model_reference};
+use crate::region::{DEFAULT_REGION, RegionEnvironment, RegionSource, check_region_name};
+
+/// The policy's name, reported by the self-check.
+pub const POLICY_NAME: &str = "openclaw-default";
+/// The version of the WIT package this policy implements.
+pub const CONTRACT_VERSION: &str = "0.1.0";
+
+/// Who the policy is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyInfo {
+    /// [`POLICY_NAME`].
+    pub name: String,
+    /// The crate's version.
+    pub version: String,
+    /// [`CONTRACT_VERSION`].
+    pub contract: String,
+}
+
+/// References that must parse to the given kind, one per form.
+const REFERENCE_EXAMPLES: [(&str, ReferenceKind); 5] = [
+    ("us.anthropic.claude-sonnet-4-6-20251001-v1:0", ReferenceKind::BareId),
+    ("arn:aws:bedrock:us-east-1::foundation-model/mistral.mistral-large-2407-v1:0", ReferenceKind::FoundationModelArn),
+    ("bedrock/arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.meta.llama3-3-70b-instruct-v1:0", ReferenceKind::InferenceProfileArn),
+    ("arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:application-inference-profile/a1b2c3d4e5f6", ReferenceKind::ApplicationProfileArn),
+    ("arn:aws:bedrock:eu-central-1:123456789012:provisioned-model/abcdefghij12", ReferenceKind::ProvisionedModelArn),
+];
+
+/// Checks the policy's invariants and says who it is; the error names the first broken one.
+pub fn self_check() -> Result<PolicyInfo, String> {
+    check_fields()?;
+    check_region_name(DEFAULT_REGION).map_err(|problem| format!("the default region is invalid: {problem}"))?;
+    for (text, kind) in REFERENCE_EXAMPLES {
+        match parse_model_reference(text) {
+            Ok(reference) if reference.kind == kind => {}
+            other => return Err(format!("the reference {text:?} parses as {other:?}, expected {kind:?}")),
+        }
+    }
+    let missing = ConfigSource { origin: "self-check".to_string(), text: None };
+    let defaults = load_config(&missing, &RegionEnvironment::default()).map_err(|diagnostics| format!("a missing config file is refused: {diagnostics:?}"))?;
+    if !defaults.sources.is_empty() || !defaults.warnings.is_empty() || defaults.region.source != RegionSource::Default {
+        return Err(format!("a missing config file does not give the defaults: {defaults:?}"));
+    }
+    Ok(PolicyInfo { name: POLICY_NAME.to_string(), version: env!("CARGO_PKG_VERSION").to_string(), contract: CONTRACT_VERSION.to_string() })
+}
+
+/// The discovery table: unique keys, setting names that match them, defaults within range, and
+/// no field that the credential check would refuse.
+fn check_fields() -> Result<(), String> {
+    for (index, field) in DISCOVERY_FIELDS.iter().enumerate() {
+        if DISCOVERY_FIELDS[..index].iter().any(|earlier| earlier.key == field.key) {
+            return Err(format!("the discovery field `{}` is listed twice", field.key));
+        }
+        if field.setting.strip_prefix("discovery.") != Some(field.key) {
+            return Err(format!("the discovery field `{}` reports itself as `{}`", field.key, field.setting));
+        }
+        if is_credential_key(field.key) {
+            return Err(format!("the discovery field `{}` looks like a credential", field.key));
+        }
+        if let FieldKind::Count { min, max, default } = field.kind
+            && !(min <= default && default <= max)
+        {
+            return Err(format!("the default {default} of `{}` is outside {min}..={max}", field.key));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_default_policy_passes_its_self_check() {
+        let info = super::self_check().expect("self-check");
+        assert_eq!((info.name.as_str(), info.contract.as_str()), ("openclaw-default", "0.1.0"));
+    }
+}

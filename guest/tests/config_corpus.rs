@@ -1,0 +1,249 @@
+//! Runs the config behaviour corpus (`tests/config-cases/`) against the policy's Rust API, so
+//! that the corpus is verified natively before (and besides) the host's sandboxed harness.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use openclaw_policy::config::is_credential_key;
+use openclaw_policy::json5::{self, Value, ValueKind};
+use openclaw_policy::{
+    ConfigSource, Diagnostic, ModelReference, ReferenceKind, RegionEnvironment, RegionSource, Settings, Severity, load_config,
+    parse_model_reference,
+};
+use serde_json::{Value as Json, json};
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/config-cases")
+}
+
+fn kebab_kind(kind: ReferenceKind) -> &'static str {
+    match kind {
+        ReferenceKind::BareId => "bare-id",
+        ReferenceKind::FoundationModelArn => "foundation-model-arn",
+        ReferenceKind::InferenceProfileArn => "inference-profile-arn",
+        ReferenceKind::ApplicationProfileArn => "application-profile-arn",
+        ReferenceKind::ProvisionedModelArn => "provisioned-model-arn",
+    }
+}
+
+fn reference_json(reference: &ModelReference) -> Json {
+    json!({
+        "kind": kebab_kind(reference.kind),
+        "target": reference.target,
+        "resource_id": reference.resource_id,
+        "qualifier": reference.qualifier,
+        "partition": reference.partition,
+        "region": reference.region,
+        "account": reference.account,
+    })
+}
+
+/// The settings document as the host renders it (see the corpus README).
+fn settings_json(settings: &Settings) -> Json {
+    let source = match settings.region.source {
+        RegionSource::Config => "config",
+        RegionSource::AwsRegion => "aws-region",
+        RegionSource::AwsDefaultRegion => "aws-default-region",
+        RegionSource::Profile => "profile",
+        RegionSource::Default => "default",
+    };
+    let sources: serde_json::Map<String, Json> = settings.sources.iter().map(|source| (source.setting.clone(), Json::String(source.path.clone()))).collect();
+    let discovery = &settings.discovery;
+    json!({
+        "default_model": settings.default_model,
+        "default_model_reference": settings.default_model_reference.as_ref().map(reference_json),
+        "discovery": {
+            "enabled": discovery.enabled,
+            "region": discovery.region,
+            "provider_filter": discovery.provider_filter,
+            "refresh_interval": discovery.refresh_interval,
+            "default_context_window": discovery.default_context_window,
+            "default_max_tokens": discovery.default_max_tokens,
+        },
+        "region": { "name": settings.region.name, "source": source },
+        "sources": sources,
+    })
+}
+
+/// Subset matching: every key of an expected object must match; arrays element-wise with the
+/// same length; scalars equal (numbers by value).
+fn check_subset(expected: &Json, actual: &Json, at: &str, problems: &mut Vec<String>) {
+    match (expected, actual) {
+        (Json::Object(expected), Json::Object(actual)) => {
+            for (key, expected_value) in expected {
+                match actual.get(key) {
+                    Some(actual_value) => check_subset(expected_value, actual_value, &format!("{at}.{key}"), problems),
+                    None => problems.push(format!("{at}.{key}: missing, expected {expected_value}")),
+                }
+            }
+        }
+        (Json::Array(expected), Json::Array(actual)) if expected.len() == actual.len() => {
+            for (index, (expected, actual)) in expected.iter().zip(actual).enumerate() {
+                check_subset(expected, actual, &format!("{at}[{index}]"), problems);
+            }
+        }
+        (Json::Number(expected), Json::Number(actual)) if expected.as_f64() == actual.as_f64() => {}
+        _ if expected == actual => {}
+        _ => problems.push(format!("{at}: expected {expected}, found {actual}")),
+    }
+}
+
+/// Checks diagnostics against `[{path, line, column, contains?}]`, exactly and in order.
+fn check_diagnostics(expected: &Json, actual: &[&Diagnostic], what: &str, problems: &mut Vec<String>) {
+    let expected = expected.as_array().cloned().unwrap_or_default();
+    let shown: Vec<String> = actual.iter().map(|d| format!("{}:{}:{}: {}", d.path, d.line, d.column, d.message)).collect();
+    if expected.len() != actual.len() {
+        problems.push(format!("expected {} {what}, found {}: {shown:#?}", expected.len(), actual.len()));
+        return;
+    }
+    for (index, (expected, actual)) in expected.iter().zip(actual).enumerate() {
+        let matches = expected["path"].as_str() == Some(actual.path.as_str())
+            && expected["line"].as_u64() == Some(u64::from(actual.line))
+            && expected["column"].as_u64() == Some(u64::from(actual.column))
+            && expected["contains"].as_str().is_none_or(|fragment| actual.message.to_lowercase().contains(&fragment.to_lowercase()));
+        if !matches {
+            problems.push(format!("{what}[{index}]: expected {expected}, found {}", shown[index]));
+        }
+    }
+}
+
+/// Every string value held by a credential-looking key, anywhere in the document.
+fn credential_values(value: &Value, found: &mut Vec<String>) {
+    match &value.kind {
+        ValueKind::Object(members) => {
+            for member in members {
+                match (&member.value.kind, is_credential_key(&member.key)) {
+                    (ValueKind::String(secret), true) => found.push(secret.clone()),
+                    _ => credential_values(&member.value, found),
+                }
+            }
+        }
+        ValueKind::Array(items) => items.iter().for_each(|item| credential_values(item, found)),
+        _ => {}
+    }
+}
+
+fn environment_of(case: &Json) -> RegionEnvironment {
+    let variable = |name: &str| case["env"][name].as_str().map(str::to_string);
+    RegionEnvironment {
+        aws_region: variable("AWS_REGION"),
+        aws_default_region: variable("AWS_DEFAULT_REGION"),
+        profile: variable("AWS_PROFILE"),
+        profile_region: variable("profile_region"),
+    }
+}
+
+fn run_case(case_file: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let case: Json = serde_json::from_str(&fs::read_to_string(case_file).expect("case file")).expect("case file is JSON");
+    if case["about"].as_str().is_none_or(str::is_empty) {
+        problems.push("no `about`".to_string());
+    }
+    let stem = case_file.file_name().and_then(|name| name.to_str()).and_then(|name| name.strip_suffix(".case.json")).expect("stem");
+    let config_file = case_file.with_file_name(format!("{stem}.json5"));
+    let text = match case["config"].as_str() {
+        Some("missing") => {
+            if config_file.exists() {
+                problems.push("`config: missing` but a .json5 file exists".to_string());
+            }
+            None
+        }
+        _ => Some(fs::read_to_string(&config_file).expect("the case's .json5 file")),
+    };
+    let source = ConfigSource { origin: config_file.display().to_string(), text: text.clone() };
+    let result = load_config(&source, &environment_of(&case));
+    let messages: Vec<String> = match &result {
+        Ok(settings) => settings.warnings.iter().map(|d| d.message.clone()).collect(),
+        Err(diagnostics) => diagnostics.iter().map(|d| d.message.clone()).collect(),
+    };
+    if stem.starts_with("credential-") {
+        let mut secrets = Vec::new();
+        if let Some(root) = text.as_deref().and_then(|text| json5::parse(text).ok()) {
+            credential_values(&root, &mut secrets);
+        }
+        if secrets.is_empty() {
+            problems.push("a credential case holds no credential value".to_string());
+        }
+        for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
+            if messages.iter().any(|message| message.contains(secret.as_str())) {
+                problems.push(format!("a message echoes the credential value {secret:?}"));
+            }
+        }
+    }
+    let expect = &case["expect"];
+    match (&result, expect.get("errors")) {
+        (Err(diagnostics), Some(expected)) => {
+            let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
+            check_diagnostics(expected, &errors, "errors", &mut problems);
+        }
+        (Ok(settings), Some(_)) => problems.push(format!("expected errors, the config loaded: {}", settings_json(settings))),
+        (Err(diagnostics), None) => problems.push(format!("expected settings, found diagnostics: {diagnostics:#?}")),
+        (Ok(settings), None) => {
+            if let Some(expected) = expect.get("settings") {
+                check_subset(expected, &settings_json(settings), "settings", &mut problems);
+            }
+            if let Some(expected) = expect.get("warnings") {
+                let warnings: Vec<&Diagnostic> = settings.warnings.iter().collect();
+                check_diagnostics(expected, &warnings, "warnings", &mut problems);
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_config_corpus_holds() {
+    let mut case_files: Vec<PathBuf> = fs::read_dir(corpus_dir())
+        .expect("tests/config-cases")
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.to_string_lossy().ends_with(".case.json"))
+        .collect();
+    case_files.sort();
+    assert!(case_files.len() >= 45, "only {} cases", case_files.len());
+    let failures: Vec<String> = case_files
+        .iter()
+        .filter_map(|file| {
+            let problems = run_case(file);
+            (!problems.is_empty()).then(|| format!("{}:\n  {}", file.display(), problems.join("\n  ")))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{} of {} cases fail:\n{}", failures.len(), case_files.len(), failures.join("\n"));
+}
+
+#[test]
+fn every_config_file_has_a_case() {
+    for entry in fs::read_dir(corpus_dir()).expect("tests/config-cases").flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if let Some(stem) = name.strip_suffix(".json5") {
+            assert!(corpus_dir().join(format!("{stem}.case.json")).exists(), "{name} has no .case.json");
+        }
+    }
+}
+
+#[test]
+fn the_model_reference_table_holds() {
+    let table: Json = serde_json::from_str(&fs::read_to_string(corpus_dir().join("model-references.json")).expect("model-references.json")).expect("JSON");
+    let rows = table.as_array().expect("an array of rows");
+    assert!(rows.len() >= 25, "only {} rows", rows.len());
+    let mut failures = Vec::new();
+    for row in rows {
+        let input = row["input"].as_str().expect("input");
+        match (parse_model_reference(input), row.get("expect"), row["error"].as_str()) {
+            (Ok(reference), Some(expected), None) => {
+                let mut problems = Vec::new();
+                check_subset(expected, &reference_json(&reference), "reference", &mut problems);
+                failures.extend(problems.into_iter().map(|problem| format!("{input:?}: {problem}")));
+            }
+            (Err(message), None, Some(fragment)) => {
+                if !message.to_lowercase().contains(&fragment.to_lowercase()) {
+                    failures.push(format!("{input:?}: error {message:?} lacks {fragment:?}"));
+                }
+                if message.contains('\n') {
+                    failures.push(format!("{input:?}: the error is not one line"));
+                }
+            }
+            (outcome, _, _) => failures.push(format!("{input:?}: unexpected {outcome:?}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
