@@ -1,0 +1,195 @@
+//! `openclaw config validate` and `openclaw config show`.
+
+use super::{Context, print_json};
+use clap::Subcommand;
+use openclaw_host::environment::{self, ConfigPath};
+use openclaw_host::runtime::LoadedPolicy;
+use openclaw_host::types::{ConfigOutcome, ConfigSource, Diagnostic, Settings};
+use serde::Serialize;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Subcommand)]
+pub(super) enum ConfigCommand {
+    /// Check the config file: exit 0 when valid, 1 when not; diagnostics on stderr.
+    Validate {
+        /// Print one JSON document with the verdict and every diagnostic.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the resolved settings: config path, default model, discovery, region.
+    Show {
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub(super) async fn run(context: &Context, command: ConfigCommand) -> anyhow::Result<ExitCode> {
+    let loaded = load(context).await?;
+    match command {
+        ConfigCommand::Validate { json } => validate(&loaded, json),
+        ConfigCommand::Show { json } => show(&loaded, json),
+    }
+}
+
+/// A config file, read and run through the policy.
+struct Loaded {
+    path: ConfigPath,
+    source: ConfigSource,
+    outcome: ConfigOutcome,
+    policy: Arc<LoadedPolicy>,
+}
+
+async fn load(context: &Context) -> anyhow::Result<Loaded> {
+    let path = environment::config_path(context.config.as_deref());
+    let source = environment::read_config(&path.path)?;
+    let host = context.host().await?;
+    let region_environment = Arc::new(environment::region_environment().await);
+    let mut instance = host.instance(region_environment).await?;
+    let outcome = instance.load_config(&source).await?;
+    let policy = host.current();
+    Ok(Loaded { path, source, outcome, policy })
+}
+
+impl Loaded {
+    fn diagnostics(&self) -> &[Diagnostic] {
+        match &self.outcome {
+            Ok(settings) => &settings.warnings,
+            Err(diagnostics) => diagnostics,
+        }
+    }
+
+    fn print_diagnostics(&self) {
+        for diagnostic in self.diagnostics() {
+            eprintln!("{}", diagnostic.render(&self.source.origin));
+        }
+    }
+
+    fn exit_code(&self) -> ExitCode {
+        if self.outcome.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    }
+}
+
+#[derive(Serialize)]
+struct ValidateReport<'a> {
+    config_path: &'a ConfigPath,
+    config_found: bool,
+    valid: bool,
+    diagnostics: &'a [Diagnostic],
+}
+
+fn validate(loaded: &Loaded, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        print_json(&ValidateReport {
+            config_path: &loaded.path,
+            config_found: loaded.source.text.is_some(),
+            valid: loaded.outcome.is_ok(),
+            diagnostics: loaded.diagnostics(),
+        })?;
+        return Ok(loaded.exit_code());
+    }
+    loaded.print_diagnostics();
+    match (&loaded.outcome, &loaded.source.text) {
+        (Ok(_), Some(_)) => println!("{}: valid", loaded.source.origin),
+        (Ok(_), None) => println!("{}: not found; every setting has its default", loaded.source.origin),
+        (Err(diagnostics), _) => {
+            let errors = diagnostics.iter().filter(|d| d.severity == openclaw_host::types::Severity::Error).count();
+            eprintln!("{}: invalid ({errors} error{})", loaded.source.origin, if errors == 1 { "" } else { "s" });
+        }
+    }
+    Ok(loaded.exit_code())
+}
+
+#[derive(Serialize)]
+struct ShowReport<'a> {
+    config_path: &'a ConfigPath,
+    config_found: bool,
+    policy: PolicyReport<'a>,
+    settings: &'a Settings,
+}
+
+/// The policy that resolved the settings, as reports show it.
+#[derive(Serialize)]
+pub(super) struct PolicyReport<'a> {
+    name: &'a str,
+    version: &'a str,
+    contract: &'a str,
+    origin: &'a str,
+    sha256: &'a str,
+}
+
+impl<'a> PolicyReport<'a> {
+    pub(super) fn new(policy: &'a LoadedPolicy) -> Self {
+        let info = policy.info();
+        Self { name: &info.name, version: &info.version, contract: &info.contract, origin: policy.origin(), sha256: policy.digest() }
+    }
+}
+
+fn show(loaded: &Loaded, json: bool) -> anyhow::Result<ExitCode> {
+    let Ok(settings) = &loaded.outcome else {
+        loaded.print_diagnostics();
+        eprintln!("{}: invalid; fix the errors above (openclaw config validate)", loaded.source.origin);
+        return Ok(ExitCode::FAILURE);
+    };
+    if json {
+        print_json(&ShowReport {
+            config_path: &loaded.path,
+            config_found: loaded.source.text.is_some(),
+            policy: PolicyReport::new(&loaded.policy),
+            settings,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    loaded.print_diagnostics();
+    print!("{}", render_settings(loaded, settings));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The human-readable settings table.
+fn render_settings(loaded: &Loaded, settings: &Settings) -> String {
+    let source_of = |setting: &str| match settings.sources.get(setting) {
+        Some(path) => format!("(from {path})"),
+        None => "(default)".to_string(),
+    };
+    let found = if loaded.source.text.is_some() { "" } else { " (not found: defaults apply)" };
+    let discovery = &settings.discovery;
+    let enabled = match discovery.enabled {
+        Some(true) => "true".to_string(),
+        Some(false) => "false".to_string(),
+        None => "auto (runs when a credential source is visible)".to_string(),
+    };
+    let filter = if discovery.provider_filter.is_empty() {
+        "[] (all providers)".to_string()
+    } else {
+        format!("[{}]", discovery.provider_filter.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", "))
+    };
+    let refresh = match discovery.refresh_interval {
+        0 => "0 (cache off)".to_string(),
+        seconds => format!("{seconds} s"),
+    };
+    let model = match (&settings.default_model, &settings.default_model_reference) {
+        (Some(model), Some(reference)) => format!("{model} [{}] {}", serde_kebab(&reference.kind), source_of("model")),
+        (Some(model), None) => format!("{model} {}", source_of("model")),
+        (None, _) => "(none)".to_string(),
+    };
+    let rows = [
+        ("config file", format!("{}{found} [{}]", loaded.path.path.display(), loaded.path.source)),
+        ("policy", format!("{} [{}]", loaded.policy.info(), loaded.policy.origin())),
+        ("default model", model),
+        ("region", format!("{} (from {})", settings.region.name, settings.region.source)),
+        ("discovery.enabled", format!("{enabled} {}", source_of("discovery.enabled"))),
+        ("discovery.region", format!("{} {}", discovery.region.as_deref().unwrap_or("(not set)"), source_of("discovery.region"))),
+        ("discovery.providerFilter", format!("{filter} {}", source_of("discovery.providerFilter"))),
+        ("discovery.refreshInterval", format!("{refresh} {}", source_of("discovery.refreshInterval"))),
+        ("discovery.defaultContextWindow", format!("{} {}", discovery.default_context_window, source_of("discovery.defaultContextWindow"))),
+        ("discovery.defaultMaxTokens", format!("{} {}", discovery.default_max_tokens, source_of("discovery.defaultMaxTokens"))),
+    ];
+    let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
+    rows.iter().map(|(label, value)| format!("{label:<width$}  {value}\n")).collect()
+}
+
+/// An enum's serialized (kebab-case) name.
+fn serde_kebab(value: &impl Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}

@@ -1,0 +1,96 @@
+//! The command line: argument definitions and dispatch, one file per command group.
+
+mod config;
+mod policy;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use openclaw_host::environment;
+use openclaw_host::runtime::{PolicyHost, PolicySource};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The Amazon Bedrock provider of the OpenClaw gateway.
+#[derive(Debug, Parser)]
+#[command(name = "openclaw", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Run this policy component (.wasm, or .cwasm precompiled for this host) instead of the
+    /// embedded default.
+    #[arg(long, global = true, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// The config file (default: OPENCLAW_CONFIG_PATH, else $OPENCLAW_STATE_DIR/openclaw.json,
+    /// else ~/.openclaw/openclaw.json).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check and show the config file.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Check, test and precompile policy components.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default: warnings and errors).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(true).init();
+}
+
+/// Runs a parsed command line: exit 0 on success, 1 on a failure the user can act on.
+pub fn run(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&anyhow::anyhow!("cannot start the async runtime: {error}")),
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(error) => fail(&error),
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let context = Context { policy: cli.policy, config: cli.config };
+    match cli.command {
+        Command::Config(command) => config::run(&context, command).await,
+        Command::Policy(command) => policy::run(&context, command).await,
+    }
+}
+
+fn fail(error: &anyhow::Error) -> ExitCode {
+    eprintln!("error: {}", format!("{error:#}").replace('\n', " "));
+    ExitCode::FAILURE
+}
+
+/// What every command may need from the global flags.
+struct Context {
+    policy: Option<PathBuf>,
+    config: Option<PathBuf>,
+}
+
+impl Context {
+    /// The policy source the global flag names.
+    fn policy_source(&self) -> PolicySource {
+        self.policy.clone().map_or(PolicySource::Embedded, PolicySource::File)
+    }
+
+    /// A host running the selected policy, with the compile cache in the state directory.
+    async fn host(&self) -> anyhow::Result<PolicyHost> {
+        PolicyHost::builder()
+            .compile_cache(environment::state_dir().join("cache").join("policies"))
+            .build(self.policy_source())
+            .await
+            .context("cannot load the policy")
+    }
+}
+
+/// Prints a value as one pretty JSON document on stdout.
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! `openclaw:bedrock/environment`: the region settings, handed over on purpose.
+
+use crate::bindings::generated_environment::{Host, RegionEnvironment};
+use crate::state::HostState;
+
+impl Host for HostState {
+    async fn get_region_environment(&mut self) -> RegionEnvironment {
+        (&*self.environment).into()
+    }
+}

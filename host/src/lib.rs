@@ -1,0 +1,20 @@
+//! The openclaw Bedrock provider host.
+//!
+//! Policy (config, region, discovery, model resolution, fallback) lives in a sandboxed
+//! WebAssembly component; this crate owns every capability the policy may use (credentials,
+//! sockets, files, time) and runs the component under a deadline and a memory cap.
+//!
+//! - [`runtime`]: the engine, component loading with a compile cache, per-call instances,
+//!   hot swap ([`runtime::PolicyHost`]).
+//! - [`types`]: the host's own types for what a policy decides.
+//! - [`environment`]: what the host hands a policy of its environment, and where the config is.
+//! - [`conformance`]: the config-behaviour corpus runner (`openclaw policy test`).
+
+mod bindings;
+mod imports;
+mod state;
+
+pub mod conformance;
+pub mod environment;
+pub mod runtime;
+pub mod types;

@@ -1,0 +1,12 @@
+//! `openclaw`: the Bedrock provider's command line. Parses, then dispatches to [`cli`].
+
+mod cli;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    cli::init_logging();
+    cli::run(args)
+}

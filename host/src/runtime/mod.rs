@@ -1,0 +1,208 @@
+//! The sandbox: one engine, the current policy (hot-swappable), and a fresh instance per call.
+//!
+//! [`PolicyHost`] owns the [`Engine`] (pooling allocator, epoch interruption), the linker with
+//! the host's imports, the compile cache, and the current policy behind an [`ArcSwap`]. Each
+//! [`PolicyInstance`] holds an `Arc` of the policy it was created from, so a swap never touches
+//! calls in flight: they finish on the component they started with.
+
+mod epoch;
+mod error;
+mod instance;
+mod limits;
+mod loader;
+
+pub use error::PolicyError;
+pub use instance::PolicyInstance;
+pub use limits::Limits;
+pub use loader::{CompileOutcome, PolicySource};
+
+use crate::bindings::BedrockPolicyPre;
+use crate::state::HostState;
+use crate::types::{PolicyInfo, RegionEnvironment};
+use arc_swap::ArcSwap;
+use error::one_line;
+use loader::CompileCache;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wasmtime::Engine;
+use wasmtime::component::{HasSelf, Linker};
+
+/// A policy component that compiled, linked and passed its self-check.
+pub struct LoadedPolicy {
+    pre: BedrockPolicyPre<HostState>,
+    info: PolicyInfo,
+    origin: String,
+    digest: String,
+    outcome: CompileOutcome,
+    load_time: Duration,
+}
+
+impl std::fmt::Debug for LoadedPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedPolicy")
+            .field("info", &self.info)
+            .field("origin", &self.origin)
+            .field("digest", &self.digest)
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LoadedPolicy {
+    /// Who the component says it is.
+    pub fn info(&self) -> &PolicyInfo {
+        &self.info
+    }
+    /// Where it came from (a path, or the embedded default).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+    /// SHA-256 of the component file, hex.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+    /// Whether it was compiled now, mapped from the cache, or precompiled.
+    pub fn compile_outcome(&self) -> CompileOutcome {
+        self.outcome
+    }
+    /// How long loading, linking and self-checking took.
+    pub fn load_time(&self) -> Duration {
+        self.load_time
+    }
+}
+
+/// Settings for a [`PolicyHost`].
+#[derive(Debug, Clone, Default)]
+pub struct PolicyHostBuilder {
+    limits: Limits,
+    cache_dir: Option<PathBuf>,
+}
+
+impl PolicyHostBuilder {
+    /// The sandbox limits (default: [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// A directory for compiled components; without one every load compiles.
+    pub fn compile_cache(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Starts the engine and loads the first policy; fails if it is refused.
+    pub async fn build(self, source: PolicySource) -> Result<PolicyHost, PolicyError> {
+        let engine = limits::build_engine(&self.limits).map_err(|e| PolicyError::Engine(one_line(&e)))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| PolicyError::Engine(one_line(&e)))?;
+        crate::bindings::BedrockPolicy::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
+            .map_err(|e| PolicyError::Engine(one_line(&e)))?;
+        let ticker = epoch::EpochTicker::start(engine.clone(), self.limits.epoch_tick)
+            .map_err(|e| PolicyError::Engine(format!("cannot start the epoch thread: {e}")))?;
+        let cache = self.cache_dir.map(CompileCache::new);
+        let first = load(&engine, &linker, &self.limits, cache.as_ref(), &source).await?;
+        Ok(PolicyHost {
+            engine,
+            linker,
+            limits: self.limits,
+            cache,
+            current: ArcSwap::from_pointee(first),
+            swap_lock: tokio::sync::Mutex::new(()),
+            _ticker: ticker,
+        })
+    }
+}
+
+/// Loads, checks and runs policy components; swaps them at run time.
+pub struct PolicyHost {
+    engine: Engine,
+    linker: Linker<HostState>,
+    limits: Limits,
+    cache: Option<CompileCache>,
+    current: ArcSwap<LoadedPolicy>,
+    swap_lock: tokio::sync::Mutex<()>,
+    _ticker: epoch::EpochTicker,
+}
+
+impl PolicyHost {
+    /// A builder with the default limits and no compile cache.
+    pub fn builder() -> PolicyHostBuilder {
+        PolicyHostBuilder::default()
+    }
+
+    /// The limits every instance runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The policy new instances start from.
+    pub fn current(&self) -> Arc<LoadedPolicy> {
+        self.current.load_full()
+    }
+
+    /// Loads `source`, links it, runs its self-check, and only then makes it the current
+    /// policy. On any failure the current policy stays and the error says why.
+    /// Instances created before the swap keep running the policy they started with.
+    pub async fn swap(&self, source: PolicySource) -> Result<Arc<LoadedPolicy>, PolicyError> {
+        let _serialized = self.swap_lock.lock().await;
+        let loaded = Arc::new(load(&self.engine, &self.linker, &self.limits, self.cache.as_ref(), &source).await?);
+        self.current.store(Arc::clone(&loaded));
+        tracing::info!(policy = %loaded.info, origin = %loaded.origin, "policy swapped in");
+        Ok(loaded)
+    }
+
+    /// Loads and checks `source` without making it current: `openclaw policy check`.
+    pub async fn check(&self, source: PolicySource) -> Result<LoadedPolicy, PolicyError> {
+        load(&self.engine, &self.linker, &self.limits, self.cache.as_ref(), &source).await
+    }
+
+    /// A fresh instance of the current policy, seeing `environment`.
+    pub async fn instance(&self, environment: Arc<RegionEnvironment>) -> Result<PolicyInstance, PolicyError> {
+        let policy = self.current();
+        PolicyInstance::start(&self.engine, &policy.pre.clone(), &self.limits, environment, Some(policy)).await
+    }
+
+    /// A fresh instance of a given loaded policy (e.g. one from [`PolicyHost::check`]).
+    pub async fn instance_of(&self, policy: Arc<LoadedPolicy>, environment: Arc<RegionEnvironment>) -> Result<PolicyInstance, PolicyError> {
+        PolicyInstance::start(&self.engine, &policy.pre.clone(), &self.limits, environment, Some(policy)).await
+    }
+
+    /// Compiles a component to the precompiled form `--policy` maps directly (`.cwasm`).
+    pub fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>, PolicyError> {
+        self.engine
+            .precompile_component(wasm)
+            .map_err(|e| PolicyError::Compile { origin: "the component".into(), message: one_line(&e) })
+    }
+}
+
+/// Compile (or map), link-check, instantiate and self-check one component.
+async fn load(
+    engine: &Engine,
+    linker: &Linker<HostState>,
+    limits: &Limits,
+    cache: Option<&CompileCache>,
+    source: &PolicySource,
+) -> Result<LoadedPolicy, PolicyError> {
+    let started = Instant::now();
+    let origin = source.origin();
+    let compiled = loader::compile(engine, source, cache)?;
+    let instance_pre = linker
+        .instantiate_pre(&compiled.component)
+        .map_err(|e| PolicyError::Link { origin: origin.clone(), message: one_line(&e) })?;
+    let pre = BedrockPolicyPre::new(instance_pre)
+        .map_err(|e| PolicyError::NotAPolicy { origin: origin.clone(), message: one_line(&e) })?;
+    let checked = async {
+        let mut instance = PolicyInstance::start(engine, &pre, limits, Arc::default(), None).await?;
+        instance.self_check().await
+    };
+    let info = match checked.await {
+        Ok(Ok(info)) => info,
+        Ok(Err(message)) => return Err(PolicyError::SelfCheck { origin, message: message.replace('\n', " ") }),
+        Err(error) => return Err(PolicyError::SelfCheck { origin, message: error.to_string() }),
+    };
+    let loaded = LoadedPolicy { pre, info, origin, digest: compiled.digest, outcome: compiled.outcome, load_time: started.elapsed() };
+    tracing::debug!(policy = %loaded.info, origin = %loaded.origin, outcome = ?loaded.outcome, load_time = ?loaded.load_time, "policy loaded");
+    Ok(loaded)
+}

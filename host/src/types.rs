@@ -1,0 +1,194 @@
+//! The host's own types for what a policy decides. They mirror the WIT records but belong to
+//! this crate: callers never touch generated bindings. Serialized (snake_case fields,
+//! kebab-case enum values) they form the JSON that `openclaw config show --json` prints and
+//! the conformance corpus compares against.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Who a policy component is, as its self-check reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyInfo {
+    /// A short name, e.g. `openclaw-default`.
+    pub name: String,
+    /// The component's own version.
+    pub version: String,
+    /// The WIT package version it was built against.
+    pub contract: String,
+}
+
+impl fmt::Display for PolicyInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} (contract openclaw:bedrock@{})", self.name, self.version, self.contract)
+    }
+}
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// The config is invalid.
+    Error,
+    /// Worth attention; the config is still valid.
+    Warning,
+}
+
+/// One finding about a config file, located by JSON path, line and column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// JSON path of the value concerned; empty for the whole document.
+    pub path: String,
+    /// 1-based line; 0 when there is no position.
+    pub line: u32,
+    /// 1-based column in characters; 0 when there is no position.
+    pub column: u32,
+    /// What is wrong, one line.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// One line for a terminal: `file:line:col: [warning: ]json.path: message`, the form
+    /// editors and CI annotate.
+    pub fn render(&self, file: &str) -> String {
+        let warning = match self.severity {
+            Severity::Error => "",
+            Severity::Warning => "warning: ",
+        };
+        let path = if self.path.is_empty() { String::new() } else { format!("{}: ", self.path) };
+        format!("{file}:{}:{}: {warning}{path}{}", self.line, self.column, self.message)
+    }
+}
+
+/// A config file's text and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigSource {
+    /// The path, used in messages.
+    pub origin: String,
+    /// The text; `None` when the file does not exist.
+    pub text: Option<String>,
+}
+
+/// The region-related environment the host hands to a policy, and nothing else.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionEnvironment {
+    /// `AWS_REGION`.
+    pub aws_region: Option<String>,
+    /// `AWS_DEFAULT_REGION`.
+    pub aws_default_region: Option<String>,
+    /// `AWS_PROFILE`.
+    pub profile: Option<String>,
+    /// The selected profile's `region` in the AWS config file.
+    pub profile_region: Option<String>,
+}
+
+/// Where the effective region came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RegionSource {
+    /// The config file.
+    Config,
+    /// `AWS_REGION`.
+    AwsRegion,
+    /// `AWS_DEFAULT_REGION`.
+    AwsDefaultRegion,
+    /// The selected AWS profile's `region`.
+    Profile,
+    /// The built-in default.
+    Default,
+}
+
+impl fmt::Display for RegionSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Config => "config file",
+            Self::AwsRegion => "AWS_REGION",
+            Self::AwsDefaultRegion => "AWS_DEFAULT_REGION",
+            Self::Profile => "AWS profile",
+            Self::Default => "default",
+        })
+    }
+}
+
+/// The effective region and its source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolvedRegion {
+    /// e.g. `us-east-1`.
+    pub name: String,
+    /// Where it came from.
+    pub source: RegionSource,
+}
+
+/// Model-discovery settings with every field resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscoverySettings {
+    /// `Some(true)`, `Some(false)`, or `None` (auto: runs when credentials are visible).
+    pub enabled: Option<bool>,
+    /// The configured region, if any.
+    pub region: Option<String>,
+    /// Providers to keep; empty keeps all.
+    pub provider_filter: Vec<String>,
+    /// Seconds a discovered list stays fresh; 0 disables the cache.
+    pub refresh_interval: u64,
+    /// Context window for unknown models.
+    pub default_context_window: u32,
+    /// Max output tokens for unknown models.
+    pub default_max_tokens: u32,
+}
+
+/// The form a model reference was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReferenceKind {
+    /// A bare model or system profile id.
+    BareId,
+    /// A foundation-model ARN.
+    FoundationModelArn,
+    /// An inference-profile ARN.
+    InferenceProfileArn,
+    /// An application-inference-profile ARN.
+    ApplicationProfileArn,
+    /// A provisioned-model ARN.
+    ProvisionedModelArn,
+}
+
+/// A parsed model reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelReference {
+    /// The form it was written in.
+    pub kind: ReferenceKind,
+    /// What to send to Bedrock as the model id.
+    pub target: String,
+    /// The bare id, or the ARN's resource id.
+    pub resource_id: String,
+    /// `amazon-bedrock` or `bedrock`, when written with one.
+    pub qualifier: Option<String>,
+    /// The ARN's partition.
+    pub partition: Option<String>,
+    /// The ARN's region.
+    pub region: Option<String>,
+    /// The ARN's account.
+    pub account: Option<String>,
+}
+
+/// The settings a config file resolves to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The default model reference as written.
+    pub default_model: Option<String>,
+    /// The default model reference, parsed.
+    pub default_model_reference: Option<ModelReference>,
+    /// Discovery settings.
+    pub discovery: DiscoverySettings,
+    /// The effective region.
+    pub region: ResolvedRegion,
+    /// Setting name (`model`, `discovery.region`, ...) to the JSON path it was read from.
+    pub sources: BTreeMap<String, String>,
+    /// Warnings about the (valid) config.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// What loading a config file produced: settings, or every diagnostic.
+pub type ConfigOutcome = Result<Settings, Vec<Diagnostic>>;

@@ -1,0 +1,117 @@
+//! Helpers shared by the integration tests, written once: the test components built from
+//! `tests/guests/`, the corpus location, and a temporary home with AWS files in it.
+
+use std::path::{Path, PathBuf};
+
+/// A test component built from `tests/guests/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestGuest {
+    /// Chooses its misbehaviour from the config text: `snoop`, `spin`, `hog`, `trap`.
+    Hostile,
+    /// A working alternative policy marked `alt-policy`; `sleep=MS` holds a call.
+    AltPolicy,
+    /// Fails its self-check.
+    Refuses,
+    /// Imports an interface no host provides.
+    Unlinkable,
+    /// A valid component with a different world.
+    NotAPolicy,
+}
+
+impl TestGuest {
+    /// The component file.
+    pub fn path(self) -> PathBuf {
+        let file = match self {
+            Self::Hostile => "hostile.wasm",
+            Self::AltPolicy => "alt_policy.wasm",
+            Self::Refuses => "refuses.wasm",
+            Self::Unlinkable => "unlinkable.wasm",
+            Self::NotAPolicy => "not_a_policy.wasm",
+        };
+        Path::new(env!("OUT_DIR")).join(file)
+    }
+}
+
+/// The config behaviour corpus, `tests/config-cases/`.
+pub fn config_cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("config-cases")
+}
+
+/// The fake secret every [`TestHome`] plants, which no guest and no output may ever show.
+pub const PLANTED_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYPLANTEDKEY";
+/// The planted access key id.
+pub const PLANTED_ACCESS_KEY_ID: &str = "AKIAPLANTEDTEST1234";
+
+/// A temporary home directory with an AWS credentials and config file, and the environment
+/// variables that point a child process at it.
+pub struct TestHome {
+    dir: tempfile::TempDir,
+}
+
+impl TestHome {
+    /// A fresh home with `~/.aws/credentials` (the planted keys) and `~/.aws/config`
+    /// (profile `default` in `us-west-2`, profile `dev` in `eu-central-1`).
+    pub fn new() -> std::io::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let aws = dir.path().join(".aws");
+        std::fs::create_dir_all(&aws)?;
+        std::fs::write(
+            aws.join("credentials"),
+            format!("[default]\naws_access_key_id = {PLANTED_ACCESS_KEY_ID}\naws_secret_access_key = {PLANTED_SECRET_ACCESS_KEY}\n"),
+        )?;
+        std::fs::write(aws.join("config"), "[default]\nregion = us-west-2\n\n[profile dev]\nregion = eu-central-1\n")?;
+        Ok(Self { dir })
+    }
+
+    /// The home directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The state directory (`~/.openclaw`).
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join(".openclaw")
+    }
+
+    /// Writes `~/.openclaw/openclaw.json` and returns its path.
+    pub fn write_config(&self, text: &str) -> std::io::Result<PathBuf> {
+        std::fs::create_dir_all(self.state_dir())?;
+        let path = self.state_dir().join("openclaw.json");
+        std::fs::write(&path, text)?;
+        Ok(path)
+    }
+
+    /// The environment a child process needs to use this home and nothing of the real one:
+    /// `HOME`, and every AWS and OpenClaw variable cleared or pointed here.
+    pub fn env(&self) -> Vec<(String, Option<String>)> {
+        let home = self.path().display().to_string();
+        let mut vars: Vec<(String, Option<String>)> = vec![("HOME".into(), Some(home.clone()))];
+        for cleared in [
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_PROFILE",
+            "AWS_CONFIG_FILE",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_BEARER_TOKEN_BEDROCK",
+            "OPENCLAW_CONFIG_PATH",
+            "OPENCLAW_STATE_DIR",
+        ] {
+            vars.push((cleared.into(), None));
+        }
+        vars.push(("AWS_EC2_METADATA_DISABLED".into(), Some("true".into())));
+        vars
+    }
+
+    /// Applies [`TestHome::env`] to a command.
+    pub fn apply(&self, command: &mut std::process::Command) {
+        for (key, value) in self.env() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+    }
+}
