@@ -154,12 +154,14 @@ impl Frame {
         if bytes.len() < total {
             return Err(FrameError::Truncated { needed: total, available: bytes.len() });
         }
+        // Headers are read before the message CRC is checked, in the order the AWS decoders use,
+        // so a malformed header is reported as such.
+        let headers = decode_headers(&bytes[PRELUDE_LEN..PRELUDE_LEN + headers_len])?;
         let declared_message = u32::from_be_bytes([bytes[total - 4], bytes[total - 3], bytes[total - 2], bytes[total - 1]]);
         let computed_message = crc32(&bytes[..total - 4]);
         if computed_message != declared_message {
             return Err(FrameError::MessageChecksum { computed: computed_message, declared: declared_message });
         }
-        let headers = decode_headers(&bytes[PRELUDE_LEN..PRELUDE_LEN + headers_len])?;
         let payload = bytes[PRELUDE_LEN + headers_len..total - 4].to_vec();
         Ok((Frame { headers, payload }, total))
     }

@@ -304,9 +304,14 @@ pub fn canonical_uri(raw_path: &str, options: CanonicalOptions) -> String {
 
 /// The canonical query: decoded pairs re-encoded strictly, sorted, without `X-Amz-Signature`.
 pub fn canonical_query(raw_query: &str) -> String {
+    canonical_query_without(raw_query, &[])
+}
+
+/// The canonical query without `X-Amz-Signature` and the named parameters.
+fn canonical_query_without(raw_query: &str, excluded: &[&str]) -> String {
     let mut pairs: Vec<(String, String)> = parse_query(raw_query)
         .into_iter()
-        .filter(|(k, _)| k != "X-Amz-Signature")
+        .filter(|(k, _)| k != "X-Amz-Signature" && !excluded.contains(&k.as_str()))
         .map(|(k, v)| (uri_encode(&k, false), uri_encode(&v, false)))
         .collect();
     pairs.sort();
@@ -324,12 +329,22 @@ pub fn payload_hash(request: &RequestParts) -> String {
 
 /// The canonical request for a parsed signature.
 pub fn canonical_request(request: &RequestParts, signature: &ParsedSignature, options: CanonicalOptions) -> String {
+    canonical_request_without(request, signature, options, &[])
+}
+
+/// The canonical request of a presigned URL whose session token was appended after signing (as
+/// some signers do, and the suite's `post-sts-header-after` case shows).
+pub fn canonical_request_token_appended(request: &RequestParts, signature: &ParsedSignature, options: CanonicalOptions) -> String {
+    canonical_request_without(request, signature, options, &["X-Amz-Security-Token"])
+}
+
+fn canonical_request_without(request: &RequestParts, signature: &ParsedSignature, options: CanonicalOptions, excluded_query: &[&str]) -> String {
     let mut out = String::new();
     out.push_str(&request.method);
     out.push('\n');
     out.push_str(&canonical_uri(&request.raw_path, options));
     out.push('\n');
-    out.push_str(&canonical_query(&request.raw_query));
+    out.push_str(&canonical_query_without(&request.raw_query, excluded_query));
     out.push('\n');
     for name in &signature.signed_headers {
         let values: Vec<String> =
@@ -371,11 +386,10 @@ pub fn signing_key(secret_access_key: &str, date: &str, region: &str, service: &
     hmac(&k_service, b"aws4_request")
 }
 
-/// The hex signature the secret key gives for this request.
-pub fn expected_signature(request: &RequestParts, signature: &ParsedSignature, secret_access_key: &str, options: CanonicalOptions) -> String {
-    let canonical = canonical_request(request, signature, options);
+/// The hex signature the secret key gives over a canonical request.
+pub fn signature_over(canonical_request: &str, signature: &ParsedSignature, secret_access_key: &str) -> String {
     let key = signing_key(secret_access_key, &signature.scope_date, &signature.region, &signature.service);
-    hex::encode(hmac(&key, string_to_sign(signature, &canonical).as_bytes()))
+    hex::encode(hmac(&key, string_to_sign(signature, canonical_request).as_bytes()))
 }
 
 /// Checks the request time against `now` (5 minutes either way; a presigned URL until it expires).
@@ -434,11 +448,21 @@ pub fn check_scope(signature: &ParsedSignature, regions: &[&str], service: &str)
 }
 
 /// Compares the signature with the one the secret gives, in constant time.
+/// A presigned URL's session token may have been appended after signing; both forms are tried.
 pub fn check_signature(request: &RequestParts, signature: &ParsedSignature, secret_access_key: &str, options: CanonicalOptions) -> Result<(), ApiError> {
-    let expected = expected_signature(request, signature, secret_access_key, options);
     let given = signature.signature.as_bytes();
-    let same = expected.len() == given.len() && expected.bytes().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-    if same { Ok(()) } else { Err(signature_mismatch()) }
+    let matches = |canonical: String| {
+        let expected = signature_over(&canonical, signature, secret_access_key);
+        expected.len() == given.len() && expected.bytes().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    };
+    let token_in_query = signature.presigned && request.query_params().iter().any(|(k, _)| k == "X-Amz-Security-Token");
+    if matches(canonical_request(request, signature, options))
+        || (token_in_query && matches(canonical_request_token_appended(request, signature, options)))
+    {
+        Ok(())
+    } else {
+        Err(signature_mismatch())
+    }
 }
 
 #[cfg(test)]
