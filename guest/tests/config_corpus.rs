@@ -156,18 +156,17 @@ fn run_case(case_file: &Path) -> Vec<String> {
         Ok(settings) => settings.warnings.iter().map(|d| d.message.clone()).collect(),
         Err(diagnostics) => diagnostics.iter().map(|d| d.message.clone()).collect(),
     };
-    if stem.starts_with("credential-") {
-        let mut secrets = Vec::new();
-        if let Some(root) = text.as_deref().and_then(|text| json5::parse(text).ok()) {
-            credential_values(&root, &mut secrets);
-        }
-        if secrets.is_empty() {
-            problems.push("a credential case holds no credential value".to_string());
-        }
-        for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
-            if messages.iter().any(|message| message.contains(secret.as_str())) {
-                problems.push(format!("a message echoes the credential value {secret:?}"));
-            }
+    // The values listed in `never_echo`, and every credential value found in the document.
+    let mut secrets: Vec<String> = case["never_echo"].as_array().into_iter().flatten().filter_map(|secret| secret.as_str().map(str::to_string)).collect();
+    if let Some(root) = text.as_deref().and_then(|text| json5::parse(text).ok()) {
+        credential_values(&root, &mut secrets);
+    }
+    if stem.starts_with("credential-") && case["never_echo"].as_array().is_none_or(Vec::is_empty) {
+        problems.push("a credential case lists no `never_echo` values".to_string());
+    }
+    for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
+        if messages.iter().any(|message| message.contains(secret.as_str())) {
+            problems.push(format!("a message echoes the credential value {secret:?}"));
         }
     }
     let expect = &case["expect"];
