@@ -128,18 +128,13 @@ pub fn user_message(text: &str) -> aws_sdk_bedrockruntime::types::Message {
     Message::builder().role(ConversationRole::User).content(ContentBlock::Text(text.into())).build().expect("message")
 }
 
-/// The error code and HTTP status of an SDK error.
-pub fn error_code<E, R>(error: &aws_sdk_bedrockruntime::error::SdkError<E, R>) -> (String, u16)
+/// The error code and HTTP status of an SDK error (either client's).
+pub fn error_code<E>(error: &aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>) -> (String, u16)
 where
     E: aws_sdk_bedrockruntime::error::ProvideErrorMetadata,
-    R: std::fmt::Debug,
 {
     use aws_sdk_bedrockruntime::error::ProvideErrorMetadata as _;
-    let status = match error {
-        aws_sdk_bedrockruntime::error::SdkError::ServiceError(service) => format!("{:?}", service.raw()),
-        _ => String::new(),
-    };
-    let status = status.split("status: StatusCode(").nth(1).and_then(|s| s.split(')').next()).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = error.raw_response().map(|r| r.status().as_u16()).unwrap_or(0);
     (error.code().unwrap_or("").to_string(), status)
 }
 
