@@ -57,9 +57,10 @@ pub fn get_foundation_model(catalog: &Catalog, identifier: &str) -> Result<Reply
     Ok(Reply::json(200, &json!({ "modelDetails": model.summary })))
 }
 
-/// `GET /inference-profiles` with `maxResults`, `nextToken`, `typeEquals`.
+/// `GET /inference-profiles` with `maxResults`, `nextToken` and `type` (the `typeEquals` member).
 pub fn list_inference_profiles(catalog: &Catalog, query: &[(String, String)]) -> Result<Reply, ApiError> {
-    let type_equals = check_enum(query, "typeEquals", &["SYSTEM_DEFINED", "APPLICATION"])?;
+    // The SDKs send the typeEquals member as the `type` query parameter.
+    let type_equals = check_enum(query, "type", &["SYSTEM_DEFINED", "APPLICATION"])?;
     let page_size = match param(query, "maxResults") {
         None => DEFAULT_PAGE_SIZE,
         Some(text) => match text.parse::<usize>() {
