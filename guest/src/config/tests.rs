@@ -106,3 +106,11 @@ fn diagnostics_come_in_file_order() {
     let lines: Vec<u32> = diagnostics.iter().map(|d| d.line).collect();
     assert_eq!(lines, [2, 3, 4]);
 }
+
+#[test]
+fn many_duplicates_cost_linear_time_and_warn_once() {
+    let document = format!("{{models: {{bedrockDiscovery: {{{}}}}}}}", "region: 'us-east-1', ".repeat(50_000));
+    let settings = load(&document).expect("valid");
+    assert_eq!(settings.warnings.len(), 1);
+    assert_eq!(settings.discovery.region.as_deref(), Some("us-east-1"));
+}

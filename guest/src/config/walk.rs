@@ -74,12 +74,10 @@ pub(crate) fn walk_document(root: &Value, diagnostics: &mut Diagnostics) -> Conf
         walker.diagnostics.error("", root.position, format!("the config must be an object at the top level, found {}", root.describe()));
         return walker.input;
     };
-    let mut seen = SeenKeys::default();
-    for member in members {
+    for member in members_that_count(members, &ROOT_KEYS, "", walker.diagnostics) {
         let path = child_path("", &member.key);
         match member.key.as_str() {
             "model" => {
-                seen.note(&member.key, &path, member.key_position, walker.diagnostics);
                 walker.input.legacy_model = walker.read_our_model(&member.value, &path);
             }
             "models" => walker.walk_models(&member.value, &path),
@@ -132,12 +130,10 @@ impl Walker<'_> {
 
     fn walk_models(&mut self, value: &Value, path: &str) {
         let Some(members) = self.object(value, path) else { return };
-        let mut seen = SeenKeys::default();
-        for member in members {
+        for member in members_that_count(members, &["bedrockDiscovery", "providers"], path, self.diagnostics) {
             let member_path = child_path(path, &member.key);
             match member.key.as_str() {
                 "bedrockDiscovery" => {
-                    seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
                     self.input.legacy_discovery = self.read_discovery(&member.value, &member_path);
                 }
                 "providers" => self.scan_provider_sections(&member.value, &member_path),
@@ -159,7 +155,7 @@ impl Walker<'_> {
     /// OpenClaw keys there that are near misses of `owned` but legitimate.
     fn walk_shared(&mut self, value: &Value, path: &str, owned: &str, others: &[&str], read: fn(&mut Self, &Value, &str)) {
         let Some(members) = self.object(value, path) else { return };
-        for member in members {
+        for member in members_that_count(members, &[owned], path, self.diagnostics) {
             let member_path = child_path(path, &member.key);
             if member.key == owned {
                 read(self, &member.value, &member_path);
@@ -183,12 +179,10 @@ impl Walker<'_> {
         match &value.kind {
             ValueKind::String(_) => self.input.agents_model = self.read_shared_model(value, path),
             ValueKind::Object(members) => {
-                let mut seen = SeenKeys::default();
-                for member in members {
+                for member in members_that_count(members, &["primary"], path, self.diagnostics) {
                     let member_path = child_path(path, &member.key);
                     match member.key.as_str() {
                         "primary" => {
-                            seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
                             self.input.agents_model = self.read_shared_model(&member.value, &member_path);
                         }
                         _ => self.check_shared_key(member, &member_path, &["primary"], &["fallbacks"]),
@@ -242,11 +236,9 @@ impl Walker<'_> {
 
     fn walk_plugin_entries(&mut self, value: &Value, path: &str) {
         let Some(members) = self.object(value, path) else { return };
-        let mut seen = SeenKeys::default();
-        for member in members {
+        for member in members_that_count(members, &[PLUGIN_ID], path, self.diagnostics) {
             let member_path = child_path(path, &member.key);
             if member.key == PLUGIN_ID {
-                seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
                 self.read_plugin_entry(&member.value, &member_path);
             } else if PLUGIN_ID_ALIASES.contains(&member.key.to_ascii_lowercase().as_str()) {
                 let message = format!("unknown plugin id `{}`: did you mean `{PLUGIN_ID}`? (plugin entries are keyed by the plugin id)", member.key);
@@ -260,12 +252,10 @@ impl Walker<'_> {
     /// `plugins.entries.amazon-bedrock`: strict, `{ enabled, config: { discovery } }`.
     fn read_plugin_entry(&mut self, value: &Value, path: &str) {
         let Some(members) = self.object(value, path) else { return };
-        let mut seen = SeenKeys::default();
-        for member in members {
+        for member in members_that_count(members, &PLUGIN_ENTRY_KEYS, path, self.diagnostics) {
             let member_path = child_path(path, &member.key);
             match member.key.as_str() {
                 "enabled" => {
-                    seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
                     // Whether OpenClaw loads the plugin at all is the host's business; it only
                     // has to be a boolean.
                     if !matches!(member.value.kind, ValueKind::Bool(_)) {
@@ -274,7 +264,6 @@ impl Walker<'_> {
                     }
                 }
                 "config" => {
-                    seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
                     self.read_plugin_config(&member.value, &member_path);
                 }
                 _ => self.reject_strict_key(member, &member_path, &PLUGIN_ENTRY_KEYS),
@@ -284,12 +273,10 @@ impl Walker<'_> {
 
     fn read_plugin_config(&mut self, value: &Value, path: &str) {
         let Some(members) = self.object(value, path) else { return };
-        let mut seen = SeenKeys::default();
-        for member in members {
+        for member in members_that_count(members, &PLUGIN_CONFIG_KEYS, path, self.diagnostics) {
             let member_path = child_path(path, &member.key);
             match member.key.as_str() {
                 "discovery" => {
-                    seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
                     self.input.plugin_discovery = self.read_discovery(&member.value, &member_path);
                 }
                 _ => self.reject_strict_key(member, &member_path, &PLUGIN_CONFIG_KEYS),
@@ -301,16 +288,12 @@ impl Walker<'_> {
     fn read_discovery(&mut self, value: &Value, path: &str) -> FieldSet {
         let mut fields = FieldSet::default();
         let Some(members) = self.object(value, path) else { return fields };
-        let mut seen = SeenKeys::default();
-        for member in members {
+        for member in members_that_count(members, &DISCOVERY_KEYS, path, self.diagnostics) {
             let member_path = child_path(path, &member.key);
             let Some(index) = DISCOVERY_KEYS.iter().position(|key| *key == member.key) else {
                 self.reject_strict_key(member, &member_path, &DISCOVERY_KEYS);
                 continue;
             };
-            seen.note(&member.key, &member_path, member.key_position, self.diagnostics);
-            // A later duplicate replaces an earlier one, as in JSON; an invalid later one leaves
-            // nothing (its error fails the load anyway).
             fields[index] = validate_field(&DISCOVERY_FIELDS[index], &member.value, &member_path, self.diagnostics)
                 .map(|field_value| Located { value: field_value, path: member_path, position: member.value.position });
         }
@@ -318,23 +301,25 @@ impl Walker<'_> {
     }
 }
 
-/// The keys of ours already met in one object, to warn when one is given twice (JSON5 keeps
-/// the last; nothing is dropped silently).
-#[derive(Default)]
-struct SeenKeys {
-    seen: Vec<(String, Position)>,
-}
-
-impl SeenKeys {
-    fn note(&mut self, key: &str, path: &str, position: Position, diagnostics: &mut Diagnostics) {
-        if let Some((_, earlier)) = self.seen.iter().find(|(seen_key, _)| seen_key == key) {
+/// The members of an object that count, in order: of several members with the same key among
+/// `handled` (the keys this walk reads there), only the last counts, as in JSON; a warning at
+/// it says which earlier one it replaces, so that nothing is dropped silently. Linear in the
+/// number of members for each handled key, whatever the document.
+fn members_that_count<'v>(members: &'v [Member], handled: &[&str], path: &str, diagnostics: &mut Diagnostics) -> Vec<&'v Member> {
+    let mut replaced = vec![false; members.len()];
+    for key in handled {
+        let occurrences: Vec<usize> = members.iter().enumerate().filter(|(_, member)| member.key == *key).map(|(index, _)| index).collect();
+        if let [.., previous, last] = occurrences.as_slice() {
+            for &index in &occurrences[..occurrences.len() - 1] {
+                replaced[index] = true;
+            }
+            let (earlier, winner) = (&members[*previous], &members[*last]);
             let message = format!(
-                "duplicate key `{key}`: this one replaces the one at line {}, column {}",
-                earlier.line, earlier.column
+                "duplicate key `{key}`: this one replaces the one at line {}, column {}, which is ignored",
+                earlier.key_position.line, earlier.key_position.column
             );
-            diagnostics.warning(path, position, message);
-        } else {
-            self.seen.push((key.to_string(), position));
+            diagnostics.warning(&child_path(path, key), winner.key_position, message);
         }
     }
+    members.iter().zip(replaced).filter(|(_, replaced)| !replaced).map(|(member, _)| member).collect()
 }
