@@ -295,7 +295,13 @@ pub fn event_frame(event_type: &str, mut payload: serde_json::Value) -> Bytes {
 
 /// An `:message-type exception` frame, as Bedrock sends a mid-stream failure.
 pub fn exception_frame(exception_type: &str, message: &str) -> Bytes {
-    let payload = serde_json::json!({ "message": message }).to_string();
+    let mut payload = serde_json::json!({ "message": message });
+    if exception_type == "modelStreamErrorException" {
+        // Bedrock reports what the model itself answered alongside its own message.
+        payload["originalStatusCode"] = 500.into();
+        payload["originalMessage"] = message.into();
+    }
+    let payload = payload.to_string();
     let frame = Frame::with_string_headers(
         &[(":exception-type", exception_type), (":content-type", "application/json"), (":message-type", "exception")],
         payload,

@@ -221,7 +221,6 @@ fn into_response(reply: Reply, fault: Option<Fault>) -> Response<ResponseBody> {
 
 /// Sends the frames of an event stream, applying a stream fault.
 async fn write_events(frames: Vec<Bytes>, fault: Option<Fault>, sender: mpsc::Sender<Result<Bytes, io::Error>>) {
-    let cut = || io::Error::new(io::ErrorKind::ConnectionAborted, "stream truncated by an injected fault");
     for (index, frame) in frames.iter().enumerate() {
         let mut frame = frame.clone();
         match &fault {
@@ -233,7 +232,7 @@ async fn write_events(frames: Vec<Bytes>, fault: Option<Fault>, sender: mpsc::Se
             }
             Some(Fault::TruncateAfter { events }) if *events == index => {
                 let _ = sender.send(Ok(frame.slice(..frame.len() / 2))).await;
-                let _ = sender.send(Err(cut())).await;
+                abort_after_flush(&sender).await;
                 return;
             }
             Some(Fault::CorruptCrc { event }) if *event == index => {
@@ -254,9 +253,14 @@ async fn write_events(frames: Vec<Bytes>, fault: Option<Fault>, sender: mpsc::Se
             let message = message.clone().unwrap_or_else(|| format!("Injected {exception_type}."));
             let _ = sender.send(Ok(crate::eventstream::exception_frame(exception_type, &message))).await;
         }
-        Some(Fault::TruncateAfter { .. }) => {
-            let _ = sender.send(Err(cut())).await;
-        }
+        Some(Fault::TruncateAfter { .. }) => abort_after_flush(&sender).await,
         _ => {}
     }
+}
+
+/// Ends the body with an error, which makes hyper drop the connection mid-body. The pause first
+/// lets hyper flush what was already sent, so the client sees the whole frames and the cut.
+async fn abort_after_flush(sender: &mpsc::Sender<Result<Bytes, io::Error>>) {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let _ = sender.send(Err(io::Error::new(io::ErrorKind::ConnectionAborted, "stream truncated by an injected fault"))).await;
 }
