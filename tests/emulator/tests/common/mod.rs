@@ -41,6 +41,8 @@ pub enum Auth {
     BearerEnv(String),
     /// The default credential chain over this environment and these files only.
     Chain { env: Vec<(String, String)>, files: Vec<(String, String)> },
+    /// A given credentials provider.
+    Provider(aws_credential_types::provider::SharedCredentialsProvider),
 }
 
 impl Auth {
@@ -90,6 +92,7 @@ pub async fn sdk_config(endpoint: &str, auth: Auth, options: ClientOptions) -> S
             env.extend(chain_env);
             files.extend(chain_files);
         }
+        Auth::Provider(provider) => loader = loader.credentials_provider(provider),
     }
     if let Some(pem) = options.trust_pem {
         use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
