@@ -178,7 +178,9 @@ impl CredentialStore {
     /// token when `allow_bearer`). The info is returned even on failure, for the request log.
     pub fn authenticate(&self, request: &RequestParts, regions: &[&str], service: &str, allow_bearer: bool, now: SystemTime) -> (AuthInfo, Result<(), ApiError>) {
         let mut info = AuthInfo::none();
-        if let Some(token) = request.header("authorization").and_then(|h| h.trim().strip_prefix("Bearer ")) {
+        // Servers trim header values, so `Bearer ` with an empty token arrives as `Bearer`.
+        let bearer = request.header("authorization").map(str::trim).and_then(|h| if h == "Bearer" { Some("") } else { h.strip_prefix("Bearer ") });
+        if let Some(token) = bearer {
             info.scheme = AuthScheme::Bearer;
             let token = token.trim();
             if !allow_bearer {
