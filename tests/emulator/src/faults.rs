@@ -70,6 +70,20 @@ impl Fault {
         matches!(self, Fault::DelayEvents { .. } | Fault::ExceptionAfter { .. } | Fault::TruncateAfter { .. } | Fault::CorruptCrc { .. })
     }
 
+    /// The `kind` name the control API uses for this fault.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Fault::HttpError { .. } => "http_error",
+            Fault::DelayHeaders { .. } => "delay_headers",
+            Fault::DelayEvents { .. } => "delay_events",
+            Fault::ExceptionAfter { .. } => "exception_after",
+            Fault::TruncateAfter { .. } => "truncate_after",
+            Fault::CorruptCrc { .. } => "corrupt_crc",
+            Fault::ConnectionReset => "connection_reset",
+            Fault::Hang => "hang",
+        }
+    }
+
     /// The error answer of an `http_error` fault.
     pub fn api_error(&self) -> Option<ApiError> {
         match self {

@@ -144,16 +144,8 @@ fn validate(family: Family, body: &Value) -> Result<(), ApiError> {
                 return Err(malformed_missing("messages"));
             }
         }
-        Family::Nova | Family::OpenAi => {
-            if !body.get("messages").is_some_and(Value::is_array) {
-                return Err(malformed_missing("messages"));
-            }
-        }
-        Family::TitanEmbed | Family::TitanText => {
-            if body.get("inputText").is_none() {
-                return Err(malformed_missing("inputText"));
-            }
-        }
+        Family::Nova | Family::OpenAi if !body.get("messages").is_some_and(Value::is_array) => return Err(malformed_missing("messages")),
+        Family::TitanEmbed | Family::TitanText if body.get("inputText").is_none() => return Err(malformed_missing("inputText")),
         Family::CohereEmbed if body.get("texts").is_none() => return Err(malformed_missing("texts")),
         Family::CohereChat if body.get("message").is_none() => return Err(malformed_missing("message")),
         Family::Meta | Family::DeepSeek | Family::CohereText if body.get("prompt").is_none() => return Err(malformed_missing("prompt")),

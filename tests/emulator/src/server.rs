@@ -174,7 +174,7 @@ async fn handle(state: Arc<State>, reset: Arc<Notify>, request: Request<Incoming
     let mut models: Vec<&str> = route.model.iter().map(String::as_str).collect();
     models.extend(resolved.as_deref());
     let fault = state.faults.take(FaultTarget { operation: &route.operation, models: &models, streaming: route.streaming });
-    entry.fault = fault.as_ref().map(|f| serde_json::to_value(f).map(|v| v["kind"].to_string()).unwrap_or_default().trim_matches('"').to_string());
+    entry.fault = fault.as_ref().map(|f| f.kind_name().to_string());
     let reply = match &fault {
         Some(Fault::ConnectionReset) => {
             state.log.record(entry);

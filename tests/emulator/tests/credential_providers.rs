@@ -2,6 +2,9 @@
 //! over an isolated environment, and the providers built directly), and the credentials they
 //! issue accepted by Bedrock; plus the wire details every SDK relies on.
 
+// Test tables are tuples on purpose: one row per case reads as the specification.
+#![allow(clippy::type_complexity)]
+
 mod common;
 
 use aws_config::Region;

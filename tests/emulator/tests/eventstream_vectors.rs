@@ -1,6 +1,9 @@
 //! The emulator's event-stream frame code against the frame vectors shipped in the
 //! `aws-smithy-eventstream` package (`test_data/`) and against that crate's decoder.
 
+// Test tables are tuples on purpose: one row per case reads as the specification.
+#![allow(clippy::type_complexity)]
+
 mod common;
 
 use aws_smithy_eventstream::frame::{read_message_from, write_message_to};

@@ -121,7 +121,7 @@ fn mutated_copies_of_every_signed_request_are_rejected() {
     type Mutation = (&'static str, fn(&mut RequestParts));
     let mutations: &[Mutation] = &[
         ("method changed", |r| r.method = if r.method == "GET" { "POST".into() } else { "GET".into() }),
-        ("path changed", |r| r.raw_path.push_str("x")),
+        ("path changed", |r| r.raw_path.push('x')),
         ("query parameter added", |r| r.raw_query = if r.raw_query.is_empty() { "extra=1".into() } else { format!("{}&extra=1", r.raw_query) }),
         ("host changed", |r| {
             for (k, v) in r.headers.iter_mut() {
