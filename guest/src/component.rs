@@ -1,7 +1,9 @@
 //! The wit-bindgen glue: converts between the WIT types and the policy's own, and delegates.
 //! No decision is taken here.
 
-use crate::{config, diagnostics, model_ref, region, self_check};
+use std::cell::RefCell;
+
+use crate::{chat, config, diagnostics, model_ref, probe, region, runtime as policy_runtime, self_check};
 
 wit_bindgen::generate!({
     path: "../wit",
@@ -9,7 +11,8 @@ wit_bindgen::generate!({
 });
 
 use exports::openclaw::bedrock::policy as wit;
-use openclaw::bedrock::{environment, log};
+use openclaw::bedrock::types::{ApiError, ErrorClass};
+use openclaw::bedrock::{environment, log, runtime};
 
 struct DefaultPolicy;
 
@@ -20,7 +23,7 @@ impl wit::Guest for DefaultPolicy {
 
     fn load_config(source: wit::ConfigSource) -> Result<wit::Settings, Vec<wit::Diagnostic>> {
         let environment = region_environment();
-        let source = config::ConfigSource { origin: source.origin, text: source.text };
+        let source = config_from_wit(source);
         let result = config::load_config(&source, &environment);
         let outcome = match &result {
             Ok(settings) => format!("ok, {} warning(s)", settings.warnings.len()),
@@ -33,6 +36,111 @@ impl wit::Guest for DefaultPolicy {
     fn parse_model_reference(text: String) -> Result<wit::ModelReference, String> {
         model_ref::parse_model_reference(&text).map(reference_to_wit)
     }
+
+    fn probe(request: wit::ProbeRequest) -> wit::ProbeResult {
+        let request = probe::ProbeRequest { config: config_from_wit(request.config), max_tokens: request.max_tokens, timeout_ms: request.timeout_ms };
+        let result = probe::probe(&request, &region_environment(), &HostRuntime);
+        wit::ProbeResult {
+            status: match result.status {
+                probe::ProbeStatus::Ok => wit::ProbeStatus::Ok,
+                probe::ProbeStatus::Auth => wit::ProbeStatus::Auth,
+                probe::ProbeStatus::RateLimit => wit::ProbeStatus::RateLimit,
+                probe::ProbeStatus::Overloaded => wit::ProbeStatus::Overloaded,
+                probe::ProbeStatus::Timeout => wit::ProbeStatus::Timeout,
+                probe::ProbeStatus::Format => wit::ProbeStatus::Format,
+                probe::ProbeStatus::NotFound => wit::ProbeStatus::NotFound,
+                probe::ProbeStatus::NoModel => wit::ProbeStatus::NoModel,
+                probe::ProbeStatus::Unknown => wit::ProbeStatus::Unknown,
+            },
+            model: result.model,
+            target: result.target,
+            region: result.region,
+            latency_ms: result.latency_ms,
+            error: result.error.map(error_to_wit),
+        }
+    }
+
+    type ChatStream = ChatStreamResource;
+
+    fn chat(request: wit::ChatRequest) -> Result<wit::ChatStream, ApiError> {
+        let request = chat::ChatRequest {
+            config: config_from_wit(request.config),
+            model: request.model,
+            system: request.system,
+            messages: request.messages.into_iter().map(message_from_wit).collect(),
+            max_tokens: request.max_tokens,
+            temperature: request.temperature,
+            top_p: request.top_p,
+            stop_sequences: request.stop_sequences,
+            tools: request.tools.into_iter().map(|tool| policy_runtime::ToolSpec { name: tool.name, description: tool.description, input_schema: tool.input_schema }).collect(),
+            timeout_ms: request.timeout_ms,
+        };
+        let stream = chat::start_chat(request, &region_environment(), HostRuntime).map_err(error_to_wit)?;
+        Ok(wit::ChatStream::new(ChatStreamResource(RefCell::new(stream))))
+    }
+}
+
+/// The `chat-stream` resource: the policy's stream behind a `RefCell` (resource methods take
+/// `&self`; a component instance is single-threaded).
+struct ChatStreamResource(RefCell<chat::ChatStream<HostRuntime>>);
+
+impl wit::GuestChatStream for ChatStreamResource {
+    fn target(&self) -> String {
+        self.0.borrow().target().to_string()
+    }
+
+    fn region(&self) -> String {
+        self.0.borrow().region().to_string()
+    }
+
+    fn next(&self) -> Result<Option<runtime::StreamEvent>, ApiError> {
+        self.0.borrow_mut().next_event().map(|event| event.map(event_to_wit)).map_err(error_to_wit)
+    }
+}
+
+/// The host's runtime and log imports, as the policy's [`policy_runtime::Runtime`].
+struct HostRuntime;
+
+/// A host `event-stream` resource, as the policy's [`policy_runtime::EventStream`].
+struct HostStream(runtime::EventStream);
+
+impl policy_runtime::Runtime for HostRuntime {
+    fn converse_stream(&self, request: &policy_runtime::ConverseRequest) -> Result<Box<dyn policy_runtime::EventStream>, policy_runtime::ApiError> {
+        let request = runtime::ConverseRequest {
+            model_id: request.model_id.clone(),
+            region: request.region.clone(),
+            system: request.system.clone(),
+            messages: request.messages.iter().cloned().map(message_to_wit).collect(),
+            inference: runtime::InferenceConfig {
+                max_tokens: request.inference.max_tokens,
+                temperature: request.inference.temperature,
+                top_p: request.inference.top_p,
+                stop_sequences: request.inference.stop_sequences.clone(),
+            },
+            tools: request.tools.iter().map(|tool| runtime::ToolSpec { name: tool.name.clone(), description: tool.description.clone(), input_schema: tool.input_schema.clone() }).collect(),
+            timeout_ms: request.timeout_ms,
+        };
+        match runtime::converse_stream(&request) {
+            Ok(stream) => Ok(Box::new(HostStream(stream))),
+            Err(error) => Err(error_from_wit(error)),
+        }
+    }
+
+    fn log(&self, level: policy_runtime::LogLevel, message: &str, fields: &[(&str, &str)]) {
+        let level = match level {
+            policy_runtime::LogLevel::Debug => log::Level::Debug,
+            policy_runtime::LogLevel::Info => log::Level::Info,
+            policy_runtime::LogLevel::Warn => log::Level::Warn,
+        };
+        let fields: Vec<(String, String)> = fields.iter().map(|(key, value)| ((*key).to_string(), (*value).to_string())).collect();
+        log::emit(level, message, &fields);
+    }
+}
+
+impl policy_runtime::EventStream for HostStream {
+    fn next(&mut self) -> Result<Option<policy_runtime::StreamEvent>, policy_runtime::ApiError> {
+        self.0.next().map(|event| event.map(event_from_wit)).map_err(error_from_wit)
+    }
 }
 
 export!(DefaultPolicy);
@@ -40,6 +148,10 @@ export!(DefaultPolicy);
 fn region_environment() -> region::RegionEnvironment {
     let environment::RegionEnvironment { aws_region, aws_default_region, profile, profile_region } = environment::get_region_environment();
     region::RegionEnvironment { aws_region, aws_default_region, profile, profile_region }
+}
+
+fn config_from_wit(source: wit::ConfigSource) -> config::ConfigSource {
+    config::ConfigSource { origin: source.origin, text: source.text }
 }
 
 fn settings_to_wit(settings: config::Settings) -> wit::Settings {
@@ -98,5 +210,113 @@ fn reference_to_wit(reference: model_ref::ModelReference) -> wit::ModelReference
         partition: reference.partition,
         region: reference.region,
         account: reference.account,
+    }
+}
+
+/// The error classes, policy side and WIT side, in one table for both directions.
+const ERROR_CLASSES: [(policy_runtime::ErrorClass, ErrorClass); 10] = [
+    (policy_runtime::ErrorClass::Auth, ErrorClass::Auth),
+    (policy_runtime::ErrorClass::RateLimit, ErrorClass::RateLimit),
+    (policy_runtime::ErrorClass::Overloaded, ErrorClass::Overloaded),
+    (policy_runtime::ErrorClass::Timeout, ErrorClass::Timeout),
+    (policy_runtime::ErrorClass::ContextOverflow, ErrorClass::ContextOverflow),
+    (policy_runtime::ErrorClass::NotFound, ErrorClass::NotFound),
+    (policy_runtime::ErrorClass::Format, ErrorClass::Format),
+    (policy_runtime::ErrorClass::ModelError, ErrorClass::ModelError),
+    (policy_runtime::ErrorClass::Network, ErrorClass::Network),
+    (policy_runtime::ErrorClass::Unknown, ErrorClass::Unknown),
+];
+
+fn error_to_wit(error: policy_runtime::ApiError) -> ApiError {
+    let class = ERROR_CLASSES.iter().find(|(ours, _)| *ours == error.class).map_or(ErrorClass::Unknown, |(_, theirs)| *theirs);
+    ApiError { class, code: error.code, message: error.message, http_status: error.http_status, retryable: error.retryable }
+}
+
+fn error_from_wit(error: ApiError) -> policy_runtime::ApiError {
+    let class = ERROR_CLASSES.iter().find(|(_, theirs)| *theirs == error.class).map_or(policy_runtime::ErrorClass::Unknown, |(ours, _)| *ours);
+    policy_runtime::ApiError { class, code: error.code, message: error.message, http_status: error.http_status, retryable: error.retryable }
+}
+
+fn role_from_wit(role: runtime::Role) -> policy_runtime::Role {
+    match role {
+        runtime::Role::User => policy_runtime::Role::User,
+        runtime::Role::Assistant => policy_runtime::Role::Assistant,
+    }
+}
+
+fn role_to_wit(role: policy_runtime::Role) -> runtime::Role {
+    match role {
+        policy_runtime::Role::User => runtime::Role::User,
+        policy_runtime::Role::Assistant => runtime::Role::Assistant,
+    }
+}
+
+fn message_from_wit(message: runtime::Message) -> policy_runtime::Message {
+    use policy_runtime::ContentBlock as Ours;
+    use runtime::ContentBlock as Theirs;
+    let content = message
+        .content
+        .into_iter()
+        .map(|block| match block {
+            Theirs::Text(text) => Ours::Text(text),
+            Theirs::Image(image) => Ours::Image { format: image.format, bytes: image.bytes },
+            Theirs::ToolUse(call) => Ours::ToolUse { id: call.id, name: call.name, input: call.input },
+            Theirs::ToolResult(result) => Ours::ToolResult { id: result.id, content: result.content, is_error: result.is_error },
+            Theirs::Reasoning(text) => Ours::Reasoning(text),
+        })
+        .collect();
+    policy_runtime::Message { role: role_from_wit(message.role), content }
+}
+
+fn message_to_wit(message: policy_runtime::Message) -> runtime::Message {
+    use policy_runtime::ContentBlock as Ours;
+    use runtime::ContentBlock as Theirs;
+    let content = message
+        .content
+        .into_iter()
+        .map(|block| match block {
+            Ours::Text(text) => Theirs::Text(text),
+            Ours::Image { format, bytes } => Theirs::Image(runtime::Image { format, bytes }),
+            Ours::ToolUse { id, name, input } => Theirs::ToolUse(runtime::ToolUse { id, name, input }),
+            Ours::ToolResult { id, content, is_error } => Theirs::ToolResult(runtime::ToolResult { id, content, is_error }),
+            Ours::Reasoning(text) => Theirs::Reasoning(text),
+        })
+        .collect();
+    runtime::Message { role: role_to_wit(message.role), content }
+}
+
+fn event_from_wit(event: runtime::StreamEvent) -> policy_runtime::StreamEvent {
+    use policy_runtime::StreamEvent as Ours;
+    use runtime::StreamEvent as Theirs;
+    match event {
+        Theirs::MessageStart(role) => Ours::MessageStart(role_from_wit(role)),
+        Theirs::TextDelta(delta) => Ours::TextDelta { index: delta.index, text: delta.text },
+        Theirs::ReasoningDelta(delta) => Ours::ReasoningDelta { index: delta.index, text: delta.text },
+        Theirs::ToolUseStart(start) => Ours::ToolUseStart { index: start.index, id: start.id, name: start.name },
+        Theirs::ToolUseDelta(delta) => Ours::ToolUseDelta { index: delta.index, text: delta.text },
+        Theirs::BlockStop(index) => Ours::BlockStop(index),
+        Theirs::MessageStop(reason) => Ours::MessageStop(reason),
+        Theirs::Metadata(metadata) => Ours::Metadata {
+            usage: policy_runtime::Usage { input_tokens: metadata.usage.input_tokens, output_tokens: metadata.usage.output_tokens, total_tokens: metadata.usage.total_tokens },
+            latency_ms: metadata.latency_ms,
+        },
+    }
+}
+
+fn event_to_wit(event: policy_runtime::StreamEvent) -> runtime::StreamEvent {
+    use policy_runtime::StreamEvent as Ours;
+    use runtime::StreamEvent as Theirs;
+    match event {
+        Ours::MessageStart(role) => Theirs::MessageStart(role_to_wit(role)),
+        Ours::TextDelta { index, text } => Theirs::TextDelta(runtime::BlockDelta { index, text }),
+        Ours::ReasoningDelta { index, text } => Theirs::ReasoningDelta(runtime::BlockDelta { index, text }),
+        Ours::ToolUseStart { index, id, name } => Theirs::ToolUseStart(runtime::ToolUseStart { index, id, name }),
+        Ours::ToolUseDelta { index, text } => Theirs::ToolUseDelta(runtime::BlockDelta { index, text }),
+        Ours::BlockStop(index) => Theirs::BlockStop(index),
+        Ours::MessageStop(reason) => Theirs::MessageStop(reason),
+        Ours::Metadata { usage, latency_ms } => Theirs::Metadata(runtime::StreamMetadata {
+            usage: runtime::Usage { input_tokens: usage.input_tokens, output_tokens: usage.output_tokens, total_tokens: usage.total_tokens },
+            latency_ms,
+        }),
     }
 }

@@ -1,22 +1,30 @@
 //! The default Bedrock provider policy of OpenClaw: config loading and validation, region
-//! resolution and model references.
+//! resolution, model references, the probe and chat (with its fallback decision).
 //!
 //! The policy is plain Rust, tested natively; `component` is the thin wit-bindgen glue that
-//! exports it as a `bedrock-policy` component when built for `wasm32-wasip2`.
+//! exports it as a `bedrock-policy` component when built for `wasm32-wasip2`, and implements
+//! [`runtime::Runtime`] over the host's imports.
 
+pub mod chat;
 pub mod config;
 pub mod diagnostics;
 pub mod json5;
 pub mod model_ref;
+pub mod probe;
 pub mod region;
+pub mod runtime;
 pub mod self_check;
 pub mod suggest;
+pub mod target;
 
 #[cfg(target_arch = "wasm32")]
 mod component;
 
+pub use chat::{ChatRequest, ChatStream, start_chat};
 pub use config::{ConfigSource, DiscoverySettings, SettingSource, Settings, load_config};
 pub use diagnostics::{Diagnostic, Severity};
 pub use model_ref::{ModelReference, ReferenceKind, parse_model_reference};
+pub use probe::{ProbeRequest, ProbeResult, ProbeStatus, probe};
 pub use region::{RegionEnvironment, RegionSource, ResolvedRegion};
+pub use runtime::{ApiError, ErrorClass, Runtime};
 pub use self_check::{PolicyInfo, self_check};

@@ -3,7 +3,10 @@
 
 use crate::config::{ConfigSource, DISCOVERY_FIELDS, FieldKind, is_credential_key, load_config};
 use crate::model_ref::{ReferenceKind, parse_model_reference};
+use crate::probe::ProbeStatus;
 use crate::region::{DEFAULT_REGION, RegionEnvironment, RegionSource, check_region_name};
+use crate::runtime::ErrorClass;
+use crate::target::global_fallback;
 
 /// The policy's name, reported by the self-check.
 pub const POLICY_NAME: &str = "openclaw-default";
@@ -30,9 +33,43 @@ const REFERENCE_EXAMPLES: [(&str, ReferenceKind); 5] = [
     ("arn:aws:bedrock:eu-central-1:123456789012:provisioned-model/abcdefghij12", ReferenceKind::ProvisionedModelArn),
 ];
 
+/// Model ids and the `global.` profile each falls back to, one per shape.
+const FALLBACK_EXAMPLES: [(&str, Option<&str>); 4] = [
+    ("us.anthropic.claude-sonnet-4-6-20251001-v1:0", Some("global.anthropic.claude-sonnet-4-6-20251001-v1:0")),
+    ("apac.amazon.nova-pro-v1:0", Some("global.amazon.nova-pro-v1:0")),
+    ("global.anthropic.claude-sonnet-4-6-20251001-v1:0", None),
+    ("mistral.mistral-large-2407-v1:0", None),
+];
+
+/// Every error class, for the probe's mapping.
+const ERROR_CLASSES: [ErrorClass; 10] = [
+    ErrorClass::Auth,
+    ErrorClass::RateLimit,
+    ErrorClass::Overloaded,
+    ErrorClass::Timeout,
+    ErrorClass::ContextOverflow,
+    ErrorClass::NotFound,
+    ErrorClass::Format,
+    ErrorClass::ModelError,
+    ErrorClass::Network,
+    ErrorClass::Unknown,
+];
+
 /// Checks the policy's invariants and says who it is; the error names the first broken one.
 pub fn self_check() -> Result<PolicyInfo, String> {
     check_fields()?;
+    for (model_id, expected) in FALLBACK_EXAMPLES {
+        let fallback = global_fallback(model_id);
+        if fallback.as_deref() != expected {
+            return Err(format!("{model_id:?} falls back to {fallback:?}, expected {expected:?}"));
+        }
+    }
+    for class in ERROR_CLASSES {
+        let status = ProbeStatus::of_class(class);
+        if matches!(status, ProbeStatus::Ok | ProbeStatus::NoModel) {
+            return Err(format!("a probe failing with {class:?} would report {status:?}"));
+        }
+    }
     check_region_name(DEFAULT_REGION).map_err(|problem| format!("the default region is invalid: {problem}"))?;
     for (text, kind) in REFERENCE_EXAMPLES {
         match parse_model_reference(text) {

@@ -1,0 +1,224 @@
+//! The probe behind `openclaw models status --probe` (behaviour.md section 7): one tiny
+//! ConverseStream request to the default model, judged honestly.
+
+use std::time::Instant;
+
+use crate::config::ConfigSource;
+use crate::region::{RegionEnvironment, resolve_region};
+use crate::runtime::{ApiError, ConverseRequest, ErrorClass, InferenceConfig, LogLevel, Message, Runtime, StreamEvent};
+use crate::target::{call_target, load_settings};
+
+/// The prompt the probe sends.
+pub const PROBE_PROMPT: &str = "Reply with OK.";
+
+/// What to probe with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeRequest {
+    /// The config file (default model and region).
+    pub config: ConfigSource,
+    /// Most tokens to ask for.
+    pub max_tokens: u32,
+    /// Time limit for the whole probe, in ms.
+    pub timeout_ms: u32,
+}
+
+/// How a probe ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeStatus {
+    /// The model produced output, or ended its message cleanly.
+    Ok,
+    /// The credentials were refused.
+    Auth,
+    /// Throttled after the host's retries.
+    RateLimit,
+    /// The model or service is unavailable.
+    Overloaded,
+    /// No answer in time.
+    Timeout,
+    /// Refused as invalid (also: an invalid config file).
+    Format,
+    /// The model does not exist or is not visible.
+    NotFound,
+    /// No default model is configured.
+    NoModel,
+    /// Anything else.
+    Unknown,
+}
+
+impl ProbeStatus {
+    /// The status a failure of `class` reports.
+    pub fn of_class(class: ErrorClass) -> Self {
+        match class {
+            ErrorClass::Auth => Self::Auth,
+            ErrorClass::RateLimit => Self::RateLimit,
+            ErrorClass::Overloaded => Self::Overloaded,
+            ErrorClass::Timeout => Self::Timeout,
+            ErrorClass::Format | ErrorClass::ContextOverflow => Self::Format,
+            ErrorClass::NotFound => Self::NotFound,
+            ErrorClass::ModelError | ErrorClass::Network | ErrorClass::Unknown => Self::Unknown,
+        }
+    }
+}
+
+/// The outcome of a probe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeResult {
+    /// How it ended.
+    pub status: ProbeStatus,
+    /// The default model reference as configured.
+    pub model: Option<String>,
+    /// The model id sent to Bedrock.
+    pub target: Option<String>,
+    /// The region called (or that would have been).
+    pub region: String,
+    /// From just before the call to the first output or the failure, in ms.
+    pub latency_ms: u64,
+    /// The failure, when there was one.
+    pub error: Option<ApiError>,
+}
+
+/// Probes the default model of `request.config`.
+///
+/// An invalid config is reported as `format` with the config's first error (the region is then
+/// the environment's); no default model is `no-model` without a call. Otherwise one
+/// ConverseStream request goes out and events are read until the first output (`ok`), a clean
+/// message stop (`ok`), an error (its class decides), the end of the stream without either
+/// (`unknown`), or the time limit (`timeout`).
+pub fn probe(request: &ProbeRequest, environment: &RegionEnvironment, runtime: &dyn Runtime) -> ProbeResult {
+    let settings = match load_settings(&request.config, environment) {
+        Ok(settings) => settings,
+        Err(error) => return refused(ProbeStatus::Format, None, resolve_region(None, environment).name, error),
+    };
+    let (Some(model), Some(reference)) = (settings.default_model.clone(), settings.default_model_reference.as_ref()) else {
+        let error = ApiError::policy(ErrorClass::NotFound, "no default model is configured (set `model` or `agents.defaults.model.primary`)");
+        return refused(ProbeStatus::NoModel, None, settings.region.name, error);
+    };
+    let target = call_target(reference, &settings.region.name);
+    let call = ConverseRequest {
+        model_id: target.model_id.clone(),
+        region: target.region.clone(),
+        system: Vec::new(),
+        messages: vec![Message::user_text(PROBE_PROMPT)],
+        inference: InferenceConfig { max_tokens: Some(request.max_tokens), ..InferenceConfig::default() },
+        tools: Vec::new(),
+        timeout_ms: request.timeout_ms,
+    };
+    let started = Instant::now();
+    let outcome = judge(runtime, &call, started);
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let status = outcome.as_ref().err().map_or(ProbeStatus::Ok, |error| ProbeStatus::of_class(error.class));
+    let status_text = format!("{status:?}");
+    let latency_text = latency_ms.to_string();
+    runtime.log(LogLevel::Info, "probe finished", &[("target", &target.model_id), ("region", &target.region), ("status", &status_text), ("latency_ms", &latency_text)]);
+    ProbeResult { status, model: Some(model), target: Some(target.model_id), region: target.region, latency_ms, error: outcome.err() }
+}
+
+/// A probe that ended before any call.
+fn refused(status: ProbeStatus, model: Option<String>, region: String, error: ApiError) -> ProbeResult {
+    ProbeResult { status, model, target: None, region, latency_ms: 0, error: Some(error) }
+}
+
+/// Sends the call and reads until the outcome is known.
+fn judge(runtime: &dyn Runtime, call: &ConverseRequest, started: Instant) -> Result<(), ApiError> {
+    let mut stream = runtime.converse_stream(call)?;
+    loop {
+        match stream.next()? {
+            Some(event) if event.is_output() => return Ok(()),
+            Some(StreamEvent::MessageStop(_)) => return Ok(()),
+            Some(_) if started.elapsed().as_millis() > u128::from(call.timeout_ms) => {
+                return Err(ApiError::policy(ErrorClass::Timeout, format!("no output within {} ms", call.timeout_ms)));
+            }
+            Some(_) => {}
+            None => return Err(ApiError::policy(ErrorClass::Unknown, "the stream ended without output and without a message stop")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::fake::{Answer, FakeRuntime, error, text};
+    use crate::runtime::{Role, Usage};
+
+    const MODEL: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
+
+    fn request(config: Option<&str>) -> ProbeRequest {
+        ProbeRequest { config: ConfigSource { origin: "openclaw.json".into(), text: config.map(str::to_string) }, max_tokens: 8, timeout_ms: 8000 }
+    }
+
+    fn with_model(model: &str) -> String {
+        format!("{{ model: \"{model}\", models: {{ bedrockDiscovery: {{ region: \"eu-west-1\" }} }} }}")
+    }
+
+    #[test]
+    fn outcomes() {
+        use ProbeStatus::{Auth, Format, NotFound, Overloaded, RateLimit, Timeout, Unknown};
+        let start = Ok(StreamEvent::MessageStart(Role::Assistant));
+        let stop = Ok(StreamEvent::MessageStop("end_turn".into()));
+        let metadata = Ok(StreamEvent::Metadata { usage: Usage::default(), latency_ms: 3 });
+        let cases: Vec<(&str, Answer, ProbeStatus)> = vec![
+            ("text", Ok(vec![start.clone(), Ok(text("OK"))]), ProbeStatus::Ok),
+            ("reasoning", Ok(vec![start.clone(), Ok(StreamEvent::ReasoningDelta { index: 0, text: "hm".into() })]), ProbeStatus::Ok),
+            ("clean stop", Ok(vec![start.clone(), stop.clone(), metadata.clone()]), ProbeStatus::Ok),
+            ("no stop", Ok(vec![start.clone(), metadata]), Unknown),
+            ("empty", Ok(vec![]), Unknown),
+            ("auth", Err(error(ErrorClass::Auth, "denied")), Auth),
+            ("throttled", Err(error(ErrorClass::RateLimit, "slow down")), RateLimit),
+            ("unavailable", Err(error(ErrorClass::Overloaded, "503")), Overloaded),
+            ("timeout", Err(error(ErrorClass::Timeout, "hang")), Timeout),
+            ("validation", Err(error(ErrorClass::Format, "on-demand throughput isn't supported")), Format),
+            ("too long", Err(error(ErrorClass::ContextOverflow, "too long")), Format),
+            ("unknown model", Err(error(ErrorClass::NotFound, "no such model")), NotFound),
+            ("model error", Err(error(ErrorClass::ModelError, "boom")), Unknown),
+            ("network", Err(error(ErrorClass::Network, "reset")), Unknown),
+            ("unknown", Err(error(ErrorClass::Unknown, "?")), Unknown),
+            ("mid-stream", Ok(vec![start.clone(), Err(error(ErrorClass::ModelError, "ModelStreamErrorException"))]), Unknown),
+            ("mid-stream throttle", Ok(vec![start, Err(error(ErrorClass::RateLimit, "ThrottlingException"))]), RateLimit),
+        ];
+        for (name, answer, status) in cases {
+            let expected_error = match &answer {
+                Err(error) => Some(error.clone()),
+                Ok(events) => events.iter().find_map(|event| event.clone().err()),
+            };
+            let runtime = FakeRuntime::new(vec![answer]);
+            let result = probe(&request(Some(&with_model(MODEL))), &RegionEnvironment::default(), &runtime);
+            assert_eq!(result.status, status, "{name}");
+            assert_eq!((result.model.as_deref(), result.target.as_deref(), result.region.as_str()), (Some(MODEL), Some(MODEL), "eu-west-1"), "{name}");
+            if expected_error.is_some() {
+                assert_eq!(result.error, expected_error, "{name}");
+            }
+            assert_eq!(result.error.is_none(), status == ProbeStatus::Ok, "{name}");
+            let sent = runtime.requests.borrow();
+            assert_eq!(sent.len(), 1, "{name}");
+            assert_eq!((sent[0].inference.max_tokens, sent[0].timeout_ms, sent[0].messages.clone()), (Some(8), 8000, vec![Message::user_text(PROBE_PROMPT)]));
+        }
+    }
+
+    /// Config text, then the status, model, target and region reported and the calls made.
+    type ConfigCase<'a> = (Option<String>, ProbeStatus, Option<&'a str>, Option<&'a str>, &'a str, usize);
+
+    #[test]
+    fn references_and_configs() {
+        let arn = "arn:aws:bedrock:ap-south-1:123456789012:inference-profile/apac.meta.llama3-3-70b-instruct-v1:0";
+        let qualified_arn = format!("bedrock/{arn}");
+        let cases: Vec<ConfigCase> = vec![
+            (Some(with_model(&qualified_arn)), ProbeStatus::Ok, Some(&qualified_arn), Some(arn), "ap-south-1", 1),
+            (Some(with_model("amazon-bedrock/mistral.mistral-large-2407-v1:0")), ProbeStatus::Ok, Some("amazon-bedrock/mistral.mistral-large-2407-v1:0"), Some("mistral.mistral-large-2407-v1:0"), "eu-west-1", 1),
+            (None, ProbeStatus::NoModel, None, None, "us-west-2", 0),
+            (Some("{ gateway: { port: 1 } }".into()), ProbeStatus::NoModel, None, None, "us-west-2", 0),
+            (Some("{ model: \"openai/gpt-5\" }".into()), ProbeStatus::Format, None, None, "us-west-2", 0),
+            (Some("{ model: ".into()), ProbeStatus::Format, None, None, "us-west-2", 0),
+        ];
+        let environment = RegionEnvironment { aws_region: Some("us-west-2".into()), ..RegionEnvironment::default() };
+        for (config, status, model, target, region, calls) in cases {
+            let runtime = FakeRuntime::new(vec![Result::Ok(vec![Result::Ok(text("OK"))])]);
+            let result = probe(&request(config.as_deref()), &environment, &runtime);
+            assert_eq!((result.status, result.model.as_deref(), result.target.as_deref(), result.region.as_str()), (status, model, target, region), "{config:?}");
+            assert_eq!(runtime.requests.borrow().len(), calls, "{config:?}");
+            assert_eq!(result.error.is_some(), status != ProbeStatus::Ok, "{config:?}");
+            if calls == 1 {
+                assert_eq!(runtime.requests.borrow()[0].region, region);
+            }
+        }
+    }
+}
