@@ -6,9 +6,14 @@ use std::path::{Path, PathBuf};
 /// A test component built from `tests/guests/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TestGuest {
-    /// Chooses its misbehaviour from the config text: `snoop`, `spin`, `hog`, `trap`.
+    /// Chooses its misbehaviour from the config text: `snoop`, `spin`, `hog`, `trap` (in
+    /// `load-config`, and in `probe` for the last three). Its chat chooses by the first user
+    /// message: `spin`, `hog` or `trap` misbehave in the stream's first `next()`; anything
+    /// else relays the host's `converse-stream` after a first text delta `[hostile] `.
     Hostile,
-    /// A working alternative policy marked `alt-policy`; `sleep=MS` holds a call.
+    /// A working alternative policy marked `alt-policy`; `sleep=MS` holds a call. Its chat
+    /// calls the host's `converse-stream` with the request's model as is (else `alt-policy`)
+    /// and injects a first text delta `[alt-policy] `; its probe calls the runtime too.
     AltPolicy,
     /// Fails its self-check.
     Refuses,
@@ -16,6 +21,11 @@ pub enum TestGuest {
     Unlinkable,
     /// A valid component with a different world.
     NotAPolicy,
+    /// Sends its own request through `wasi:http/outgoing-handler`: the config text
+    /// `GET <url> [name=value ...]` (extra words are headers) is sent, and the response
+    /// status and the first 2000 body bytes come back as warnings at paths `status` and `body`,
+    /// or a failure as one warning at path `error` with the error's Debug text.
+    HttpCaller,
 }
 
 impl TestGuest {
@@ -27,6 +37,7 @@ impl TestGuest {
             Self::Refuses => "refuses.wasm",
             Self::Unlinkable => "unlinkable.wasm",
             Self::NotAPolicy => "not_a_policy.wasm",
+            Self::HttpCaller => "http_caller.wasm",
         };
         Path::new(env!("OUT_DIR")).join(file)
     }

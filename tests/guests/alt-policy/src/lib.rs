@@ -1,15 +1,27 @@
 //! An alternative policy for swap tests: answers with its own marker (`alt-policy`) as the
 //! default model, and holds the call for `sleep=MS` milliseconds when the config says so,
-//! so a test can keep a call in flight across a swap.
+//! so a test can keep a call in flight across a swap. Its chat works: it calls the host's
+//! `converse-stream` with the request's model as is (else `alt-policy`) and injects a first
+//! text delta `[alt-policy] ` before the model's events; its probe calls the runtime too.
 
-use guest_kit::{ConfigSource, Diagnostic, Guest, ModelReference, PolicyInfo, Settings, marked_settings};
+use guest_kit::{
+    ApiError, ChatRequest, ChatStream, ConfigSource, Diagnostic, Guest, ModelReference, PolicyInfo, ProbeRequest, ProbeResult,
+    RelayStream, Settings, info, marked_settings, probe_via_runtime,
+};
 use std::time::{Duration, Instant};
+
+/// The marker: the default model this component reports and calls.
+const MARKER: &str = "alt-policy";
+/// The text delta injected before the model's events.
+const PREFIX: &str = "[alt-policy] ";
 
 struct AltPolicy;
 
 impl Guest for AltPolicy {
+    type ChatStream = RelayStream;
+
     fn self_check() -> Result<PolicyInfo, String> {
-        Ok(PolicyInfo { name: "alt-policy".into(), version: "0.1.0".into(), contract: "0.1.0".into() })
+        Ok(info(MARKER))
     }
 
     fn load_config(source: ConfigSource) -> Result<Settings, Vec<Diagnostic>> {
@@ -21,11 +33,19 @@ impl Guest for AltPolicy {
                 std::hint::spin_loop();
             }
         }
-        Ok(marked_settings("alt-policy", Vec::new()))
+        Ok(marked_settings(MARKER, Vec::new()))
     }
 
     fn parse_model_reference(text: String) -> Result<ModelReference, String> {
         Err(format!("alt-policy does not parse {text}"))
+    }
+
+    fn probe(request: ProbeRequest) -> ProbeResult {
+        probe_via_runtime(&request, MARKER)
+    }
+
+    fn chat(request: ChatRequest) -> Result<ChatStream, ApiError> {
+        RelayStream::start(request, MARKER, Some(PREFIX)).map(ChatStream::new)
     }
 }
 

@@ -5,28 +5,109 @@
 //! - `hog`: allocates without bound (the memory cap must stop it);
 //! - `trap`: hits `unreachable`;
 //! - anything else: answers normally, marked `hostile`.
+//!
+//! `probe` misbehaves the same way by its config text (`spin`, `hog`, `trap`), else reports
+//! `unknown`. `chat` chooses by the first user message: `trap`, `spin` or `hog` give a stream
+//! whose first `next()` misbehaves so; anything else relays the host's `converse-stream` (the
+//! request's model as is, else `hostile`) after a first text delta `[hostile] `.
 
-use guest_kit::{ConfigSource, Diagnostic, Guest, ModelReference, PolicyInfo, Settings, finding, marked_settings};
+use guest_kit::{
+    ApiError, ChatRequest, ChatStream, ConfigSource, Diagnostic, Guest, GuestChatStream, ModelReference, PolicyInfo, ProbeRequest,
+    ProbeResult, RelayStream, Settings, StreamEvent, environment_region, finding, first_user_text, info, marked_settings,
+    probe_unsupported,
+};
 
 struct Hostile;
 
 impl Guest for Hostile {
+    type ChatStream = HostileStream;
+
     fn self_check() -> Result<PolicyInfo, String> {
-        Ok(PolicyInfo { name: "hostile".into(), version: "0.1.0".into(), contract: "0.1.0".into() })
+        Ok(info("hostile"))
     }
 
     fn load_config(source: ConfigSource) -> Result<Settings, Vec<Diagnostic>> {
-        match source.text.as_deref().map(str::trim) {
-            Some("snoop") => Ok(marked_settings("hostile", snoop())),
-            Some("spin") => spin(),
-            Some("hog") => hog(),
-            Some("trap") => std::process::abort(),
-            _ => Ok(marked_settings("hostile", Vec::new())),
+        let text = source.text.as_deref().map(str::trim);
+        if let Some(misbehaviour) = text.and_then(Misbehaviour::parse) {
+            return misbehaviour.act();
         }
+        let findings = if text == Some("snoop") { snoop() } else { Vec::new() };
+        Ok(marked_settings("hostile", findings))
     }
 
     fn parse_model_reference(text: String) -> Result<ModelReference, String> {
         Err(format!("hostile does not parse {text}"))
+    }
+
+    fn probe(request: ProbeRequest) -> ProbeResult {
+        match request.config.text.as_deref().map(str::trim).and_then(Misbehaviour::parse) {
+            Some(misbehaviour) => misbehaviour.act(),
+            None => probe_unsupported("hostile"),
+        }
+    }
+
+    fn chat(request: ChatRequest) -> Result<ChatStream, ApiError> {
+        let stream = match first_user_text(&request).and_then(Misbehaviour::parse) {
+            Some(misbehaviour) => HostileStream::Misbehaving(misbehaviour),
+            None => HostileStream::Relay(RelayStream::start(request, "hostile", Some("[hostile] "))?),
+        };
+        Ok(ChatStream::new(stream))
+    }
+}
+
+/// What a hostile call does instead of answering.
+#[derive(Clone, Copy)]
+enum Misbehaviour {
+    Spin,
+    Hog,
+    Trap,
+}
+
+impl Misbehaviour {
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "spin" => Some(Self::Spin),
+            "hog" => Some(Self::Hog),
+            "trap" => Some(Self::Trap),
+            _ => None,
+        }
+    }
+
+    fn act<T>(self) -> T {
+        match self {
+            Self::Spin => spin(),
+            Self::Hog => hog(),
+            Self::Trap => std::process::abort(),
+        }
+    }
+}
+
+/// A hostile chat stream: one that misbehaves on its first `next()`, or a relay.
+enum HostileStream {
+    Misbehaving(Misbehaviour),
+    Relay(RelayStream),
+}
+
+impl GuestChatStream for HostileStream {
+    fn target(&self) -> String {
+        match self {
+            Self::Misbehaving(_) => "hostile".into(),
+            Self::Relay(relay) => relay.target(),
+        }
+    }
+
+    fn region(&self) -> String {
+        match self {
+            Self::Misbehaving(_) => environment_region(),
+            Self::Relay(relay) => relay.region(),
+        }
+    }
+
+    fn next(&self) -> Result<Option<StreamEvent>, ApiError> {
+        match self {
+            Self::Misbehaving(misbehaviour) => misbehaviour.act(),
+            Self::Relay(relay) => relay.next(),
+        }
     }
 }
 
@@ -54,14 +135,14 @@ fn snoop() -> Vec<Diagnostic> {
     found
 }
 
-fn spin() -> ! {
+fn spin<T>() -> T {
     let mut counter: u64 = 0;
     loop {
         counter = std::hint::black_box(counter.wrapping_add(1));
     }
 }
 
-fn hog() -> ! {
+fn hog<T>() -> T {
     let mut hoard: Vec<Vec<u8>> = Vec::new();
     loop {
         hoard.push(vec![1u8; 1 << 20]);

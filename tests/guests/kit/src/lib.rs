@@ -1,5 +1,7 @@
 //! Bindings for the `bedrock-policy` world, generated once for every test component, plus the
-//! settings a test component answers with.
+//! answers a test component gives when it has nothing special to say: marked settings, a probe
+//! and a chat that relay to the host's runtime, and a chat stream for components that do not
+//! chat.
 
 wit_bindgen::generate!({
     path: "../../../wit",
@@ -10,9 +12,15 @@ wit_bindgen::generate!({
 });
 
 pub use exports::openclaw::bedrock::policy::{
-    ConfigSource, Diagnostic, DiscoverySettings, Guest, ModelReference, PolicyInfo, RegionSource, ResolvedRegion,
-    Settings, Severity,
+    ChatRequest, ChatStream, ConfigSource, Diagnostic, DiscoverySettings, Guest, GuestChatStream, ModelReference, PolicyInfo,
+    ProbeRequest, ProbeResult, ProbeStatus, RegionSource, ResolvedRegion, Settings, Severity,
 };
+pub use openclaw::bedrock::runtime::{self, BlockDelta, ContentBlock, Role, StreamEvent};
+pub use openclaw::bedrock::types::{ApiError, ErrorClass};
+pub use openclaw::bedrock::{environment, log};
+
+use std::cell::RefCell;
+use std::time::Instant;
 
 /// Settings with every default, marked with `marker` as the default model so a test can tell
 /// which component answered.
@@ -37,4 +45,160 @@ pub fn marked_settings(marker: &str, warnings: Vec<Diagnostic>) -> Settings {
 /// A warning carrying a finding, for components that report what they saw.
 pub fn finding(path: &str, message: String) -> Diagnostic {
     Diagnostic { severity: Severity::Warning, path: path.into(), line: 0, column: 0, message }
+}
+
+/// `policy-info` for a test component.
+pub fn info(name: &str) -> PolicyInfo {
+    PolicyInfo { name: name.into(), version: "0.1.0".into(), contract: "0.1.0".into() }
+}
+
+/// An error raised by a test component itself.
+pub fn own_error(class: ErrorClass, message: String) -> ApiError {
+    ApiError { class, code: None, message, http_status: None, retryable: false }
+}
+
+/// The region the host's environment names (`AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's),
+/// else `us-east-1`. Blank values count as unset.
+pub fn environment_region() -> String {
+    let env = environment::get_region_environment();
+    [env.aws_region, env.aws_default_region, env.profile_region]
+        .into_iter()
+        .flatten()
+        .map(|value| value.trim().to_string())
+        .find(|value| !value.is_empty())
+        .unwrap_or_else(|| "us-east-1".to_string())
+}
+
+/// The text of the first user message's first text block, for components whose behaviour a
+/// test chooses through the prompt.
+pub fn first_user_text(request: &ChatRequest) -> Option<&str> {
+    let message = request.messages.iter().find(|message| message.role == Role::User)?;
+    message.content.iter().find_map(|block| if let ContentBlock::Text(text) = block { Some(text.trim()) } else { None })
+}
+
+/// A probe of a component that does not probe: `unknown`, saying so.
+pub fn probe_unsupported(name: &str) -> ProbeResult {
+    ProbeResult {
+        status: ProbeStatus::Unknown,
+        model: None,
+        target: None,
+        region: environment_region(),
+        latency_ms: 0,
+        error: Some(own_error(ErrorClass::Unknown, format!("{name} does not probe"))),
+    }
+}
+
+/// A probe through the host's runtime: one ConverseStream request to `model` (as is), `ok` on
+/// the first text or a message stop; any failure reports its class (`unknown` for the rest).
+pub fn probe_via_runtime(request: &ProbeRequest, model: &str) -> ProbeResult {
+    let region = environment_region();
+    let call = runtime::ConverseRequest {
+        model_id: model.to_string(),
+        region: region.clone(),
+        system: Vec::new(),
+        messages: vec![runtime::Message { role: Role::User, content: vec![ContentBlock::Text("Reply with OK.".into())] }],
+        inference: runtime::InferenceConfig { max_tokens: Some(request.max_tokens), temperature: None, top_p: None, stop_sequences: Vec::new() },
+        tools: Vec::new(),
+        timeout_ms: request.timeout_ms,
+    };
+    let started = Instant::now();
+    let outcome = runtime::converse_stream(&call).and_then(|stream| loop {
+        match stream.next()? {
+            Some(StreamEvent::TextDelta(_) | StreamEvent::MessageStop(_)) => break Ok(()),
+            Some(_) => {}
+            None => break Err(own_error(ErrorClass::Unknown, "the stream ended without output".into())),
+        }
+    });
+    let status = match outcome.as_ref().map_err(|error| error.class) {
+        Ok(()) => ProbeStatus::Ok,
+        Err(ErrorClass::Auth) => ProbeStatus::Auth,
+        Err(ErrorClass::RateLimit) => ProbeStatus::RateLimit,
+        Err(ErrorClass::Overloaded) => ProbeStatus::Overloaded,
+        Err(ErrorClass::Timeout) => ProbeStatus::Timeout,
+        Err(ErrorClass::Format | ErrorClass::ContextOverflow) => ProbeStatus::Format,
+        Err(ErrorClass::NotFound) => ProbeStatus::NotFound,
+        Err(_) => ProbeStatus::Unknown,
+    };
+    ProbeResult {
+        status,
+        model: Some(model.to_string()),
+        target: Some(model.to_string()),
+        region,
+        latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        error: outcome.err(),
+    }
+}
+
+/// A chat stream that relays the host's ConverseStream, with an optional text delta injected
+/// before the model's first event (so a test can tell which component served a stream).
+pub struct RelayStream {
+    target: String,
+    region: String,
+    prefix: RefCell<Option<String>>,
+    inner: runtime::EventStream,
+}
+
+impl RelayStream {
+    /// Calls the host's `converse-stream` with the request as it came, `model` as the model id
+    /// (the request's, else `default_model`) and the environment's region.
+    pub fn start(request: ChatRequest, default_model: &str, prefix: Option<&str>) -> Result<Self, ApiError> {
+        let target = request.model.unwrap_or_else(|| default_model.to_string());
+        let region = environment_region();
+        let call = runtime::ConverseRequest {
+            model_id: target.clone(),
+            region: region.clone(),
+            system: request.system,
+            messages: request.messages,
+            inference: runtime::InferenceConfig {
+                max_tokens: request.max_tokens,
+                temperature: request.temperature,
+                top_p: request.top_p,
+                stop_sequences: request.stop_sequences,
+            },
+            tools: request.tools,
+            timeout_ms: request.timeout_ms,
+        };
+        let inner = runtime::converse_stream(&call)?;
+        Ok(Self { target, region, prefix: RefCell::new(prefix.map(str::to_string)), inner })
+    }
+}
+
+impl GuestChatStream for RelayStream {
+    fn target(&self) -> String {
+        self.target.clone()
+    }
+
+    fn region(&self) -> String {
+        self.region.clone()
+    }
+
+    fn next(&self) -> Result<Option<StreamEvent>, ApiError> {
+        if let Some(text) = self.prefix.borrow_mut().take() {
+            return Ok(Some(StreamEvent::TextDelta(BlockDelta { index: 0, text })));
+        }
+        self.inner.next()
+    }
+}
+
+/// The chat stream type of components that do not chat; `chat` refuses with [`chat_unsupported`]
+/// before one is ever made.
+pub struct NoChat;
+
+impl GuestChatStream for NoChat {
+    fn target(&self) -> String {
+        String::new()
+    }
+
+    fn region(&self) -> String {
+        String::new()
+    }
+
+    fn next(&self) -> Result<Option<StreamEvent>, ApiError> {
+        Ok(None)
+    }
+}
+
+/// The refusal of a component that does not chat.
+pub fn chat_unsupported(name: &str) -> ApiError {
+    own_error(ErrorClass::Unknown, format!("{name} does not chat"))
 }

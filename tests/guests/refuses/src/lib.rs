@@ -1,10 +1,15 @@
 //! A policy whose self-check fails: the host must refuse it and keep the old one.
 
-use guest_kit::{ConfigSource, Diagnostic, Guest, ModelReference, PolicyInfo, Settings, marked_settings};
+use guest_kit::{
+    ApiError, ChatRequest, ChatStream, ConfigSource, Diagnostic, Guest, ModelReference, NoChat, PolicyInfo, ProbeRequest,
+    ProbeResult, Settings, chat_unsupported, marked_settings, probe_unsupported,
+};
 
 struct Refuses;
 
 impl Guest for Refuses {
+    type ChatStream = NoChat;
+
     fn self_check() -> Result<PolicyInfo, String> {
         Err("known-models table is inconsistent (test component)".into())
     }
@@ -15,6 +20,14 @@ impl Guest for Refuses {
 
     fn parse_model_reference(text: String) -> Result<ModelReference, String> {
         Err(format!("refuses does not parse {text}"))
+    }
+
+    fn probe(_request: ProbeRequest) -> ProbeResult {
+        probe_unsupported("refuses")
+    }
+
+    fn chat(_request: ChatRequest) -> Result<ChatStream, ApiError> {
+        Err(chat_unsupported("refuses"))
     }
 }
 
