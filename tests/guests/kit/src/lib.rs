@@ -89,7 +89,7 @@ pub fn probe_unsupported(name: &str) -> ProbeResult {
 }
 
 /// A probe through the host's runtime: one ConverseStream request to `model` (as is), `ok` on
-/// the first text or a message stop; any failure reports its class (`unknown` for the rest).
+/// the first text or reasoning, or a message stop; any failure reports its class (`unknown` for the rest).
 pub fn probe_via_runtime(request: &ProbeRequest, model: &str) -> ProbeResult {
     let region = environment_region();
     let call = runtime::ConverseRequest {
@@ -104,7 +104,7 @@ pub fn probe_via_runtime(request: &ProbeRequest, model: &str) -> ProbeResult {
     let started = Instant::now();
     let outcome = runtime::converse_stream(&call).and_then(|stream| loop {
         match stream.next()? {
-            Some(StreamEvent::TextDelta(_) | StreamEvent::MessageStop(_)) => break Ok(()),
+            Some(StreamEvent::TextDelta(_) | StreamEvent::ReasoningDelta(_) | StreamEvent::MessageStop(_)) => break Ok(()),
             Some(_) => {}
             None => break Err(own_error(ErrorClass::Unknown, "the stream ended without output".into())),
         }
