@@ -1,0 +1,102 @@
+//! Loading the SDK configuration from an [`AwsEnvironment`] and the per-region SDK clients,
+//! created lazily and cached.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_types::os_shim_internal::{Env, Fs};
+use aws_types::service_config::ServiceConfigKey;
+
+use super::credentials::CachedChain;
+use super::environment::AwsEnvironment;
+
+/// How the SDK is configured: retries and connection set-up.
+#[derive(Debug, Clone)]
+pub(crate) struct SdkSettings {
+    /// Attempts per call, the first included (the SDK's standard retry mode).
+    pub max_attempts: u32,
+    /// The first retry's backoff; later ones grow exponentially, with jitter.
+    pub initial_backoff: Duration,
+    /// Time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// The region of the SDK configuration (STS, the signing region of endpoint overrides).
+    pub region: String,
+}
+
+/// The SDK configuration shared by every client, and the cached clients.
+#[derive(Debug)]
+pub(crate) struct Clients {
+    sdk: SdkConfig,
+    runtime: Mutex<HashMap<String, aws_sdk_bedrockruntime::Client>>,
+    control: Mutex<HashMap<String, aws_sdk_bedrock::Client>>,
+}
+
+/// Loads the SDK configuration over exactly `env` (blank variables already gone) and the real
+/// file system, with the default credential chain behind [`CachedChain`]. Returns the config
+/// and the cache (none when no chain could be built).
+pub(crate) async fn load(env: &AwsEnvironment, settings: &SdkSettings) -> (SdkConfig, Option<CachedChain>) {
+    let pairs: Vec<(&str, &str)> = env.pairs().collect();
+    let retry = RetryConfig::standard().with_max_attempts(settings.max_attempts.max(1)).with_initial_backoff(settings.initial_backoff);
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .env(Env::from_slice(&pairs))
+        .fs(Fs::real())
+        // Given explicitly so that loading never asks IMDS for a region; each call names its own.
+        .region(Region::new(settings.region.clone()))
+        .retry_config(retry)
+        .timeout_config(TimeoutConfig::builder().connect_timeout(settings.connect_timeout).build())
+        // Every call has its own deadline (the request's timeout); the SDK's stall detection
+        // would cut slow but live streams (long reasoning) short of it.
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+        .load()
+        .await;
+    let cached = sdk.credentials_provider().map(CachedChain::new);
+    let sdk = match &cached {
+        Some(chain) => sdk.into_builder().credentials_provider(SharedCredentialsProvider::new(chain.clone())).build(),
+        None => sdk,
+    };
+    (sdk, cached)
+}
+
+impl Clients {
+    /// Clients built from this configuration.
+    pub(crate) fn new(sdk: SdkConfig) -> Self {
+        Clients { sdk, runtime: Mutex::default(), control: Mutex::default() }
+    }
+
+    /// The endpoint override of a service (`AWS_ENDPOINT_URL_<SERVICE>`, the profile's
+    /// `services` section, then `AWS_ENDPOINT_URL`), as the service's client resolves it.
+    pub(crate) fn endpoint_override(&self, service_id: &str) -> Option<String> {
+        let key = ServiceConfigKey::builder().service_id(service_id).env("AWS_ENDPOINT_URL").profile("endpoint_url").build().ok()?;
+        self.sdk.service_config().and_then(|conf| conf.load_config(key)).or_else(|| self.sdk.endpoint_url().map(str::to_string))
+    }
+
+    /// The runtime client of a region.
+    pub(crate) fn runtime(&self, region: &str) -> aws_sdk_bedrockruntime::Client {
+        let mut clients = self.runtime.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        clients
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let config = aws_sdk_bedrockruntime::config::Builder::from(&self.sdk).region(Region::new(region.to_string())).build();
+                aws_sdk_bedrockruntime::Client::from_conf(config)
+            })
+            .clone()
+    }
+
+    /// The control-plane client of a region.
+    pub(crate) fn control(&self, region: &str) -> aws_sdk_bedrock::Client {
+        let mut clients = self.control.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        clients
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let config = aws_sdk_bedrock::config::Builder::from(&self.sdk).region(Region::new(region.to_string())).build();
+                aws_sdk_bedrock::Client::from_conf(config)
+            })
+            .clone()
+    }
+}

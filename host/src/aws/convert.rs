@@ -1,0 +1,230 @@
+//! Conversions between the capability's [`model`](super::model) types and the SDK's Converse
+//! types. Anything the SDK refuses to build, and any tool JSON that does not parse, becomes a
+//! `format` error naming the field.
+
+use aws_sdk_bedrockruntime::types as sdk;
+use aws_smithy_types::{Document, Number};
+
+use super::errors::api_error;
+use super::model::{ApiError, ContentBlock, ConverseRequest, ErrorClass, Message, Role, StreamEvent, Usage};
+
+/// The parts of a Converse request the SDK's builders take.
+pub(crate) struct SdkConverseParts {
+    pub system: Vec<sdk::SystemContentBlock>,
+    pub messages: Vec<sdk::Message>,
+    pub inference: sdk::InferenceConfiguration,
+    pub tools: Option<sdk::ToolConfiguration>,
+}
+
+fn format_error(message: String) -> ApiError {
+    api_error(ErrorClass::Format, None, message, None)
+}
+
+/// JSON text to a Smithy document.
+pub(crate) fn json_text_to_document(text: &str, what: &str) -> Result<Document, ApiError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| format_error(format!("{what} is not valid JSON: {e}")))?;
+    Ok(json_to_document(&value))
+}
+
+/// A JSON value to a Smithy document.
+pub(crate) fn json_to_document(value: &serde_json::Value) -> Document {
+    use serde_json::Value;
+    match value {
+        Value::Null => Document::Null,
+        Value::Bool(b) => Document::Bool(*b),
+        Value::Number(n) => Document::Number(if let Some(u) = n.as_u64() {
+            Number::PosInt(u)
+        } else if let Some(i) = n.as_i64() {
+            Number::NegInt(i)
+        } else {
+            Number::Float(n.as_f64().unwrap_or(0.0))
+        }),
+        Value::String(s) => Document::String(s.clone()),
+        Value::Array(items) => Document::Array(items.iter().map(json_to_document).collect()),
+        Value::Object(map) => Document::Object(map.iter().map(|(k, v)| (k.clone(), json_to_document(v))).collect()),
+    }
+}
+
+/// A Smithy document to a JSON value (non-finite floats become null, as JSON has none).
+pub(crate) fn document_to_json(document: &Document) -> serde_json::Value {
+    use serde_json::Value;
+    match document {
+        Document::Null => Value::Null,
+        Document::Bool(b) => Value::Bool(*b),
+        Document::Number(Number::PosInt(u)) => Value::from(*u),
+        Document::Number(Number::NegInt(i)) => Value::from(*i),
+        Document::Number(Number::Float(f)) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+        Document::String(s) => Value::String(s.clone()),
+        Document::Array(items) => Value::Array(items.iter().map(document_to_json).collect()),
+        Document::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), document_to_json(v))).collect()),
+    }
+}
+
+fn role_to_sdk(role: Role) -> sdk::ConversationRole {
+    match role {
+        Role::User => sdk::ConversationRole::User,
+        Role::Assistant => sdk::ConversationRole::Assistant,
+    }
+}
+
+/// The SDK's role as ours (unknown roles, newer than this SDK, read as the assistant's).
+pub(crate) fn role_from_sdk(role: &sdk::ConversationRole) -> Role {
+    if role.as_str() == "user" { Role::User } else { Role::Assistant }
+}
+
+fn block_to_sdk(block: &ContentBlock) -> Result<sdk::ContentBlock, ApiError> {
+    let built = |what: &str, e: aws_smithy_types::error::operation::BuildError| format_error(format!("{what}: {e}"));
+    Ok(match block {
+        ContentBlock::Text(text) => sdk::ContentBlock::Text(text.clone()),
+        ContentBlock::Image { format, bytes } => sdk::ContentBlock::Image(
+            sdk::ImageBlock::builder()
+                .format(sdk::ImageFormat::from(format.as_str()))
+                .source(sdk::ImageSource::Bytes(aws_smithy_types::Blob::new(bytes.clone())))
+                .build()
+                .map_err(|e| built("image block", e))?,
+        ),
+        ContentBlock::ToolUse { id, name, input } => sdk::ContentBlock::ToolUse(
+            sdk::ToolUseBlock::builder()
+                .tool_use_id(id)
+                .name(name)
+                .input(json_text_to_document(input, &format!("the input of tool call {id}"))?)
+                .build()
+                .map_err(|e| built("tool use block", e))?,
+        ),
+        ContentBlock::ToolResult { id, content, is_error } => sdk::ContentBlock::ToolResult(
+            sdk::ToolResultBlock::builder()
+                .tool_use_id(id)
+                .content(sdk::ToolResultContentBlock::Text(content.clone()))
+                .status(if *is_error { sdk::ToolResultStatus::Error } else { sdk::ToolResultStatus::Success })
+                .build()
+                .map_err(|e| built("tool result block", e))?,
+        ),
+        ContentBlock::Reasoning(text) => sdk::ContentBlock::ReasoningContent(sdk::ReasoningContentBlock::ReasoningText(
+            sdk::ReasoningTextBlock::builder().text(text).build().map_err(|e| built("reasoning block", e))?,
+        )),
+    })
+}
+
+fn message_to_sdk(message: &Message) -> Result<sdk::Message, ApiError> {
+    let content = message.content.iter().map(block_to_sdk).collect::<Result<Vec<_>, _>>()?;
+    sdk::Message::builder()
+        .role(role_to_sdk(message.role))
+        .set_content(Some(content))
+        .build()
+        .map_err(|e| format_error(format!("message: {e}")))
+}
+
+/// A Converse request's parts in the SDK's types.
+pub(crate) fn converse_parts(request: &ConverseRequest) -> Result<SdkConverseParts, ApiError> {
+    let system = request.system.iter().map(|s| sdk::SystemContentBlock::Text(s.clone())).collect();
+    let messages = request.messages.iter().map(message_to_sdk).collect::<Result<Vec<_>, _>>()?;
+    let config = &request.inference;
+    let max_tokens = match config.max_tokens {
+        Some(n) => Some(i32::try_from(n).map_err(|_| format_error(format!("max tokens {n} is too large")))?),
+        None => None,
+    };
+    let inference = sdk::InferenceConfiguration::builder()
+        .set_max_tokens(max_tokens)
+        .set_temperature(config.temperature)
+        .set_top_p(config.top_p)
+        .set_stop_sequences((!config.stop_sequences.is_empty()).then(|| config.stop_sequences.clone()))
+        .build();
+    let tools = if request.tools.is_empty() {
+        None
+    } else {
+        let mut specs = Vec::with_capacity(request.tools.len());
+        for tool in &request.tools {
+            let schema = json_text_to_document(&tool.input_schema, &format!("the input schema of tool {}", tool.name))?;
+            let spec = sdk::ToolSpecification::builder()
+                .name(&tool.name)
+                .set_description((!tool.description.is_empty()).then(|| tool.description.clone()))
+                .input_schema(sdk::ToolInputSchema::Json(schema))
+                .build()
+                .map_err(|e| format_error(format!("tool {}: {e}", tool.name)))?;
+            specs.push(sdk::Tool::ToolSpec(spec));
+        }
+        Some(sdk::ToolConfiguration::builder().set_tools(Some(specs)).build().map_err(|e| format_error(format!("tools: {e}")))?)
+    };
+    Ok(SdkConverseParts { system, messages, inference, tools })
+}
+
+/// A response content block as ours; `None` for kinds this contract does not carry.
+pub(crate) fn block_from_sdk(block: &sdk::ContentBlock) -> Option<ContentBlock> {
+    match block {
+        sdk::ContentBlock::Text(text) => Some(ContentBlock::Text(text.clone())),
+        sdk::ContentBlock::ToolUse(tool) => Some(ContentBlock::ToolUse {
+            id: tool.tool_use_id().to_string(),
+            name: tool.name().to_string(),
+            input: document_to_json(tool.input()).to_string(),
+        }),
+        sdk::ContentBlock::ReasoningContent(sdk::ReasoningContentBlock::ReasoningText(reasoning)) => Some(ContentBlock::Reasoning(reasoning.text().to_string())),
+        sdk::ContentBlock::Image(image) => match image.source() {
+            Some(sdk::ImageSource::Bytes(bytes)) => Some(ContentBlock::Image { format: image.format().as_str().to_string(), bytes: bytes.clone().into_inner() }),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Token counts (negative counts, which Bedrock never sends, read as zero).
+pub(crate) fn usage_from_sdk(usage: Option<&sdk::TokenUsage>) -> Usage {
+    let count = |n: i32| u32::try_from(n).unwrap_or(0);
+    usage.map(|u| Usage { input_tokens: count(u.input_tokens()), output_tokens: count(u.output_tokens()), total_tokens: count(u.total_tokens()) }).unwrap_or_default()
+}
+
+fn index(i: i32) -> u32 {
+    u32::try_from(i).unwrap_or(0)
+}
+
+/// A ConverseStream event as ours; `None` for events this contract does not carry (text block
+/// starts, citations, images, events newer than this SDK).
+pub(crate) fn event_from_sdk(event: sdk::ConverseStreamOutput) -> Option<StreamEvent> {
+    use sdk::ConverseStreamOutput as Out;
+    match event {
+        Out::MessageStart(start) => Some(StreamEvent::MessageStart(role_from_sdk(start.role()))),
+        Out::ContentBlockStart(start) => match start.start() {
+            Some(sdk::ContentBlockStart::ToolUse(tool)) => Some(StreamEvent::ToolUseStart {
+                index: index(start.content_block_index()),
+                id: tool.tool_use_id().to_string(),
+                name: tool.name().to_string(),
+            }),
+            _ => None,
+        },
+        Out::ContentBlockDelta(delta) => {
+            let at = index(delta.content_block_index());
+            match delta.delta() {
+                Some(sdk::ContentBlockDelta::Text(text)) => Some(StreamEvent::TextDelta { index: at, text: text.clone() }),
+                Some(sdk::ContentBlockDelta::ToolUse(tool)) => Some(StreamEvent::ToolUseDelta { index: at, text: tool.input().to_string() }),
+                Some(sdk::ContentBlockDelta::ReasoningContent(sdk::ReasoningContentBlockDelta::Text(text))) => {
+                    Some(StreamEvent::ReasoningDelta { index: at, text: text.clone() })
+                }
+                _ => None,
+            }
+        }
+        Out::ContentBlockStop(stop) => Some(StreamEvent::BlockStop(index(stop.content_block_index()))),
+        Out::MessageStop(stop) => Some(StreamEvent::MessageStop(stop.stop_reason().as_str().to_string())),
+        Out::Metadata(metadata) => Some(StreamEvent::Metadata {
+            usage: usage_from_sdk(metadata.usage()),
+            latency_ms: metadata.metrics().map(|m| u64::try_from(m.latency_ms()).unwrap_or(0)).unwrap_or(0),
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trips_through_documents() {
+        let cases = [r#"{"a":[1,-2,3.5,true,null,"x"],"b":{}}"#, "[]", "0", r#""text""#];
+        for text in cases {
+            let document = json_text_to_document(text, "case").expect("valid JSON");
+            let back = document_to_json(&document);
+            assert_eq!(back, serde_json::from_str::<serde_json::Value>(text).unwrap(), "{text}");
+        }
+        let error = json_text_to_document("{nope", "the input schema of tool t").unwrap_err();
+        assert_eq!(error.class, ErrorClass::Format);
+        assert!(error.message.starts_with("the input schema of tool t is not valid JSON"), "{}", error.message);
+    }
+}
