@@ -18,6 +18,7 @@ mod clients;
 mod convert;
 pub mod converse;
 pub mod credentials;
+mod deadline;
 pub mod environment;
 pub mod errors;
 pub mod invoke;
