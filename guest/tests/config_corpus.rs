@@ -16,19 +16,19 @@ fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/config-cases")
 }
 
-fn kebab_kind(kind: ReferenceKind) -> &'static str {
+fn kind_name(kind: ReferenceKind) -> &'static str {
     match kind {
-        ReferenceKind::BareId => "bare-id",
-        ReferenceKind::FoundationModelArn => "foundation-model-arn",
-        ReferenceKind::InferenceProfileArn => "inference-profile-arn",
-        ReferenceKind::ApplicationProfileArn => "application-profile-arn",
-        ReferenceKind::ProvisionedModelArn => "provisioned-model-arn",
+        ReferenceKind::BareId => "bare_id",
+        ReferenceKind::FoundationModelArn => "foundation_model_arn",
+        ReferenceKind::InferenceProfileArn => "inference_profile_arn",
+        ReferenceKind::ApplicationProfileArn => "application_profile_arn",
+        ReferenceKind::ProvisionedModelArn => "provisioned_model_arn",
     }
 }
 
 fn reference_json(reference: &ModelReference) -> Json {
     json!({
-        "kind": kebab_kind(reference.kind),
+        "kind": kind_name(reference.kind),
         "target": reference.target,
         "resource_id": reference.resource_id,
         "qualifier": reference.qualifier,
@@ -42,8 +42,8 @@ fn reference_json(reference: &ModelReference) -> Json {
 fn settings_json(settings: &Settings) -> Json {
     let source = match settings.region.source {
         RegionSource::Config => "config",
-        RegionSource::AwsRegion => "aws-region",
-        RegionSource::AwsDefaultRegion => "aws-default-region",
+        RegionSource::AwsRegion => "aws_region",
+        RegionSource::AwsDefaultRegion => "aws_default_region",
         RegionSource::Profile => "profile",
         RegionSource::Default => "default",
     };

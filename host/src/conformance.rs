@@ -5,6 +5,7 @@
 //! `<name>.json5` (the config text; absent when the case sets `"config": "missing"`), plus an
 //! optional `model-references.json` table. See `tests/config-cases/README.md`.
 
+use crate::capability::Capabilities;
 use crate::runtime::{LoadedPolicy, PolicyError, PolicyHost, PolicyInstance};
 use crate::types::{ConfigSource, Diagnostic, RegionEnvironment, Severity};
 use serde::Deserialize;
@@ -234,7 +235,7 @@ pub async fn run(host: &PolicyHost, policy: Option<Arc<LoadedPolicy>>, corpus: &
     let policy = policy.unwrap_or_else(|| host.current());
     let mut results = Vec::with_capacity(corpus.cases.len() + corpus.references.len());
     for case in &corpus.cases {
-        let failures = match host.instance_of(Arc::clone(&policy), Arc::new(case.environment.clone())).await {
+        let failures = match host.instance_of(Arc::clone(&policy), Capabilities { environment: Arc::new(case.environment.clone()), bedrock: None }).await {
             Ok(mut instance) => match instance.load_config(&case.source).await {
                 Ok(outcome) => check_config(case, outcome),
                 Err(error) => vec![format!("the policy failed: {error}")],
@@ -264,7 +265,7 @@ async fn parse_reference(
 ) -> Result<Result<Value, String>, PolicyError> {
     let mut instance = match slot.take() {
         Some(instance) => instance,
-        None => host.instance_of(Arc::clone(policy), Arc::default()).await?,
+        None => host.instance_of(Arc::clone(policy), Capabilities::default()).await?,
     };
     let parsed = instance.parse_model_reference(input).await?;
     *slot = Some(instance);

@@ -8,12 +8,16 @@
 //!   hot swap ([`runtime::PolicyHost`]).
 //! - [`types`]: the host's own types for what a policy decides.
 //! - [`environment`]: what the host hands a policy of its environment, and where the config is.
+//! - [`capability`]: what an instance is handed beyond its sandbox (Bedrock access).
+//! - [`aws`]: Bedrock access through the AWS SDK: credentials, clients, calls, errors.
 //! - [`conformance`]: the config-behaviour corpus runner (`openclaw policy test`).
 
 mod bindings;
 mod imports;
 mod state;
 
+pub mod aws;
+pub mod capability;
 pub mod conformance;
 pub mod environment;
 pub mod runtime;

@@ -1,18 +1,24 @@
 //! The per-call state a guest instance runs with: its (empty) WASI context, its resource
 //! table, its memory cap, and what the host hands over on purpose.
 
+use crate::capability::{BedrockAccess, Capabilities};
+use crate::imports::PolicyHttpHooks;
 use crate::types::RegionEnvironment;
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// Store data of one policy instance. Built fresh for every instance: guests never share state.
 pub struct HostState {
     wasi: WasiCtx,
-    table: ResourceTable,
+    pub(crate) table: ResourceTable,
     pub(crate) memory: MemoryCap,
     pub(crate) environment: Arc<RegionEnvironment>,
+    pub(crate) bedrock: Option<Arc<dyn BedrockAccess>>,
     pub(crate) log_budget: u32,
+    http: WasiHttpCtx,
+    http_hooks: PolicyHttpHooks,
 }
 
 /// Most log lines one instance may emit; the rest are dropped (a loop must not flood the log).
@@ -20,9 +26,10 @@ pub(crate) const LOG_LINES_PER_INSTANCE: u32 = 1_000;
 
 impl HostState {
     /// State for one instance: no files, no sockets, no environment variables, no arguments,
-    /// no stdio. Rust's std imports `wasi:cli`, `wasi:io`, `wasi:clocks` and `wasi:random`
-    /// even when unused, so they are linked, but empty.
-    pub(crate) fn new(memory_cap: usize, environment: Arc<RegionEnvironment>) -> Self {
+    /// no stdio; HTTP only to Bedrock, authenticated by the host ([`PolicyHttpHooks`]).
+    /// Rust's std imports `wasi:cli`, `wasi:io`, `wasi:clocks` and `wasi:random` even when
+    /// unused, so they are linked, but empty.
+    pub(crate) fn new(memory_cap: usize, capabilities: Capabilities) -> Self {
         let wasi = WasiCtx::builder()
             .allow_tcp(false)
             .allow_udp(false)
@@ -32,8 +39,11 @@ impl HostState {
             wasi,
             table: ResourceTable::new(),
             memory: MemoryCap::new(memory_cap),
-            environment,
+            environment: capabilities.environment,
+            http_hooks: PolicyHttpHooks::new(capabilities.bedrock.clone()),
+            bedrock: capabilities.bedrock,
             log_budget: LOG_LINES_PER_INSTANCE,
+            http: WasiHttpCtx::new(),
         }
     }
 }
@@ -41,6 +51,12 @@ impl HostState {
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.http_hooks }
     }
 }
 

@@ -1,6 +1,6 @@
 //! The host's own types for what a policy decides. They mirror the WIT records but belong to
 //! this crate: callers never touch generated bindings. Serialized (snake_case fields,
-//! kebab-case enum values) they form the JSON that `openclaw config show --json` prints and
+//! snake_case enum values) they form the JSON that `openclaw config show --json` prints and
 //! the conformance corpus compares against.
 
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,7 @@ impl fmt::Display for PolicyInfo {
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The config is invalid.
     Error,
@@ -86,7 +86,7 @@ pub struct RegionEnvironment {
 
 /// Where the effective region came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum RegionSource {
     /// The config file.
     Config,
@@ -140,7 +140,7 @@ pub struct DiscoverySettings {
 
 /// The form a model reference was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum ReferenceKind {
     /// A bare model or system profile id.
     BareId,
@@ -192,3 +192,97 @@ pub struct Settings {
 
 /// What loading a config file produced: settings, or every diagnostic.
 pub type ConfigOutcome = Result<Settings, Vec<Diagnostic>>;
+
+/// What a probe sends and within what limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeRequest {
+    /// The config file (default model and region come from it).
+    pub config: ConfigSource,
+    /// Most tokens to ask for.
+    pub max_tokens: u32,
+    /// Time limit for the whole probe.
+    pub timeout: std::time::Duration,
+}
+
+/// How a probe ended (`openclaw models status --probe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeStatus {
+    /// The model answered.
+    Ok,
+    /// Credentials refused or missing.
+    Auth,
+    /// Throttled after retries.
+    RateLimit,
+    /// Unavailable.
+    Overloaded,
+    /// No answer in time.
+    Timeout,
+    /// Refused as invalid.
+    Format,
+    /// Unknown model.
+    NotFound,
+    /// No default model configured.
+    NoModel,
+    /// Anything else.
+    Unknown,
+}
+
+impl ProbeStatus {
+    /// The word the CLI prints (`ok`, `rate_limit`, `no_model`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Auth => "auth",
+            Self::RateLimit => "rate_limit",
+            Self::Overloaded => "overloaded",
+            Self::Timeout => "timeout",
+            Self::Format => "format",
+            Self::NotFound => "not_found",
+            Self::NoModel => "no_model",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// The outcome of a probe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProbeResult {
+    /// How it ended.
+    pub status: ProbeStatus,
+    /// The model reference probed, as configured.
+    pub model: Option<String>,
+    /// The model id sent to Bedrock.
+    pub target: Option<String>,
+    /// The region called.
+    pub region: String,
+    /// From sending to the first output or the failure, in ms.
+    pub latency_ms: u64,
+    /// The failure, if any.
+    pub error: Option<crate::aws::model::ApiError>,
+}
+
+/// A chat request as a client sends it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRequest {
+    /// The config file.
+    pub config: ConfigSource,
+    /// A model reference; `None` uses the default model.
+    pub model: Option<String>,
+    /// System prompts.
+    pub system: Vec<String>,
+    /// The conversation.
+    pub messages: Vec<crate::aws::model::Message>,
+    /// Most tokens to generate; `None` lets the policy choose.
+    pub max_tokens: Option<u32>,
+    /// Temperature.
+    pub temperature: Option<f32>,
+    /// Nucleus sampling.
+    pub top_p: Option<f32>,
+    /// Stop sequences.
+    pub stop_sequences: Vec<String>,
+    /// Tools.
+    pub tools: Vec<crate::aws::model::ToolSpec>,
+    /// Time limit for the whole call.
+    pub timeout: std::time::Duration,
+}

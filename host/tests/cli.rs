@@ -1,31 +1,12 @@
 //! The `openclaw` binary as a user runs it: exit codes, output streams, config path
 //! resolution, and the sandbox seen from the outside (planted secrets never reach a guest).
 
-use openclaw_test_support::{PLANTED_ACCESS_KEY_ID, PLANTED_SECRET_ACCESS_KEY, TestGuest, TestHome, config_cases_dir};
-use serde_json::Value;
+use openclaw_test_support::{PLANTED_ACCESS_KEY_ID, PLANTED_SECRET_ACCESS_KEY, Run, TestGuest, TestHome, config_cases_dir, run_in_home};
 use std::path::Path;
-use std::process::{Command, Output};
 
 /// Runs `openclaw` in `home` with extra environment variables.
-fn openclaw(home: &TestHome, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_openclaw"));
-    home.apply(&mut command);
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.args(args).output().expect("openclaw runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(output)))
+fn openclaw(home: &TestHome, env: &[(&str, &str)], args: &[&str]) -> Run {
+    run_in_home(env!("CARGO_BIN_EXE_openclaw"), home, env, args)
 }
 
 #[test]
@@ -35,9 +16,9 @@ fn validate_reports_every_problem_one_per_line_and_exits_1() {
         .write_config("{\n  models: {\n    bedrockDiscovery: {\n      enabled: 'yes',\n      refreshIntrval: 60,\n      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/SHOULDNOTSHOW',\n    },\n  },\n}\n")
         .unwrap();
     let output = openclaw(&home, &[], &["config", "validate"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(output.code, Some(1), "{}", output.stderr);
     let file = path.display().to_string();
-    let lines: Vec<String> = stderr(&output).lines().map(str::to_string).collect();
+    let lines: Vec<String> = output.stderr.lines().map(str::to_string).collect();
     let expected_prefixes = [
         format!("{file}:4:16: models.bedrockDiscovery.enabled: "),
         format!("{file}:5:7: models.bedrockDiscovery.refreshIntrval: "),
@@ -48,9 +29,9 @@ fn validate_reports_every_problem_one_per_line_and_exits_1() {
     }
     assert_eq!(lines.len(), expected_prefixes.len() + 1, "three diagnostics and a summary: {lines:?}");
     assert!(lines[1].contains("did you mean `refreshInterval`?"), "{}", lines[1]);
-    assert!(!stderr(&output).contains("SHOULDNOTSHOW") && !stdout(&output).contains("SHOULDNOTSHOW"));
+    assert!(!output.stderr.contains("SHOULDNOTSHOW") && !output.stdout.contains("SHOULDNOTSHOW"));
 
-    let report = json(&openclaw(&home, &[], &["config", "validate", "--json"]));
+    let report = openclaw(&home, &[], &["config", "validate", "--json"]).json();
     assert_eq!(report["valid"], false);
     assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(3));
 }
@@ -59,12 +40,12 @@ fn validate_reports_every_problem_one_per_line_and_exits_1() {
 fn validate_accepts_a_valid_file_and_a_missing_one() {
     let home = TestHome::new().unwrap();
     let missing = openclaw(&home, &[], &["config", "validate"]);
-    assert_eq!(missing.status.code(), Some(0), "{}", stderr(&missing));
-    assert!(stdout(&missing).contains("not found"), "{}", stdout(&missing));
+    assert_eq!(missing.code, Some(0), "{}", missing.stderr);
+    assert!(missing.stdout.contains("not found"), "{}", missing.stdout);
     home.write_config("{ model: 'bedrock/mistral.mistral-large-2407-v1:0', gateway: { port: 1 } }").unwrap();
     let valid = openclaw(&home, &[], &["config", "validate"]);
-    assert_eq!(valid.status.code(), Some(0), "{}", stderr(&valid));
-    assert!(stdout(&valid).ends_with(": valid\n"), "{}", stdout(&valid));
+    assert_eq!(valid.code, Some(0), "{}", valid.stderr);
+    assert!(valid.stdout.ends_with(": valid\n"), "{}", valid.stdout);
 }
 
 #[test]
@@ -89,8 +70,8 @@ fn the_config_path_follows_flag_then_variables_then_home() {
         let mut args = vec!["config", "show", "--json"];
         args.extend_from_slice(flags);
         let output = openclaw(&home, env, &args);
-        assert_eq!(output.status.code(), Some(0), "{env:?}: {}", stderr(&output));
-        let report = json(&output);
+        assert_eq!(output.code, Some(0), "{env:?}: {}", output.stderr);
+        let report = output.json();
         assert_eq!(report["config_path"]["path"], *path, "{env:?} {flags:?}");
         assert_eq!(report["config_path"]["source"], source, "{env:?} {flags:?}");
     }
@@ -104,19 +85,19 @@ fn show_resolves_the_region_from_the_selected_profile() {
         (&[], "us-west-2", "profile"),
         (&[("AWS_PROFILE", "dev")], "eu-central-1", "profile"),
         (&[("AWS_PROFILE", " ")], "us-west-2", "profile"),
-        (&[("AWS_PROFILE", "dev"), ("AWS_DEFAULT_REGION", "ap-south-1")], "ap-south-1", "aws-default-region"),
-        (&[("AWS_REGION", " "), ("AWS_DEFAULT_REGION", "ca-central-1")], "ca-central-1", "aws-default-region"),
+        (&[("AWS_PROFILE", "dev"), ("AWS_DEFAULT_REGION", "ap-south-1")], "ap-south-1", "aws_default_region"),
+        (&[("AWS_REGION", " "), ("AWS_DEFAULT_REGION", "ca-central-1")], "ca-central-1", "aws_default_region"),
     ];
     for (env, region, source) in cases {
         let output = openclaw(&home, env, &["config", "show", "--json"]);
-        assert_eq!(output.status.code(), Some(0), "{env:?}: {}", stderr(&output));
-        let report = json(&output);
+        assert_eq!(output.code, Some(0), "{env:?}: {}", output.stderr);
+        let report = output.json();
         assert_eq!(report["settings"]["region"]["name"], region, "{env:?}");
         assert_eq!(report["settings"]["region"]["source"], source, "{env:?}");
         assert_eq!(report["settings"]["discovery"]["refresh_interval"], 60);
         assert_eq!(report["settings"]["sources"]["discovery.refreshInterval"], "models.bedrockDiscovery.refreshInterval");
     }
-    let table = stdout(&openclaw(&home, &[("AWS_REGION", "eu-west-3")], &["config", "show"]));
+    let table = openclaw(&home, &[("AWS_REGION", "eu-west-3")], &["config", "show"]).stdout;
     assert!(table.contains("eu-west-3 (from AWS_REGION)"), "{table}");
 }
 
@@ -128,11 +109,11 @@ fn a_snooping_policy_never_sees_the_hosts_secrets() {
     let env = [("AWS_ACCESS_KEY_ID", PLANTED_ACCESS_KEY_ID), ("AWS_SECRET_ACCESS_KEY", PLANTED_SECRET_ACCESS_KEY), ("AWS_REGION", "eu-west-1")];
     assert!(home.path().join(".aws/credentials").is_file(), "the secret is really on disk for the host");
     let output = openclaw(&home, &env, &["--policy", &hostile.display().to_string(), "config", "show", "--json", "--config", &config.display().to_string()]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let report = json(&output);
+    assert_eq!(output.code, Some(0), "{}", output.stderr);
+    let report = output.json();
     assert_eq!(report["settings"]["default_model"], "hostile", "the hostile policy answered");
     assert_eq!(report["settings"]["warnings"], serde_json::json!([]), "the guest found something");
-    for text in [stdout(&output), stderr(&output)] {
+    for text in [output.stdout, output.stderr] {
         assert!(!text.contains(PLANTED_SECRET_ACCESS_KEY) && !text.contains(PLANTED_ACCESS_KEY_ID));
     }
 }
@@ -149,8 +130,8 @@ fn policy_check_accepts_policies_and_refuses_the_rest() {
     ];
     for (file, code, needle) in cases {
         let output = openclaw(&home, &[], &["policy", "check", &file.display().to_string()]);
-        assert_eq!(output.status.code(), Some(code), "{}: {}", file.display(), stderr(&output));
-        let said = format!("{}{}", stdout(&output), stderr(&output));
+        assert_eq!(output.code, Some(code), "{}: {}", file.display(), output.stderr);
+        let said = output.all_output();
         assert!(said.contains(needle), "{}: {said}", file.display());
         assert_eq!(said.lines().count(), 1, "one line: {said}");
     }
@@ -161,10 +142,10 @@ fn policy_test_runs_the_corpus_against_any_policy() {
     let home = TestHome::new().unwrap();
     let cases = config_cases_dir().display().to_string();
     let default = openclaw(&home, &[], &["policy", "test", "--cases", &cases]);
-    assert_eq!(default.status.code(), Some(0), "{}", stdout(&default));
-    assert!(stdout(&default).lines().last().is_some_and(|line| line.ends_with(" passed, 0 failed")), "{}", stdout(&default));
+    assert_eq!(default.code, Some(0), "{}", default.stdout);
+    assert!(default.stdout.lines().last().is_some_and(|line| line.ends_with(" passed, 0 failed")), "{}", default.stdout);
     let alternative = TestGuest::AltPolicy.path().display().to_string();
-    let report = json(&openclaw(&home, &[], &["--policy", &alternative, "policy", "test", "--cases", &cases, "--json"]));
+    let report = openclaw(&home, &[], &["--policy", &alternative, "policy", "test", "--cases", &cases, "--json"]).json();
     assert_eq!(report["policy"]["name"], "alt-policy");
     assert!(report["failed"].as_u64().unwrap_or(0) > 0, "the alternative policy must fail cases");
 }
@@ -173,7 +154,7 @@ fn policy_test_runs_the_corpus_against_any_policy() {
 fn precompiled_and_cached_policies_load_without_compiling() {
     let home = TestHome::new().unwrap();
     let first = openclaw(&home, &[], &["config", "show"]);
-    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
     let cache = home.state_dir().join("cache").join("policies");
     let entries = std::fs::read_dir(&cache).map(|dir| dir.count()).unwrap_or(0);
     assert_eq!(entries, 1, "one compiled component cached in {}", cache.display());
@@ -181,8 +162,8 @@ fn precompiled_and_cached_policies_load_without_compiling() {
     let output_dir = tempfile::tempdir().unwrap();
     let cwasm = output_dir.path().join("alt.cwasm").display().to_string();
     let compiled = openclaw(&home, &[], &["policy", "compile", &TestGuest::AltPolicy.path().display().to_string(), "-o", &cwasm]);
-    assert_eq!(compiled.status.code(), Some(0), "{}", stderr(&compiled));
-    let report = json(&openclaw(&home, &[], &["--policy", &cwasm, "config", "show", "--json"]));
+    assert_eq!(compiled.code, Some(0), "{}", compiled.stderr);
+    let report = openclaw(&home, &[], &["--policy", &cwasm, "config", "show", "--json"]).json();
     assert_eq!(report["policy"]["name"], "alt-policy");
 }
 
@@ -190,6 +171,6 @@ fn precompiled_and_cached_policies_load_without_compiling() {
 fn usage_errors_exit_2() {
     let home = TestHome::new().unwrap();
     for args in [&["config"][..], &["config", "frobnicate"], &["policy", "test"], &["--no-such-flag"]] {
-        assert_eq!(openclaw(&home, &[], args).status.code(), Some(2), "{args:?}");
+        assert_eq!(openclaw(&home, &[], args).code, Some(2), "{args:?}");
     }
 }

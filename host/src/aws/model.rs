@@ -1,6 +1,6 @@
 //! The AWS capability's own types. They mirror the WIT `types`, `runtime` and `credentials`
 //! interfaces field for field, so the import glue converts them one to one; serialized they use
-//! snake_case fields and kebab-case enum values, as the rest of the host's JSON does.
+//! snake_case fields and snake_case enum values, as the rest of the host's JSON does.
 
 use std::time::Duration;
 
@@ -8,7 +8,7 @@ use serde::Serialize;
 
 /// What kind of failure an error is, so that a policy can decide what to do about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum ErrorClass {
     /// The credentials were refused or none resolved: access denied, unknown key, expired
     /// token, bad signature.
@@ -71,7 +71,7 @@ pub struct ApiError {
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The user (or tool results sent back).
     User,
@@ -81,7 +81,7 @@ pub enum Role {
 
 /// One block of a message.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum ContentBlock {
     /// Text.
     Text(String),
@@ -192,7 +192,7 @@ pub struct ConverseResponse {
 
 /// One event of a streamed Converse response.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum StreamEvent {
     /// The assistant message begins.
     MessageStart(Role),
@@ -267,7 +267,7 @@ pub struct InvokeResponse {
 
 /// A kind of credential source, in the order the host tries them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     /// `AWS_BEARER_TOKEN_BEDROCK`: `Authorization: Bearer`, no SigV4.
     BearerToken,

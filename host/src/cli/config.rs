@@ -3,8 +3,8 @@
 use super::{Context, print_json};
 use clap::Subcommand;
 use openclaw_host::environment::{self, ConfigPath};
-use openclaw_host::runtime::LoadedPolicy;
-use openclaw_host::types::{ConfigOutcome, ConfigSource, Diagnostic, Settings};
+use openclaw_host::runtime::{LoadedPolicy, PolicyHost};
+use openclaw_host::types::{ConfigOutcome, ConfigSource, Diagnostic, RegionEnvironment, Settings};
 use serde::Serialize;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -26,33 +26,36 @@ pub(super) enum ConfigCommand {
 }
 
 pub(super) async fn run(context: &Context, command: ConfigCommand) -> anyhow::Result<ExitCode> {
-    let loaded = load(context).await?;
+    let loaded = Loaded::load(context).await?;
     match command {
         ConfigCommand::Validate { json } => validate(&loaded, json),
         ConfigCommand::Show { json } => show(&loaded, json),
     }
 }
 
-/// A config file, read and run through the policy.
-struct Loaded {
-    path: ConfigPath,
-    source: ConfigSource,
-    outcome: ConfigOutcome,
-    policy: Arc<LoadedPolicy>,
-}
-
-async fn load(context: &Context) -> anyhow::Result<Loaded> {
-    let path = environment::config_path(context.config.as_deref());
-    let source = environment::read_config(&path.path)?;
-    let host = context.host().await?;
-    let region_environment = Arc::new(environment::region_environment().await);
-    let mut instance = host.instance(region_environment).await?;
-    let outcome = instance.load_config(&source).await?;
-    let policy = host.current();
-    Ok(Loaded { path, source, outcome, policy })
+/// A config file, read and run through the policy, with the host that ran it.
+pub(super) struct Loaded {
+    pub(super) path: ConfigPath,
+    pub(super) source: ConfigSource,
+    pub(super) outcome: ConfigOutcome,
+    pub(super) policy: Arc<LoadedPolicy>,
+    pub(super) host: PolicyHost,
+    pub(super) environment: Arc<RegionEnvironment>,
 }
 
 impl Loaded {
+    /// Resolves the config path, reads the file and runs it through the policy.
+    pub(super) async fn load(context: &Context) -> anyhow::Result<Self> {
+        let path = environment::config_path(context.config.as_deref());
+        let source = environment::read_config(&path.path)?;
+        let host = context.host().await?;
+        let region_environment = Arc::new(environment::region_environment().await);
+        let mut instance = host.instance(Arc::clone(&region_environment)).await?;
+        let outcome = instance.load_config(&source).await?;
+        let policy = host.current();
+        Ok(Self { path, source, outcome, policy, host, environment: region_environment })
+    }
+
     fn diagnostics(&self) -> &[Diagnostic] {
         match &self.outcome {
             Ok(settings) => &settings.warnings,
@@ -60,7 +63,7 @@ impl Loaded {
         }
     }
 
-    fn print_diagnostics(&self) {
+    pub(super) fn print_diagnostics(&self) {
         for diagnostic in self.diagnostics() {
             eprintln!("{}", diagnostic.render(&self.source.origin));
         }
@@ -169,7 +172,7 @@ fn render_settings(loaded: &Loaded, settings: &Settings) -> String {
         seconds => format!("{seconds} s"),
     };
     let model = match (&settings.default_model, &settings.default_model_reference) {
-        (Some(model), Some(reference)) => format!("{model} [{}] {}", serde_kebab(&reference.kind), source_of("model")),
+        (Some(model), Some(reference)) => format!("{model} [{}] {}", super::enum_name(&reference.kind), source_of("model")),
         (Some(model), None) => format!("{model} {}", source_of("model")),
         (None, _) => "(none)".to_string(),
     };
@@ -187,9 +190,4 @@ fn render_settings(loaded: &Loaded, settings: &Settings) -> String {
     ];
     let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
     rows.iter().map(|(label, value)| format!("{label:<width$}  {value}\n")).collect()
-}
-
-/// An enum's serialized (kebab-case) name.
-fn serde_kebab(value: &impl Serialize) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }

@@ -1,6 +1,8 @@
 //! The command line: argument definitions and dispatch, one file per command group.
 
+mod chat;
 mod config;
+mod models;
 mod policy;
 
 use anyhow::Context as _;
@@ -34,6 +36,11 @@ enum Command {
     /// Check, test and precompile policy components.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// The provider's models: status and probe.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
+    /// Send one prompt and stream the reply to stdout as it arrives.
+    Chat(chat::ChatArgs),
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default: warnings and errors).
@@ -59,6 +66,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Config(command) => config::run(&context, command).await,
         Command::Policy(command) => policy::run(&context, command).await,
+        Command::Models(command) => models::run(&context, command).await,
+        Command::Chat(args) => chat::run(&context, args).await,
     }
 }
 
@@ -93,4 +102,9 @@ impl Context {
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
+}
+
+/// An enum value's name as the JSON output spells it (`rate_limit`, `bare_id`, ...).
+fn enum_name(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }

@@ -2,12 +2,15 @@
 
 use super::LoadedPolicy;
 use super::error::{PolicyError, one_line};
-use super::limits::Limits;
+use super::limits::{Limits, deadline_ticks};
 use crate::bindings::{BedrockPolicy, BedrockPolicyPre};
+use crate::aws::model::{ApiError, StreamEvent};
+use crate::capability::Capabilities;
 use crate::state::HostState;
-use crate::types::{ConfigOutcome, ConfigSource, ModelReference, PolicyInfo, RegionEnvironment};
+use crate::types::{ChatRequest, ConfigOutcome, ConfigSource, ModelReference, PolicyInfo, ProbeRequest, ProbeResult};
 use std::sync::Arc;
 use std::time::Duration;
+use wasmtime::component::ResourceAny;
 use wasmtime::{Engine, Store, Trap};
 
 /// A live instance of one policy. Calls run one at a time, each under the call deadline; the
@@ -18,7 +21,7 @@ pub struct PolicyInstance {
     bindings: BedrockPolicy,
     policy: Option<Arc<LoadedPolicy>>,
     deadline: Duration,
-    deadline_ticks: u64,
+    epoch_tick: Duration,
     memory_cap: usize,
     poisoned: bool,
 }
@@ -28,14 +31,13 @@ impl PolicyInstance {
         engine: &Engine,
         pre: &BedrockPolicyPre<HostState>,
         limits: &Limits,
-        environment: Arc<RegionEnvironment>,
+        capabilities: Capabilities,
         policy: Option<Arc<LoadedPolicy>>,
     ) -> Result<Self, PolicyError> {
-        let mut store = Store::new(engine, HostState::new(limits.memory_bytes, environment));
+        let mut store = Store::new(engine, HostState::new(limits.memory_bytes, capabilities));
         store.limiter(|state| &mut state.memory);
-        let deadline_ticks = limits.deadline_ticks();
-        store.set_epoch_deadline(deadline_ticks);
-        let mut instance = Self {
+        store.set_epoch_deadline(deadline_ticks(limits.call_deadline, limits.epoch_tick));
+        let instance = Self {
             bindings: match pre.instantiate_async(&mut store).await {
                 Ok(bindings) => bindings,
                 Err(error) => return Err(classify("instantiate", &error, &store, limits.call_deadline, limits.memory_bytes)),
@@ -43,11 +45,10 @@ impl PolicyInstance {
             store,
             policy,
             deadline: limits.call_deadline,
-            deadline_ticks,
+            epoch_tick: limits.epoch_tick,
             memory_cap: limits.memory_bytes,
             poisoned: false,
         };
-        instance.poisoned = false;
         Ok(instance)
     }
 
@@ -58,7 +59,7 @@ impl PolicyInstance {
 
     /// The component's self-check: who it is, or why it refuses to run.
     pub async fn self_check(&mut self) -> Result<Result<PolicyInfo, String>, PolicyError> {
-        self.before_call()?;
+        self.before_call(Duration::ZERO)?;
         let result = self.bindings.openclaw_bedrock_policy().call_self_check(&mut self.store).await;
         let info = self.after_call("self-check", result)?;
         Ok(info.map(Into::into))
@@ -66,7 +67,7 @@ impl PolicyInstance {
 
     /// Parses and validates a config file.
     pub async fn load_config(&mut self, source: &ConfigSource) -> Result<ConfigOutcome, PolicyError> {
-        self.before_call()?;
+        self.before_call(Duration::ZERO)?;
         let source = source.into();
         let result = self.bindings.openclaw_bedrock_policy().call_load_config(&mut self.store, &source).await;
         let outcome = self.after_call("load-config", result)?;
@@ -75,17 +76,38 @@ impl PolicyInstance {
 
     /// Parses one model reference.
     pub async fn parse_model_reference(&mut self, text: &str) -> Result<Result<ModelReference, String>, PolicyError> {
-        self.before_call()?;
+        self.before_call(Duration::ZERO)?;
         let result = self.bindings.openclaw_bedrock_policy().call_parse_model_reference(&mut self.store, text).await;
         let parsed = self.after_call("parse-model-reference", result)?;
         Ok(parsed.map(Into::into))
     }
 
-    fn before_call(&mut self) -> Result<(), PolicyError> {
+    /// Sends one tiny request to the default model and judges the outcome. The call may
+    /// wait on Bedrock for the probe's timeout on top of the usual deadline.
+    pub async fn probe(&mut self, request: &ProbeRequest) -> Result<ProbeResult, PolicyError> {
+        self.before_call(request.timeout)?;
+        let wire = request.into();
+        let result = self.bindings.openclaw_bedrock_policy().call_probe(&mut self.store, &wire).await;
+        Ok(self.after_call("probe", result)?.into())
+    }
+
+    /// Starts a streamed chat; the stream keeps this instance for its whole life.
+    pub async fn chat(mut self, request: &ChatRequest) -> Result<Result<ChatStream, ApiError>, PolicyError> {
+        self.before_call(request.timeout)?;
+        let wire = request.into();
+        let result = self.bindings.openclaw_bedrock_policy().call_chat(&mut self.store, &wire).await;
+        match self.after_call("chat", result)? {
+            Ok(stream) => Ok(Ok(ChatStream { instance: self, stream, io_allowance: request.timeout })),
+            Err(error) => Ok(Err(error.into())),
+        }
+    }
+
+    fn before_call(&mut self, io_allowance: Duration) -> Result<(), PolicyError> {
         if self.poisoned {
             return Err(PolicyError::Poisoned);
         }
-        self.store.set_epoch_deadline(self.deadline_ticks);
+        let ticks = deadline_ticks(self.deadline + io_allowance, self.epoch_tick);
+        self.store.set_epoch_deadline(ticks);
         Ok(())
     }
 
@@ -94,6 +116,47 @@ impl PolicyInstance {
             self.poisoned = true;
             classify(call, &error, &self.store, self.deadline, self.memory_cap)
         })
+    }
+}
+
+/// A chat response in progress, served by the policy's `chat-stream` (which wraps the host's
+/// Bedrock stream). Dropping it drops the instance.
+pub struct ChatStream {
+    instance: PolicyInstance,
+    stream: ResourceAny,
+    io_allowance: Duration,
+}
+
+impl ChatStream {
+    /// The policy that serves this stream.
+    pub fn policy(&self) -> Option<&Arc<LoadedPolicy>> {
+        self.instance.policy()
+    }
+
+    /// The model id being called now (after resolution and any fallback).
+    pub async fn target(&mut self) -> Result<String, PolicyError> {
+        let instance = &mut self.instance;
+        instance.before_call(Duration::ZERO)?;
+        let result = instance.bindings.openclaw_bedrock_policy().chat_stream().call_target(&mut instance.store, self.stream).await;
+        instance.after_call("chat-stream.target", result)
+    }
+
+    /// The region being called now.
+    pub async fn region(&mut self) -> Result<String, PolicyError> {
+        let instance = &mut self.instance;
+        instance.before_call(Duration::ZERO)?;
+        let result = instance.bindings.openclaw_bedrock_policy().chat_stream().call_region(&mut instance.store, self.stream).await;
+        instance.after_call("chat-stream.region", result)
+    }
+
+    /// The next event; `None` after the last. An `ApiError` ends the stream; a
+    /// `PolicyError` means the policy itself failed (trap, deadline, memory).
+    pub async fn next(&mut self) -> Result<Result<Option<StreamEvent>, ApiError>, PolicyError> {
+        let instance = &mut self.instance;
+        instance.before_call(self.io_allowance)?;
+        let result = instance.bindings.openclaw_bedrock_policy().chat_stream().call_next(&mut instance.store, self.stream).await;
+        let next = instance.after_call("chat-stream.next", result)?;
+        Ok(next.map(|event| event.map(Into::into)).map_err(Into::into))
     }
 }
 

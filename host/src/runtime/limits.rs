@@ -27,12 +27,10 @@ impl Default for Limits {
     }
 }
 
-impl Limits {
-    /// The deadline in epoch ticks, at least one.
-    pub(crate) fn deadline_ticks(&self) -> u64 {
-        let tick = self.epoch_tick.as_nanos().max(1);
-        (self.call_deadline.as_nanos().div_ceil(tick)).clamp(1, u64::MAX as u128) as u64
-    }
+/// A deadline in epoch ticks of `tick`, at least one.
+pub(crate) fn deadline_ticks(deadline: Duration, tick: Duration) -> u64 {
+    let tick = tick.as_nanos().max(1);
+    u64::try_from(deadline.as_nanos().div_ceil(tick)).unwrap_or(u64::MAX).max(1)
 }
 
 /// Wasm pages are 64 KiB; memory sizes are whole pages.

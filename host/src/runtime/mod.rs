@@ -12,12 +12,13 @@ mod limits;
 mod loader;
 
 pub use error::PolicyError;
-pub use instance::PolicyInstance;
+pub use instance::{ChatStream, PolicyInstance};
 pub use limits::Limits;
 pub use loader::{CompileOutcome, PolicySource};
 
 use crate::bindings::BedrockPolicyPre;
 use crate::state::HostState;
+use crate::capability::Capabilities;
 use crate::types::{PolicyInfo, RegionEnvironment};
 use arc_swap::ArcSwap;
 use error::one_line;
@@ -97,6 +98,7 @@ impl PolicyHostBuilder {
         let engine = limits::build_engine(&self.limits).map_err(|e| PolicyError::Engine(one_line(&e)))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| PolicyError::Engine(one_line(&e)))?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(|e| PolicyError::Engine(one_line(&e)))?;
         crate::bindings::BedrockPolicy::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
             .map_err(|e| PolicyError::Engine(one_line(&e)))?;
         let ticker = epoch::EpochTicker::start(engine.clone(), self.limits.epoch_tick)
@@ -158,15 +160,19 @@ impl PolicyHost {
         load(&self.engine, &self.linker, &self.limits, self.cache.as_ref(), &source).await
     }
 
-    /// A fresh instance of the current policy, seeing `environment`.
+    /// A fresh instance of the current policy, seeing `environment` and no Bedrock access.
     pub async fn instance(&self, environment: Arc<RegionEnvironment>) -> Result<PolicyInstance, PolicyError> {
-        let policy = self.current();
-        PolicyInstance::start(&self.engine, &policy.pre.clone(), &self.limits, environment, Some(policy)).await
+        self.instance_with(Capabilities { environment, bedrock: None }).await
+    }
+
+    /// A fresh instance of the current policy, handed `capabilities`.
+    pub async fn instance_with(&self, capabilities: Capabilities) -> Result<PolicyInstance, PolicyError> {
+        self.instance_of(self.current(), capabilities).await
     }
 
     /// A fresh instance of a given loaded policy (e.g. one from [`PolicyHost::check`]).
-    pub async fn instance_of(&self, policy: Arc<LoadedPolicy>, environment: Arc<RegionEnvironment>) -> Result<PolicyInstance, PolicyError> {
-        PolicyInstance::start(&self.engine, &policy.pre.clone(), &self.limits, environment, Some(policy)).await
+    pub async fn instance_of(&self, policy: Arc<LoadedPolicy>, capabilities: Capabilities) -> Result<PolicyInstance, PolicyError> {
+        PolicyInstance::start(&self.engine, &policy.pre.clone(), &self.limits, capabilities, Some(policy)).await
     }
 
     /// Compiles a component to the precompiled form `--policy` maps directly (`.cwasm`).
@@ -194,7 +200,7 @@ async fn load(
     let pre = BedrockPolicyPre::new(instance_pre)
         .map_err(|e| PolicyError::NotAPolicy { origin: origin.clone(), message: one_line(&e) })?;
     let checked = async {
-        let mut instance = PolicyInstance::start(engine, &pre, limits, Arc::default(), None).await?;
+        let mut instance = PolicyInstance::start(engine, &pre, limits, Capabilities::default(), None).await?;
         instance.self_check().await
     };
     let info = match checked.await {

@@ -1,22 +1,7 @@
-//! The generated bindings of the `bedrock-policy` world, wrapped in one place.
-//!
-//! Everything outside this module works with the crate's own types ([`crate::types`]); the
-//! conversions between those and the generated ones live here, next to the `bindgen!` call.
+//! Conversions between the policy export's generated types and [`crate::types`].
 
+use super::{generated_environment, generated_policy as p};
 use crate::types;
-
-wasmtime::component::bindgen!({
-    path: "../wit",
-    world: "bedrock-policy",
-    imports: { default: async },
-    exports: { default: async },
-});
-
-pub use exports::openclaw::bedrock::policy as generated_policy;
-pub use openclaw::bedrock::environment as generated_environment;
-pub use openclaw::bedrock::log as generated_log;
-
-use generated_policy as p;
 
 impl From<p::PolicyInfo> for types::PolicyInfo {
     fn from(info: p::PolicyInfo) -> Self {
@@ -111,6 +96,63 @@ impl From<&types::RegionEnvironment> for generated_environment::RegionEnvironmen
             aws_default_region: env.aws_default_region.clone(),
             profile: env.profile.clone(),
             profile_region: env.profile_region.clone(),
+        }
+    }
+}
+
+impl From<p::ProbeStatus> for types::ProbeStatus {
+    fn from(status: p::ProbeStatus) -> Self {
+        match status {
+            p::ProbeStatus::Ok => Self::Ok,
+            p::ProbeStatus::Auth => Self::Auth,
+            p::ProbeStatus::RateLimit => Self::RateLimit,
+            p::ProbeStatus::Overloaded => Self::Overloaded,
+            p::ProbeStatus::Timeout => Self::Timeout,
+            p::ProbeStatus::Format => Self::Format,
+            p::ProbeStatus::NotFound => Self::NotFound,
+            p::ProbeStatus::NoModel => Self::NoModel,
+            p::ProbeStatus::Unknown => Self::Unknown,
+        }
+    }
+}
+
+impl From<p::ProbeResult> for types::ProbeResult {
+    fn from(r: p::ProbeResult) -> Self {
+        Self {
+            status: r.status.into(),
+            model: r.model,
+            target: r.target,
+            region: r.region,
+            latency_ms: r.latency_ms,
+            error: r.error.map(Into::into),
+        }
+    }
+}
+
+/// Milliseconds for the WIT, saturating: a limit beyond ~49 days is no limit anyway.
+fn millis(duration: std::time::Duration) -> u32 {
+    u32::try_from(duration.as_millis()).unwrap_or(u32::MAX)
+}
+
+impl From<&types::ProbeRequest> for p::ProbeRequest {
+    fn from(request: &types::ProbeRequest) -> Self {
+        Self { config: (&request.config).into(), max_tokens: request.max_tokens, timeout_ms: millis(request.timeout) }
+    }
+}
+
+impl From<&types::ChatRequest> for p::ChatRequest {
+    fn from(request: &types::ChatRequest) -> Self {
+        Self {
+            config: (&request.config).into(),
+            model: request.model.clone(),
+            system: request.system.clone(),
+            messages: request.messages.iter().cloned().map(Into::into).collect(),
+            max_tokens: request.max_tokens,
+            temperature: request.temperature,
+            top_p: request.top_p,
+            stop_sequences: request.stop_sequences.clone(),
+            tools: request.tools.iter().cloned().map(Into::into).collect(),
+            timeout_ms: millis(request.timeout),
         }
     }
 }

@@ -1,0 +1,85 @@
+//! `openclaw:bedrock/runtime`: Bedrock runtime calls made by the host on the policy's behalf.
+//! Streams live in the instance's resource table and die with it.
+
+use super::no_bedrock_access;
+use crate::bindings::generated_runtime::{
+    ConverseRequest, ConverseResponse, Host, HostEventStream, HostChunkStream, InvokeRequest, InvokeResponse, StreamEvent,
+};
+use crate::bindings::generated_types::ApiError;
+use crate::capability::{BedrockAccess, EventStreamResource, ChunkStreamResource};
+use crate::state::HostState;
+use std::sync::Arc;
+use wasmtime::component::Resource;
+
+impl HostState {
+    fn bedrock(&self) -> Result<Arc<dyn BedrockAccess>, ApiError> {
+        self.bedrock.clone().ok_or_else(|| no_bedrock_access().into())
+    }
+}
+
+impl Host for HostState {
+    async fn converse(&mut self, request: ConverseRequest) -> wasmtime::Result<Result<ConverseResponse, ApiError>> {
+        let bedrock = match self.bedrock() {
+            Ok(bedrock) => bedrock,
+            Err(error) => return Ok(Err(error)),
+        };
+        Ok(bedrock.converse(request.into()).await.map(Into::into).map_err(Into::into))
+    }
+
+    async fn converse_stream(&mut self, request: ConverseRequest) -> wasmtime::Result<Result<Resource<EventStreamResource>, ApiError>> {
+        let bedrock = match self.bedrock() {
+            Ok(bedrock) => bedrock,
+            Err(error) => return Ok(Err(error)),
+        };
+        match bedrock.converse_stream(request.into()).await {
+            Ok(stream) => Ok(Ok(self.table.push(EventStreamResource(stream))?)),
+            Err(error) => Ok(Err(error.into())),
+        }
+    }
+
+    async fn invoke_model(&mut self, request: InvokeRequest) -> wasmtime::Result<Result<InvokeResponse, ApiError>> {
+        let bedrock = match self.bedrock() {
+            Ok(bedrock) => bedrock,
+            Err(error) => return Ok(Err(error)),
+        };
+        Ok(bedrock.invoke_model(request.into()).await.map(Into::into).map_err(Into::into))
+    }
+
+    async fn invoke_model_with_response_stream(
+        &mut self,
+        request: InvokeRequest,
+    ) -> wasmtime::Result<Result<Resource<ChunkStreamResource>, ApiError>> {
+        let bedrock = match self.bedrock() {
+            Ok(bedrock) => bedrock,
+            Err(error) => return Ok(Err(error)),
+        };
+        match bedrock.invoke_model_with_response_stream(request.into()).await {
+            Ok(stream) => Ok(Ok(self.table.push(ChunkStreamResource(stream))?)),
+            Err(error) => Ok(Err(error.into())),
+        }
+    }
+}
+
+impl HostEventStream for HostState {
+    async fn next(&mut self, stream: Resource<EventStreamResource>) -> wasmtime::Result<Result<Option<StreamEvent>, ApiError>> {
+        let stream = self.table.get_mut(&stream)?;
+        Ok(stream.0.next().await.map(|event| event.map(Into::into)).map_err(Into::into))
+    }
+
+    async fn drop(&mut self, stream: Resource<EventStreamResource>) -> wasmtime::Result<()> {
+        self.table.delete(stream)?;
+        Ok(())
+    }
+}
+
+impl HostChunkStream for HostState {
+    async fn next(&mut self, stream: Resource<ChunkStreamResource>) -> wasmtime::Result<Result<Option<Vec<u8>>, ApiError>> {
+        let stream = self.table.get_mut(&stream)?;
+        Ok(stream.0.next().await.map_err(Into::into))
+    }
+
+    async fn drop(&mut self, stream: Resource<ChunkStreamResource>) -> wasmtime::Result<()> {
+        self.table.delete(stream)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,71 @@
+//! A policy's own HTTP requests (`wasi:http/outgoing-handler`): the host signs them for
+//! Bedrock endpoints and refuses everything else, and the guest never holds an auth header.
+
+use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulator, RunningEmulator};
+use openclaw_host::aws::Bedrock;
+use openclaw_host::aws::environment::AwsEnvironment;
+use openclaw_host::capability::{BedrockAccess, Capabilities};
+use openclaw_host::runtime::{PolicyHost, PolicySource};
+use openclaw_host::types::ConfigSource;
+use openclaw_test_support::TestGuest;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+const MODEL: &str = "anthropic.claude-sonnet-4-6-20251001-v1:0";
+
+async fn bedrock_for(emulator: &RunningEmulator, home: &std::path::Path) -> Arc<dyn BedrockAccess> {
+    let env = AwsEnvironment::from_vars([
+        ("AWS_ENDPOINT_URL", emulator.endpoint()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID.into()),
+        ("AWS_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY.into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("HOME", home.display().to_string()),
+    ]);
+    Arc::new(Bedrock::from_env(env).await)
+}
+
+/// What the http-caller guest reported, by finding path (`status`, `body`, `error`).
+async fn call(host: &PolicyHost, bedrock: Option<Arc<dyn BedrockAccess>>, command: &str) -> BTreeMap<String, String> {
+    let capabilities = Capabilities { environment: Arc::default(), bedrock };
+    let mut instance = host.instance_with(capabilities).await.expect("instance");
+    let source = ConfigSource { origin: "command".into(), text: Some(command.into()) };
+    let settings = instance.load_config(&source).await.expect("the call runs").expect("valid");
+    settings.warnings.into_iter().map(|finding| (finding.path, finding.message)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_reaches_bedrock_signed_by_the_host_and_nothing_else() {
+    let emulator = Emulator::builder().start().await.expect("emulator");
+    let home = tempfile::tempdir().expect("home");
+    let bedrock = bedrock_for(&emulator, home.path()).await;
+    let host = PolicyHost::builder().build(PolicySource::File(TestGuest::HttpCaller.path())).await.expect("http-caller loads");
+    // Another loopback service the policy must not reach.
+    let bystander = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bystander");
+    let bystander_url = format!("http://{}/", bystander.local_addr().expect("address"));
+    let endpoint = emulator.endpoint();
+    let model_url = format!("{endpoint}/foundation-models/{MODEL}");
+
+    let allowed = call(&host, Some(Arc::clone(&bedrock)), &format!("GET {model_url}")).await;
+    assert_eq!(allowed.get("status").map(String::as_str), Some("200"), "{allowed:?}");
+    assert!(allowed.get("body").is_some_and(|body| body.contains(MODEL)), "{allowed:?}");
+    let entry = emulator.request_log().into_iter().last().expect("the emulator saw the request");
+    assert_eq!((entry.access_key_id.as_deref(), entry.signed_service.as_deref()), (Some(DEFAULT_ACCESS_KEY_ID), Some("bedrock")));
+
+    let refused = [
+        ("own authorization header", format!("GET {model_url} authorization=Bearer-stolen")),
+        ("own x-amz header", format!("GET {model_url} x-amz-security-token=forged")),
+        ("another loopback port", format!("GET {bystander_url}")),
+        ("another host", "GET https://example.com/foundation-models".to_string()),
+    ];
+    let seen_before = emulator.request_log().len();
+    for (name, command) in refused {
+        let findings = call(&host, Some(Arc::clone(&bedrock)), &command).await;
+        assert!(findings.contains_key("error") && !findings.contains_key("status"), "{name}: {findings:?}");
+    }
+    let no_access = call(&host, None, &format!("GET {model_url}")).await;
+    assert!(no_access.contains_key("error"), "without Bedrock access: {no_access:?}");
+    assert_eq!(emulator.request_log().len(), seen_before, "a refused request reached the emulator");
+    let accepted = tokio::time::timeout(std::time::Duration::from_millis(100), bystander.accept()).await;
+    assert!(accepted.is_err(), "the policy connected to the bystander");
+}
