@@ -230,3 +230,41 @@ async fn endpoint_variables_work_with_and_without_a_region() {
         assert_eq!(emulator.request_log().last().map(|e| e.auth_scheme), Some(scheme), "{name}");
     }
 }
+
+#[tokio::test]
+async fn every_content_block_kind_reaches_bedrock_and_bad_tool_json_never_leaves() {
+    use openclaw_host::aws::model::{InferenceConfig, Message, ToolSpec};
+    let emulator = aws_common::start().await;
+    let bedrock = keyed(&emulator).await;
+    let mut request = converse_request(US_SONNET_45, "unused", CALL_TIMEOUT);
+    request.system = vec!["Be brief.".into()];
+    request.inference = InferenceConfig { max_tokens: Some(100), temperature: Some(0.5), top_p: Some(0.9), stop_sequences: vec!["STOP".into()] };
+    request.tools = vec![ToolSpec { name: "lookup".into(), description: "Looks things up.".into(), input_schema: r#"{"type":"object","properties":{"q":{"type":"string"}}}"#.into() }];
+    request.messages = vec![
+        Message { role: Role::User, content: vec![ContentBlock::Text("find it".into()), ContentBlock::Image { format: "png".into(), bytes: vec![0x89, b'P', b'N', b'G'] }] },
+        Message { role: Role::Assistant, content: vec![ContentBlock::Reasoning("I should look".into()), ContentBlock::ToolUse { id: "t1".into(), name: "lookup".into(), input: r#"{"q":"it"}"#.into() }] },
+        Message { role: Role::User, content: vec![ContentBlock::ToolResult { id: "t1".into(), content: "found".into(), is_error: false }, ContentBlock::Text("thanks".into())] },
+    ];
+    let response = bedrock.converse(request.clone()).await.expect("accepted");
+    assert_eq!(response.content, vec![ContentBlock::Text("Echo: thanks".into())]);
+
+    emulator.log().clear();
+    let cases = [
+        ("tool schema", {
+            let mut bad = request.clone();
+            bad.tools[0].input_schema = "{not json".into();
+            bad
+        }),
+        ("tool input", {
+            let mut bad = request.clone();
+            bad.messages[1].content[1] = ContentBlock::ToolUse { id: "t1".into(), name: "lookup".into(), input: "[1,".into() };
+            bad
+        }),
+    ];
+    for (what, bad) in cases {
+        let error = bedrock.converse(bad).await.expect_err(what);
+        assert_eq!(error.class, ErrorClass::Format, "{what}: {error}");
+        assert!(error.message.contains("is not valid JSON"), "{what}: {error}");
+    }
+    assert!(emulator.request_log().is_empty(), "invalid requests are refused before sending");
+}

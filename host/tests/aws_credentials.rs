@@ -38,6 +38,8 @@ fn credential_process_script(env: &TestEnv) -> String {
     format!("sh {}", script.display())
 }
 
+// Each case is pushed right after the files it needs are written, so the set-up reads in order.
+#[allow(clippy::vec_init_then_push)]
 fn cases(emulator: &RunningEmulator, outside_home: &std::path::Path, issued: &bedrock_emulator::IssuedCredentials) -> Vec<Case> {
     let endpoint = emulator.endpoint();
     let base = || TestEnv::for_emulator(emulator);
@@ -259,5 +261,31 @@ async fn refused_credentials_are_auth_errors_without_secrets() {
         assert_eq!((error.class, error.code.as_deref(), error.retryable), (ErrorClass::Auth, Some(code), false), "{name}: {error}");
         let shown = format!("{error} {error:?}");
         assert_no_secret(name, shown.as_bytes(), &[&issued.secret_access_key, &issued.session_token, "wrongWRONGwrongWRONGwrongWRONGwrong1234", "ABSKbm90LWEtcmVhbC10b2tlbg=="]);
+    }
+}
+
+#[tokio::test]
+async fn a_failing_source_says_why_without_its_secret() {
+    let emulator = aws_common::start().await;
+    let endpoint = emulator.endpoint();
+    let web_identity = TestEnv::for_emulator(&emulator).set("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/web-role").set("AWS_ROLE_SESSION_NAME", "s");
+    let forged = web_identity.write("token", "forged-web-identity-token");
+    let cases = [
+        (
+            "wrong container token",
+            TestEnv::for_emulator(&emulator)
+                .set("AWS_CONTAINER_CREDENTIALS_FULL_URI", &format!("{endpoint}/v2/credentials/task-1"))
+                .set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "wrong-container-token"),
+            "wrong-container-token",
+        ),
+        ("forged web identity token", web_identity.set("AWS_WEB_IDENTITY_TOKEN_FILE", &forged.display().to_string()), "forged-web-identity-token"),
+    ];
+    for ((name, env, secret), source) in cases.into_iter().zip(["container: ", "web identity: "]) {
+        let bedrock = env.bedrock().await;
+        let error = bedrock.resolve_credentials().await.expect_err(name);
+        assert_eq!(error.class, ErrorClass::Auth, "{name}: {error}");
+        assert!(error.message.starts_with(source), "{name}: {error}");
+        assert!(!error.message.contains('\n'), "{name}: {error}");
+        assert_no_secret(name, format!("{error} {error:?}").as_bytes(), &[secret]);
     }
 }

@@ -98,10 +98,11 @@ fn section_keys(text: &str, profile: &str, is_config: bool) -> Option<Vec<String
             if matches && keys.is_none() {
                 keys = Some(Vec::new());
             }
-        } else if inside && let Some((key, _)) = line.split_once('=') {
-            if let Some(keys) = keys.as_mut() {
-                keys.push(key.trim().to_ascii_lowercase());
-            }
+        } else if inside
+            && let Some((key, _)) = line.split_once('=')
+            && let Some(keys) = keys.as_mut()
+        {
+            keys.push(key.trim().to_ascii_lowercase());
         }
     }
     keys
@@ -235,7 +236,14 @@ pub fn resolution_error(error: &CredentialsError, env: &AwsEnvironment, secrets:
         CredentialsError::CredentialsNotLoaded(_) => {
             api_error(ErrorClass::Auth, None, format!("no AWS credentials found; tried {}", tried_sources(env)), None)
         }
-        other => credentials_error(other, secrets),
+        other => {
+            let mut error = credentials_error(other, secrets);
+            // Name the source that failed: the first one visible (the chain tries them in order).
+            if let Some(source) = visible_sources(env).into_iter().find(|s| s.kind != SourceKind::BearerToken) {
+                error.message = format!("{}: {}", source.description, error.message);
+            }
+            error
+        }
     }
 }
 

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_types::error::display::DisplayErrorContext;
 
 use super::model::{ApiError, ErrorClass};
 
@@ -95,6 +94,30 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
     out
 }
 
+/// Longest message text kept from an error chain.
+const MAX_CHAIN_TEXT: usize = 400;
+
+/// An error and its sources as one line, by their `Display` only (the SDK's `Debug` forms hold
+/// raw responses), each source left out when the text so far already says it.
+pub fn chain_text(error: &(dyn StdError + 'static)) -> String {
+    let mut text = String::new();
+    let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(e) = current {
+        let part = one_line(&e.to_string());
+        if !part.is_empty() && !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+        current = e.source();
+    }
+    if text.chars().count() > MAX_CHAIN_TEXT {
+        text = text.chars().take(MAX_CHAIN_TEXT).collect::<String>() + "...";
+    }
+    text
+}
+
 /// Builds an error from its parts, computing whether it is retryable.
 pub fn api_error(class: ErrorClass, code: Option<String>, message: String, http_status: Option<u16>) -> ApiError {
     ApiError { class, retryable: is_retryable(class, http_status), code, message, http_status }
@@ -128,14 +151,14 @@ where
         SdkError::ServiceError(service) => {
             let err = service.err();
             let code = err.code().or(code_hint).map(str::to_string);
-            let message = err.message().map(str::to_string).unwrap_or_else(|| DisplayErrorContext(err).to_string());
+            let message = err.message().map(str::to_string).unwrap_or_else(|| chain_text(err));
             let message = redact(&one_line(&message), secrets);
             let class = classify(code.as_deref(), status, &message);
             api_error(class, code, message, status)
         }
         SdkError::TimeoutError(_) => api_error(ErrorClass::Timeout, None, "the SDK's attempt timed out".into(), None),
         SdkError::DispatchFailure(dispatch) => {
-            let text = redact(&one_line(&DisplayErrorContext(error).to_string()), secrets);
+            let text = redact(&chain_text(error), secrets);
             if let Some(credentials) = credentials_failure(error) {
                 return credentials_error(credentials, secrets);
             }
@@ -144,18 +167,18 @@ where
         }
         SdkError::ResponseError(_) => {
             // A response arrived but could not be read: a broken frame or connection mid-body.
-            let text = redact(&one_line(&DisplayErrorContext(error).to_string()), secrets);
+            let text = redact(&chain_text(error), secrets);
             api_error(ErrorClass::Network, None, text, status)
         }
         SdkError::ConstructionFailure(_) => {
-            let text = redact(&one_line(&DisplayErrorContext(error).to_string()), secrets);
+            let text = redact(&chain_text(error), secrets);
             if let Some(credentials) = credentials_failure(error) {
                 return credentials_error(credentials, secrets);
             }
             api_error(ErrorClass::Format, None, text, None)
         }
         _ => {
-            let text = redact(&one_line(&DisplayErrorContext(error).to_string()), secrets);
+            let text = redact(&chain_text(error), secrets);
             if let Some(credentials) = credentials_failure(error) {
                 return credentials_error(credentials, secrets);
             }
@@ -166,7 +189,7 @@ where
 
 /// An `auth` error for credentials that did not resolve.
 pub fn credentials_error(error: &CredentialsError, secrets: &[String]) -> ApiError {
-    let detail = redact(&one_line(&DisplayErrorContext(error).to_string()), secrets);
+    let detail = redact(&chain_text(error), secrets);
     let class = match error {
         CredentialsError::ProviderTimedOut(_) => ErrorClass::Timeout,
         _ => ErrorClass::Auth,
