@@ -34,8 +34,7 @@ pub enum ErrorClass {
 }
 
 impl ErrorClass {
-    /// The class's name as the WIT enum and the CLI spell it (`rate_limit` style is the CLI's
-    /// job; this is the kebab-case WIT name).
+    /// The class's name as the WIT enum spells it (kebab-case, e.g. `rate-limit`).
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorClass::Auth => "auth",
