@@ -4,7 +4,7 @@ use super::Bedrock;
 use super::converse::ConverseEventStream;
 use super::invoke::InvokeChunkStream;
 use super::model::{
-    ApiError, ConverseRequest, ConverseResponse, CredentialDescription, InvokeRequest, InvokeResponse, StreamEvent, VisibleSource,
+    ApiError, Catalog, CatalogRequest, ConverseRequest, ConverseResponse, CredentialDescription, InvokeRequest, InvokeResponse, StreamEvent, VisibleSource,
 };
 use crate::capability::{BedrockAccess, BoxFuture, ChunkStream, EventStream};
 
@@ -45,6 +45,10 @@ impl BedrockAccess for Bedrock {
         Box::pin(async move {
             Bedrock::invoke_model_with_response_stream(self, request).await.map(|stream| Box::new(stream) as Box<dyn ChunkStream>)
         })
+    }
+
+    fn list_catalog(&self, request: CatalogRequest) -> BoxFuture<'_, Result<Catalog, ApiError>> {
+        Box::pin(Bedrock::list_catalog(self, request))
     }
 
     fn is_bedrock_endpoint(&self, scheme: &str, authority: &str) -> bool {

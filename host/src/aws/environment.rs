@@ -68,6 +68,16 @@ impl AwsEnvironment {
         }
     }
 
+    /// The openclaw state directory: `OPENCLAW_STATE_DIR`, else `~/.openclaw`; `None` with
+    /// neither set. Read from this snapshot (not the process) so that tests inject their own.
+    pub fn state_dir(&self) -> Option<PathBuf> {
+        match self.get("OPENCLAW_STATE_DIR") {
+            // Taken as is, like the host's own config lookup (`crate::environment::state_dir`).
+            Some(dir) => Some(PathBuf::from(dir)),
+            None => self.home().map(|home| home.join(".openclaw")),
+        }
+    }
+
     /// The shared credentials file: `AWS_SHARED_CREDENTIALS_FILE` or `~/.aws/credentials`.
     pub fn credentials_file(&self) -> Option<PathBuf> {
         match self.get("AWS_SHARED_CREDENTIALS_FILE") {
@@ -121,5 +131,18 @@ mod tests {
         let env = AwsEnvironment::from_vars([("HOME", "/home/me"), ("AWS_SHARED_CREDENTIALS_FILE", "~/x/creds"), ("AWS_PROFILE", "dev")]);
         assert_eq!(env.credentials_file(), Some(PathBuf::from("/home/me/x/creds")));
         assert_eq!(env.profile_name(), "dev");
+    }
+
+    #[test]
+    fn state_dir_from_the_variable_else_home() {
+        let cases: &[(&[(&str, &str)], Option<&str>)] = &[
+            (&[("HOME", "/home/me")], Some("/home/me/.openclaw")),
+            (&[("HOME", "/home/me"), ("OPENCLAW_STATE_DIR", "/srv/oc")], Some("/srv/oc")),
+            (&[("OPENCLAW_STATE_DIR", " ")], None),
+        ];
+        for (vars, expected) in cases {
+            let env = AwsEnvironment::from_vars(vars.iter().copied());
+            assert_eq!(env.state_dir(), expected.map(PathBuf::from), "{vars:?}");
+        }
     }
 }

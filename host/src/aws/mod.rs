@@ -12,9 +12,14 @@
 //!   deadline, its request's `timeout`, covering retries and, for streams, every event up to the
 //!   last. An error after a stream began is reported, never retried.
 //! - Errors (behaviour.md 6): [`errors::classify`].
+//! - The control-plane catalog (behaviour.md 5.2, 5.6): [`Bedrock::list_catalog`], both listings
+//!   at once, cached in memory and under the state directory (`catalog_cache`).
 
 mod access;
+mod catalog_cache;
+mod catalog_disk;
 mod clients;
+pub mod control_plane;
 mod convert;
 pub mod converse;
 pub mod credentials;
@@ -33,6 +38,7 @@ pub use environment::AwsEnvironment;
 pub use invoke::InvokeChunkStream;
 pub use model::{ApiError, CredentialDescription, ErrorClass, VisibleSource};
 
+use catalog_cache::CatalogCache;
 use clients::{Clients, SdkSettings};
 use credentials::CachedChain;
 
@@ -56,6 +62,10 @@ struct Inner {
     default_region: String,
     /// Secret values known up front, redacted from every message.
     secrets: Vec<String>,
+    /// Time allowed to each control-plane listing.
+    catalog_timeout: Duration,
+    /// The control-plane catalogs, in memory and on disk.
+    catalog: CatalogCache,
 }
 
 impl std::fmt::Debug for Bedrock {
@@ -76,6 +86,7 @@ pub struct BedrockBuilder {
     max_attempts: u32,
     initial_backoff: Duration,
     connect_timeout: Duration,
+    catalog_timeout: Duration,
 }
 
 impl BedrockBuilder {
@@ -104,6 +115,13 @@ impl BedrockBuilder {
         self
     }
 
+    /// Time allowed to each control-plane listing (default [`control_plane::CATALOG_CALL_TIMEOUT`],
+    /// 30 s; tests shorten it).
+    pub fn catalog_timeout(mut self, timeout: Duration) -> Self {
+        self.catalog_timeout = timeout;
+        self
+    }
+
     /// Loads the SDK configuration (no network call) and returns the capability.
     pub async fn build(self) -> Bedrock {
         let env = self.env;
@@ -120,8 +138,19 @@ impl BedrockBuilder {
         let (sdk, chain) = clients::load(&env, &settings).await;
         let bearer_token = env.get("AWS_BEARER_TOKEN_BEDROCK").map(|t| t.trim().to_string());
         let secrets = env.secrets();
+        let catalog = CatalogCache::new(env.state_dir().map(|state| state.join("cache").join("catalog")));
+        let catalog_timeout = self.catalog_timeout;
         tracing::debug!(region = %default_region, bearer = bearer_token.is_some(), "AWS capability loaded");
-        Bedrock { inner: Arc::new(Inner { clients: Clients::new(sdk), env, chain, bearer_token, default_region, secrets }) }
+        Bedrock { inner: Arc::new(Inner {
+            clients: Clients::new(sdk),
+            env,
+            chain,
+            bearer_token,
+            default_region,
+            secrets,
+            catalog_timeout,
+            catalog,
+        }) }
     }
 }
 
@@ -134,6 +163,7 @@ impl Bedrock {
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             initial_backoff: Duration::from_secs(1),
             connect_timeout: Duration::from_secs(5),
+            catalog_timeout: control_plane::CATALOG_CALL_TIMEOUT,
         }
     }
 

@@ -304,3 +304,76 @@ pub struct CredentialDescription {
     /// When the credentials expire, in seconds since the Unix epoch, when they do.
     pub expires_at: Option<u64>,
 }
+
+/// A foundation model summary as `ListFoundationModels` returns it, enum-like fields as
+/// strings (real responses carry values newer than the SDK's enums).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FoundationModelRecord {
+    /// e.g. `anthropic.claude-sonnet-4-6-20251001-v1:0`.
+    pub model_id: String,
+    /// The model's ARN.
+    pub model_arn: String,
+    /// e.g. `Claude Sonnet 4.6`.
+    pub model_name: String,
+    /// e.g. `Anthropic`.
+    pub provider_name: String,
+    /// `TEXT`, `IMAGE`, ... as sent.
+    pub input_modalities: Vec<String>,
+    /// As sent.
+    pub output_modalities: Vec<String>,
+    /// `None` when the service did not say.
+    pub response_streaming_supported: Option<bool>,
+    /// As sent.
+    pub customizations_supported: Vec<String>,
+    /// `ON_DEMAND`, `PROVISIONED`, `INFERENCE_PROFILE`, ... as sent.
+    pub inference_types_supported: Vec<String>,
+    /// `ACTIVE`, `LEGACY`, ... as sent.
+    pub lifecycle_status: Option<String>,
+}
+
+/// An inference profile summary as `ListInferenceProfiles` returns it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InferenceProfileRecord {
+    /// The profile id.
+    pub id: String,
+    /// The profile ARN.
+    pub arn: String,
+    /// The profile name.
+    pub name: String,
+    /// Its description.
+    pub description: Option<String>,
+    /// `ACTIVE`, ... as sent.
+    pub status: String,
+    /// `SYSTEM_DEFINED`, `APPLICATION`, ... as sent.
+    pub profile_type: String,
+    /// ARNs of the models it routes to; the first is the base model.
+    pub model_arns: Vec<String>,
+}
+
+/// The raw catalog of one region.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Catalog {
+    /// The region listed.
+    pub region: String,
+    /// Every foundation model.
+    pub models: Vec<FoundationModelRecord>,
+    /// Every inference profile, all pages.
+    pub profiles: Vec<InferenceProfileRecord>,
+    /// When fetched, seconds since the Unix epoch.
+    pub fetched_at: u64,
+    /// True when a refresh failed and this is the last good catalog.
+    pub stale: bool,
+    /// Why the refresh failed, when stale.
+    pub stale_reason: Option<String>,
+}
+
+/// How fresh a caller needs the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogRequest {
+    /// The region.
+    pub region: String,
+    /// Oldest acceptable cached catalog; zero turns the cache off.
+    pub max_age: Duration,
+    /// Fetch now even if the cache is fresh.
+    pub refresh: bool,
+}
