@@ -5,10 +5,12 @@
 use std::time::Instant;
 
 use crate::config::ConfigSource;
+use crate::control_plane::ControlPlane;
 use crate::model_ref::parse_model_reference;
 use crate::region::RegionEnvironment;
+use crate::resolve::resolve;
 use crate::runtime::{ApiError, ConverseRequest, ErrorClass, EventStream, InferenceConfig, LogLevel, Message, Runtime, StreamEvent, ToolSpec};
-use crate::target::{call_target, global_fallback, load_settings};
+use crate::target::{global_fallback, load_settings};
 
 /// A chat request as a client sends it.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,7 +23,8 @@ pub struct ChatRequest {
     pub system: Vec<String>,
     /// The conversation.
     pub messages: Vec<Message>,
-    /// Most tokens to generate; `None` takes the config's `defaultMaxTokens`.
+    /// Most tokens to generate; `None` takes the model's known max tokens, else the config's
+    /// `defaultMaxTokens`.
     pub max_tokens: Option<u32>,
     /// Sampling temperature.
     pub temperature: Option<f32>,
@@ -65,15 +68,18 @@ pub struct ChatStream<R: Runtime> {
 /// The model is the request's reference, else the config's default; neither is a `format`
 /// error ([`NO_MODEL`]): the client's request is incomplete, nothing on Bedrock is missing. A
 /// reference that does not parse is a `format` error with the parser's message, and so is an
-/// invalid config. Max tokens: the request's, else the config's `defaultMaxTokens`. Region: the
-/// ARN's, else the resolved one.
-pub fn start_chat<R: Runtime>(request: ChatRequest, environment: &RegionEnvironment, runtime: R) -> Result<ChatStream<R>, ApiError> {
+/// invalid config. The reference is resolved ([`resolve`]: a profile-only model goes through
+/// its profile; an unknown bare id is `not-found`). Max tokens: the request's, else the model's
+/// known max tokens, else the config's `defaultMaxTokens`. Region: the ARN's, else the
+/// resolved one.
+pub fn start_chat<R: Runtime>(request: ChatRequest, environment: &RegionEnvironment, runtime: R, control_plane: &dyn ControlPlane) -> Result<ChatStream<R>, ApiError> {
     let settings = load_settings(&request.config, environment)?;
     let reference = match request.model.as_deref() {
         Some(text) => parse_model_reference(text).map_err(|message| ApiError::policy(ErrorClass::Format, message))?,
         None => settings.default_model_reference.clone().ok_or_else(|| ApiError::policy(ErrorClass::Format, NO_MODEL))?,
     };
-    let target = call_target(&reference, &settings.region.name);
+    let resolved = resolve(&reference, &settings, control_plane, &runtime)?;
+    let target = resolved.target;
     let fallback = if reference.region.is_none() { global_fallback(&target.model_id) } else { None };
     let call = ConverseRequest {
         model_id: target.model_id,
@@ -81,7 +87,7 @@ pub fn start_chat<R: Runtime>(request: ChatRequest, environment: &RegionEnvironm
         system: request.system,
         messages: request.messages,
         inference: InferenceConfig {
-            max_tokens: Some(request.max_tokens.unwrap_or(settings.discovery.default_max_tokens)),
+            max_tokens: Some(request.max_tokens.or(resolved.max_tokens).unwrap_or(settings.discovery.default_max_tokens)),
             temperature: request.temperature,
             top_p: request.top_p,
             stop_sequences: request.stop_sequences,

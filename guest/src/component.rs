@@ -3,7 +3,10 @@
 
 use std::cell::RefCell;
 
-use crate::{chat, config, diagnostics, model_ref, probe, region, runtime as policy_runtime, self_check};
+use crate::{chat, config, diagnostics, discovery, model_ref, probe, region, runtime as policy_runtime, self_check};
+
+mod control_plane;
+use control_plane::HostControlPlane;
 
 wit_bindgen::generate!({
     path: "../wit",
@@ -39,7 +42,7 @@ impl wit::Guest for DefaultPolicy {
 
     fn probe(request: wit::ProbeRequest) -> wit::ProbeResult {
         let request = probe::ProbeRequest { config: config_from_wit(request.config), max_tokens: request.max_tokens, timeout_ms: request.timeout_ms };
-        let result = probe::probe(&request, &region_environment(), &HostRuntime);
+        let result = probe::probe(&request, &region_environment(), &HostRuntime, &HostControlPlane);
         wit::ProbeResult {
             status: match result.status {
                 probe::ProbeStatus::Ok => wit::ProbeStatus::Ok,
@@ -75,8 +78,16 @@ impl wit::Guest for DefaultPolicy {
             tools: request.tools.into_iter().map(|tool| policy_runtime::ToolSpec { name: tool.name, description: tool.description, input_schema: tool.input_schema }).collect(),
             timeout_ms: request.timeout_ms,
         };
-        let stream = chat::start_chat(request, &region_environment(), HostRuntime).map_err(error_to_wit)?;
+        let stream = chat::start_chat(request, &region_environment(), HostRuntime, &HostControlPlane).map_err(error_to_wit)?;
         Ok(wit::ChatStream::new(ChatStreamResource(RefCell::new(stream))))
+    }
+
+    fn discover(request: wit::DiscoverRequest) -> Result<wit::Discovery, ApiError> {
+        let request = discovery::DiscoverRequest { config: config_from_wit(request.config), refresh: request.refresh };
+        let found = discovery::discover(&request, &region_environment(), &HostControlPlane).map_err(error_to_wit)?;
+        let count = found.models.len().to_string();
+        log::emit(log::Level::Debug, "discovery finished", &[("runs".to_string(), found.runs.to_string()), ("region".to_string(), found.region.clone()), ("models".to_string(), count)]);
+        Ok(control_plane::discovery_to_wit(found))
     }
 }
 

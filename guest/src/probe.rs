@@ -4,9 +4,11 @@
 use std::time::Instant;
 
 use crate::config::ConfigSource;
+use crate::control_plane::ControlPlane;
 use crate::region::{RegionEnvironment, resolve_region};
+use crate::resolve::resolve;
 use crate::runtime::{ApiError, ConverseRequest, ErrorClass, InferenceConfig, LogLevel, Message, Runtime, StreamEvent};
-use crate::target::{call_target, load_settings};
+use crate::target::load_settings;
 
 /// The prompt the probe sends.
 pub const PROBE_PROMPT: &str = "Reply with OK.";
@@ -80,11 +82,12 @@ pub struct ProbeResult {
 /// Probes the default model of `request.config`.
 ///
 /// An invalid config is reported as `format` with the config's first error (the region is then
-/// the environment's); no default model is `no-model` without a call. Otherwise one
-/// ConverseStream request goes out and events are read until the first output (`ok`), a clean
+/// the environment's); no default model is `no-model` without a call. The reference is resolved
+/// ([`resolve`]: a profile-only model goes through its profile; an unknown bare id is
+/// `not-found` without a call). Otherwise one ConverseStream request goes out and events are read until the first output (`ok`), a clean
 /// message stop (`ok`), an error (its class decides), the end of the stream without either
 /// (`unknown`), or the time limit (`timeout`).
-pub fn probe(request: &ProbeRequest, environment: &RegionEnvironment, runtime: &dyn Runtime) -> ProbeResult {
+pub fn probe(request: &ProbeRequest, environment: &RegionEnvironment, runtime: &dyn Runtime, control_plane: &dyn ControlPlane) -> ProbeResult {
     let settings = match load_settings(&request.config, environment) {
         Ok(settings) => settings,
         Err(error) => return refused(ProbeStatus::Format, None, resolve_region(None, environment).name, error),
@@ -93,7 +96,10 @@ pub fn probe(request: &ProbeRequest, environment: &RegionEnvironment, runtime: &
         let error = ApiError::policy(ErrorClass::NotFound, "no default model is configured (set `model` or `agents.defaults.model.primary`)");
         return refused(ProbeStatus::NoModel, None, settings.region.name, error);
     };
-    let target = call_target(reference, &settings.region.name);
+    let target = match resolve(reference, &settings, control_plane, runtime) {
+        Ok(resolved) => resolved.target,
+        Err(error) => return refused(ProbeStatus::of_class(error.class), Some(model), settings.region.name, error),
+    };
     let call = ConverseRequest {
         model_id: target.model_id.clone(),
         region: target.region.clone(),
@@ -137,10 +143,16 @@ fn judge(runtime: &dyn Runtime, call: &ConverseRequest, started: Instant) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::control_plane::fake::FakeControlPlane;
     use crate::runtime::fake::{Answer, FakeRuntime, error, text};
     use crate::runtime::{Role, Usage};
 
     const MODEL: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
+
+    /// A control plane without a catalog: every reference is sent as given.
+    fn no_catalog() -> FakeControlPlane {
+        FakeControlPlane::failing(ErrorClass::Unknown, "no catalog in this test")
+    }
 
     fn request(config: Option<&str>) -> ProbeRequest {
         ProbeRequest { config: ConfigSource { origin: "openclaw.json".into(), text: config.map(str::to_string) }, max_tokens: 8, timeout_ms: 8000 }
@@ -181,7 +193,7 @@ mod tests {
                 Ok(events) => events.iter().find_map(|event| event.clone().err()),
             };
             let runtime = FakeRuntime::new(vec![answer]);
-            let result = probe(&request(Some(&with_model(MODEL))), &RegionEnvironment::default(), &runtime);
+            let result = probe(&request(Some(&with_model(MODEL))), &RegionEnvironment::default(), &runtime, &no_catalog());
             assert_eq!(result.status, status, "{name}");
             assert_eq!((result.model.as_deref(), result.target.as_deref(), result.region.as_str()), (Some(MODEL), Some(MODEL), "eu-west-1"), "{name}");
             if expected_error.is_some() {
@@ -212,7 +224,7 @@ mod tests {
         let environment = RegionEnvironment { aws_region: Some("us-west-2".into()), ..RegionEnvironment::default() };
         for (config, status, model, target, region, calls) in cases {
             let runtime = FakeRuntime::new(vec![Result::Ok(vec![Result::Ok(text("OK"))])]);
-            let result = probe(&request(config.as_deref()), &environment, &runtime);
+            let result = probe(&request(config.as_deref()), &environment, &runtime, &no_catalog());
             assert_eq!((result.status, result.model.as_deref(), result.target.as_deref(), result.region.as_str()), (status, model, target, region), "{config:?}");
             assert_eq!(runtime.requests.borrow().len(), calls, "{config:?}");
             assert_eq!(result.error.is_some(), status != ProbeStatus::Ok, "{config:?}");
@@ -220,5 +232,15 @@ mod tests {
                 assert_eq!(runtime.requests.borrow()[0].region, region);
             }
         }
+    }
+
+    #[test]
+    fn an_unknown_model_is_not_found_without_a_call() {
+        let catalog = crate::control_plane::Catalog { models: vec![crate::control_plane::fake::model("mistral.mistral-large-2407-v1:0", "Mistral Large", "Mistral AI")], ..Default::default() };
+        let runtime = FakeRuntime::default();
+        let result = probe(&request(Some(&with_model("mistral.mistral-larg-2407-v1:0"))), &RegionEnvironment::default(), &runtime, &FakeControlPlane::serving(catalog));
+        assert_eq!((result.status, result.target.as_deref(), result.region.as_str()), (ProbeStatus::NotFound, None, "eu-west-1"));
+        assert!(result.error.is_some_and(|error| error.message.contains("closest: `mistral.mistral-large-2407-v1:0`")));
+        assert!(runtime.requests.borrow().is_empty());
     }
 }

@@ -2,6 +2,7 @@
 //! component.
 
 use crate::config::{ConfigSource, DISCOVERY_FIELDS, FieldKind, is_credential_key, load_config};
+use crate::discovery::known_models::{check_table, table_key};
 use crate::model_ref::{ReferenceKind, parse_model_reference};
 use crate::probe::ProbeStatus;
 use crate::region::{DEFAULT_REGION, RegionEnvironment, RegionSource, check_region_name};
@@ -41,6 +42,14 @@ const FALLBACK_EXAMPLES: [(&str, Option<&str>); 4] = [
     ("mistral.mistral-large-2407-v1:0", None),
 ];
 
+/// Model ids and the known-models key each normalises to, one per shape.
+const KEY_EXAMPLES: [(&str, &str); 4] = [
+    ("us.anthropic.claude-sonnet-4-6-20251001-v1:0", "anthropic.claude-sonnet-4-6"),
+    ("anthropic.claude-3-haiku-20240307-v1:0:200k", "anthropic.claude-3-haiku"),
+    ("openai.gpt-oss-120b-1:0", "openai.gpt-oss-120b"),
+    ("mistral.mistral-large-2407-v1:0", "mistral.mistral-large-2407"),
+];
+
 /// Every error class, for the probe's mapping.
 const ERROR_CLASSES: [ErrorClass; 10] = [
     ErrorClass::Auth,
@@ -58,6 +67,13 @@ const ERROR_CLASSES: [ErrorClass; 10] = [
 /// Checks the policy's invariants and says who it is; the error names the first broken one.
 pub fn self_check() -> Result<PolicyInfo, String> {
     check_fields()?;
+    check_table()?;
+    for (model_id, expected) in KEY_EXAMPLES {
+        let key = table_key(model_id);
+        if key != expected {
+            return Err(format!("{model_id:?} is known as {key:?}, expected {expected:?}"));
+        }
+    }
     for (model_id, expected) in FALLBACK_EXAMPLES {
         let fallback = global_fallback(model_id);
         if fallback.as_deref() != expected {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::control_plane::fake::FakeControlPlane;
 use crate::runtime::fake::{Answer, FakeRuntime, error, text};
 use crate::runtime::{Role, Usage};
 
@@ -11,6 +12,11 @@ type FallbackCase<'a> = (&'a str, &'a str, Vec<Answer>, Result<Vec<&'a str>, (Ve
 
 const US: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
 const GLOBAL: &str = "global.anthropic.claude-sonnet-4-6-20251001-v1:0";
+
+/// A control plane without a catalog: every reference is sent as given.
+fn no_catalog() -> FakeControlPlane {
+    FakeControlPlane::failing(ErrorClass::Unknown, "no catalog in this test")
+}
 
 fn request(model: Option<&str>, config: Option<&str>) -> ChatRequest {
     ChatRequest {
@@ -58,10 +64,12 @@ fn model_region_and_limits() {
     let arn = "arn:aws:bedrock:ap-south-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
     let qualified = format!("amazon-bedrock/{arn}");
     let cases: Vec<LimitCase> = vec![
-        (None, Some(config), None, Ok(("mistral.mistral-large-2407-v1:0", "eu-west-1", 1000))),
+        (None, Some(config), None, Ok(("mistral.mistral-large-2407-v1:0", "eu-west-1", 8192))),
         (Some(US), Some(config), Some(64), Ok((US, "eu-west-1", 64))),
         (Some(qualified.as_str()), Some(config), None, Ok((arn, "ap-south-1", 1000))),
-        (Some(US), None, None, Ok((US, "us-west-2", 4096))),
+        (Some(US), None, None, Ok((US, "us-west-2", 64_000))),
+        (Some("mistral.unknown-model-v1:0"), Some(config), None, Ok(("mistral.unknown-model-v1:0", "eu-west-1", 1000))),
+        (Some("mistral.unknown-model-v1:0"), None, None, Ok(("mistral.unknown-model-v1:0", "us-west-2", 4096))),
         (None, None, None, Err(ErrorClass::Format)),
         (None, Some("{ gateway: {} }"), None, Err(ErrorClass::Format)),
         (Some("openai/gpt-5"), Some(config), None, Err(ErrorClass::Format)),
@@ -73,7 +81,7 @@ fn model_region_and_limits() {
         let runtime = FakeRuntime::new(vec![ok(&["hi"])]);
         let mut chat_request = request(model, config);
         chat_request.max_tokens = max_tokens;
-        match (start_chat(chat_request, &environment, &runtime), expected) {
+        match (start_chat(chat_request, &environment, &runtime, &no_catalog()), expected) {
             (Ok(chat), Ok((target, region, tokens))) => {
                 assert_eq!((chat.target(), chat.region()), (target, region), "{model:?}");
                 let sent = &runtime.requests.borrow()[0];
@@ -87,9 +95,9 @@ fn model_region_and_limits() {
             (outcome, expected) => panic!("{model:?} {config:?}: {:?} instead of {expected:?}", outcome.map(|chat| chat.target().to_string())),
         }
     }
-    let message = start_chat(request(None, None), &environment, &FakeRuntime::default()).err().map(|error| error.message);
+    let message = start_chat(request(None, None), &environment, &FakeRuntime::default(), &no_catalog()).err().map(|error| error.message);
     assert_eq!(message.as_deref(), Some(NO_MODEL));
-    let message = start_chat(request(Some("not a model"), None), &environment, &FakeRuntime::default()).err().map(|error| error.message);
+    let message = start_chat(request(Some("not a model"), None), &environment, &FakeRuntime::default(), &no_catalog()).err().map(|error| error.message);
     assert!(message.is_some_and(|message| message.contains("accepted forms")));
 }
 
@@ -113,7 +121,7 @@ fn fallback_decisions() {
     ];
     for (name, model, answers, expected, targets, final_target) in cases {
         let runtime = FakeRuntime::new(answers);
-        let outcome = start_chat(request(Some(model), None), &RegionEnvironment::default(), &runtime).map(|mut chat| {
+        let outcome = start_chat(request(Some(model), None), &RegionEnvironment::default(), &runtime, &no_catalog()).map(|mut chat| {
             let drained = drain(&mut chat);
             assert_eq!((chat.target(), chat.region()), (final_target, "us-east-1"), "{name}");
             drained
@@ -142,7 +150,7 @@ fn fallback_decisions() {
 fn non_text_events_count_as_delivered() {
     let start = Ok(StreamEvent::MessageStart(Role::Assistant));
     let runtime = FakeRuntime::new(vec![Ok(vec![start, Err(error(ErrorClass::RateLimit, "late"))]), ok(&["never"])]);
-    let mut chat = start_chat(request(Some(US), None), &RegionEnvironment::default(), &runtime).expect("starts");
+    let mut chat = start_chat(request(Some(US), None), &RegionEnvironment::default(), &runtime, &no_catalog()).expect("starts");
     assert_eq!(chat.next_event(), Ok(Some(StreamEvent::MessageStart(Role::Assistant))));
     assert_eq!(chat.next_event().map_err(|error| error.message), Err("late".to_string()));
     assert_eq!(chat.next_event(), Ok(None));
@@ -161,6 +169,23 @@ fn events_pass_through_unchanged() {
         StreamEvent::Metadata { usage: Usage { input_tokens: 3, output_tokens: 4, total_tokens: 7 }, latency_ms: 9 },
     ];
     let runtime = FakeRuntime::new(vec![Ok(events.iter().cloned().map(Ok).collect())]);
-    let mut chat = start_chat(request(Some(US), None), &RegionEnvironment::default(), &runtime).expect("starts");
+    let mut chat = start_chat(request(Some(US), None), &RegionEnvironment::default(), &runtime, &no_catalog()).expect("starts");
     assert_eq!(drain(&mut chat), (events, None));
+}
+
+#[test]
+fn a_profile_only_model_is_called_through_its_profile() {
+    let mut sonnet = crate::control_plane::fake::model("anthropic.claude-sonnet-4-6-20251001-v1:0", "Claude Sonnet 4.6", "Anthropic");
+    sonnet.inference_types_supported = vec!["INFERENCE_PROFILE".into()];
+    let profile = crate::control_plane::fake::system_profile(US, "US Anthropic Claude Sonnet 4.6", &sonnet.model_id, &["us-east-1", "us-west-2"]);
+    let catalog = crate::control_plane::Catalog { models: vec![sonnet.clone()], profiles: vec![profile], ..Default::default() };
+    let plane = FakeControlPlane::serving(catalog);
+    let runtime = FakeRuntime::new(vec![failing(ErrorClass::RateLimit, "ThrottlingException"), ok(&["g"])]);
+    let mut chat = start_chat(request(Some(&sonnet.model_id), None), &RegionEnvironment::default(), &runtime, &plane).expect("starts");
+    assert_eq!(drain(&mut chat), (vec![text("g")], None));
+    assert_eq!(runtime.targets(), vec![US, GLOBAL]);
+    assert_eq!(runtime.requests.borrow()[0].inference.max_tokens, Some(64_000));
+    let unknown = start_chat(request(Some("anthropic.claude-sonnet-9"), None), &RegionEnvironment::default(), &runtime, &plane).err();
+    assert_eq!(unknown.map(|error| error.class), Some(ErrorClass::NotFound));
+    assert_eq!(runtime.requests.borrow().len(), 2);
 }
