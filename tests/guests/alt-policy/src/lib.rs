@@ -2,11 +2,12 @@
 //! default model, and holds the call for `sleep=MS` milliseconds when the config says so,
 //! so a test can keep a call in flight across a swap. Its chat works: it calls the host's
 //! `converse-stream` with the request's model as is (else `alt-policy`) and injects a first
-//! text delta `[alt-policy] ` before the model's events; its probe calls the runtime too.
+//! text delta `[alt-policy] ` before the model's events; its probe calls the runtime too. Its
+//! discovery relays the host's catalog: every foundation model, named `[alt-policy] <name>`.
 
 use guest_kit::{
-    ApiError, ChatRequest, ChatStream, ConfigSource, Diagnostic, Guest, ModelReference, PolicyInfo, ProbeRequest, ProbeResult,
-    RelayStream, Settings, info, marked_settings, probe_via_runtime,
+    ApiError, ChatRequest, ChatStream, ConfigSource, Diagnostic, DiscoverRequest, Discovery, Guest, ModelReference, PolicyInfo,
+    ProbeRequest, ProbeResult, RelayStream, Settings, discover_via_catalog, info, marked_settings, probe_via_runtime,
 };
 use std::time::{Duration, Instant};
 
@@ -46,6 +47,10 @@ impl Guest for AltPolicy {
 
     fn chat(request: ChatRequest) -> Result<ChatStream, ApiError> {
         RelayStream::start(request, MARKER, Some(PREFIX)).map(ChatStream::new)
+    }
+
+    fn discover(request: DiscoverRequest) -> Result<Discovery, ApiError> {
+        discover_via_catalog(&request, PREFIX)
     }
 }
 

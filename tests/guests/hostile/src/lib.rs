@@ -12,9 +12,9 @@
 //! request's model as is, else `hostile`) after a first text delta `[hostile] `.
 
 use guest_kit::{
-    ApiError, ChatRequest, ChatStream, ConfigSource, Diagnostic, Guest, GuestChatStream, ModelReference, PolicyInfo, ProbeRequest,
-    ProbeResult, RelayStream, Settings, StreamEvent, environment_region, finding, first_user_text, info, marked_settings,
-    probe_unsupported,
+    ApiError, ChatRequest, ChatStream, ConfigSource, Diagnostic, DiscoverRequest, Discovery, Guest, GuestChatStream, ModelReference,
+    PolicyInfo, ProbeRequest, ProbeResult, RelayStream, Settings, StreamEvent, discover_unsupported, environment_region, finding,
+    first_user_text, info, marked_settings, probe_unsupported,
 };
 
 struct Hostile;
@@ -52,6 +52,10 @@ impl Guest for Hostile {
             None => HostileStream::Relay(RelayStream::start(request, "hostile", Some("[hostile] "))?),
         };
         Ok(ChatStream::new(stream))
+    }
+
+    fn discover(_request: DiscoverRequest) -> Result<Discovery, ApiError> {
+        Ok(discover_unsupported("hostile"))
     }
 }
 

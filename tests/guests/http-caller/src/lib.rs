@@ -9,8 +9,9 @@
 //! Settings are marked `http-caller`; probe and chat are not offered.
 
 use guest_kit::{
-    ApiError, ChatRequest, ChatStream, ConfigSource, Diagnostic, Guest, ModelReference, NoChat, PolicyInfo, ProbeRequest,
-    ProbeResult, Settings, chat_unsupported, finding, info, marked_settings, probe_unsupported,
+    ApiError, ChatRequest, ChatStream, ConfigSource, Diagnostic, DiscoverRequest, Discovery, Guest, ModelReference, NoChat,
+    PolicyInfo, ProbeRequest, ProbeResult, Settings, chat_unsupported, discover_unsupported, finding, info, marked_settings,
+    probe_unsupported,
 };
 use wasi::http::outgoing_handler;
 use wasi::http::types::{Fields, IncomingResponse, Method, OutgoingBody, OutgoingRequest, Scheme};
@@ -46,6 +47,10 @@ impl Guest for HttpCaller {
 
     fn chat(_request: ChatRequest) -> Result<ChatStream, ApiError> {
         Err(chat_unsupported("http-caller"))
+    }
+
+    fn discover(_request: DiscoverRequest) -> Result<Discovery, ApiError> {
+        Ok(discover_unsupported("http-caller"))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Bindings for the `bedrock-policy` world, generated once for every test component, plus the
 //! answers a test component gives when it has nothing special to say: marked settings, a probe
-//! and a chat that relay to the host's runtime, and a chat stream for components that do not
-//! chat.
+//! and a chat that relay to the host's runtime, a chat stream for components that do not chat,
+//! and a discovery that declines or relays the host's catalog.
 
 wit_bindgen::generate!({
     path: "../../../wit",
@@ -12,12 +12,12 @@ wit_bindgen::generate!({
 });
 
 pub use exports::openclaw::bedrock::policy::{
-    ChatRequest, ChatStream, ConfigSource, Diagnostic, DiscoverySettings, Guest, GuestChatStream, ModelReference, PolicyInfo,
-    ProbeRequest, ProbeResult, ProbeStatus, RegionSource, ResolvedRegion, Settings, Severity,
+    ChatRequest, ChatStream, ConfigSource, Diagnostic, DiscoverRequest, Discovery, DiscoverySettings, Guest, GuestChatStream,
+    ModelReference, PolicyInfo, ProbeRequest, ProbeResult, ProbeStatus, RegionSource, ResolvedRegion, Settings, Severity,
 };
 pub use openclaw::bedrock::runtime::{self, BlockDelta, ContentBlock, Role, StreamEvent};
-pub use openclaw::bedrock::types::{ApiError, ErrorClass};
-pub use openclaw::bedrock::{environment, log};
+pub use openclaw::bedrock::types::{ApiError, ErrorClass, ModelCost, ModelInfo, ModelKind};
+pub use openclaw::bedrock::{control_plane, environment, log};
 
 use std::cell::RefCell;
 use std::time::Instant;
@@ -201,4 +201,51 @@ impl GuestChatStream for NoChat {
 /// The refusal of a component that does not chat.
 pub fn chat_unsupported(name: &str) -> ApiError {
     own_error(ErrorClass::Unknown, format!("{name} does not chat"))
+}
+
+/// The discovery of a component that does not discover: it does not run, saying so.
+pub fn discover_unsupported(name: &str) -> Discovery {
+    Discovery {
+        runs: false,
+        reason: format!("{name} does not discover models"),
+        region: environment_region(),
+        models: Vec::new(),
+        stale: false,
+        stale_reason: None,
+        fetched_at: None,
+    }
+}
+
+/// A discovery that relays the host's catalog for the environment's region: every foundation
+/// model becomes a `foundation` model-info named `<prefix><model name>` (no filtering, 32000 /
+/// 4096 limits, zero cost), so a test can tell which component served a model list.
+pub fn discover_via_catalog(request: &DiscoverRequest, prefix: &str) -> Result<Discovery, ApiError> {
+    let region = environment_region();
+    let catalog = control_plane::list_catalog(&control_plane::CatalogRequest { region: region.clone(), max_age_seconds: 3600, refresh: request.refresh })?;
+    let models = catalog
+        .models
+        .into_iter()
+        .map(|model| ModelInfo {
+            name: format!("{prefix}{}", model.model_name),
+            provider: model.provider_name,
+            base_model_id: model.model_id.clone(),
+            id: model.model_id,
+            kind: ModelKind::Foundation,
+            input: vec!["text".into()],
+            reasoning: false,
+            context_window: 32_000,
+            max_tokens: 4_096,
+            cost: ModelCost { input: 0.0, output: 0.0, cache_read: 0.0, cache_write: 0.0 },
+            region: catalog.region.clone(),
+        })
+        .collect();
+    Ok(Discovery {
+        runs: true,
+        reason: format!("{prefix}relays the host's catalog"),
+        region,
+        models,
+        stale: catalog.stale,
+        stale_reason: catalog.stale_reason,
+        fetched_at: Some(catalog.fetched_at),
+    })
 }

@@ -1,8 +1,8 @@
 //! A policy whose self-check fails: the host must refuse it and keep the old one.
 
 use guest_kit::{
-    ApiError, ChatRequest, ChatStream, ConfigSource, Diagnostic, Guest, ModelReference, NoChat, PolicyInfo, ProbeRequest,
-    ProbeResult, Settings, chat_unsupported, marked_settings, probe_unsupported,
+    ApiError, ChatRequest, ChatStream, ConfigSource, Diagnostic, DiscoverRequest, Discovery, Guest, ModelReference, NoChat,
+    PolicyInfo, ProbeRequest, ProbeResult, Settings, chat_unsupported, discover_unsupported, marked_settings, probe_unsupported,
 };
 
 struct Refuses;
@@ -28,6 +28,10 @@ impl Guest for Refuses {
 
     fn chat(_request: ChatRequest) -> Result<ChatStream, ApiError> {
         Err(chat_unsupported("refuses"))
+    }
+
+    fn discover(_request: DiscoverRequest) -> Result<Discovery, ApiError> {
+        Ok(discover_unsupported("refuses"))
     }
 }
 
