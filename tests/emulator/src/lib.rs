@@ -37,7 +37,8 @@
 //!
 //! # Replies
 //! Deterministic: `Echo:` followed by the last user message's words; a token is a word. See
-//! [`runtime`].
+//! [`runtime`]. With a `toolConfig`, a last user message saying `call <tool>` gets a `toolUse`
+//! block (stop reason `tool_use`), and tool results get a text reply; see [`tools`].
 //!
 //! # Fault injection
 //! [`RunningEmulator::faults`] in process, or over HTTP (see [`control_api`]):
@@ -70,6 +71,7 @@ pub mod runtime;
 pub mod server;
 pub mod sigv4;
 pub mod state;
+pub mod tools;
 
 pub use catalog::Catalog;
 pub use emulator::{Emulator, EmulatorBuilder, RunningEmulator, TlsOptions};

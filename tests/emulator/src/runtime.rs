@@ -4,7 +4,8 @@
 //! The reply to a prompt is `Echo:` followed by the words of the last user message; a token is a
 //! whitespace-separated word (an image, video or document block counts as 100 tokens). A reply
 //! longer than the request's max tokens is cut there with stop reason `max_tokens`; a stop
-//! sequence in the reply cuts it with `stop_sequence`.
+//! sequence in the reply cuts it with `stop_sequence`. Converse requests with tools may get a
+//! tool call instead; see [`crate::tools`].
 
 use std::time::Instant;
 
@@ -15,6 +16,7 @@ use crate::errors::ApiError;
 use crate::eventstream;
 use crate::invoke_bodies;
 use crate::reply::Reply;
+use crate::tools::{self, ToolCall};
 
 /// Tokens counted for one non-text content block.
 pub const MEDIA_BLOCK_TOKENS: u64 = 100;
@@ -196,20 +198,31 @@ fn usage(generation: &Generation) -> Value {
     })
 }
 
-fn converse_generation(target: &InvocationTarget, body: &[u8]) -> Result<Generation, ApiError> {
+/// A reply, and the tool call it makes instead of text (see [`tools`]).
+fn converse_generation(target: &InvocationTarget, body: &[u8]) -> Result<(Generation, Option<ToolCall>), ApiError> {
     require_text_model(target)?;
     let body = parse_body(body)?;
+    tools::check_tool_blocks(&body)?;
     let request = parse_converse(&body, target.model.as_ref(), limit_of(target))?;
-    Ok(generate(&request.last_user_text, request.input_tokens, request.max_tokens, &request.stop_sequences))
+    if let Some(call) = tools::requested_call(&body) {
+        let output_tokens = count_tokens(&call.input.to_string()).max(1);
+        return Ok((Generation { pieces: Vec::new(), input_tokens: request.input_tokens, output_tokens, stop_reason: "tool_use" }, Some(call)));
+    }
+    let text = tools::tool_result_text(&body).unwrap_or(request.last_user_text);
+    Ok((generate(&text, request.input_tokens, request.max_tokens, &request.stop_sequences), None))
 }
 
 /// `POST /model/{id}/converse`.
 pub fn converse(target: &InvocationTarget, body: &[u8], started: Instant) -> Result<Reply, ApiError> {
-    let generation = converse_generation(target, body)?;
+    let (generation, call) = converse_generation(target, body)?;
+    let block = match &call {
+        Some(call) => json!({ "toolUse": { "toolUseId": call.id, "name": call.name, "input": call.input } }),
+        None => json!({ "text": generation.text() }),
+    };
     Ok(Reply::json(
         200,
         &json!({
-            "output": { "message": { "role": "assistant", "content": [ { "text": generation.text() } ] } },
+            "output": { "message": { "role": "assistant", "content": [ block ] } },
             "stopReason": generation.stop_reason,
             "usage": usage(&generation),
             "metrics": { "latencyMs": started.elapsed().as_millis() as u64 },
@@ -218,11 +231,19 @@ pub fn converse(target: &InvocationTarget, body: &[u8], started: Instant) -> Res
 }
 
 /// `POST /model/{id}/converse-stream`: messageStart, contentBlockDelta per word (no
-/// contentBlockStart for text, as Bedrock), contentBlockStop, messageStop, metadata.
+/// contentBlockStart for text, as Bedrock), contentBlockStop, messageStop, metadata. A tool
+/// call is contentBlockStart (`toolUse`), input fragments as contentBlockDelta, then the same.
 pub fn converse_stream(target: &InvocationTarget, body: &[u8], started: Instant) -> Result<Reply, ApiError> {
     require_streaming(target)?;
-    let generation = converse_generation(target, body)?;
+    let (generation, call) = converse_generation(target, body)?;
     let mut frames = vec![eventstream::event_frame("messageStart", json!({ "role": "assistant" }))];
+    if let Some(call) = &call {
+        let start = json!({ "contentBlockIndex": 0, "start": { "toolUse": { "toolUseId": call.id, "name": call.name } } });
+        frames.push(eventstream::event_frame("contentBlockStart", start));
+        for fragment in call.input_fragments() {
+            frames.push(eventstream::event_frame("contentBlockDelta", json!({ "contentBlockIndex": 0, "delta": { "toolUse": { "input": fragment } } })));
+        }
+    }
     for piece in &generation.pieces {
         frames.push(eventstream::event_frame("contentBlockDelta", json!({ "contentBlockIndex": 0, "delta": { "text": piece } })));
     }
