@@ -10,6 +10,7 @@
 //! - [`environment`]: what the host hands a policy of its environment, and where the config is.
 //! - [`capability`]: what an instance is handed beyond its sandbox (Bedrock access).
 //! - [`aws`]: Bedrock access through the AWS SDK: credentials, clients, calls, errors.
+//! - [`gateway`]: the OpenAI-compatible HTTP gateway (`openclaw gateway`).
 //! - [`conformance`]: the config-behaviour corpus runner (`openclaw policy test`).
 
 mod bindings;
@@ -20,5 +21,6 @@ pub mod aws;
 pub mod capability;
 pub mod conformance;
 pub mod environment;
+pub mod gateway;
 pub mod runtime;
 pub mod types;

@@ -2,6 +2,7 @@
 
 mod chat;
 mod config;
+mod gateway;
 mod models;
 mod policy;
 
@@ -41,6 +42,8 @@ enum Command {
     Models(models::ModelsCommand),
     /// Send one prompt and stream the reply to stdout as it arrives.
     Chat(chat::ChatArgs),
+    /// Serve the OpenAI-compatible API (chat completions, models) through the policy.
+    Gateway(gateway::GatewayArgs),
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default: warnings and errors).
@@ -51,7 +54,12 @@ pub fn init_logging() {
 
 /// Runs a parsed command line: exit 0 on success, 1 on a failure the user can act on.
 pub fn run(cli: Cli) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // The gateway serves many connections at once: it gets a worker per core.
+    let runtime = match &cli.command {
+        Command::Gateway(_) => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+        _ => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+    };
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::anyhow!("cannot start the async runtime: {error}")),
     };
@@ -68,6 +76,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Policy(command) => policy::run(&context, command).await,
         Command::Models(command) => models::run(&context, command).await,
         Command::Chat(args) => chat::run(&context, args).await,
+        Command::Gateway(args) => gateway::run(&context, args).await,
     }
 }
 

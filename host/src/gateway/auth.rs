@@ -1,0 +1,59 @@
+//! Optional client authentication: `Authorization: Bearer <key>`, compared in constant time.
+
+use sha2::{Digest, Sha256};
+
+/// The key clients must present. Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct ClientKey {
+    /// SHA-256 of the key: comparing digests keeps the comparison's time independent of where
+    /// (and whether the lengths) the presented key differs.
+    digest: [u8; 32],
+}
+
+impl std::fmt::Debug for ClientKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientKey(****)")
+    }
+}
+
+impl ClientKey {
+    /// A key; `None` when it is blank.
+    pub fn new(key: &str) -> Option<Self> {
+        let key = key.trim();
+        (!key.is_empty()).then(|| Self { digest: Sha256::digest(key.as_bytes()).into() })
+    }
+
+    /// Whether an `Authorization` header value carries this key.
+    pub fn accepts(&self, authorization: Option<&[u8]>) -> bool {
+        let Some(value) = authorization else { return false };
+        let Some(presented) = strip_bearer(value) else { return false };
+        let digest: [u8; 32] = Sha256::digest(presented).into();
+        digest.iter().zip(&self.digest).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+}
+
+/// The token of `Bearer <token>` (scheme case-insensitive, surrounding spaces ignored).
+fn strip_bearer(value: &[u8]) -> Option<&[u8]> {
+    let value = value.trim_ascii();
+    let (scheme, token) = value.split_at_checked(6)?;
+    (scheme.eq_ignore_ascii_case(b"bearer") && token.first().is_some_and(|b| *b == b' ')).then(|| token.trim_ascii())
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_exact_key_passes() {
+        let key = ClientKey::new("s3cret").expect("key");
+        assert!(key.accepts(Some(b"Bearer s3cret")));
+        assert!(key.accepts(Some(b"bearer  s3cret ")));
+        for wrong in [&b"Bearer s3cre"[..], b"Bearer s3cret2", b"Basic s3cret", b"Bearers3cret", b"", b"Bearer "] {
+            assert!(!key.accepts(Some(wrong)), "{}", String::from_utf8_lossy(wrong));
+        }
+        assert!(!key.accepts(None));
+        assert!(ClientKey::new("  ").is_none());
+        assert_eq!(format!("{key:?}"), "ClientKey(****)");
+    }
+}

@@ -1,0 +1,286 @@
+//! The OpenAI-compatible HTTP gateway: any OpenAI client talks to Bedrock through the policy.
+//!
+//! - Every chat request gets a fresh instance of the *current* policy (pooling allocator,
+//!   deadline, memory cap); a trap fails that request only (500) and the gateway serves on.
+//! - The policy is swapped live ([`watch`]: the `--policy` file, SIGHUP, `POST /admin/policy`);
+//!   requests and streams in flight finish on the instance they started with.
+//! - The config file is read at start and re-read when it changes (polled with the policy
+//!   file), not per request: each request hands the policy the text in memory.
+//! - Shutdown ([`Gateway::serve`]'s future) stops accepting, lets responses and streams finish
+//!   within the grace period, then returns.
+//!
+//! Routes: `POST /v1/chat/completions`, `GET /v1/models`, `GET /healthz`, `GET /readyz`,
+//! `GET /metrics`, and `POST /admin/policy` when client authentication is on.
+
+mod auth;
+mod chat;
+pub mod errors;
+pub mod metrics;
+pub mod openai;
+mod ops;
+pub mod sse;
+pub mod watch;
+
+pub use auth::ClientKey;
+pub use errors::HttpError;
+pub use watch::ReloadError;
+
+use crate::capability::Capabilities;
+use crate::runtime::{LoadedPolicy, PolicyHost};
+use crate::types::ConfigSource;
+use arc_swap::ArcSwap;
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response};
+use hyper_util::rt::TokioIo;
+use metrics::Metrics;
+use sse::Body;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// How the gateway runs.
+#[derive(Debug, Clone)]
+pub struct GatewayOptions {
+    /// Where to listen (port 0 picks a free port). Default `127.0.0.1:18789`.
+    pub listen: SocketAddr,
+    /// The key clients must send as `Authorization: Bearer <key>`; `None` turns client
+    /// authentication (and `POST /admin/policy`) off.
+    pub client_key: Option<ClientKey>,
+    /// How long streams may run on after shutdown begins. Default 10 s.
+    pub grace_period: Duration,
+    /// The `--policy` file to watch and reload; `None` for the embedded policy.
+    pub policy_file: Option<PathBuf>,
+    /// The config file to read and watch; `None` runs on defaults.
+    pub config_path: Option<PathBuf>,
+    /// How often the files are polled. Default 500 ms.
+    pub watch_interval: Duration,
+    /// Time limit for one chat call. Default 300 s.
+    pub request_timeout: Duration,
+    /// Largest request body accepted (413 beyond). Default 16 MiB.
+    pub max_body_bytes: usize,
+    /// Most chat requests in flight (503 beyond); keep it below the policy host's
+    /// `Limits::max_instances`. Default 1000.
+    pub max_in_flight: usize,
+}
+
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:18789";
+
+impl Default for GatewayOptions {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 18789)),
+            client_key: None,
+            grace_period: Duration::from_secs(10),
+            policy_file: None,
+            config_path: None,
+            watch_interval: Duration::from_millis(500),
+            request_timeout: Duration::from_secs(300),
+            max_body_bytes: 16 << 20,
+            max_in_flight: 1000,
+        }
+    }
+}
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// What every request handler shares.
+pub struct Shared {
+    host: Arc<PolicyHost>,
+    capabilities: Capabilities,
+    config: ArcSwap<ConfigSource>,
+    config_path: Option<PathBuf>,
+    policy_file: Option<PathBuf>,
+    client_key: Option<ClientKey>,
+    metrics: Metrics,
+    permits: Arc<Semaphore>,
+    request_timeout: Duration,
+    max_body_bytes: usize,
+    watch_interval: Duration,
+    ready: ops::ReadyCache,
+}
+
+/// A running gateway's controls, cheap to clone: reload, current policy, metrics.
+#[derive(Clone)]
+pub struct GatewayHandle {
+    shared: Arc<Shared>,
+}
+
+impl GatewayHandle {
+    /// The policy new requests run.
+    pub fn policy(&self) -> Arc<LoadedPolicy> {
+        self.shared.host.current()
+    }
+
+    /// Reloads the policy file (and the config) now, as SIGHUP does.
+    pub async fn reload(&self) -> Result<Arc<LoadedPolicy>, ReloadError> {
+        watch::reload_config(&self.shared);
+        watch::reload_policy(&self.shared, true).await
+    }
+
+    /// Listens for SIGHUP and reloads on each, until the returned task is aborted.
+    pub fn reload_on_sighup(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(watch::reload_on_sighup(Arc::clone(&self.shared)))
+    }
+
+    /// The metrics in the Prometheus text format.
+    pub fn metrics(&self) -> String {
+        self.shared.metrics.render(&self.shared.host.current().info().to_string())
+    }
+
+    /// Policy swaps so far: (loaded, refused).
+    pub fn swap_counts(&self) -> (u64, u64) {
+        self.shared.metrics.swap_counts()
+    }
+}
+
+/// A bound gateway, ready to serve.
+pub struct Gateway {
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    grace_period: Duration,
+}
+
+impl Gateway {
+    /// Binds the listen address and reads the config file. `capabilities` (the region
+    /// environment and Bedrock access) are handed to every request's instance.
+    pub async fn bind(options: GatewayOptions, host: Arc<PolicyHost>, capabilities: Capabilities) -> Result<Self, GatewayError> {
+        let listener = TcpListener::bind(options.listen).await.map_err(|source| GatewayError::Bind { addr: options.listen, source })?;
+        let origin = options.config_path.as_ref().map_or_else(|| "(no config file)".to_string(), |p| p.display().to_string());
+        let shared = Arc::new(Shared {
+            host,
+            capabilities,
+            config: ArcSwap::from_pointee(ConfigSource { origin, text: None }),
+            config_path: options.config_path,
+            policy_file: options.policy_file,
+            client_key: options.client_key,
+            metrics: Metrics::default(),
+            permits: Arc::new(Semaphore::new(options.max_in_flight.max(1))),
+            request_timeout: options.request_timeout,
+            max_body_bytes: options.max_body_bytes,
+            watch_interval: options.watch_interval.max(Duration::from_millis(10)),
+            ready: ops::ReadyCache::default(),
+        });
+        watch::reload_config(&shared);
+        Ok(Self { listener, shared, grace_period: options.grace_period })
+    }
+
+    /// The address actually bound (port 0 resolved).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The controls of this gateway.
+    pub fn handle(&self) -> GatewayHandle {
+        GatewayHandle { shared: Arc::clone(&self.shared) }
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and lets responses in flight
+    /// (streams included) finish within the grace period. Watches the policy and config files
+    /// meanwhile.
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) {
+        let watcher = tokio::spawn(watch::watch_files(Arc::clone(&self.shared)));
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.keep_alive(true).timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(Duration::from_secs(30));
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, _) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        // Out of file descriptors and the like: back off briefly and go on.
+                        tracing::warn!(%error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let shared = Arc::clone(&self.shared);
+            let service = hyper::service::service_fn(move |request| handle(Arc::clone(&shared), request));
+            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, "connection ended with an error");
+                }
+            });
+        }
+        drop(self.listener);
+        watcher.abort();
+        tracing::info!(connections = graceful.count(), grace = ?self.grace_period, "shutting down: no new connections; letting responses finish");
+        tokio::select! {
+            () = graceful.shutdown() => tracing::info!("every connection finished"),
+            () = tokio::time::sleep(self.grace_period) => tracing::warn!("grace period over; cutting the remaining connections"),
+        }
+    }
+}
+
+/// A response and the model label it is counted under.
+type Reply = (Response<Body>, String);
+
+async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+    let started = Instant::now();
+    let route = metrics::route_index(request.uri().path());
+    let (response, model) = route_request(&shared, request, started).await;
+    shared.metrics.request(route, response.status().as_u16(), &model, started.elapsed());
+    Ok(response)
+}
+
+async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant) -> Reply {
+    let path = request.uri().path();
+    let method = request.method();
+    let open = matches!(path, "/healthz" | "/readyz");
+    if !open {
+        if let Some(key) = &shared.client_key {
+            if !key.accepts(request.headers().get(hyper::header::AUTHORIZATION).map(|v| v.as_bytes())) {
+                return (HttpError::unauthorized().into(), String::new());
+            }
+        }
+    }
+    let response = match (path, method) {
+        ("/v1/chat/completions", &Method::POST) => return chat::chat(shared, request, started).await,
+        ("/v1/models", &Method::GET) => ops::models(shared, request.uri().query()).await,
+        ("/healthz", &Method::GET) => json_response(200, &serde_json::json!({ "status": "ok" })),
+        ("/readyz", &Method::GET) => ops::ready(shared).await,
+        ("/metrics", &Method::GET) => ops::metrics(shared),
+        ("/admin/policy", &Method::POST) if shared.client_key.is_some() => ops::admin_reload(shared).await,
+        ("/v1/chat/completions" | "/admin/policy", _) if path != "/admin/policy" || shared.client_key.is_some() => {
+            HttpError::method_not_allowed("POST").into()
+        }
+        ("/v1/models" | "/healthz" | "/readyz" | "/metrics", _) => HttpError::method_not_allowed("GET").into(),
+        _ => HttpError::not_found(path).into(),
+    };
+    (response, String::new())
+}
+
+/// A JSON response.
+fn json_response(status: u16, value: &serde_json::Value) -> Response<Body> {
+    let mut response = Response::new(Body::full(value.to_string()));
+    *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+    response
+}
+
+impl From<HttpError> for Response<Body> {
+    fn from(error: HttpError) -> Self {
+        json_response(error.status, &error.body())
+    }
+}

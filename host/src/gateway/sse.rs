@@ -1,0 +1,165 @@
+//! Server-sent events in the OpenAI chunk format, and the response body type that carries
+//! them (a whole body, or frames from a channel fed by the task that drives the policy).
+
+use super::errors::HttpError;
+use super::openai::{finish_reason, usage_json};
+use crate::aws::model::StreamEvent;
+use bytes::Bytes;
+use serde_json::{Value, json};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tokio::sync::mpsc;
+
+/// Turns the policy's stream events into `chat.completion.chunk` events.
+#[derive(Debug)]
+pub struct ChunkEncoder {
+    id: String,
+    created: u64,
+    model: String,
+    include_usage: bool,
+    /// Content-block index of each tool call so far; its position is the OpenAI tool index.
+    tool_blocks: Vec<u32>,
+    finished: bool,
+}
+
+impl ChunkEncoder {
+    /// An encoder for one response.
+    pub fn new(id: String, created: u64, model: String, include_usage: bool) -> Self {
+        Self { id, created, model, include_usage, tool_blocks: Vec::new(), finished: false }
+    }
+
+    fn chunk(&self, delta: Value, finish: Option<&str>) -> Bytes {
+        let value = json!({
+            "id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
+            "choices": [{ "index": 0, "delta": delta, "finish_reason": finish, "logprobs": null }],
+        });
+        data(&value)
+    }
+
+    /// The SSE frame for one event, if it has one.
+    pub fn event(&mut self, event: StreamEvent) -> Option<Bytes> {
+        match event {
+            StreamEvent::MessageStart(_) => Some(self.chunk(json!({ "role": "assistant", "content": "" }), None)),
+            StreamEvent::TextDelta { text, .. } => Some(self.chunk(json!({ "content": text }), None)),
+            StreamEvent::ReasoningDelta { text, .. } => Some(self.chunk(json!({ "reasoning_content": text }), None)),
+            StreamEvent::ToolUseStart { index, id, name } => {
+                let tool_index = self.tool_blocks.len();
+                self.tool_blocks.push(index);
+                let call = json!({ "index": tool_index, "id": id, "type": "function", "function": { "name": name, "arguments": "" } });
+                Some(self.chunk(json!({ "tool_calls": [call] }), None))
+            }
+            StreamEvent::ToolUseDelta { index, text } => {
+                let tool_index = self.tool_blocks.iter().rposition(|block| *block == index)?;
+                Some(self.chunk(json!({ "tool_calls": [{ "index": tool_index, "function": { "arguments": text } }] }), None))
+            }
+            StreamEvent::BlockStop(_) => None,
+            StreamEvent::MessageStop(reason) => {
+                self.finished = true;
+                Some(self.chunk(json!({}), Some(finish_reason(&reason))))
+            }
+            StreamEvent::Metadata { usage, .. } if self.include_usage => {
+                let value = json!({
+                    "id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
+                    "choices": [], "usage": usage_json(&usage),
+                });
+                Some(data(&value))
+            }
+            StreamEvent::Metadata { .. } => None,
+        }
+    }
+
+    /// The closing frames: a finish chunk if the stream never said why it stopped, then
+    /// `data: [DONE]`.
+    pub fn done(&mut self) -> Bytes {
+        let mut out = Vec::new();
+        if !self.finished {
+            self.finished = true;
+            out.extend_from_slice(&self.chunk(json!({}), Some("stop")));
+        }
+        out.extend_from_slice(b"data: [DONE]\n\n");
+        Bytes::from(out)
+    }
+}
+
+/// A failure after streaming began: one `data: {"error": ...}` event (the stream then ends).
+pub fn error_event(error: &HttpError) -> Bytes {
+    data(&error.body())
+}
+
+fn data(value: &Value) -> Bytes {
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(b"data: ");
+    // Serializing a `Value` cannot fail.
+    let _ = serde_json::to_writer(&mut out, value);
+    out.extend_from_slice(b"\n\n");
+    Bytes::from(out)
+}
+
+/// A response body: whole, or frames sent by another task (ends when the sender is dropped).
+#[derive(Debug)]
+pub enum Body {
+    /// A whole body (taken on the first poll).
+    Full(Option<Bytes>),
+    /// Frames from a channel.
+    Channel(mpsc::Receiver<Bytes>),
+}
+
+impl Body {
+    /// A whole body.
+    pub fn full(bytes: impl Into<Bytes>) -> Self {
+        Self::Full(Some(bytes.into()))
+    }
+}
+
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        match self.get_mut() {
+            Self::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(http_body::Frame::data(b)))),
+            Self::Channel(receiver) => receiver.poll_recv(cx).map(|frame| frame.map(|b| Ok(http_body::Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, Self::Full(None))
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self {
+            Self::Full(Some(bytes)) => http_body::SizeHint::with_exact(bytes.len() as u64),
+            Self::Full(None) => http_body::SizeHint::with_exact(0),
+            Self::Channel(_) => http_body::SizeHint::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::model::{Role, Usage};
+
+    #[test]
+    fn tool_calls_are_indexed_among_tool_calls() {
+        let mut encoder = ChunkEncoder::new("id".into(), 1, "m".into(), true);
+        let frames: Vec<String> = [
+            StreamEvent::MessageStart(Role::Assistant),
+            StreamEvent::TextDelta { index: 0, text: "hi".into() },
+            StreamEvent::BlockStop(0),
+            StreamEvent::ToolUseStart { index: 1, id: "t".into(), name: "f".into() },
+            StreamEvent::ToolUseDelta { index: 1, text: "{}".into() },
+            StreamEvent::MessageStop("tool_use".into()),
+            StreamEvent::Metadata { usage: Usage { input_tokens: 1, output_tokens: 2, total_tokens: 3 }, latency_ms: 0 },
+        ]
+        .into_iter()
+        .filter_map(|e| encoder.event(e))
+        .map(|b| String::from_utf8(b.to_vec()).unwrap())
+        .collect();
+        assert_eq!(frames.len(), 6);
+        assert!(frames[2].contains("\"index\":0") && frames[2].contains("\"name\":\"f\""), "{}", frames[2]);
+        assert!(frames[4].contains("\"finish_reason\":\"tool_calls\""));
+        assert!(frames[5].contains("\"total_tokens\":3") && frames[5].contains("\"choices\":[]"));
+        assert_eq!(&encoder.done()[..], b"data: [DONE]\n\n");
+    }
+}

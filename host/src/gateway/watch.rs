@@ -1,0 +1,122 @@
+//! Live reloads: the `--policy` file and the config file are polled (size, modification time;
+//! the policy's SHA-256 decides whether it really changed), and SIGHUP reloads both at once.
+//!
+//! Polling is portable and cheap (two `stat` calls per interval). A policy file must look the
+//! same on two polls in a row before it is loaded, so a copy in progress is not mistaken for a
+//! broken component; writing to a temporary name and renaming avoids the wait altogether.
+
+use super::Shared;
+use crate::runtime::{LoadedPolicy, PolicyError, PolicySource};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// What a poll sees of a file: size and modification time, or nothing when it is missing.
+type Fingerprint = Option<(u64, SystemTime)>;
+
+fn fingerprint(path: &Path) -> Fingerprint {
+    let metadata = std::fs::metadata(path).ok()?;
+    Some((metadata.len(), metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH)))
+}
+
+/// Why a reload did not swap the policy.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// The gateway runs the embedded policy: there is no file to reload.
+    #[error("the gateway runs the embedded policy; start it with --policy FILE to reload one")]
+    NoPolicyFile,
+    /// The new component was refused; the old one keeps serving.
+    #[error("{0}; the previous policy keeps serving")]
+    Refused(#[from] PolicyError),
+}
+
+/// Loads the policy file if its content differs from the current policy (or always, when
+/// `force`), self-checks it and swaps it in. Counted in metrics and logged either way.
+pub async fn reload_policy(shared: &Shared, force: bool) -> Result<Arc<LoadedPolicy>, ReloadError> {
+    let Some(path) = &shared.policy_file else { return Err(ReloadError::NoPolicyFile) };
+    let current = shared.host.current();
+    if !force {
+        if let Ok(bytes) = tokio::fs::read(path).await {
+            if hex::encode(Sha256::digest(&bytes)) == current.digest() {
+                return Ok(current);
+            }
+        }
+    }
+    match shared.host.swap(PolicySource::File(path.clone())).await {
+        Ok(loaded) => {
+            shared.metrics.swap(true);
+            tracing::warn!(policy = %loaded.info(), sha256 = %loaded.digest(), "policy swapped in; new requests use it");
+            Ok(loaded)
+        }
+        Err(error) => {
+            shared.metrics.swap(false);
+            tracing::error!(%error, "policy refused; the previous one keeps serving");
+            Err(ReloadError::Refused(error))
+        }
+    }
+}
+
+/// Re-reads the config file (a missing file means defaults). An unreadable file keeps the
+/// previous text, with an error in the log.
+pub fn reload_config(shared: &Shared) {
+    let Some(path) = &shared.config_path else { return };
+    match crate::environment::read_config(path) {
+        Ok(source) => {
+            tracing::info!(config = %source.origin, found = source.text.is_some(), "config file read");
+            shared.config.store(Arc::new(source));
+        }
+        Err(error) => tracing::error!(%error, "config file not re-read; the previous text stays in use"),
+    }
+}
+
+/// Polls the policy and config files every `shared.watch_interval` until the task is aborted.
+pub async fn watch_files(shared: Arc<Shared>) {
+    let mut policy_seen = shared.policy_file.as_deref().map(fingerprint);
+    let mut policy_pending = false;
+    let mut config_seen = shared.config_path.as_deref().map(fingerprint);
+    let mut ticker = tokio::time::interval(shared.watch_interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Some(path) = shared.policy_file.as_deref() {
+            let now = fingerprint(path);
+            if Some(now) != policy_seen {
+                // Changed since the last poll: wait one more interval for it to settle.
+                policy_seen = Some(now);
+                policy_pending = now.is_some();
+            } else if policy_pending {
+                policy_pending = false;
+                let _ = reload_policy(&shared, false).await;
+            }
+        }
+        if let Some(path) = shared.config_path.as_deref() {
+            let now = fingerprint(path);
+            if Some(now) != config_seen {
+                config_seen = Some(now);
+                reload_config(&shared);
+            }
+        }
+    }
+}
+
+/// Reloads the policy (and config) on every SIGHUP until the task is aborted.
+#[cfg(unix)]
+pub async fn reload_on_sighup(shared: Arc<Shared>) {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP; reload with the file watcher or POST /admin/policy");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        tracing::info!("SIGHUP: reloading the policy and the config");
+        reload_config(&shared);
+        match reload_policy(&shared, true).await {
+            Ok(_) | Err(ReloadError::Refused(_)) => {}
+            Err(error @ ReloadError::NoPolicyFile) => tracing::info!("{error}"),
+        }
+    }
+}
+
+/// SIGHUP does not exist here: nothing to listen for.
+#[cfg(not(unix))]
+pub async fn reload_on_sighup(_shared: Arc<Shared>) {}
