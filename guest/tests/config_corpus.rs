@@ -1,13 +1,17 @@
 //! Runs the config behaviour corpus (`tests/config-cases/`) against the policy's Rust API, so
 //! that the corpus is verified natively before (and besides) the host's sandboxed harness.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use common::{check_subset, environment_of};
 
 use openclaw_policy::config::is_credential_key;
 use openclaw_policy::json5::{self, Value, ValueKind};
 use openclaw_policy::{
-    ConfigSource, Diagnostic, ModelReference, ReferenceKind, RegionEnvironment, RegionSource, Settings, Severity, load_config,
+    ConfigSource, Diagnostic, ModelReference, ReferenceKind, RegionSource, Settings, Severity, load_config,
     parse_model_reference,
 };
 use serde_json::{Value as Json, json};
@@ -65,29 +69,6 @@ fn settings_json(settings: &Settings) -> Json {
     })
 }
 
-/// Subset matching: every key of an expected object must match; arrays element-wise with the
-/// same length; scalars equal (numbers by value).
-fn check_subset(expected: &Json, actual: &Json, at: &str, problems: &mut Vec<String>) {
-    match (expected, actual) {
-        (Json::Object(expected), Json::Object(actual)) => {
-            for (key, expected_value) in expected {
-                match actual.get(key) {
-                    Some(actual_value) => check_subset(expected_value, actual_value, &format!("{at}.{key}"), problems),
-                    None => problems.push(format!("{at}.{key}: missing, expected {expected_value}")),
-                }
-            }
-        }
-        (Json::Array(expected), Json::Array(actual)) if expected.len() == actual.len() => {
-            for (index, (expected, actual)) in expected.iter().zip(actual).enumerate() {
-                check_subset(expected, actual, &format!("{at}[{index}]"), problems);
-            }
-        }
-        (Json::Number(expected), Json::Number(actual)) if expected.as_f64() == actual.as_f64() => {}
-        _ if expected == actual => {}
-        _ => problems.push(format!("{at}: expected {expected}, found {actual}")),
-    }
-}
-
 /// Checks diagnostics against `[{path, line, column, contains?}]`, exactly and in order.
 fn check_diagnostics(expected: &Json, actual: &[&Diagnostic], what: &str, problems: &mut Vec<String>) {
     let expected = expected.as_array().cloned().unwrap_or_default();
@@ -120,16 +101,6 @@ fn credential_values(value: &Value, found: &mut Vec<String>) {
         }
         ValueKind::Array(items) => items.iter().for_each(|item| credential_values(item, found)),
         _ => {}
-    }
-}
-
-fn environment_of(case: &Json) -> RegionEnvironment {
-    let variable = |name: &str| case["env"][name].as_str().map(str::to_string);
-    RegionEnvironment {
-        aws_region: variable("AWS_REGION"),
-        aws_default_region: variable("AWS_DEFAULT_REGION"),
-        profile: variable("AWS_PROFILE"),
-        profile_region: variable("profile_region"),
     }
 }
 

@@ -1,0 +1,39 @@
+//! Helpers shared by the corpus runners.
+
+use openclaw_policy::RegionEnvironment;
+use serde_json::Value as Json;
+
+/// Subset matching: every key of an expected object must match; arrays element-wise with the
+/// same length; scalars equal (numbers by value).
+pub fn check_subset(expected: &Json, actual: &Json, at: &str, problems: &mut Vec<String>) {
+    match (expected, actual) {
+        (Json::Object(expected), Json::Object(actual)) => {
+            for (key, expected_value) in expected {
+                match actual.get(key) {
+                    Some(actual_value) => check_subset(expected_value, actual_value, &format!("{at}.{key}"), problems),
+                    None => problems.push(format!("{at}.{key}: missing, expected {expected_value}")),
+                }
+            }
+        }
+        (Json::Array(expected), Json::Array(actual)) if expected.len() == actual.len() => {
+            for (index, (expected, actual)) in expected.iter().zip(actual).enumerate() {
+                check_subset(expected, actual, &format!("{at}[{index}]"), problems);
+            }
+        }
+        (Json::Number(expected), Json::Number(actual)) if expected.as_f64() == actual.as_f64() => {}
+        _ if expected == actual => {}
+        _ => problems.push(format!("{at}: expected {expected}, found {actual}")),
+    }
+}
+
+/// The region environment a case's `env` hands to the policy (`AWS_REGION`, `AWS_DEFAULT_REGION`,
+/// `AWS_PROFILE`, `profile_region`); absent variables are unset.
+pub fn environment_of(case: &Json) -> RegionEnvironment {
+    let variable = |name: &str| case["env"][name].as_str().map(str::to_string);
+    RegionEnvironment {
+        aws_region: variable("AWS_REGION"),
+        aws_default_region: variable("AWS_DEFAULT_REGION"),
+        profile: variable("AWS_PROFILE"),
+        profile_region: variable("profile_region"),
+    }
+}
