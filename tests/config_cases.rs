@@ -1,16 +1,20 @@
-//! The config behaviour corpus (`tests/config-cases/`) through the real sandbox: the embedded
-//! default policy, loaded by the host, answers every case.
+//! The behaviour corpora (`tests/config-cases/`, `tests/discovery-cases/`) through the real
+//! sandbox: the embedded default policy, loaded by the host, answers every case.
 
-use openclaw_host::conformance::{self, Corpus};
+use openclaw_host::conformance::{self, CaseResult, Corpus};
 use openclaw_host::runtime::{PolicyHost, PolicySource};
-use openclaw_test_support::config_cases_dir;
+use openclaw_test_support::{TestGuest, config_cases_dir, discovery_cases_dir};
+use std::path::Path;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_default_policy_passes_the_config_corpus() {
-    let corpus = Corpus::load(&config_cases_dir()).expect("the corpus loads");
-    assert!(corpus.cases.len() >= 40, "the corpus has {} config cases; it needs at least 40", corpus.cases.len());
-    let host = PolicyHost::builder().build(PolicySource::Embedded).await.expect("the default policy loads");
+/// Runs a corpus against a policy and returns every result.
+async fn run(dir: &Path, policy: PolicySource) -> (Corpus, Vec<CaseResult>) {
+    let corpus = Corpus::load(dir).expect("the corpus loads");
+    let host = PolicyHost::builder().build(policy).await.expect("the policy loads");
     let results = conformance::run(&host, None, &corpus).await;
+    (corpus, results)
+}
+
+fn assert_all_pass(results: &[CaseResult]) {
     let failures: Vec<String> = results
         .iter()
         .filter(|result| !result.passed())
@@ -20,12 +24,26 @@ async fn the_default_policy_passes_the_config_corpus() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_policy_that_answers_differently_fails_the_corpus() {
-    // The harness must be able to fail: the alternative test policy ignores the config.
-    let corpus = Corpus::load(&config_cases_dir()).expect("the corpus loads");
-    let alternative = PolicySource::File(openclaw_test_support::TestGuest::AltPolicy.path());
-    let host = PolicyHost::builder().build(alternative).await.expect("the alternative policy loads");
-    let results = conformance::run(&host, None, &corpus).await;
-    let failed = results.iter().filter(|result| !result.passed()).count();
-    assert!(failed * 2 > results.len(), "only {failed} of {} cases failed for a policy that ignores its input", results.len());
+async fn the_default_policy_passes_the_config_corpus() {
+    let (corpus, results) = run(&config_cases_dir(), PolicySource::Embedded).await;
+    assert!(corpus.cases.len() >= 40, "the corpus has {} config cases; it needs at least 40", corpus.cases.len());
+    assert_all_pass(&results);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_policy_passes_the_discovery_corpus() {
+    let (corpus, results) = run(&discovery_cases_dir(), PolicySource::Embedded).await;
+    assert!(corpus.discovery.len() >= 25, "the corpus has {} discovery cases", corpus.discovery.len());
+    assert_all_pass(&results);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_that_answers_differently_fails_the_corpora() {
+    // The harness must be able to fail: the alternative test policy ignores the config and
+    // lists every foundation model.
+    for dir in [config_cases_dir(), discovery_cases_dir()] {
+        let (_, results) = run(&dir, PolicySource::File(TestGuest::AltPolicy.path())).await;
+        let failed = results.iter().filter(|result| !result.passed()).count();
+        assert!(failed * 2 > results.len(), "{}: only {failed} of {} cases failed for a policy that ignores its input", dir.display(), results.len());
+    }
 }

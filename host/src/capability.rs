@@ -5,7 +5,7 @@
 //! test doubles all plug in the same way.
 
 use crate::aws::model::{
-    ApiError, ConverseRequest, ConverseResponse, CredentialDescription, InvokeRequest, InvokeResponse, StreamEvent,
+    ApiError, Catalog, CatalogRequest, ConverseRequest, ConverseResponse, CredentialDescription, InvokeRequest, InvokeResponse, StreamEvent,
     VisibleSource,
 };
 use std::future::Future;
@@ -41,6 +41,8 @@ pub trait BedrockAccess: Send + Sync {
     fn invoke_model(&self, request: InvokeRequest) -> BoxFuture<'_, Result<InvokeResponse, ApiError>>;
     /// InvokeModelWithResponseStream.
     fn invoke_model_with_response_stream(&self, request: InvokeRequest) -> BoxFuture<'_, Result<Box<dyn ChunkStream>, ApiError>>;
+    /// The region's control-plane catalog: cached when fresh enough, else fetched.
+    fn list_catalog(&self, request: CatalogRequest) -> BoxFuture<'_, Result<Catalog, ApiError>>;
     /// Whether a policy's own HTTP request may go to this destination (a Bedrock endpoint of
     /// the configured partition, or the configured endpoint override).
     fn is_bedrock_endpoint(&self, scheme: &str, authority: &str) -> bool;

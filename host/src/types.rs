@@ -286,3 +286,74 @@ pub struct ChatRequest {
     /// Time limit for the whole call.
     pub timeout: std::time::Duration,
 }
+
+/// How a listed model is addressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// A foundation model, by bare id.
+    Foundation,
+    /// A system inference profile (`us.`, `eu.`, `global.`, ...).
+    SystemProfile,
+    /// An application inference profile, by ARN.
+    ApplicationProfile,
+}
+
+/// Prices in US dollars per million tokens; zero where unknown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelCost {
+    /// Input tokens.
+    pub input: f64,
+    /// Output tokens.
+    pub output: f64,
+    /// Prompt-cache reads.
+    pub cache_read: f64,
+    /// Prompt-cache writes.
+    pub cache_write: f64,
+}
+
+/// One model as the provider lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// The id to call.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Provider name.
+    pub provider: String,
+    /// The underlying foundation model id.
+    pub base_model_id: String,
+    /// How it is addressed.
+    pub kind: ModelKind,
+    /// `text`, `image`, `document`, `video`.
+    pub input: Vec<String>,
+    /// Extended reasoning.
+    pub reasoning: bool,
+    /// Context window, tokens.
+    pub context_window: u32,
+    /// Max output tokens.
+    pub max_tokens: u32,
+    /// Prices.
+    pub cost: ModelCost,
+    /// The region it was discovered in.
+    pub region: String,
+}
+
+/// The models a user sees, and whether discovery ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Discovery {
+    /// Whether discovery ran.
+    pub runs: bool,
+    /// Why it ran or did not.
+    pub reason: String,
+    /// The region discovered.
+    pub region: String,
+    /// The models, in display order.
+    pub models: Vec<ModelInfo>,
+    /// True when served from the last good catalog after a failed refresh.
+    pub stale: bool,
+    /// Why the refresh failed.
+    pub stale_reason: Option<String>,
+    /// When the catalog was fetched, seconds since the Unix epoch.
+    pub fetched_at: Option<u64>,
+}

@@ -1,6 +1,6 @@
 //! Conversions between the policy export's generated types and [`crate::types`].
 
-use super::{generated_environment, generated_policy as p};
+use super::{generated_environment, generated_policy as p, generated_types as t};
 use crate::types;
 
 impl From<p::PolicyInfo> for types::PolicyInfo {
@@ -153,6 +153,42 @@ impl From<&types::ChatRequest> for p::ChatRequest {
             stop_sequences: request.stop_sequences.clone(),
             tools: request.tools.iter().cloned().map(Into::into).collect(),
             timeout_ms: millis(request.timeout),
+        }
+    }
+}
+
+impl From<t::ModelInfo> for types::ModelInfo {
+    fn from(m: t::ModelInfo) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            provider: m.provider,
+            base_model_id: m.base_model_id,
+            kind: match m.kind {
+                t::ModelKind::Foundation => types::ModelKind::Foundation,
+                t::ModelKind::SystemProfile => types::ModelKind::SystemProfile,
+                t::ModelKind::ApplicationProfile => types::ModelKind::ApplicationProfile,
+            },
+            input: m.input,
+            reasoning: m.reasoning,
+            context_window: m.context_window,
+            max_tokens: m.max_tokens,
+            cost: types::ModelCost { input: m.cost.input, output: m.cost.output, cache_read: m.cost.cache_read, cache_write: m.cost.cache_write },
+            region: m.region,
+        }
+    }
+}
+
+impl From<p::Discovery> for types::Discovery {
+    fn from(d: p::Discovery) -> Self {
+        Self {
+            runs: d.runs,
+            reason: d.reason,
+            region: d.region,
+            models: d.models.into_iter().map(Into::into).collect(),
+            stale: d.stale,
+            stale_reason: d.stale_reason,
+            fetched_at: d.fetched_at,
         }
     }
 }

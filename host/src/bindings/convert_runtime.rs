@@ -1,7 +1,7 @@
 //! Conversions between the generated `types`, `runtime` and `credentials` types and
 //! [`crate::aws::model`], in the directions the host needs.
 
-use super::{generated_credentials as c, generated_runtime as r, generated_types as t};
+use super::{generated_control_plane as cp, generated_credentials as c, generated_runtime as r, generated_types as t};
 use crate::aws::model as m;
 use std::time::Duration;
 
@@ -186,5 +186,55 @@ impl From<m::VisibleSource> for c::VisibleSource {
 impl From<m::CredentialDescription> for c::CredentialDescription {
     fn from(d: m::CredentialDescription) -> Self {
         Self { kind: d.kind.into(), source: d.source, access_key_id: d.access_key_id, expires_at: d.expires_at }
+    }
+}
+
+impl From<m::FoundationModelRecord> for t::FoundationModelRecord {
+    fn from(r: m::FoundationModelRecord) -> Self {
+        Self {
+            model_id: r.model_id,
+            model_arn: r.model_arn,
+            model_name: r.model_name,
+            provider_name: r.provider_name,
+            input_modalities: r.input_modalities,
+            output_modalities: r.output_modalities,
+            response_streaming_supported: r.response_streaming_supported,
+            customizations_supported: r.customizations_supported,
+            inference_types_supported: r.inference_types_supported,
+            lifecycle_status: r.lifecycle_status,
+        }
+    }
+}
+
+impl From<m::InferenceProfileRecord> for t::InferenceProfileRecord {
+    fn from(r: m::InferenceProfileRecord) -> Self {
+        Self {
+            id: r.id,
+            arn: r.arn,
+            name: r.name,
+            description: r.description,
+            status: r.status,
+            profile_type: r.profile_type,
+            model_arns: r.model_arns,
+        }
+    }
+}
+
+impl From<m::Catalog> for cp::Catalog {
+    fn from(c: m::Catalog) -> Self {
+        Self {
+            region: c.region,
+            models: c.models.into_iter().map(Into::into).collect(),
+            profiles: c.profiles.into_iter().map(Into::into).collect(),
+            fetched_at: c.fetched_at,
+            stale: c.stale,
+            stale_reason: c.stale_reason,
+        }
+    }
+}
+
+impl From<cp::CatalogRequest> for m::CatalogRequest {
+    fn from(request: cp::CatalogRequest) -> Self {
+        Self { region: request.region, max_age: Duration::from_secs(request.max_age_seconds), refresh: request.refresh }
     }
 }

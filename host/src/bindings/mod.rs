@@ -23,6 +23,7 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::openclaw::bedrock::policy as generated_policy;
+pub use openclaw::bedrock::control_plane as generated_control_plane;
 pub use openclaw::bedrock::credentials as generated_credentials;
 pub use openclaw::bedrock::environment as generated_environment;
 pub use openclaw::bedrock::log as generated_log;

@@ -4,6 +4,7 @@ mod chat;
 mod config;
 mod gateway;
 mod models;
+mod models_list;
 mod policy;
 
 use anyhow::Context as _;

@@ -17,6 +17,8 @@ use std::time::Duration;
 pub(super) enum ModelsCommand {
     /// Show the provider's state; `--probe` sends one tiny request to the default model.
     Status(StatusArgs),
+    /// List the discovered models (from the cache unless `--refresh` or the cache is stale).
+    List(super::models_list::ListArgs),
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +57,7 @@ fn parse_provider(value: &str) -> Result<String, String> {
 pub(super) async fn run(context: &Context, command: ModelsCommand) -> anyhow::Result<ExitCode> {
     match command {
         ModelsCommand::Status(args) => status(context, args).await,
+        ModelsCommand::List(args) => super::models_list::run(context, args).await,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Host implementations of the WIT interfaces the policy imports, one file per interface.
 
+mod control_plane;
 mod credentials;
 mod environment;
 mod http;

@@ -7,11 +7,14 @@ use crate::bindings::{BedrockPolicy, BedrockPolicyPre};
 use crate::aws::model::{ApiError, StreamEvent};
 use crate::capability::Capabilities;
 use crate::state::HostState;
-use crate::types::{ChatRequest, ConfigOutcome, ConfigSource, ModelReference, PolicyInfo, ProbeRequest, ProbeResult};
+use crate::types::{ChatRequest, ConfigOutcome, ConfigSource, Discovery, ModelReference, PolicyInfo, ProbeRequest, ProbeResult};
 use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::component::ResourceAny;
 use wasmtime::{Engine, Store, Trap};
+
+/// What a `discover` call may wait on Bedrock: the control plane's 30 s timeout and a margin.
+const DISCOVERY_IO_ALLOWANCE: Duration = Duration::from_secs(35);
 
 /// A live instance of one policy. Calls run one at a time, each under the call deadline; the
 /// memory cap holds for the instance's life. After a failed call the instance is poisoned
@@ -89,6 +92,16 @@ impl PolicyInstance {
         let wire = request.into();
         let result = self.bindings.openclaw_bedrock_policy().call_probe(&mut self.store, &wire).await;
         Ok(self.after_call("probe", result)?.into())
+    }
+
+    /// Decides whether discovery runs and lists the models. The call may wait on the control
+    /// plane (two calls of up to 30 s each, made at once) on top of the usual deadline.
+    pub async fn discover(&mut self, config: &ConfigSource, refresh: bool) -> Result<Result<Discovery, ApiError>, PolicyError> {
+        self.before_call(DISCOVERY_IO_ALLOWANCE)?;
+        let request = crate::bindings::generated_policy::DiscoverRequest { config: config.into(), refresh };
+        let result = self.bindings.openclaw_bedrock_policy().call_discover(&mut self.store, &request).await;
+        let discovery = self.after_call("discover", result)?;
+        Ok(discovery.map(Into::into).map_err(Into::into))
     }
 
     /// Starts a streamed chat; the stream keeps this instance for its whole life.

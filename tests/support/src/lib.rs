@@ -48,6 +48,11 @@ pub fn config_cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("config-cases")
 }
 
+/// The discovery behaviour corpus, `tests/discovery-cases/`.
+pub fn discovery_cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("discovery-cases")
+}
+
 /// The fake secret every [`TestHome`] plants, which no guest and no output may ever show.
 pub const PLANTED_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYPLANTEDKEY";
 /// The planted access key id.

@@ -1,0 +1,201 @@
+//! `openclaw models list`: the discovered models as a table or one JSON document.
+
+use super::config::Loaded;
+use super::{Context, print_json};
+use clap::Args;
+use openclaw_host::capability::{BedrockAccess, Capabilities};
+use openclaw_host::types::{Discovery, ModelInfo, ModelKind, Settings};
+use serde::Serialize;
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub(super) struct ListArgs {
+    /// Print one JSON document.
+    #[arg(long)]
+    json: bool,
+    /// Ask Bedrock now instead of answering from the cache.
+    #[arg(long)]
+    refresh: bool,
+    /// Show only this provider's models (provider name or id prefix, case-insensitive:
+    /// `anthropic`, `Mistral AI`, `mistral`).
+    #[arg(long, value_name = "PROVIDER")]
+    provider: Option<String>,
+}
+
+/// One listed model with its tags.
+#[derive(Serialize)]
+struct Row<'a> {
+    #[serde(flatten)]
+    model: &'a ModelInfo,
+    tags: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct ListReport<'a> {
+    region: &'a str,
+    runs: bool,
+    reason: &'a str,
+    stale: bool,
+    stale_reason: Option<&'a str>,
+    fetched_at: Option<u64>,
+    default_model: Option<&'a str>,
+    models: Vec<Row<'a>>,
+}
+
+pub(super) async fn run(context: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
+    let loaded = Loaded::load(context).await?;
+    let Ok(settings) = &loaded.outcome else {
+        loaded.print_diagnostics();
+        eprintln!("{}: invalid; fix the errors above (openclaw config validate)", loaded.source.origin);
+        return Ok(ExitCode::FAILURE);
+    };
+    let bedrock: Arc<dyn BedrockAccess> = Arc::new(openclaw_host::aws::Bedrock::from_process_env().await);
+    let capabilities = Capabilities { environment: Arc::clone(&loaded.environment), bedrock: Some(bedrock) };
+    let mut instance = loaded.host.instance_with(capabilities).await?;
+    let spinner = (!args.json && std::io::stderr().is_terminal()).then(|| Spinner::start(format!("discovering models in {}", settings.region.name)));
+    let outcome = instance.discover(&loaded.source, args.refresh).await;
+    drop(spinner);
+    let discovery = match outcome? {
+        Ok(discovery) => discovery,
+        Err(error) => {
+            eprintln!("error: discovery failed: {}", error.message);
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let rows: Vec<Row<'_>> = discovery
+        .models
+        .iter()
+        .filter(|model| args.provider.as_deref().is_none_or(|wanted| provider_matches(model, wanted)))
+        .map(|model| Row { model, tags: tags(model, settings, &discovery) })
+        .collect();
+    if args.json {
+        print_json(&ListReport {
+            region: &discovery.region,
+            runs: discovery.runs,
+            reason: &discovery.reason,
+            stale: discovery.stale,
+            stale_reason: discovery.stale_reason.as_deref(),
+            fetched_at: discovery.fetched_at,
+            default_model: settings.default_model.as_deref(),
+            models: rows,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !discovery.runs {
+        eprintln!("discovery is off: {}", discovery.reason);
+    } else if discovery.stale {
+        eprintln!("warning: the model list is stale (refresh failed: {})", discovery.stale_reason.as_deref().unwrap_or("unknown error"));
+    }
+    print!("{}", render(&rows));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The provider filter's rule (behaviour.md 5.3): the provider name or the id's provider
+/// prefix, trimmed and case-insensitive.
+fn provider_matches(model: &ModelInfo, wanted: &str) -> bool {
+    let wanted = wanted.trim().to_lowercase();
+    let prefix = model.base_model_id.split('.').next().unwrap_or_default().to_lowercase();
+    model.provider.to_lowercase() == wanted || prefix == wanted
+}
+
+fn tags(model: &ModelInfo, settings: &Settings, discovery: &Discovery) -> Vec<&'static str> {
+    let mut tags = Vec::new();
+    let is_default = settings.default_model_reference.as_ref().is_some_and(|reference| {
+        reference.target.eq_ignore_ascii_case(&model.id) || reference.resource_id.eq_ignore_ascii_case(&model.id)
+    });
+    if is_default {
+        tags.push("default");
+    }
+    match model.kind {
+        ModelKind::SystemProfile => tags.push("profile"),
+        ModelKind::ApplicationProfile => tags.push("application-profile"),
+        ModelKind::Foundation => {}
+    }
+    if model.reasoning {
+        tags.push("reasoning");
+    }
+    if discovery.stale {
+        tags.push("stale");
+    }
+    tags
+}
+
+/// Tokens in a compact form: 200000 → `200k`, 1000000 → `1M`.
+fn compact(tokens: u32) -> String {
+    match tokens {
+        t if t >= 1_000_000 && t % 1_000_000 == 0 => format!("{}M", t / 1_000_000),
+        t if t >= 1000 && t % 1000 == 0 => format!("{}k", t / 1000),
+        t => t.to_string(),
+    }
+}
+
+fn render(rows: &[Row<'_>]) -> String {
+    let header = ["ID", "NAME", "INPUT", "CONTEXT", "MAX OUT", "TAGS"].map(String::from);
+    let mut table: Vec<[String; 6]> = vec![header];
+    for row in rows {
+        let model = row.model;
+        table.push([
+            model.id.clone(),
+            model.name.clone(),
+            model.input.join("+"),
+            compact(model.context_window),
+            compact(model.max_tokens),
+            row.tags.join(","),
+        ]);
+    }
+    let mut widths = [0usize; 6];
+    for line in &table {
+        for (width, cell) in widths.iter_mut().zip(line) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for line in &table {
+        let cells: Vec<String> = line.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A progress indicator on stderr while discovery runs; only on a terminal.
+struct Spinner {
+    done: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Spinner {
+    fn start(message: String) -> Self {
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&done);
+        let thread = std::thread::spawn(move || {
+            // Only show it when discovery is slow enough to be noticed (a warm cache is not).
+            std::thread::park_timeout(Duration::from_millis(150));
+            let frames = ['|', '/', '-', '\\'];
+            let mut frame = 0;
+            while !flag.load(Ordering::Relaxed) {
+                eprint!("\r{} {message}…", frames[frame % frames.len()]);
+                frame += 1;
+                std::thread::park_timeout(Duration::from_millis(100));
+            }
+            if frame > 0 {
+                eprint!("\r\x1b[2K");
+            }
+        });
+        Self { done, thread: Some(thread) }
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+    }
+}

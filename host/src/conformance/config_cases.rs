@@ -1,0 +1,141 @@
+//! Config cases: a config file (and environment) in, the resolved settings or every
+//! diagnostic out.
+
+use super::matching::{compare_diagnostics, subset_mismatches};
+use super::{CorpusError, format_error};
+use crate::types::{ConfigOutcome, ConfigSource, Diagnostic, RegionEnvironment, Severity};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One config case.
+#[derive(Debug, Clone)]
+pub struct ConfigCase {
+    /// The file stem.
+    pub name: String,
+    /// What the case pins down.
+    pub about: String,
+    /// The environment the policy sees.
+    pub environment: RegionEnvironment,
+    /// The config handed to the policy.
+    pub source: ConfigSource,
+    /// What must come out.
+    pub expect: Expectation,
+    /// Strings that must not appear in any output (credential values).
+    pub never_echo: Vec<String>,
+}
+
+/// The expected outcome of a case.
+#[derive(Debug, Clone)]
+pub enum Expectation {
+    /// Valid: the settings must contain `settings` (subset match); when `warnings` is given,
+    /// exactly those warnings.
+    Valid {
+        /// Subset of the settings document.
+        settings: Value,
+        /// The exact warnings, when checked.
+        warnings: Option<Vec<ExpectedDiagnostic>>,
+    },
+    /// Invalid: exactly these errors, in order.
+    Invalid {
+        /// The errors.
+        errors: Vec<ExpectedDiagnostic>,
+    },
+}
+
+/// A diagnostic as a case expects it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedDiagnostic {
+    /// JSON path.
+    pub path: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// A substring of the message (case-insensitive), when checked.
+    #[serde(default)]
+    pub contains: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    about: String,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    #[serde(default)]
+    config: Option<String>,
+    expect: ExpectFile,
+    #[serde(default)]
+    never_echo: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectFile {
+    #[serde(default)]
+    settings: Option<Value>,
+    #[serde(default)]
+    warnings: Option<Vec<ExpectedDiagnostic>>,
+    #[serde(default)]
+    errors: Option<Vec<ExpectedDiagnostic>>,
+}
+
+pub(super) fn load(dir: &Path, name: &str, case_path: &Path, raw: Value) -> Result<ConfigCase, CorpusError> {
+    let file: CaseFile = serde_json::from_value(raw).map_err(|e| format_error(case_path, e.to_string()))?;
+    let config_path: PathBuf = dir.join(format!("{name}.json5"));
+    let config_text = match file.config.as_deref() {
+        Some("missing") => None,
+        Some(other) => return Err(format_error(case_path, format!("`config` may only be \"missing\", not {other:?}"))),
+        None => Some(std::fs::read_to_string(&config_path).map_err(|source| CorpusError::Io { path: config_path.display().to_string(), source })?),
+    };
+    let environment = super::region_environment(case_path, file.env)?;
+    let expect = match (file.expect.settings, file.expect.warnings, file.expect.errors) {
+        (None, None, Some(errors)) => Expectation::Invalid { errors },
+        (Some(settings), warnings, None) => Expectation::Valid { settings, warnings },
+        _ => return Err(format_error(case_path, "`expect` needs `settings` (and optionally `warnings`) or `errors`".into())),
+    };
+    Ok(ConfigCase {
+        name: name.to_string(),
+        about: file.about,
+        environment,
+        source: ConfigSource { origin: format!("{name}.json5"), text: config_text },
+        expect,
+        never_echo: file.never_echo,
+    })
+}
+
+pub(super) fn check(case: &ConfigCase, outcome: ConfigOutcome) -> Vec<String> {
+    let mut failures = Vec::new();
+    let echoed: Vec<&Diagnostic> = match &outcome {
+        Ok(settings) => settings.warnings.iter().collect(),
+        Err(diagnostics) => diagnostics.iter().collect(),
+    };
+    for secret in &case.never_echo {
+        if echoed.iter().any(|d| d.message.contains(secret.as_str()) || d.path.contains(secret.as_str())) {
+            failures.push(format!("a diagnostic echoes the credential value {secret:?}"));
+        }
+    }
+    match (&case.expect, outcome) {
+        (Expectation::Valid { settings: expected, warnings }, Ok(settings)) => {
+            let actual = serde_json::to_value(&settings).unwrap_or(Value::Null);
+            subset_mismatches(expected, &actual, "settings", &mut failures);
+            if let Some(expected) = warnings {
+                compare_diagnostics("warnings", expected, &settings.warnings, &mut failures);
+            }
+        }
+        (Expectation::Valid { .. }, Err(diagnostics)) => {
+            let errors: Vec<String> = diagnostics.iter().map(|d| d.render(&case.source.origin)).collect();
+            failures.push(format!("expected a valid config, got errors: {}", errors.join(" | ")));
+        }
+        (Expectation::Invalid { errors }, Err(diagnostics)) => {
+            let actual: Vec<Diagnostic> = diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
+            compare_diagnostics("errors", errors, &actual, &mut failures);
+        }
+        (Expectation::Invalid { .. }, Ok(_)) => failures.push("expected errors, the policy accepted the config".into()),
+    }
+    failures
+}
+

@@ -1,0 +1,231 @@
+//! The conformance corpora and their runner: `openclaw policy test` and the integration tests
+//! check a policy component against the same cases through the real sandbox.
+//!
+//! A corpus is a directory of `<name>.case.json` files. A case whose `expect` says whether
+//! discovery `runs` is a discovery case (a control-plane catalog in, the model list out; see
+//! `tests/discovery-cases/README.md`); any other is a config case (a `<name>.json5` config in,
+//! settings or diagnostics out; see `tests/config-cases/README.md`). A directory may also hold
+//! a `model-references.json` table.
+
+mod config_cases;
+mod discovery_cases;
+mod matching;
+
+pub use config_cases::{ConfigCase, Expectation, ExpectedDiagnostic};
+pub use discovery_cases::{DiscoveryCase, DiscoveryExpectation, StaticCatalog};
+
+use crate::capability::Capabilities;
+use crate::runtime::{LoadedPolicy, PolicyError, PolicyHost, PolicyInstance};
+use crate::types::RegionEnvironment;
+use matching::{contains_ignoring_case, subset_mismatches};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Why a corpus could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusError {
+    /// A file or the directory could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A case file is not in the corpus format.
+    #[error("{path}: {message}")]
+    Format {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The directory holds no cases.
+    #[error("{0} holds no cases (*.case.json)")]
+    Empty(String),
+}
+
+/// One row of the model-reference table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceCase {
+    /// The reference text.
+    pub input: String,
+    /// Subset of the parsed reference, for a valid one.
+    #[serde(default)]
+    pub expect: Option<Value>,
+    /// A substring of the error (case-insensitive), for an invalid one.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// A whole corpus.
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    /// The config cases, by name.
+    pub cases: Vec<ConfigCase>,
+    /// The discovery cases, by name.
+    pub discovery: Vec<DiscoveryCase>,
+    /// The model-reference rows.
+    pub references: Vec<ReferenceCase>,
+}
+
+const CASE_SUFFIX: &str = ".case.json";
+const REFERENCES_FILE: &str = "model-references.json";
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> CorpusError {
+    let path = path.display().to_string();
+    move |source| CorpusError::Io { path, source }
+}
+
+pub(crate) fn format_error(path: &Path, message: String) -> CorpusError {
+    CorpusError::Format { path: path.display().to_string(), message }
+}
+
+impl Corpus {
+    /// Reads every case in `dir`.
+    pub fn load(dir: &Path) -> Result<Self, CorpusError> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map_err(io_error(dir))?
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .filter_map(|file| file.strip_suffix(CASE_SUFFIX).map(str::to_string))
+            .collect();
+        names.sort();
+        let mut corpus = Self { cases: Vec::new(), discovery: Vec::new(), references: Vec::new() };
+        for name in names {
+            let case_path = dir.join(format!("{name}{CASE_SUFFIX}"));
+            let text = std::fs::read_to_string(&case_path).map_err(io_error(&case_path))?;
+            let raw: Value = serde_json::from_str(&text).map_err(|e| format_error(&case_path, e.to_string()))?;
+            if raw.get("expect").and_then(|expect| expect.get("runs")).is_some() {
+                corpus.discovery.push(discovery_cases::load(dir, &name, &case_path, raw)?);
+            } else {
+                corpus.cases.push(config_cases::load(dir, &name, &case_path, raw)?);
+            }
+        }
+        let references_path = dir.join(REFERENCES_FILE);
+        corpus.references = match std::fs::read_to_string(&references_path) {
+            Ok(text) => serde_json::from_str::<Vec<ReferenceCase>>(&text).map_err(|e| format_error(&references_path, e.to_string()))?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(source) => return Err(io_error(&references_path)(source)),
+        };
+        for (row, reference) in corpus.references.iter().enumerate() {
+            if reference.expect.is_some() == reference.error.is_some() {
+                return Err(format_error(&references_path, format!("row {}: give exactly one of `expect` and `error`", row + 1)));
+            }
+        }
+        if corpus.cases.is_empty() && corpus.discovery.is_empty() && corpus.references.is_empty() {
+            return Err(CorpusError::Empty(dir.display().to_string()));
+        }
+        Ok(corpus)
+    }
+}
+
+/// A case's `env`: the region environment the policy sees.
+pub(crate) fn region_environment(case_path: &Path, env: BTreeMap<String, String>) -> Result<RegionEnvironment, CorpusError> {
+    let mut environment = RegionEnvironment::default();
+    for (key, value) in env {
+        let slot = match key.as_str() {
+            "AWS_REGION" => &mut environment.aws_region,
+            "AWS_DEFAULT_REGION" => &mut environment.aws_default_region,
+            "AWS_PROFILE" => &mut environment.profile,
+            "profile_region" => &mut environment.profile_region,
+            other => {
+                let message = format!("unknown env key {other:?} (AWS_REGION, AWS_DEFAULT_REGION, AWS_PROFILE, profile_region)");
+                return Err(format_error(case_path, message));
+            }
+        };
+        *slot = Some(value);
+    }
+    Ok(environment)
+}
+
+/// The outcome of one case.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CaseResult {
+    /// The case name (or `model-references.json#N`).
+    pub name: String,
+    /// Every way the policy's answer differs from the expectation; empty when it passed.
+    pub failures: Vec<String>,
+}
+
+impl CaseResult {
+    /// Whether the case passed.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Runs every case against `policy` (the host's current one when `None`), each config and
+/// discovery case in a fresh instance.
+pub async fn run(host: &PolicyHost, policy: Option<Arc<LoadedPolicy>>, corpus: &Corpus) -> Vec<CaseResult> {
+    let policy = policy.unwrap_or_else(|| host.current());
+    let mut results = Vec::with_capacity(corpus.cases.len() + corpus.discovery.len() + corpus.references.len());
+    for case in &corpus.cases {
+        let capabilities = Capabilities { environment: Arc::new(case.environment.clone()), bedrock: None };
+        let failures = match host.instance_of(Arc::clone(&policy), capabilities).await {
+            Ok(mut instance) => match instance.load_config(&case.source).await {
+                Ok(outcome) => config_cases::check(case, outcome),
+                Err(error) => vec![format!("the policy failed: {error}")],
+            },
+            Err(error) => vec![format!("the policy failed to start: {error}")],
+        };
+        results.push(CaseResult { name: case.name.clone(), failures });
+    }
+    for case in &corpus.discovery {
+        let capabilities = Capabilities { environment: Arc::new(case.environment.clone()), bedrock: Some(Arc::new(case.catalog.clone())) };
+        let failures = match host.instance_of(Arc::clone(&policy), capabilities).await {
+            Ok(mut instance) => match instance.discover(&case.config, false).await {
+                Ok(outcome) => discovery_cases::check(case, outcome),
+                Err(error) => vec![format!("the policy failed: {error}")],
+            },
+            Err(error) => vec![format!("the policy failed to start: {error}")],
+        };
+        results.push(CaseResult { name: case.name.clone(), failures });
+    }
+    let mut instance: Option<PolicyInstance> = None;
+    for (row, reference) in corpus.references.iter().enumerate() {
+        let name = format!("{REFERENCES_FILE}#{} {:?}", row + 1, reference.input);
+        let failures = match parse_reference(host, &policy, &mut instance, &reference.input).await {
+            Ok(parsed) => check_reference(reference, parsed),
+            Err(error) => vec![format!("the policy failed: {error}")],
+        };
+        results.push(CaseResult { name, failures });
+    }
+    results
+}
+
+/// Parses with a shared instance, replacing it after a failure (a trapped instance is poisoned).
+async fn parse_reference(
+    host: &PolicyHost,
+    policy: &Arc<LoadedPolicy>,
+    slot: &mut Option<PolicyInstance>,
+    input: &str,
+) -> Result<Result<Value, String>, PolicyError> {
+    let mut instance = match slot.take() {
+        Some(instance) => instance,
+        None => host.instance_of(Arc::clone(policy), Capabilities::default()).await?,
+    };
+    let parsed = instance.parse_model_reference(input).await?;
+    *slot = Some(instance);
+    Ok(parsed.map(|reference| serde_json::to_value(reference).unwrap_or(Value::Null)))
+}
+
+fn check_reference(case: &ReferenceCase, parsed: Result<Value, String>) -> Vec<String> {
+    let mut failures = Vec::new();
+    match (&case.expect, &case.error, parsed) {
+        (Some(expected), _, Ok(actual)) => subset_mismatches(expected, &actual, "reference", &mut failures),
+        (Some(_), _, Err(error)) => failures.push(format!("expected it to parse, got the error: {error}")),
+        (None, needle, Err(error)) => {
+            // `Corpus::load` guarantees `error` is given when `expect` is not.
+            let needle = needle.as_deref().unwrap_or_default();
+            if !contains_ignoring_case(&error, needle) {
+                failures.push(format!("the error {error:?} does not contain {needle:?}"));
+            }
+        }
+        (None, _, Ok(actual)) => failures.push(format!("expected an error, it parsed as {actual}")),
+    }
+    failures
+}

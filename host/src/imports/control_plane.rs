@@ -1,0 +1,15 @@
+//! `openclaw:bedrock/control-plane`: the region's raw catalog, fetched and cached by the host.
+
+use super::no_bedrock_access;
+use crate::bindings::generated_control_plane::{Catalog, CatalogRequest, Host};
+use crate::bindings::generated_types::ApiError;
+use crate::state::HostState;
+
+impl Host for HostState {
+    async fn list_catalog(&mut self, request: CatalogRequest) -> Result<Catalog, ApiError> {
+        let Some(bedrock) = self.bedrock.clone() else {
+            return Err(no_bedrock_access().into());
+        };
+        bedrock.list_catalog(request.into()).await.map(Into::into).map_err(Into::into)
+    }
+}
