@@ -13,6 +13,7 @@ use crate::types::{ConfigSource, Discovery, RegionEnvironment};
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
+use std::sync::Arc;
 
 /// One discovery case.
 #[derive(Debug, Clone)]
@@ -87,11 +88,11 @@ pub(super) fn load(dir: &Path, name: &str, case_path: &Path, raw: Value) -> Resu
         .map(|kind| source_kind(kind).map(|kind| VisibleSource { kind, description: format!("{kind:?} (conformance case)") }))
         .collect::<Option<Vec<_>>>()
         .ok_or_else(|| format_error(case_path, "`visible_sources` takes bearer_token, environment, profile, web_identity, container".into()))?;
-    let catalog = StaticCatalog {
-        models_json: catalog_text(dir, case_path, file.catalog, "modelSummaries")?,
-        profiles_json: catalog_text(dir, case_path, file.profiles, "inferenceProfileSummaries")?,
+    let catalog = StaticCatalog::new(
+        catalog_text(dir, case_path, file.catalog, "modelSummaries")?,
+        catalog_text(dir, case_path, file.profiles, "inferenceProfileSummaries")?,
         visible,
-    };
+    );
     catalog.records("us-east-1").map_err(|e| format_error(case_path, e.message))?;
     Ok(DiscoveryCase {
         name: name.to_string(),
@@ -176,26 +177,42 @@ pub(super) fn check(case: &DiscoveryCase, outcome: Result<Discovery, ApiError>) 
     failures
 }
 
-/// A control plane that serves a fixed catalog: for conformance runs and tests. Every other
-/// Bedrock call is refused.
+/// A control plane that serves a fixed catalog: for conformance runs, tests and benchmarks.
+/// Every other Bedrock call is refused.
 #[derive(Debug, Clone)]
 pub struct StaticCatalog {
-    models_json: String,
-    profiles_json: String,
+    source: CatalogSource,
     visible: Vec<VisibleSource>,
+}
+
+#[derive(Debug, Clone)]
+enum CatalogSource {
+    /// ListFoundationModels / ListInferenceProfiles JSON with `${region}` placeholders.
+    Json { models_json: String, profiles_json: String },
+    /// Records, served as they are (the requested region is set on the catalog).
+    Records(Arc<Catalog>),
 }
 
 impl StaticCatalog {
     /// A catalog from ListFoundationModels / ListInferenceProfiles JSON (`${region}` and
     /// `${account}` are filled in per request), with these credential sources visible.
     pub fn new(models_json: String, profiles_json: String, visible: Vec<VisibleSource>) -> Self {
-        Self { models_json, profiles_json, visible }
+        Self { source: CatalogSource::Json { models_json, profiles_json }, visible }
+    }
+
+    /// A catalog of ready records, with these credential sources visible.
+    pub fn from_records(catalog: Catalog, visible: Vec<VisibleSource>) -> Self {
+        Self { source: CatalogSource::Records(Arc::new(catalog)), visible }
     }
 
     fn records(&self, region: &str) -> Result<Catalog, ApiError> {
+        let (models_json, profiles_json) = match &self.source {
+            CatalogSource::Records(catalog) => return Ok(Catalog { region: region.to_string(), ..Catalog::clone(catalog) }),
+            CatalogSource::Json { models_json, profiles_json } => (models_json, profiles_json),
+        };
         let fill = |text: &str| text.replace("${region}", region).replace(ACCOUNT_PLACEHOLDER.0, ACCOUNT_PLACEHOLDER.1);
-        let models: ModelsPage = serde_json::from_str(&fill(&self.models_json)).map_err(|e| invalid(format!("the foundation-model list: {e}")))?;
-        let profiles: ProfilesPage = serde_json::from_str(&fill(&self.profiles_json)).map_err(|e| invalid(format!("the profile list: {e}")))?;
+        let models: ModelsPage = serde_json::from_str(&fill(models_json)).map_err(|e| invalid(format!("the foundation-model list: {e}")))?;
+        let profiles: ProfilesPage = serde_json::from_str(&fill(profiles_json)).map_err(|e| invalid(format!("the profile list: {e}")))?;
         Ok(Catalog {
             region: region.to_string(),
             models: models.model_summaries.into_iter().map(Into::into).collect(),
