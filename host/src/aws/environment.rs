@@ -135,7 +135,8 @@ mod tests {
 
     #[test]
     fn state_dir_from_the_variable_else_home() {
-        let cases: &[(&[(&str, &str)], Option<&str>)] = &[
+        type Vars = &'static [(&'static str, &'static str)];
+        let cases: &[(Vars, Option<&str>)] = &[
             (&[("HOME", "/home/me")], Some("/home/me/.openclaw")),
             (&[("HOME", "/home/me"), ("OPENCLAW_STATE_DIR", "/srv/oc")], Some("/srv/oc")),
             (&[("OPENCLAW_STATE_DIR", " ")], None),
