@@ -8,10 +8,10 @@ use crate::aws::model::{ApiError, StreamEvent};
 use crate::capability::Capabilities;
 use crate::state::HostState;
 use crate::types::{ChatRequest, ConfigOutcome, ConfigSource, Discovery, ModelReference, PolicyInfo, ProbeRequest, ProbeResult};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use wasmtime::component::ResourceAny;
-use wasmtime::{Engine, Store, Trap};
+use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 
 /// What a `discover` call may wait on Bedrock: the control plane's 30 s timeout and a margin.
 const DISCOVERY_IO_ALLOWANCE: Duration = Duration::from_secs(35);
@@ -27,6 +27,29 @@ pub struct PolicyInstance {
     epoch_tick: Duration,
     memory_cap: usize,
     poisoned: bool,
+    budget: Arc<Mutex<CallBudget>>,
+}
+
+/// What the current guest call may still use, checked at every epoch tick the guest runs
+/// through. The guest yields to the async executor at each tick (so a spinning guest never
+/// holds a worker thread for more than one tick), and is stopped when it has run for the
+/// call deadline (ticks it ran through; waiting on host I/O costs one tick per wait) or when
+/// the wall clock passes the deadline plus the call's I/O allowance.
+#[derive(Debug)]
+struct CallBudget {
+    ends_at: Instant,
+    ticks_left: u64,
+}
+
+impl CallBudget {
+    fn new(deadline: Duration, io_allowance: Duration, tick: Duration) -> Self {
+        Self { ends_at: Instant::now() + deadline + io_allowance, ticks_left: deadline_ticks(deadline, tick) }
+    }
+
+    fn tick(&mut self) -> UpdateDeadline {
+        self.ticks_left = self.ticks_left.saturating_sub(1);
+        if self.ticks_left == 0 || Instant::now() >= self.ends_at { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) }
+    }
 }
 
 impl PolicyInstance {
@@ -39,7 +62,10 @@ impl PolicyInstance {
     ) -> Result<Self, PolicyError> {
         let mut store = Store::new(engine, HostState::new(limits.memory_bytes, capabilities));
         store.limiter(|state| &mut state.memory);
-        store.set_epoch_deadline(deadline_ticks(limits.call_deadline, limits.epoch_tick));
+        let budget = Arc::new(Mutex::new(CallBudget::new(limits.call_deadline, Duration::ZERO, limits.epoch_tick)));
+        let ticking = Arc::clone(&budget);
+        store.epoch_deadline_callback(move |_| Ok(ticking.lock().map_or(UpdateDeadline::Interrupt, |mut budget| budget.tick())));
+        store.set_epoch_deadline(1);
         let instance = Self {
             bindings: match pre.instantiate_async(&mut store).await {
                 Ok(bindings) => bindings,
@@ -51,6 +77,7 @@ impl PolicyInstance {
             epoch_tick: limits.epoch_tick,
             memory_cap: limits.memory_bytes,
             poisoned: false,
+            budget,
         };
         Ok(instance)
     }
@@ -119,8 +146,10 @@ impl PolicyInstance {
         if self.poisoned {
             return Err(PolicyError::Poisoned);
         }
-        let ticks = deadline_ticks(self.deadline + io_allowance, self.epoch_tick);
-        self.store.set_epoch_deadline(ticks);
+        if let Ok(mut budget) = self.budget.lock() {
+            *budget = CallBudget::new(self.deadline, io_allowance, self.epoch_tick);
+        }
+        self.store.set_epoch_deadline(1);
         Ok(())
     }
 
