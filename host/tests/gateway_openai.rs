@@ -1,0 +1,79 @@
+//! The gateway serves an unmodified OpenAI client: the official `openai` Python package,
+//! whole and streamed, tools included. Skipped (with a note) when the package is not installed.
+
+mod gateway_common;
+
+use gateway_common::{MODEL, TestGateway};
+use std::process::Command;
+use std::time::Duration;
+
+const CLIENT: &str = r#"
+import json, sys
+from openai import OpenAI
+client = OpenAI(base_url=sys.argv[1], api_key="unused-by-the-gateway", max_retries=0, timeout=30)
+model = sys.argv[2]
+out = {}
+whole = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "hello from python"}], max_tokens=50)
+out["whole"] = whole.choices[0].message.content
+out["finish"] = whole.choices[0].finish_reason
+out["usage"] = whole.usage.total_tokens
+pieces = []
+usage = None
+stream = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "streamed from python"}], stream=True, stream_options={"include_usage": True})
+for chunk in stream:
+    if chunk.usage is not None:
+        usage = chunk.usage.completion_tokens
+    for choice in chunk.choices:
+        if choice.delta.content:
+            pieces.append(choice.delta.content)
+out["stream"] = "".join(pieces)
+out["stream_chunks"] = len(pieces)
+out["stream_usage"] = usage
+tools = [{"type": "function", "function": {"name": "get_weather", "description": "Weather.", "parameters": {"type": "object", "properties": {"query": {"type": "string"}}}}}]
+called = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "call get_weather in Rome"}], tools=tools)
+call = called.choices[0].message.tool_calls[0]
+out["tool"] = [call.function.name, json.loads(call.function.arguments)]
+answer = client.chat.completions.create(model=model, tools=tools, messages=[
+    {"role": "user", "content": "call get_weather in Rome"},
+    called.choices[0].message.model_dump(exclude_none=True),
+    {"role": "tool", "tool_call_id": call.id, "content": "warm"},
+])
+out["tool_answer"] = answer.choices[0].message.content
+try:
+    client.chat.completions.create(model="vendor.no-such-model-v1:0", messages=[{"role": "user", "content": "x"}])
+except Exception as error:
+    out["not_found"] = [type(error).__name__, getattr(error, "status_code", None)]
+models = client.models.list()
+out["models"] = len(models.data)
+print(json.dumps(out))
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_openai_python_client_works_unmodified() {
+    let available = Command::new("python3").args(["-c", "import openai"]).output().is_ok_and(|o| o.status.success());
+    if !available {
+        println!("note: skipped: the `openai` Python package is not installed (python3 -m pip install openai)");
+        return;
+    }
+    let gateway = TestGateway::start().await;
+    let base_url = format!("http://{}/v1", gateway.addr);
+    let run = tokio::time::timeout(
+        Duration::from_secs(120),
+        tokio::task::spawn_blocking(move || Command::new("python3").args(["-c", CLIENT, &base_url, MODEL]).output().expect("python3 runs")),
+    )
+    .await
+    .expect("the client finishes in time")
+    .expect("thread");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&run.stderr));
+    let out: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(out["whole"], "Echo: hello from python", "{out}");
+    assert_eq!((out["finish"].clone(), out["usage"].clone()), (serde_json::json!("stop"), serde_json::json!(7)), "{out}");
+    assert_eq!(out["stream"], "Echo: streamed from python", "{out}");
+    assert!(out["stream_chunks"].as_u64().is_some_and(|n| n >= 4), "{out}");
+    assert_eq!(out["stream_usage"], 4, "{out}");
+    assert_eq!(out["tool"], serde_json::json!(["get_weather", { "query": "in Rome" }]), "{out}");
+    assert_eq!(out["tool_answer"], "Echo: warm", "{out}");
+    assert_eq!(out["not_found"], serde_json::json!(["NotFoundError", 404]), "{out}");
+    assert!(out["models"].as_u64().is_some_and(|n| n > 0), "{out}");
+}
