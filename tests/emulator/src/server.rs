@@ -52,6 +52,9 @@ pub async fn accept_loop(listener: TcpListener, state: Arc<State>, tls: Option<T
         };
         match accepted {
             Ok((tcp, _)) => {
+                // Event frames go out one by one: without TCP_NODELAY, Nagle's algorithm and the
+                // client's delayed ACK hold the second frame ~40 ms, which Bedrock does not do.
+                let _ = tcp.set_nodelay(true);
                 let (state, tls, shutdown) = (state.clone(), tls.clone(), shutdown.clone());
                 tokio::spawn(async move {
                     if let Err(error) = serve_connection(tcp, state, tls, shutdown).await {

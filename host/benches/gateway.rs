@@ -1,0 +1,238 @@
+//! The gateway's cost, side by side in one run on loopback: the same chat requests sent
+//! directly to the Bedrock emulator (Converse / ConverseStream with a bearer token) and through
+//! `openclaw gateway` (a child process, the release binary) in front of the same emulator,
+//! sequential and at 64 and 256 concurrent, whole and streamed. Reports latency p50/p99, time
+//! to first token, throughput, and the gateway process's RSS idle and with 1,000 open streams.
+//!
+//! `cargo bench -p openclaw-host --bench gateway`; `OPENCLAW_BENCH_SCALE=0.2` runs fewer
+//! requests. The load generator (hyper, one keep-alive connection per concurrent client) and
+//! the emulator share this process; the gateway runs in its own.
+
+use bedrock_emulator::{DEFAULT_BEARER_TOKEN, Emulator, Fault, FaultRule, RunningEmulator};
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::rt::TokioIo;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const MODEL: &str = "amazon.nova-pro-v1:0";
+const PROMPT: &str = "benchmark prompt of eight words in total";
+const OPEN_STREAMS: usize = 1000;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Path {
+    Direct,
+    Gateway,
+}
+
+/// One request of a scenario, and the bytes that mark its first generated text.
+fn request(path: Path, addr: SocketAddr, stream: bool) -> (hyper::Request<Full<Bytes>>, &'static [u8]) {
+    let builder = hyper::Request::builder().method("POST").header("host", addr.to_string()).header("content-type", "application/json");
+    match path {
+        Path::Direct => {
+            let operation = if stream { "converse-stream" } else { "converse" };
+            let body = serde_json::json!({ "messages": [{ "role": "user", "content": [{ "text": PROMPT }] }], "inferenceConfig": { "maxTokens": 100 } });
+            let request = builder
+                .uri(format!("/model/{MODEL}/{operation}"))
+                .header("authorization", format!("Bearer {DEFAULT_BEARER_TOKEN}"))
+                .body(Full::new(Bytes::from(body.to_string())))
+                .expect("request");
+            (request, if stream { b"contentBlockDelta" } else { b"Echo:" })
+        }
+        Path::Gateway => {
+            let body = serde_json::json!({ "model": MODEL, "stream": stream, "max_tokens": 100, "messages": [{ "role": "user", "content": PROMPT }] });
+            let request = builder.uri("/v1/chat/completions").body(Full::new(Bytes::from(body.to_string()))).expect("request");
+            (request, if stream { b"\"content\":\"Echo" } else { b"Echo:" })
+        }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Latency to the whole response and to the first text, per request.
+struct Sample {
+    total: Duration,
+    first_text: Duration,
+}
+
+async fn connect(addr: SocketAddr) -> hyper::client::conn::http1::SendRequest<Full<Bytes>> {
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let _ = stream.set_nodelay(true);
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("handshake");
+    tokio::spawn(connection);
+    sender
+}
+
+async fn one(sender: &mut hyper::client::conn::http1::SendRequest<Full<Bytes>>, path: Path, addr: SocketAddr, stream: bool) -> Sample {
+    let (request, marker) = request(path, addr, stream);
+    let started = Instant::now();
+    sender.ready().await.expect("connection ready");
+    let response = sender.send_request(request).await.expect("response");
+    assert_eq!(response.status(), 200, "{:?}", path as u8);
+    let mut body = response.into_body();
+    let mut seen = Vec::new();
+    let mut first_text = None;
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.expect("body").into_data() {
+            seen.extend_from_slice(&data);
+            if first_text.is_none() && contains(&seen, marker) {
+                first_text = Some(started.elapsed());
+            }
+        }
+    }
+    let total = started.elapsed();
+    Sample { total, first_text: first_text.unwrap_or(total) }
+}
+
+/// `concurrency` clients, each on its own connection, `per_client` requests each.
+async fn scenario(path: Path, addr: SocketAddr, stream: bool, concurrency: usize, per_client: usize) -> (Vec<Sample>, Duration) {
+    let started = Instant::now();
+    let mut clients = Vec::new();
+    for _ in 0..concurrency {
+        clients.push(tokio::spawn(async move {
+            let mut sender = connect(addr).await;
+            let mut samples = Vec::with_capacity(per_client);
+            for _ in 0..per_client {
+                samples.push(one(&mut sender, path, addr, stream).await);
+            }
+            samples
+        }));
+    }
+    let mut samples = Vec::new();
+    for client in clients {
+        samples.extend(client.await.expect("client"));
+    }
+    (samples, started.elapsed())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+struct Summary {
+    p50: Duration,
+    p99: Duration,
+    ttft50: Duration,
+    rps: f64,
+}
+
+fn summarize(samples: &[Sample], elapsed: Duration) -> Summary {
+    let mut totals: Vec<Duration> = samples.iter().map(|s| s.total).collect();
+    let mut firsts: Vec<Duration> = samples.iter().map(|s| s.first_text).collect();
+    totals.sort();
+    firsts.sort();
+    Summary { p50: percentile(&totals, 0.5), p99: percentile(&totals, 0.99), ttft50: percentile(&firsts, 0.5), rps: samples.len() as f64 / elapsed.as_secs_f64() }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1e3)
+}
+
+fn added(gateway: Duration, direct: Duration) -> String {
+    format!("{:+.3}", (gateway.as_secs_f64() - direct.as_secs_f64()) * 1e3)
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
+}
+
+/// Starts `openclaw gateway` on 127.0.0.1:0 in front of the emulator.
+fn start_gateway(emulator: &RunningEmulator, home: &std::path::Path) -> (Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_openclaw"))
+        .args(["gateway", "--listen", "127.0.0.1:0", "--grace-period", "1", "--max-in-flight", "1200"])
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", emulator.endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_BEARER_TOKEN_BEDROCK", DEFAULT_BEARER_TOKEN)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("openclaw gateway starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("address line");
+    let addr = line.trim().strip_prefix("listening on http://").and_then(|a| a.parse().ok()).unwrap_or_else(|| panic!("{line:?}"));
+    (child, addr)
+}
+
+/// Opens `count` streams through the gateway, each held open by slow events, and returns the
+/// gateway's RSS once every stream has its response headers.
+async fn rss_with_open_streams(emulator: &RunningEmulator, gateway: SocketAddr, pid: u32, count: usize) -> u64 {
+    emulator.faults().push(FaultRule::new(Fault::DelayEvents { ms: 5_000 }).operation("ConverseStream").times(count as u32));
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(count);
+    let mut holders = Vec::new();
+    for _ in 0..count {
+        let ready = ready_tx.clone();
+        holders.push(tokio::spawn(async move {
+            let mut sender = connect(gateway).await;
+            let (request, _) = request(Path::Gateway, gateway, true);
+            let response = sender.send_request(request).await.expect("response");
+            let _ = ready.send(()).await;
+            let mut body = response.into_body();
+            while let Some(Ok(_)) = body.frame().await {}
+        }));
+    }
+    for _ in 0..count {
+        tokio::time::timeout(Duration::from_secs(60), ready_rx.recv()).await.expect("streams open in time");
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss = rss_kib(pid);
+    for holder in holders {
+        holder.abort();
+    }
+    emulator.faults().clear();
+    rss
+}
+
+fn main() {
+    let scale: f64 = std::env::var("OPENCLAW_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async move {
+        let emulator = Emulator::builder().region("us-east-1").start().await.expect("emulator");
+        let home = tempfile::tempdir().expect("home");
+        let (mut child, gateway) = start_gateway(&emulator, home.path());
+        let pid = child.id();
+        let rss_start = rss_kib(pid);
+        let emulator_addr = emulator.local_addr();
+        // Warm up both paths (connections, compile cache, allocator slots).
+        for stream in [false, true] {
+            scenario(Path::Direct, emulator_addr, stream, 8, 25).await;
+            scenario(Path::Gateway, gateway, stream, 8, 25).await;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rss_idle = rss_kib(pid);
+        let n = |base: f64| ((base * scale).round() as usize).max(1);
+        let levels = [(1usize, n(2000.0)), (64, n(30.0)), (256, n(10.0))];
+        println!("| mode | concurrency | requests | direct p50 ms | gateway p50 ms | added p50 ms | direct p99 ms | gateway p99 ms | added p99 ms | direct TTFT p50 ms | gateway TTFT p50 ms | added TTFT ms | direct req/s | gateway req/s | throughput ratio |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for stream in [false, true] {
+            for (concurrency, per_client) in levels {
+                let (direct, direct_time) = scenario(Path::Direct, emulator_addr, stream, concurrency, per_client).await;
+                let (through, through_time) = scenario(Path::Gateway, gateway, stream, concurrency, per_client).await;
+                let (d, g) = (summarize(&direct, direct_time), summarize(&through, through_time));
+                let ttft = if stream { (ms(d.ttft50), ms(g.ttft50), added(g.ttft50, d.ttft50)) } else { ("-".into(), "-".into(), "-".into()) };
+                println!(
+                    "| {} | {concurrency} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} |",
+                    if stream { "stream" } else { "whole" },
+                    direct.len(),
+                    ms(d.p50), ms(g.p50), added(g.p50, d.p50),
+                    ms(d.p99), ms(g.p99), added(g.p99, d.p99),
+                    ttft.0, ttft.1, ttft.2,
+                    d.rps, g.rps, g.rps / d.rps,
+                );
+            }
+        }
+        let rss_streams = rss_with_open_streams(&emulator, gateway, pid, OPEN_STREAMS).await;
+        println!();
+        println!("gateway RSS: {:.1} MiB at start, {:.1} MiB idle after load, {:.1} MiB with {OPEN_STREAMS} open streams", rss_start as f64 / 1024.0, rss_idle as f64 / 1024.0, rss_streams as f64 / 1024.0);
+        let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        let _ = child.wait();
+    });
+}
