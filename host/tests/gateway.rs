@@ -201,7 +201,8 @@ async fn malformed_requests_are_refused_and_the_gateway_serves_on() {
     let gateway = TestGateway::start_with(Setup { options: Box::new(|o| o.max_body_bytes = 1 << 20), ..Setup::default() }).await;
     let json = [("content-type", "application/json")];
     let huge = format!("{{\"messages\": [{{\"role\": \"user\", \"content\": \"{}\"}}]}}", "a".repeat(2 << 20));
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, Vec<u8>, u16)> = vec![
+    type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, Vec<u8>, u16);
+    let cases: Vec<Case> = vec![
         ("POST", "/v1/chat/completions", json.to_vec(), b"{not json".to_vec(), 400),
         ("POST", "/v1/chat/completions", json.to_vec(), b"".to_vec(), 400),
         ("POST", "/v1/chat/completions", json.to_vec(), b"[1,2,3]".to_vec(), 400),

@@ -67,37 +67,38 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
     let gateway = Gateway::bind(options, Arc::new(host), Capabilities { environment, bedrock: Some(bedrock) }).await?;
     let handle = gateway.handle();
     tracing::info!(policy = %handle.policy().info(), "gateway ready");
+    // Signals are caught from before the address line: a client may send one right after it.
+    let shutdown = shutdown_signal()?;
+    let hangups = handle.reload_on_sighup();
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "listening on http://{}", gateway.local_addr())?;
         stdout.flush()?;
     }
-    let hangups = handle.reload_on_sighup();
-    gateway.serve(shutdown_signal()).await;
+    gateway.serve(shutdown).await;
     hangups.abort();
     Ok(ExitCode::SUCCESS)
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
-            (Ok(mut interrupt), Ok(mut terminate)) => {
-                tokio::select! {
-                    _ = interrupt.recv() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+/// Listens for SIGINT and SIGTERM now; the future completes on the first of them.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
+        tracing::info!("shutdown requested");
+    })
+}
+
+/// Completes on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::info!("shutdown requested");
+    })
 }

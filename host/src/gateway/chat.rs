@@ -111,11 +111,11 @@ async fn start(shared: &Arc<Shared>, completion: Completion, started: Instant) -
             if let StreamEvent::Metadata { usage, .. } = &current {
                 task_shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
             }
-            if let Some(frame) = encoder.event(current) {
-                if sender.send(frame).await.is_err() {
-                    tracing::debug!("client went away; the stream is dropped");
-                    break;
-                }
+            if let Some(frame) = encoder.event(current)
+                && sender.send(frame).await.is_err()
+            {
+                tracing::debug!("client went away; the stream is dropped");
+                break;
             }
             match next_event(&task_shared, &mut stream).await {
                 Ok(next) => event = next,
@@ -168,12 +168,11 @@ fn set_policy_header(response: &mut Response<Body>, policy: &str) {
 
 /// A unique response id, `chatcmpl-` and 24 hex digits.
 fn completion_id() -> String {
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::BuildHasher;
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    (count, SystemTime::now()).hash(&mut hasher);
-    format!("chatcmpl-{:016x}{:08x}", hasher.finish(), count as u32)
+    let hash = std::collections::hash_map::RandomState::new().hash_one((count, SystemTime::now()));
+    format!("chatcmpl-{hash:016x}{:08x}", count as u32)
 }
 
 fn unix_now() -> u64 {

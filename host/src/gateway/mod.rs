@@ -134,9 +134,9 @@ impl GatewayHandle {
         watch::reload_policy(&self.shared, true).await
     }
 
-    /// Listens for SIGHUP and reloads on each, until the returned task is aborted.
+    /// Listens for SIGHUP (from now on) and reloads on each, until the returned task is aborted.
     pub fn reload_on_sighup(&self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(watch::reload_on_sighup(Arc::clone(&self.shared)))
+        watch::reload_on_sighup(Arc::clone(&self.shared))
     }
 
     /// The metrics in the Prometheus text format.
@@ -248,12 +248,11 @@ async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started
     let path = request.uri().path();
     let method = request.method();
     let open = matches!(path, "/healthz" | "/readyz");
-    if !open {
-        if let Some(key) = &shared.client_key {
-            if !key.accepts(request.headers().get(hyper::header::AUTHORIZATION).map(|v| v.as_bytes())) {
-                return (HttpError::unauthorized().into(), String::new());
-            }
-        }
+    if !open
+        && let Some(key) = &shared.client_key
+        && !key.accepts(request.headers().get(hyper::header::AUTHORIZATION).map(|v| v.as_bytes()))
+    {
+        return (HttpError::unauthorized().into(), String::new());
     }
     let response = match (path, method) {
         ("/v1/chat/completions", &Method::POST) => return chat::chat(shared, request, started).await,

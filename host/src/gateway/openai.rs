@@ -39,10 +39,8 @@ pub fn parse_completion(body: &Value, config: ConfigSource, timeout: Duration) -
         Some(Value::Object(options)) => optional_bool(options, "include_usage").map_err(|e| reparam(e, "stream_options.include_usage"))?.unwrap_or(false),
         Some(_) => return Err(HttpError::invalid("stream_options", "`stream_options` must be an object")),
     };
-    if let Some(n) = object.get("n").filter(|n| !n.is_null()) {
-        if n.as_u64() != Some(1) {
-            return Err(HttpError::invalid("n", "only n = 1 is supported"));
-        }
+    if object.get("n").is_some_and(|n| !n.is_null() && n.as_u64() != Some(1)) {
+        return Err(HttpError::invalid("n", "only n = 1 is supported"));
     }
     let max_tokens = match optional_u32(object, "max_completion_tokens")? {
         Some(max) => Some(max),

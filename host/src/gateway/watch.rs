@@ -36,12 +36,11 @@ pub enum ReloadError {
 pub async fn reload_policy(shared: &Shared, force: bool) -> Result<Arc<LoadedPolicy>, ReloadError> {
     let Some(path) = &shared.policy_file else { return Err(ReloadError::NoPolicyFile) };
     let current = shared.host.current();
-    if !force {
-        if let Ok(bytes) = tokio::fs::read(path).await {
-            if hex::encode(Sha256::digest(&bytes)) == current.digest() {
-                return Ok(current);
-            }
-        }
+    if !force
+        && let Ok(bytes) = tokio::fs::read(path).await
+        && hex::encode(Sha256::digest(&bytes)) == current.digest()
+    {
+        return Ok(current);
     }
     match shared.host.swap(PolicySource::File(path.clone())).await {
         Ok(loaded) => {
@@ -72,9 +71,11 @@ pub fn reload_config(shared: &Shared) {
 
 /// Polls the policy and config files every `shared.watch_interval` until the task is aborted.
 pub async fn watch_files(shared: Arc<Shared>) {
-    let mut policy_seen = shared.policy_file.as_deref().map(fingerprint);
+    // Nothing seen yet: the first poll counts as a change, so a file replaced between loading
+    // and the watcher's start is not missed (an unchanged policy is recognised by its digest).
+    let mut policy_seen: Option<Fingerprint> = None;
     let mut policy_pending = false;
-    let mut config_seen = shared.config_path.as_deref().map(fingerprint);
+    let mut config_seen: Option<Fingerprint> = None;
     let mut ticker = tokio::time::interval(shared.watch_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -100,13 +101,21 @@ pub async fn watch_files(shared: Arc<Shared>) {
     }
 }
 
-/// Reloads the policy (and config) on every SIGHUP until the task is aborted.
+/// Listens for SIGHUP now (so one sent right after this returns is not lost) and reloads the
+/// policy (and config) on each, in a task that runs until aborted.
 #[cfg(unix)]
-pub async fn reload_on_sighup(shared: Arc<Shared>) {
-    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
-        tracing::warn!("cannot listen for SIGHUP; reload with the file watcher or POST /admin/policy");
-        return;
-    };
+pub fn reload_on_sighup(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(hangups) => tokio::spawn(reload_on_each(shared, hangups)),
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for SIGHUP; reload with the file watcher or POST /admin/policy");
+            tokio::spawn(async {})
+        }
+    }
+}
+
+#[cfg(unix)]
+async fn reload_on_each(shared: Arc<Shared>, mut hangups: tokio::signal::unix::Signal) {
     while hangups.recv().await.is_some() {
         tracing::info!("SIGHUP: reloading the policy and the config");
         reload_config(&shared);
@@ -119,4 +128,6 @@ pub async fn reload_on_sighup(shared: Arc<Shared>) {
 
 /// SIGHUP does not exist here: nothing to listen for.
 #[cfg(not(unix))]
-pub async fn reload_on_sighup(_shared: Arc<Shared>) {}
+pub fn reload_on_sighup(_shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async {})
+}
