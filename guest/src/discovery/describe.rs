@@ -41,10 +41,9 @@ struct Listing {
     input: Vec<String>,
 }
 
-/// The listing with the limits, reasoning and prices of `base_id` from the table, else the
+/// The listing with the limits, reasoning and prices `known` for its base model, else the
 /// defaults (no reasoning, zero prices).
-fn described(listing: Listing, base_id: &str, region: &str, defaults: Defaults) -> ModelInfo {
-    let known = known_models::lookup(base_id);
+fn described(listing: Listing, base_id: &str, known: Option<&KnownModel>, region: &str, defaults: Defaults) -> ModelInfo {
     ModelInfo {
         id: listing.id,
         name: listing.name,
@@ -62,10 +61,11 @@ fn described(listing: Listing, base_id: &str, region: &str, defaults: Defaults) 
 
 /// A foundation model listed by its bare id.
 pub fn foundation(model: &FoundationModelRecord, region: &str, defaults: Defaults) -> ModelInfo {
-    let input = inputs(&model.input_modalities, known_models::lookup(&model.model_id));
+    let known = known_models::lookup(&model.model_id);
+    let input = inputs(&model.input_modalities, known);
     let name = if model.model_name.trim().is_empty() { model.model_id.clone() } else { model.model_name.trim().to_string() };
     let listing = Listing { id: model.model_id.clone(), name, provider: model.provider_name.clone(), kind: ModelKind::Foundation, input };
-    described(listing, &model.model_id, region, defaults)
+    described(listing, &model.model_id, known, region, defaults)
 }
 
 /// A profile listed by id (system) or ARN (application). `base` is the base model's record when
@@ -94,13 +94,14 @@ pub fn profile(profile: &InferenceProfileRecord, base_id: &str, base: Option<&Fo
         };
         (profile.id.clone(), ModelKind::SystemProfile, name)
     };
-    described(Listing { id, name, provider: provider.to_string(), kind, input }, base_id, region, defaults)
+    described(Listing { id, name, provider: provider.to_string(), kind, input }, base_id, known, region, defaults)
 }
 
 /// `<geography> <provider> <model name>`, skipping empty parts and a provider the model name
-/// already starts with.
+/// already starts with as a word (`DeepSeek-R1`, not `Metadata` for `Meta`).
 fn prefixed(geography: &str, provider: &str, model_name: &str) -> String {
-    let repeats = model_name.to_lowercase().starts_with(&provider.to_lowercase());
+    let lowered = model_name.to_lowercase();
+    let repeats = lowered.strip_prefix(&provider.trim().to_lowercase()).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '-']));
     let provider = if repeats { "" } else { provider.trim() };
     [geography, provider, model_name].iter().filter(|part| !part.is_empty()).copied().collect::<Vec<_>>().join(" ")
 }

@@ -281,3 +281,48 @@ fn discover_asks_the_control_plane_as_configured() {
     let refused = discover(&config("{}"), &environment, &failing).expect_err("refused");
     assert_eq!((refused.class, refused.message.as_str()), (ErrorClass::Auth, "AccessDeniedException"));
 }
+
+#[test]
+fn system_profile_names() {
+    let defaults = Defaults { context_window: 1, max_tokens: 1 };
+    let cases = [
+        ("us.anthropic.claude-v2", "US Anthropic Claude", "Claude 2", "Anthropic", "US Anthropic Claude 2"),
+        ("us.deepseek.r1-v1:0", "US DeepSeek DeepSeek-R1", "DeepSeek-R1", "DeepSeek", "US DeepSeek-R1"),
+        ("eu.meta.x-v1:0", "EU Meta Metadata", "Metadata Model", "Meta", "EU Meta Metadata Model"),
+        ("global.mistral.m-v1:0", "Global Mistral AI M", "Mistral Large", "Mistral AI", "Global Mistral AI Mistral Large"),
+        ("xy.acme.m-v1:0", "", "M", "", "XY M"),
+    ];
+    for (id, profile_name, model_name, provider, expected) in cases {
+        let base_id = id.split_once('.').map_or(id, |(_, base)| base);
+        let profile = InferenceProfileRecord { id: id.into(), name: profile_name.into(), ..InferenceProfileRecord::default() };
+        let base = model(base_id, model_name, provider);
+        assert_eq!(describe::profile(&profile, base_id, Some(&base), provider, "us-east-1", defaults).name, expected, "{id}");
+    }
+}
+
+/// 10,000 models and 2,000 profiles (the benchmark shape): the mapping stays linear.
+/// The bound is loose (debug builds); `cargo test --release` shows the real figure.
+#[test]
+fn mapping_scales_to_large_catalogs() {
+    let providers = ["anthropic", "meta", "mistral", "amazon", "acme"];
+    let mut big = Catalog { region: "us-east-1".into(), ..Catalog::default() };
+    for index in 0..10_000 {
+        let provider = providers[index % providers.len()];
+        big.models.push(model(&format!("{provider}.model-{index}-v1:0"), &format!("Model {index}"), provider));
+    }
+    for index in 0..2_000 {
+        let base = format!("{}.model-{index}-v1:0", providers[index % providers.len()]);
+        let geography = ["us", "eu", "global", "apac"][index % 4];
+        big.profiles.push(system_profile(&format!("{geography}.{base}"), "", &base, &["us-east-1"]));
+    }
+    let filter = settings(&["anthropic", "Meta", "acme"]);
+    let timed = || {
+        let started = std::time::Instant::now();
+        let models = describe_catalog(&big, &filter, "us-east-1");
+        (started.elapsed(), models)
+    };
+    let (elapsed, models) = (0..5).map(|_| timed()).min_by_key(|(elapsed, _)| *elapsed).unwrap_or_else(timed);
+    println!("mapped 10,000 models and 2,000 profiles in {elapsed:?} (best of 5)");
+    assert_eq!(models.len(), 6_000 + 1_200);
+    assert!(elapsed.as_secs() < 2, "{elapsed:?}");
+}
