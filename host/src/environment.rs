@@ -129,3 +129,13 @@ pub async fn region_environment() -> RegionEnvironment {
         profile_region,
     }
 }
+
+/// Creates a directory (and its parents) readable only by the user: the state directory holds
+/// compiled code the host maps and catalogs tied to the user's identity.
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}

@@ -106,7 +106,7 @@ impl DiskStore {
     }
 
     fn write_atomically(&self, path: &Path, envelope: &EnvelopeOut<'_>) -> std::io::Result<()> {
-        create_private_dir(&self.dir)?;
+        crate::environment::create_private_dir(&self.dir)?;
         let bytes = serde_json::to_vec(envelope).map_err(std::io::Error::other)?;
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let temporary = self.dir.join(format!(".{}.{}.{n}.tmp", envelope.key, std::process::id()));
@@ -123,16 +123,6 @@ impl DiskStore {
         }
         written
     }
-}
-
-/// Creates the directory and its parents, readable by the user only where that can be said:
-/// the catalog names the account's application profiles.
-pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 /// A file's entry, or why it is not one.

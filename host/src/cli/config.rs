@@ -180,9 +180,15 @@ fn render_settings(loaded: &Loaded, settings: &Settings) -> String {
         ("config file", format!("{}{found} [{}]", loaded.path.path.display(), loaded.path.source)),
         ("policy", format!("{} [{}]", loaded.policy.info(), loaded.policy.origin())),
         ("default model", model),
-        ("region", format!("{} (from {})", settings.region.name, settings.region.source)),
+        ("region", match settings.region.source {
+            openclaw_host::types::RegionSource::Default => format!("{} (default)", settings.region.name),
+            source => format!("{} (from {source})", settings.region.name),
+        }),
         ("discovery.enabled", format!("{enabled} {}", source_of("discovery.enabled"))),
-        ("discovery.region", format!("{} {}", discovery.region.as_deref().unwrap_or("(not set)"), source_of("discovery.region"))),
+        ("discovery.region", match &discovery.region {
+            Some(region) => format!("{region} {}", source_of("discovery.region")),
+            None => "(not set)".to_string(),
+        }),
         ("discovery.providerFilter", format!("{filter} {}", source_of("discovery.providerFilter"))),
         ("discovery.refreshInterval", format!("{refresh} {}", source_of("discovery.refreshInterval"))),
         ("discovery.defaultContextWindow", format!("{} {}", discovery.default_context_window, source_of("discovery.defaultContextWindow"))),

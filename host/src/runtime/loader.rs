@@ -65,7 +65,7 @@ pub(crate) struct Compiled {
 }
 
 /// ELF files start so; a precompiled component is an ELF image.
-const ELF_MAGIC: &[u8] = b"\x7fELF";
+const ELF_MAGIC: [u8; 4] = *b"\x7fELF";
 
 /// The on-disk cache of compiled components, keyed by component digest and engine settings.
 #[derive(Debug, Clone)]
@@ -106,7 +106,7 @@ impl CompileCache {
     fn store(&self, engine: &Engine, digest: &str, component: &Component) {
         let entry = self.entry(engine, digest);
         let result = (|| -> Result<(), String> {
-            create_private_dir(&self.dir).map_err(|e| e.to_string())?;
+            crate::environment::create_private_dir(&self.dir).map_err(|e| e.to_string())?;
             let bytes = component.serialize().map_err(|e| one_line(&e))?;
             let temporary = entry.with_extension(format!("tmp{}", std::process::id()));
             std::fs::write(&temporary, bytes).map_err(|e| e.to_string())?;
@@ -118,14 +118,6 @@ impl CompileCache {
     }
 }
 
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
 /// Compiles (or maps) the component a source names.
 pub(crate) fn compile(engine: &Engine, source: &PolicySource, cache: Option<&CompileCache>) -> Result<Compiled, PolicyError> {
     let origin = source.origin();
@@ -133,18 +125,36 @@ pub(crate) fn compile(engine: &Engine, source: &PolicySource, cache: Option<&Com
         PolicySource::Embedded => compile_wasm(engine, &origin, EMBEDDED_POLICY, EMBEDDED_POLICY_SHA256.trim().to_string(), cache),
         PolicySource::Bytes { bytes, .. } => compile_wasm(engine, &origin, bytes, sha256_hex(bytes), cache),
         PolicySource::File(path) => {
-            let bytes = std::fs::read(path).map_err(|source| PolicyError::Read { origin: origin.clone(), source })?;
-            if bytes.starts_with(ELF_MAGIC) {
+            if is_precompiled(path).map_err(|source| PolicyError::Read { origin: origin.clone(), source })? {
                 // SAFETY: the user named this precompiled file explicitly, which is the same
                 // trust as running a binary; wasmtime checks the header and engine compatibility.
-                let component = unsafe { Component::deserialize(engine, &bytes) }
+                // Mapped, not read: loading stays well under a millisecond.
+                let component = unsafe { Component::deserialize_file(engine, path) }
                     .map_err(|e| PolicyError::Compile { origin, message: one_line(&e) })?;
-                return Ok(Compiled { component, digest: sha256_hex(&bytes), outcome: CompileOutcome::Precompiled });
+                return Ok(Compiled { component, digest: precompiled_digest(path), outcome: CompileOutcome::Precompiled });
             }
+            let bytes = std::fs::read(path).map_err(|source| PolicyError::Read { origin: origin.clone(), source })?;
             let digest = sha256_hex(&bytes);
             compile_wasm(engine, &origin, &bytes, digest, cache)
         }
     }
+}
+
+/// Whether a file is a precompiled component (an ELF image), from its first bytes.
+fn is_precompiled(path: &Path) -> std::io::Result<bool> {
+    use std::io::Read as _;
+    let mut magic = [0u8; 4];
+    let read = std::fs::File::open(path)?.read(&mut magic)?;
+    Ok(read == magic.len() && magic == ELF_MAGIC)
+}
+
+/// A precompiled file is named by its size and modification time rather than hashed: hashing
+/// megabytes of machine code would cost more than mapping it.
+fn precompiled_digest(path: &Path) -> String {
+    let metadata = std::fs::metadata(path).ok();
+    let size = metadata.as_ref().map_or(0, std::fs::Metadata::len);
+    let modified = metadata.and_then(|m| m.modified().ok()).and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs());
+    format!("precompiled:{size}:{modified}")
 }
 
 fn compile_wasm(engine: &Engine, origin: &str, bytes: &[u8], digest: String, cache: Option<&CompileCache>) -> Result<Compiled, PolicyError> {
