@@ -261,3 +261,19 @@ async fn the_config_file_is_reread_when_it_changes() {
     let switched = eventually(Duration::from_secs(10), async || gateway.post("/v1/chat/completions", &no_model).await.json()["model"].as_str().is_some_and(|m| m.contains("mistral-large"))).await;
     assert!(switched, "requests use the new default model after the config changed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_beyond_the_in_flight_limit_get_503() {
+    let gateway = std::sync::Arc::new(TestGateway::start_with(Setup { options: Box::new(|o| o.max_in_flight = 1), ..Setup::default() }).await);
+    gateway.emulator.faults().push(FaultRule::new(Fault::DelayEvents { ms: 300 }).operation("ConverseStream").times(1));
+    let slow = {
+        let gateway = std::sync::Arc::clone(&gateway);
+        tokio::spawn(async move { gateway.chat("one two three", true).await })
+    };
+    let busy = eventually(Duration::from_secs(10), async || gateway.chat("x", false).await.status == 503).await;
+    assert!(busy, "a second request while the first holds the only slot");
+    let busy = gateway.get("/v1/models").await;
+    assert_eq!((busy.status, busy.json()["error"]["code"].clone()), (503, json!("overloaded")));
+    assert_eq!(slow.await.expect("task").streamed_text(), "Echo: one two three");
+    assert_eq!(gateway.chat("free again", false).await.text(), "Echo: free again");
+}

@@ -66,7 +66,7 @@ fn policy_failed(shared: &Shared, error: &PolicyError) -> HttpError {
 
 async fn start(shared: &Arc<Shared>, completion: Completion, started: Instant) -> Result<Response<Body>, HttpError> {
     let Ok(permit) = Arc::clone(&shared.permits).try_acquire_owned() else {
-        return Err(HttpError::new(503, "overloaded_error", "too many requests in flight; retry shortly").with_code("overloaded"));
+        return Err(HttpError::busy());
     };
     let instance = shared.host.instance_with(shared.capabilities.clone()).await.map_err(|e| policy_failed(shared, &e))?;
     let policy = instance.policy().map(|p| p.info().to_string()).unwrap_or_default();

@@ -44,6 +44,11 @@ impl HttpError {
         Self::new(401, "invalid_request_error", "missing or incorrect API key: send `Authorization: Bearer <key>`").with_code("invalid_api_key")
     }
 
+    /// Every request slot is taken.
+    pub fn busy() -> Self {
+        Self::new(503, "overloaded_error", "too many requests in flight; retry shortly").with_code("overloaded")
+    }
+
     /// An unknown path.
     pub fn not_found(path: &str) -> Self {
         let shown: String = path.chars().take(200).collect();

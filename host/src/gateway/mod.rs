@@ -63,8 +63,8 @@ pub struct GatewayOptions {
     pub request_timeout: Duration,
     /// Largest request body accepted (413 beyond). Default 16 MiB.
     pub max_body_bytes: usize,
-    /// Most chat requests in flight (503 beyond); keep it below the policy host's
-    /// `Limits::max_instances`. Default 1000.
+    /// Most chat and model-list requests in flight (503 beyond); capped a few below the
+    /// policy host's `Limits::max_instances`. Default 1000.
     pub max_in_flight: usize,
 }
 
@@ -164,6 +164,7 @@ impl Gateway {
         let listener = TcpListener::bind(options.listen).await.map_err(|source| GatewayError::Bind { addr: options.listen, source })?;
         let origin = options.config_path.as_ref().map_or_else(|| "(no config file)".to_string(), |p| p.display().to_string());
         let shared = Arc::new(Shared {
+            permits: Arc::new(Semaphore::new(in_flight_limit(options.max_in_flight, host.limits().max_instances))),
             host,
             capabilities,
             config: ArcSwap::from_pointee(ConfigSource { origin, text: None }),
@@ -171,7 +172,6 @@ impl Gateway {
             policy_file: options.policy_file,
             client_key: options.client_key,
             metrics: Metrics::default(),
-            permits: Arc::new(Semaphore::new(options.max_in_flight.max(1))),
             request_timeout: options.request_timeout,
             max_body_bytes: options.max_body_bytes,
             watch_interval: options.watch_interval.max(Duration::from_millis(10)),
@@ -231,6 +231,14 @@ impl Gateway {
             () = tokio::time::sleep(self.grace_period) => tracing::warn!("grace period over; cutting the remaining connections"),
         }
     }
+}
+
+/// Instance slots kept free for what is not a chat request (`/v1/models`, swaps' self-checks).
+const RESERVED_INSTANCES: usize = 8;
+
+/// Requests in flight, at most what the pooling allocator can hold beside the reserved slots.
+fn in_flight_limit(wanted: usize, max_instances: u32) -> usize {
+    wanted.min((max_instances as usize).saturating_sub(RESERVED_INSTANCES)).max(1)
 }
 
 /// A response and the model label it is counted under.

@@ -30,6 +30,9 @@ pub async fn models(shared: &Shared, query: Option<&str>) -> Response<Body> {
         }
         HttpError::from_policy(&error).into()
     };
+    let Ok(_permit) = shared.permits.try_acquire() else {
+        return HttpError::busy().into();
+    };
     let mut instance = match shared.host.instance_with(shared.capabilities.clone()).await {
         Ok(instance) => instance,
         Err(error) => return failed(error),
