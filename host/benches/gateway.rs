@@ -5,7 +5,8 @@
 //! to first token, throughput, and the gateway process's RSS idle and with 1,000 open streams.
 //!
 //! `cargo bench -p openclaw-host --bench gateway`; `OPENCLAW_BENCH_SCALE=0.2` runs fewer
-//! requests. The load generator (hyper, one keep-alive connection per concurrent client) and
+//! requests; `OPENCLAW_BENCH_CONFIG='{models: {bedrockDiscovery: {enabled: false}}}'` runs the
+//! gateway with that config file (here: the policy no longer consults the catalog per request). The load generator (hyper, one keep-alive connection per concurrent client) and
 //! the emulator share this process; the gateway runs in its own.
 
 use bedrock_emulator::{DEFAULT_BEARER_TOKEN, Emulator, Fault, FaultRule, RunningEmulator};
@@ -88,13 +89,17 @@ async fn one(sender: &mut hyper::client::conn::http1::SendRequest<Full<Bytes>>, 
     Sample { total, first_text: first_text.unwrap_or(total) }
 }
 
-/// `concurrency` clients, each on its own connection, `per_client` requests each.
+/// `concurrency` clients, each on its own connection (opened before the clock starts, so that
+/// connection set-up and listen backlogs are not measured), `per_client` requests each.
 async fn scenario(path: Path, addr: SocketAddr, stream: bool, concurrency: usize, per_client: usize) -> (Vec<Sample>, Duration) {
+    let mut senders = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        senders.push(connect(addr).await);
+    }
     let started = Instant::now();
     let mut clients = Vec::new();
-    for _ in 0..concurrency {
+    for mut sender in senders {
         clients.push(tokio::spawn(async move {
-            let mut sender = connect(addr).await;
             let mut samples = Vec::with_capacity(per_client);
             for _ in 0..per_client {
                 samples.push(one(&mut sender, path, addr, stream).await);
@@ -143,6 +148,10 @@ fn rss_kib(pid: u32) -> u64 {
 
 /// Starts `openclaw gateway` on 127.0.0.1:0 in front of the emulator.
 fn start_gateway(emulator: &RunningEmulator, home: &std::path::Path) -> (Child, SocketAddr) {
+    if let Ok(config) = std::env::var("OPENCLAW_BENCH_CONFIG") {
+        std::fs::create_dir_all(home.join(".openclaw")).expect("state dir");
+        std::fs::write(home.join(".openclaw").join("openclaw.json"), config).expect("config file");
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_openclaw"))
         .args(["gateway", "--listen", "127.0.0.1:0", "--grace-period", "1", "--max-in-flight", "1200"])
         .env_clear()
