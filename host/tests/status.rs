@@ -24,10 +24,11 @@ async fn status(home: &TestHome, emulator: &RunningEmulator, env: &[(&str, &str)
 
 const ENV_KEYS: [(&str, &str); 2] = [("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID), ("AWS_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY)];
 
-/// A home whose config names the default model.
+/// A home whose config names the default model (or, given `{...}`, is that config).
 fn home_with_model(model: &str) -> TestHome {
     let home = TestHome::empty().expect("temporary home");
-    home.write_config(&format!("{{ model: {model:?} }}")).expect("config written");
+    let config = if model.starts_with('{') { model.to_string() } else { format!("{{ model: {model:?} }}") };
+    home.write_config(&config).expect("config written");
     home
 }
 
@@ -36,7 +37,7 @@ async fn the_probe_reports_each_outcome_and_exits_nonzero_on_failure() {
     let emulator = emulator().await;
     type Setup = fn(&RunningEmulator);
     let no_fault: Setup = |_| {};
-    let cases: [(&str, &str, &[(&str, &str)], Setup, &[&str], &str, &str); 9] = [
+    let cases: [(&str, &str, &[(&str, &str)], Setup, &[&str], &str, &str); 11] = [
         ("ok", MODEL, &[], no_fault, &[], "ok", ""),
         ("wrong secret", MODEL, &[("AWS_SECRET_ACCESS_KEY", "wrong-secret")], no_fault, &[], "auth", "signature"),
         (
@@ -58,7 +59,16 @@ async fn the_probe_reports_each_outcome_and_exits_nonzero_on_failure() {
             "",
         ),
         ("hang", MODEL, &[], |e| e.faults().push(FaultRule::new(Fault::Hang).operation("ConverseStream")), &["--probe-timeout", "1500"], "timeout", ""),
-        ("unknown model", "vendor.no-such-model-v1:0", &[], no_fault, &[], "not_found", "The provided model identifier is invalid."),
+        ("unknown model, caught by the policy against the catalog", "vendor.no-such-model-v1:0", &[], no_fault, &[], "not_found", "closest:"),
+        (
+            "unknown model, discovery off: Bedrock's answer",
+            "{ model: 'vendor.no-such-model-v1:0', models: { bedrockDiscovery: { enabled: false } } }",
+            &[],
+            no_fault,
+            &[],
+            "not_found",
+            "The provided model identifier is invalid.",
+        ),
         ("no default model", "", &[], no_fault, &[], "no_model", ""),
         (
             "mid-stream exception",
@@ -72,7 +82,16 @@ async fn the_probe_reports_each_outcome_and_exits_nonzero_on_failure() {
             "rate_limit",
             "slow down",
         ),
-        ("profile-only bare id", "anthropic.claude-sonnet-4-6-20251001-v1:0", &[], no_fault, &[], "format", "inference profile"),
+        ("profile-only bare id, resolved to the region's profile", "anthropic.claude-sonnet-4-6-20251001-v1:0", &[], no_fault, &[], "ok", ""),
+        (
+            "profile-only bare id, discovery off: Bedrock's answer",
+            "{ model: 'anthropic.claude-sonnet-4-6-20251001-v1:0', models: { bedrockDiscovery: { enabled: false } } }",
+            &[],
+            no_fault,
+            &[],
+            "format",
+            "inference profile",
+        ),
     ];
     for (name, model, env, setup, flags, status_word, needle) in cases {
         emulator.faults().clear();
@@ -92,6 +111,9 @@ async fn the_probe_reports_each_outcome_and_exits_nonzero_on_failure() {
         assert!(message.contains(needle), "{name}: {message:?} should contain {needle:?}");
         assert!(started.elapsed() < Duration::from_secs(30), "{name} took {:?}", started.elapsed());
         assert!(!run.all_output().contains(DEFAULT_SECRET_ACCESS_KEY), "{name}: the secret was printed");
+        if name.starts_with("profile-only bare id, resolved") {
+            assert_eq!(report["probe"]["target"], "us.anthropic.claude-sonnet-4-6-20251001-v1:0", "{name}");
+        }
     }
     emulator.faults().clear();
     emulator.log().clear();
