@@ -238,3 +238,31 @@ async fn plain_prints_only_the_default_model() {
     let bad_provider = status(&TestHome::empty().expect("home"), &emulator, &[], &["--probe-provider", "openai"]).await;
     assert_eq!(bad_provider.code, Some(2), "{}", bad_provider.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_reaches_the_log_even_at_trace() {
+    // The AWS SDK's own TRACE output prints environment values and its credential
+    // environment; the host caps it, whatever RUST_LOG says.
+    let emulator = emulator().await;
+    let session = emulator.issue_credentials(Duration::from_secs(3600));
+    let keys = [
+        ("AWS_ACCESS_KEY_ID", session.access_key_id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", session.secret_access_key.as_str()),
+        ("AWS_SESSION_TOKEN", session.session_token.as_str()),
+    ];
+    let cases: [(&str, Vec<(&str, &str)>); 2] = [("bearer token", vec![("AWS_BEARER_TOKEN_BEDROCK", DEFAULT_BEARER_TOKEN)]), ("session keys", keys.to_vec())];
+    // Everything that handles credentials at TRACE (wasmtime's and cranelift's own TRACE output
+    // is left out: millions of lines while a fresh home compiles the policy).
+    let everything_aws = "openclaw=trace,policy=trace,aws_runtime=trace,aws_smithy_runtime=trace,aws_smithy_runtime_api=trace,aws_config=trace,aws_sigv4=trace,aws_sdk_bedrock=trace,aws_sdk_bedrockruntime=trace,hyper=trace";
+    for rust_log in [everything_aws, "debug"] {
+        for (name, env) in &cases {
+            let mut env = env.clone();
+            env.push(("RUST_LOG", rust_log));
+            let run = status(&home_with_model(MODEL), &emulator, &env, &["--probe"]).await;
+            assert_eq!(run.json()["probe"]["status"], "ok", "{name}");
+            for secret in [DEFAULT_BEARER_TOKEN, session.secret_access_key.as_str(), session.session_token.as_str()] {
+                assert!(!run.all_output().contains(secret), "{name} at RUST_LOG={rust_log}: a secret reached the log");
+            }
+        }
+    }
+}
