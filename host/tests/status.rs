@@ -265,4 +265,8 @@ async fn no_secret_reaches_the_log_even_at_trace() {
             }
         }
     }
+    // The cap never makes the SDK louder: at the default level a healthy run logs nothing.
+    let quiet = status(&home_with_model(MODEL), &emulator, &[cases[0].1[0], ("RUST_LOG", "warn")], &["--probe"]).await;
+    assert_eq!(quiet.json()["probe"]["status"], "ok");
+    assert_eq!(quiet.stderr, "", "a healthy run at RUST_LOG=warn logs nothing");
 }

@@ -49,29 +49,20 @@ enum Command {
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default: warnings and errors).
 pub fn init_logging() {
-    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    // The AWS SDK's TRACE output prints secrets: `aws_runtime::env_config` logs the values of
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // The AWS SDK's TRACE output prints secrets: `aws_runtime::env_config` logs the value of
     // AWS_BEARER_TOKEN_BEDROCK and friends, and the orchestrator dumps its runtime components,
-    // environment included. Whatever RUST_LOG asks for, the SDK's crates stop at DEBUG.
-    for directive in SDK_LOG_CAPS {
-        if let Ok(directive) = directive.parse() {
-            filter = filter.add_directive(directive);
-        }
-    }
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(true).init();
+    // environment included. Whatever RUST_LOG asks for, TRACE from the SDK's crates is dropped
+    // (a cap, not a level: it never makes them louder).
+    let sdk_cap = tracing_subscriber::filter::filter_fn(|metadata| {
+        !(*metadata.level() == tracing::Level::TRACE && metadata.target().starts_with("aws_"))
+    });
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(true).with_filter(filter).with_filter(sdk_cap);
+    tracing_subscriber::registry().with(layer).init();
 }
-
-/// The most each AWS SDK crate may log (see [`init_logging`]).
-const SDK_LOG_CAPS: [&str; 8] = [
-    "aws_runtime=debug",
-    "aws_smithy_runtime=debug",
-    "aws_smithy_runtime_api=debug",
-    "aws_smithy_http_client=debug",
-    "aws_config=debug",
-    "aws_sigv4=debug",
-    "aws_sdk_bedrock=debug",
-    "aws_sdk_bedrockruntime=debug",
-];
 
 /// Runs a parsed command line: exit 0 on success, 1 on a failure the user can act on.
 pub fn run(cli: Cli) -> ExitCode {
