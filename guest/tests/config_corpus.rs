@@ -163,21 +163,7 @@ fn run_case(case_file: &Path) -> Vec<String> {
 
 #[test]
 fn the_config_corpus_holds() {
-    let mut case_files: Vec<PathBuf> = fs::read_dir(corpus_dir())
-        .expect("tests/config-cases")
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.to_string_lossy().ends_with(".case.json"))
-        .collect();
-    case_files.sort();
-    assert!(case_files.len() >= 45, "only {} cases", case_files.len());
-    let failures: Vec<String> = case_files
-        .iter()
-        .filter_map(|file| {
-            let problems = run_case(file);
-            (!problems.is_empty()).then(|| format!("{}:\n  {}", file.display(), problems.join("\n  ")))
-        })
-        .collect();
-    assert!(failures.is_empty(), "{} of {} cases fail:\n{}", failures.len(), case_files.len(), failures.join("\n"));
+    common::assert_corpus_holds(&corpus_dir(), 45, run_case);
 }
 
 #[test]

@@ -37,3 +37,23 @@ pub fn environment_of(case: &Json) -> RegionEnvironment {
         profile_region: variable("profile_region"),
     }
 }
+
+/// Runs every `*.case.json` in `dir` through `run_case` (which returns the problems it found)
+/// and fails with all of them at once; the corpus must hold at least `min_cases` cases.
+pub fn assert_corpus_holds(dir: &std::path::Path, min_cases: usize, run_case: impl Fn(&std::path::Path) -> Vec<String>) {
+    let mut case_files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.to_string_lossy().ends_with(".case.json"))
+        .collect();
+    case_files.sort();
+    assert!(case_files.len() >= min_cases, "only {} cases in {}", case_files.len(), dir.display());
+    let failures: Vec<String> = case_files
+        .iter()
+        .filter_map(|file| {
+            let problems = run_case(file);
+            (!problems.is_empty()).then(|| format!("{}:\n  {}", file.display(), problems.join("\n  ")))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{} of {} cases fail:\n{}", failures.len(), case_files.len(), failures.join("\n"));
+}
