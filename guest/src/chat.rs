@@ -6,11 +6,11 @@ use std::time::Instant;
 
 use crate::config::ConfigSource;
 use crate::control_plane::ControlPlane;
-use crate::model_ref::parse_model_reference;
 use crate::region::RegionEnvironment;
 use crate::resolve::resolve;
+use crate::routing::{FallbackStep, requested_reference, route_of};
 use crate::runtime::{ApiError, ConverseRequest, ErrorClass, EventStream, InferenceConfig, LogLevel, Message, Runtime, StreamEvent, ToolSpec};
-use crate::target::{global_fallback, load_settings};
+use crate::target::load_settings;
 
 /// A chat request as a client sends it.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,22 +38,19 @@ pub struct ChatRequest {
     pub timeout_ms: u32,
 }
 
-/// The message when neither the request nor the config names a model.
-pub const NO_MODEL: &str = "no model given and no default model configured (set `model` or `agents.defaults.model.primary`)";
+pub use crate::routing::NO_MODEL;
 
-/// Where the fallback stands.
+/// Where the fallback chain stands.
 #[derive(Debug)]
 enum Fallback {
-    /// Not tried yet: the `global.` profile to try.
-    Available(String),
-    /// Being tried: what to report if it is refused as unknown or invalid.
-    Trying { original_target: String, original_error: ApiError },
-    /// Tried, or not possible.
-    Spent,
+    /// Steps not taken yet, in order.
+    Available(Vec<FallbackStep>),
+    /// A step being tried: what to report if it fails with one of `report_original_on`.
+    Trying { original_target: String, original_error: ApiError, report_original_on: Vec<ErrorClass>, rest: Vec<FallbackStep> },
 }
 
 /// A chat response in progress: the host's stream, wrapped so that the policy may fall back
-/// once before anything has been delivered.
+/// before anything has been delivered, as the route says.
 pub struct ChatStream<R: Runtime> {
     runtime: R,
     request: ConverseRequest,
@@ -66,28 +63,22 @@ pub struct ChatStream<R: Runtime> {
 /// Resolves the model and starts a streamed chat.
 ///
 /// The model is the request's reference, else the config's default; neither is a `format`
-/// error ([`NO_MODEL`]): the client's request is incomplete, nothing on Bedrock is missing. A
-/// reference that does not parse is a `format` error with the parser's message, and so is an
-/// invalid config. The reference is resolved ([`resolve`]: a profile-only model goes through
-/// its profile; an unknown bare id is `not-found`). Max tokens: the request's, else the model's
-/// known max tokens, else the config's `defaultMaxTokens`. Region: the ARN's, else the
-/// resolved one.
+/// error ([`NO_MODEL`]); a reference that does not parse is a `format` error with the
+/// parser's message, and so is an invalid config. The reference is resolved into its route
+/// ([`crate::routing::route_of`]: a profile-only model goes through its profile; an unknown
+/// bare id is `not-found`). Max tokens: the request's, else the route's.
 pub fn start_chat<R: Runtime>(request: ChatRequest, environment: &RegionEnvironment, runtime: R, control_plane: &dyn ControlPlane) -> Result<ChatStream<R>, ApiError> {
     let settings = load_settings(&request.config, environment)?;
-    let reference = match request.model.as_deref() {
-        Some(text) => parse_model_reference(text).map_err(|message| ApiError::policy(ErrorClass::Format, message))?,
-        None => settings.default_model_reference.clone().ok_or_else(|| ApiError::policy(ErrorClass::Format, NO_MODEL))?,
-    };
+    let reference = requested_reference(request.model.as_deref(), &settings)?;
     let resolved = resolve(&reference, &settings, control_plane, &runtime)?;
-    let target = resolved.target;
-    let fallback = if reference.region.is_none() { global_fallback(&target.model_id) } else { None };
+    let route = route_of(&reference, resolved, &settings);
     let call = ConverseRequest {
-        model_id: target.model_id,
-        region: target.region,
+        model_id: route.target,
+        region: route.region,
         system: request.system,
         messages: request.messages,
         inference: InferenceConfig {
-            max_tokens: Some(request.max_tokens.or(resolved.max_tokens).unwrap_or(settings.discovery.default_max_tokens)),
+            max_tokens: Some(request.max_tokens.unwrap_or(route.max_tokens)),
             temperature: request.temperature,
             top_p: request.top_p,
             stop_sequences: request.stop_sequences,
@@ -95,14 +86,7 @@ pub fn start_chat<R: Runtime>(request: ChatRequest, environment: &RegionEnvironm
         tools: request.tools,
         timeout_ms: request.timeout_ms,
     };
-    let mut chat = ChatStream {
-        runtime,
-        request: call,
-        stream: None,
-        delivered: false,
-        fallback: fallback.map_or(Fallback::Spent, Fallback::Available),
-        started: Instant::now(),
-    };
+    let mut chat = ChatStream { runtime, request: call, stream: None, delivered: false, fallback: Fallback::Available(route.fallbacks), started: Instant::now() };
     chat.runtime.log(LogLevel::Debug, "chat starts", &[("target", &chat.request.model_id), ("region", &chat.request.region)]);
     match chat.runtime.converse_stream(&chat.request) {
         Ok(stream) => chat.stream = Some(stream),
@@ -130,9 +114,7 @@ impl<R: Runtime> ChatStream<R> {
             match stream.next() {
                 Ok(Some(event)) => {
                     self.delivered = true;
-                    if matches!(self.fallback, Fallback::Trying { .. }) {
-                        self.fallback = Fallback::Spent;
-                    }
+                    self.fallback = Fallback::Available(Vec::new());
                     return Ok(Some(event));
                 }
                 Ok(None) => {
@@ -150,45 +132,45 @@ impl<R: Runtime> ChatStream<R> {
         }
     }
 
-    /// Decides what a failure before the first event becomes: a started fallback (`Ok`), or
-    /// the error to report.
+    /// Decides what a failure before the first event becomes: a started fallback step
+    /// (`Ok`), or the error to report.
     fn recover(&mut self, error: ApiError) -> Result<(), ApiError> {
-        match std::mem::replace(&mut self.fallback, Fallback::Spent) {
-            Fallback::Available(global) if matches!(error.class, ErrorClass::RateLimit | ErrorClass::Overloaded) => {
-                let original_target = std::mem::replace(&mut self.request.model_id, global);
-                let class = format!("{:?}", error.class);
-                self.runtime.log(LogLevel::Warn, "falling back to the global profile", &[("from", &original_target), ("to", &self.request.model_id), ("region", &self.request.region), ("class", &class), ("error", &error.message)]);
-                self.fallback = Fallback::Trying { original_target, original_error: error };
-                let elapsed = u32::try_from(self.started.elapsed().as_millis()).unwrap_or(u32::MAX);
-                self.request.timeout_ms = self.request.timeout_ms.saturating_sub(elapsed).max(1);
-                match self.runtime.converse_stream(&self.request) {
-                    Ok(stream) => {
-                        self.stream = Some(stream);
-                        Ok(())
-                    }
-                    Err(fallback_error) => Err(self.fallback_failed(fallback_error)),
-                }
+        let (steps, error) = match std::mem::replace(&mut self.fallback, Fallback::Available(Vec::new())) {
+            Fallback::Available(steps) => (steps, error),
+            Fallback::Trying { original_target, original_error, report_original_on, rest } => {
+                let error = self.step_failed(error, original_target, original_error, &report_original_on);
+                (rest, error)
             }
-            Fallback::Trying { original_target, original_error } => {
-                self.fallback = Fallback::Trying { original_target, original_error };
-                Err(self.fallback_failed(error))
+        };
+        let Some(position) = steps.iter().position(|step| step.on.contains(&error.class)) else {
+            return Err(error);
+        };
+        let mut rest = steps;
+        let step = rest.remove(position);
+        rest.drain(..position);
+        let original_target = std::mem::replace(&mut self.request.model_id, step.target);
+        self.request.region = step.region;
+        let class = format!("{:?}", error.class);
+        self.runtime.log(LogLevel::Warn, "falling back", &[("from", &original_target), ("to", &self.request.model_id), ("region", &self.request.region), ("class", &class), ("error", &error.message)]);
+        self.fallback = Fallback::Trying { original_target, original_error: error, report_original_on: step.report_original_on, rest };
+        let elapsed = u32::try_from(self.started.elapsed().as_millis()).unwrap_or(u32::MAX);
+        self.request.timeout_ms = self.request.timeout_ms.saturating_sub(elapsed).max(1);
+        match self.runtime.converse_stream(&self.request) {
+            Ok(stream) => {
+                self.stream = Some(stream);
+                Ok(())
             }
-            other => {
-                self.fallback = other;
-                Err(error)
-            }
+            Err(step_error) => self.recover(step_error),
         }
     }
 
-    /// The error to report when the fallback fails: the original one when Bedrock does not know
-    /// or accept the `global.` profile (the target reverts to the original), else the fallback's.
-    fn fallback_failed(&mut self, error: ApiError) -> ApiError {
-        let Fallback::Trying { original_target, original_error } = std::mem::replace(&mut self.fallback, Fallback::Spent) else {
-            return error;
-        };
+    /// The error to go on with when a fallback step fails: the one that triggered the step
+    /// when the step's failure is one of `report_original_on` (the target reverts to the
+    /// original), else the step's own.
+    fn step_failed(&mut self, error: ApiError, original_target: String, original_error: ApiError, report_original_on: &[ErrorClass]) -> ApiError {
         let class = format!("{:?}", error.class);
-        self.runtime.log(LogLevel::Warn, "the global profile failed too", &[("target", &self.request.model_id), ("class", &class), ("error", &error.message)]);
-        if matches!(error.class, ErrorClass::NotFound | ErrorClass::Format) {
+        self.runtime.log(LogLevel::Warn, "the fallback failed too", &[("target", &self.request.model_id), ("class", &class), ("error", &error.message)]);
+        if report_original_on.contains(&error.class) {
             self.request.model_id = original_target;
             original_error
         } else {

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use crate::{chat, config, diagnostics, discovery, model_ref, probe, region, runtime as policy_runtime, self_check};
 
 mod control_plane;
+mod routing;
 use control_plane::HostControlPlane;
 
 wit_bindgen::generate!({
@@ -224,28 +225,45 @@ fn reference_to_wit(reference: model_ref::ModelReference) -> wit::ModelReference
     }
 }
 
-/// The error classes, policy side and WIT side, in one table for both directions.
-const ERROR_CLASSES: [(policy_runtime::ErrorClass, ErrorClass); 10] = [
-    (policy_runtime::ErrorClass::Auth, ErrorClass::Auth),
-    (policy_runtime::ErrorClass::RateLimit, ErrorClass::RateLimit),
-    (policy_runtime::ErrorClass::Overloaded, ErrorClass::Overloaded),
-    (policy_runtime::ErrorClass::Timeout, ErrorClass::Timeout),
-    (policy_runtime::ErrorClass::ContextOverflow, ErrorClass::ContextOverflow),
-    (policy_runtime::ErrorClass::NotFound, ErrorClass::NotFound),
-    (policy_runtime::ErrorClass::Format, ErrorClass::Format),
-    (policy_runtime::ErrorClass::ModelError, ErrorClass::ModelError),
-    (policy_runtime::ErrorClass::Network, ErrorClass::Network),
-    (policy_runtime::ErrorClass::Unknown, ErrorClass::Unknown),
-];
+/// Both directions are exhaustive matches: a class added on either side breaks the build here.
+fn error_class_to_wit(class: policy_runtime::ErrorClass) -> ErrorClass {
+    use policy_runtime::ErrorClass as Ours;
+    match class {
+        Ours::Auth => ErrorClass::Auth,
+        Ours::RateLimit => ErrorClass::RateLimit,
+        Ours::Overloaded => ErrorClass::Overloaded,
+        Ours::Timeout => ErrorClass::Timeout,
+        Ours::ContextOverflow => ErrorClass::ContextOverflow,
+        Ours::NotFound => ErrorClass::NotFound,
+        Ours::Format => ErrorClass::Format,
+        Ours::ModelError => ErrorClass::ModelError,
+        Ours::Network => ErrorClass::Network,
+        Ours::Unknown => ErrorClass::Unknown,
+    }
+}
+
+fn error_class_from_wit(class: ErrorClass) -> policy_runtime::ErrorClass {
+    use policy_runtime::ErrorClass as Ours;
+    match class {
+        ErrorClass::Auth => Ours::Auth,
+        ErrorClass::RateLimit => Ours::RateLimit,
+        ErrorClass::Overloaded => Ours::Overloaded,
+        ErrorClass::Timeout => Ours::Timeout,
+        ErrorClass::ContextOverflow => Ours::ContextOverflow,
+        ErrorClass::NotFound => Ours::NotFound,
+        ErrorClass::Format => Ours::Format,
+        ErrorClass::ModelError => Ours::ModelError,
+        ErrorClass::Network => Ours::Network,
+        ErrorClass::Unknown => Ours::Unknown,
+    }
+}
 
 fn error_to_wit(error: policy_runtime::ApiError) -> ApiError {
-    let class = ERROR_CLASSES.iter().find(|(ours, _)| *ours == error.class).map_or(ErrorClass::Unknown, |(_, theirs)| *theirs);
-    ApiError { class, code: error.code, message: error.message, http_status: error.http_status, retryable: error.retryable }
+    ApiError { class: error_class_to_wit(error.class), code: error.code, message: error.message, http_status: error.http_status, retryable: error.retryable }
 }
 
 fn error_from_wit(error: ApiError) -> policy_runtime::ApiError {
-    let class = ERROR_CLASSES.iter().find(|(_, theirs)| *theirs == error.class).map_or(policy_runtime::ErrorClass::Unknown, |(ours, _)| *ours);
-    policy_runtime::ApiError { class, code: error.code, message: error.message, http_status: error.http_status, retryable: error.retryable }
+    policy_runtime::ApiError { class: error_class_from_wit(error.class), code: error.code, message: error.message, http_status: error.http_status, retryable: error.retryable }
 }
 
 fn role_from_wit(role: runtime::Role) -> policy_runtime::Role {

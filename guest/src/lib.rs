@@ -1,6 +1,6 @@
 //! The default Bedrock provider policy of OpenClaw: config loading and validation, region
-//! resolution, model references, model discovery and resolution at call time, the probe and
-//! chat (with its fallback decision).
+//! resolution, model references, model discovery and resolution at call time, the routing plan
+//! the host serves requests from, the probe and chat (with its fallback decision).
 //!
 //! The policy is plain Rust, tested natively; `component` is the thin wit-bindgen glue that
 //! exports it as a `bedrock-policy` component when built for `wasm32-wasip2`, and implements
@@ -16,6 +16,7 @@ pub mod model_ref;
 pub mod probe;
 pub mod region;
 pub mod resolve;
+pub mod routing;
 pub mod runtime;
 pub mod self_check;
 pub mod suggest;
@@ -32,5 +33,6 @@ pub use discovery::{DiscoverRequest, Discovery, ModelCost, ModelInfo, ModelKind,
 pub use model_ref::{ModelReference, ReferenceKind, parse_model_reference};
 pub use probe::{ProbeRequest, ProbeResult, ProbeStatus, probe};
 pub use region::{RegionEnvironment, RegionSource, ResolvedRegion};
+pub use routing::{FallbackStep, Resolution, Route, RoutingPlan, plan, resolve_one};
 pub use runtime::{ApiError, ErrorClass, Runtime};
 pub use self_check::{PolicyInfo, self_check};

@@ -9,8 +9,10 @@
 //! control plane fails, or when the catalog is empty, the reference is sent as given and
 //! Bedrock answers; the reason is logged at debug.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::config::Settings;
-use crate::control_plane::{Catalog, CatalogRequest, ControlPlane};
+use crate::control_plane::{Catalog, CatalogRequest, ControlPlane, FoundationModelRecord};
 use crate::discovery::filter::{self, Access};
 use crate::discovery::{ModelInfo, decide, describe_catalog, geography_prefix, known_models};
 use crate::model_ref::{ModelReference, ReferenceKind};
@@ -29,6 +31,51 @@ pub struct Resolved {
     /// The model's max output tokens, when known (the discovered model's, else the
     /// known-models table's).
     pub max_tokens: Option<u32>,
+    /// False when the answer is only a stopgap: the catalog should have been consulted but
+    /// could not be had (the control plane failed), so the same reference may resolve
+    /// differently once it can.
+    pub settled: bool,
+}
+
+/// The configured region's catalog prepared for many lookups: the models a user sees, and
+/// every model and profile id, by lower-cased id.
+pub struct CatalogView<'a> {
+    catalog: &'a Catalog,
+    discovered: Vec<ModelInfo>,
+    discovered_max: HashMap<String, u32>,
+    models: HashMap<String, &'a FoundationModelRecord>,
+    profile_ids: HashSet<String>,
+}
+
+impl<'a> CatalogView<'a> {
+    /// Describes `catalog` under `settings` once (behaviour.md 5.3-5.5).
+    pub fn new(catalog: &'a Catalog, settings: &Settings) -> Self {
+        let discovered = describe_catalog(catalog, &settings.discovery, &settings.region.name);
+        let mut discovered_max = HashMap::with_capacity(discovered.len());
+        for model in &discovered {
+            discovered_max.entry(model.id.to_ascii_lowercase()).or_insert(model.max_tokens);
+        }
+        let mut models = HashMap::with_capacity(catalog.models.len());
+        for model in &catalog.models {
+            models.entry(model.model_id.to_ascii_lowercase()).or_insert(model);
+        }
+        let profile_ids = catalog.profiles.iter().map(|profile| profile.id.to_ascii_lowercase()).collect();
+        Self { catalog, discovered, discovered_max, models, profile_ids }
+    }
+
+    /// The models a user sees, in display order.
+    pub fn discovered(&self) -> &[ModelInfo] {
+        &self.discovered
+    }
+
+    /// The raw catalog.
+    pub fn catalog(&self) -> &'a Catalog {
+        self.catalog
+    }
+
+    fn discovered_max(&self, id: &str) -> Option<u32> {
+        self.discovered_max.get(&id.to_ascii_lowercase()).copied()
+    }
 }
 
 /// Resolves `reference` against the configured region's catalog. Only a bare id can fail
@@ -36,29 +83,57 @@ pub struct Resolved {
 /// region; an application profile ARN in the configured region is looked up in the catalog
 /// for its max tokens only.
 pub fn resolve(reference: &ModelReference, settings: &Settings, control_plane: &dyn ControlPlane, runtime: &dyn Runtime) -> Result<Resolved, ApiError> {
+    if !consults_catalog(reference, settings) {
+        return resolve_in(reference, settings, Lookup::NotNeeded, runtime);
+    }
+    match catalog(settings, control_plane, runtime, &reference.target) {
+        CatalogAnswer::Listed(catalog) => resolve_in(reference, settings, Lookup::Catalog(&CatalogView::new(&catalog, settings)), runtime),
+        CatalogAnswer::NotConsulted => resolve_in(reference, settings, Lookup::NotNeeded, runtime),
+        CatalogAnswer::Failed => resolve_in(reference, settings, Lookup::Unavailable, runtime),
+    }
+}
+
+/// What a resolution may look up.
+#[derive(Clone, Copy)]
+pub enum Lookup<'v, 'a> {
+    /// The catalog, described.
+    Catalog(&'v CatalogView<'a>),
+    /// No catalog is needed: discovery does not run, the catalog is empty, or the reference
+    /// does not consult it.
+    NotNeeded,
+    /// The catalog is needed but the control plane failed: the reference is sent as given.
+    Unavailable,
+}
+
+/// Whether resolving `reference` consults the catalog: bare ids always, application profile
+/// ARNs of the configured region for their max tokens.
+pub fn consults_catalog(reference: &ModelReference, settings: &Settings) -> bool {
+    match reference.kind {
+        ReferenceKind::BareId => true,
+        ReferenceKind::ApplicationProfileArn => reference.region.as_deref().is_none_or(|region| region == settings.region.name),
+        _ => false,
+    }
+}
+
+/// [`resolve`] with the catalog already at hand (or known to be absent): the plan resolves
+/// every reference it lists this way, from one [`CatalogView`].
+pub fn resolve_in(reference: &ModelReference, settings: &Settings, lookup: Lookup<'_, '_>, runtime: &dyn Runtime) -> Result<Resolved, ApiError> {
     let target = call_target(reference, &settings.region.name);
     let table_max = |id: &str| known_models::lookup(id).map(|model| model.max_tokens);
-    let as_given = |target: CallTarget| Resolved { max_tokens: table_max(&reference.resource_id), target };
-    let consults = match reference.kind {
-        ReferenceKind::BareId => true,
-        ReferenceKind::ApplicationProfileArn => target.region == settings.region.name,
-        _ => false,
+    let view = match lookup {
+        Lookup::Catalog(view) if consults_catalog(reference, settings) => view,
+        Lookup::Unavailable if consults_catalog(reference, settings) => {
+            return Ok(Resolved { max_tokens: table_max(&reference.resource_id), target, settled: false });
+        }
+        _ => return Ok(Resolved { max_tokens: table_max(&reference.resource_id), target, settled: true }),
     };
-    if !consults {
-        return Ok(as_given(target));
-    }
-    let Some(catalog) = catalog(settings, control_plane, runtime, &target.model_id) else {
-        return Ok(as_given(target));
-    };
-    let discovered = describe_catalog(&catalog, &settings.discovery, &settings.region.name);
-    let discovered_max = |id: &str| discovered.iter().find(|model| model.id.eq_ignore_ascii_case(id)).map(|model| model.max_tokens);
     if reference.kind != ReferenceKind::BareId {
-        return Ok(Resolved { max_tokens: discovered_max(&target.model_id).or_else(|| table_max(&reference.resource_id)), target });
+        return Ok(Resolved { max_tokens: view.discovered_max(&target.model_id).or_else(|| table_max(&reference.resource_id)), target, settled: true });
     }
     let id = reference.resource_id.as_str();
     let mut target = target;
-    match catalog.models.iter().find(|model| model.model_id.eq_ignore_ascii_case(id)) {
-        Some(model) if filter::access(model) == Access::ProfileOnly => match profile_for(&catalog, id, &target.region) {
+    match view.models.get(&id.to_ascii_lowercase()) {
+        Some(model) if filter::access(model) == Access::ProfileOnly => match profile_for(view.catalog, id, &target.region) {
             Some(profile_id) => {
                 runtime.log(LogLevel::Debug, "a profile-only model resolved to its profile", &[("model", id), ("profile", &profile_id), ("region", &target.region)]);
                 target.model_id = profile_id;
@@ -66,32 +141,42 @@ pub fn resolve(reference: &ModelReference, settings: &Settings, control_plane: &
             None => runtime.log(LogLevel::Debug, "a profile-only model has no profile here; sent as given", &[("model", id), ("region", &target.region)]),
         },
         Some(_) => {}
-        None if catalog.profiles.iter().any(|profile| profile.id.eq_ignore_ascii_case(id)) => {}
-        None => return Err(unknown(id, &settings.region.name, &discovered)),
+        None if view.profile_ids.contains(&id.to_ascii_lowercase()) => {}
+        None => return Err(unknown(id, &settings.region.name, &view.discovered)),
     }
-    let max_tokens = discovered_max(&target.model_id).or_else(|| table_max(&target.model_id));
-    Ok(Resolved { target, max_tokens })
+    let max_tokens = view.discovered_max(&target.model_id).or_else(|| table_max(&target.model_id));
+    Ok(Resolved { target, max_tokens, settled: true })
 }
 
-/// The configured region's catalog, or `None` (logged at debug) when discovery would not run,
-/// the control plane fails, or the catalog lists nothing.
-fn catalog(settings: &Settings, control_plane: &dyn ControlPlane, runtime: &dyn Runtime, model: &str) -> Option<Catalog> {
+/// What the control plane gave for resolution.
+pub enum CatalogAnswer {
+    /// A catalog with something in it.
+    Listed(Catalog),
+    /// Discovery does not run, or the catalog is empty: nothing to consult.
+    NotConsulted,
+    /// The control plane failed.
+    Failed,
+}
+
+/// The configured region's catalog, or why there is none (logged at debug): discovery would
+/// not run, the control plane fails, or the catalog lists nothing.
+pub fn catalog(settings: &Settings, control_plane: &dyn ControlPlane, runtime: &dyn Runtime, model: &str) -> CatalogAnswer {
     let region = settings.region.name.as_str();
     let decision = decide(settings.discovery.enabled, &control_plane.visible_sources());
     if !decision.runs {
         runtime.log(LogLevel::Debug, "the catalog is not consulted; the model is sent as given", &[("model", model), ("why", &decision.reason)]);
-        return None;
+        return CatalogAnswer::NotConsulted;
     }
     let request = CatalogRequest { region: region.to_string(), max_age_seconds: settings.discovery.refresh_interval, refresh: false };
     match control_plane.list_catalog(&request) {
         Ok(catalog) if catalog.models.is_empty() && catalog.profiles.is_empty() => {
             runtime.log(LogLevel::Debug, "the catalog is empty; the model is sent as given", &[("model", model), ("region", region)]);
-            None
+            CatalogAnswer::NotConsulted
         }
-        Ok(catalog) => Some(catalog),
+        Ok(catalog) => CatalogAnswer::Listed(catalog),
         Err(error) => {
             runtime.log(LogLevel::Debug, "the catalog could not be had; the model is sent as given", &[("model", model), ("region", region), ("error", &error.message)]);
-            None
+            CatalogAnswer::Failed
         }
     }
 }

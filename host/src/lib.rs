@@ -6,6 +6,7 @@
 //!
 //! - [`runtime`]: the engine, component loading with a compile cache, per-call instances,
 //!   hot swap ([`runtime::PolicyHost`]).
+//! - [`plan`]: the routing plan a policy computes and the gateway serves requests from.
 //! - [`types`]: the host's own types for what a policy decides.
 //! - [`environment`]: what the host hands a policy of its environment, and where the config is.
 //! - [`capability`]: what an instance is handed beyond its sandbox (Bedrock access).
@@ -15,6 +16,7 @@
 
 mod bindings;
 mod imports;
+mod since_v0_1;
 mod state;
 
 pub mod aws;
@@ -22,5 +24,6 @@ pub mod capability;
 pub mod conformance;
 pub mod environment;
 pub mod gateway;
+pub mod plan;
 pub mod runtime;
 pub mod types;

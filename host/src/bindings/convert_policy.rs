@@ -89,6 +89,12 @@ impl From<&types::ConfigSource> for p::ConfigSource {
     }
 }
 
+impl From<(&types::ConfigSource, bool)> for p::DiscoverRequest {
+    fn from((config, refresh): (&types::ConfigSource, bool)) -> Self {
+        Self { config: config.into(), refresh }
+    }
+}
+
 impl From<&types::RegionEnvironment> for generated_environment::RegionEnvironment {
     fn from(env: &types::RegionEnvironment) -> Self {
         Self {

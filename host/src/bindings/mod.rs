@@ -1,11 +1,27 @@
-//! The generated bindings of the `bedrock-policy` world, wrapped in one place.
+//! The newest contract version's bindings, `openclaw:bedrock@0.2.0` (`wit/`), in one place.
 //!
-//! Everything outside this module works with the crate's own types ([`crate::types`],
-//! [`crate::aws::model`]); the conversions between those and the generated ones live in the
-//! submodules, next to the `bindgen!` call.
+//! Everything outside the bindings works with the crate's own types ([`crate::types`],
+//! [`crate::aws::model`], [`crate::plan`]); the conversions between those and the generated
+//! ones live in the submodules, next to the `bindgen!` call. Older contract versions have a
+//! module of their own ([`crate::since_v0_1`]) that compiles the same conversion and import
+//! files against its own generated types: the glue is written once, and a version differs only
+//! in its `bindgen!` call and in what it lacks (0.1.0 has no `routing` export).
 
 mod convert_policy;
+mod convert_routing;
 mod convert_runtime;
+#[path = "../imports/control_plane.rs"]
+mod import_control_plane;
+#[path = "../imports/credentials.rs"]
+mod import_credentials;
+#[path = "../imports/environment.rs"]
+mod import_environment;
+#[path = "../imports/log.rs"]
+mod import_log;
+#[path = "../imports/runtime.rs"]
+mod import_runtime;
+#[path = "../imports/types.rs"]
+mod import_types;
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -22,7 +38,11 @@ wasmtime::component::bindgen!({
     },
 });
 
+/// The contract version these bindings implement.
+pub const CONTRACT: &str = "0.2.0";
+
 pub use exports::openclaw::bedrock::policy as generated_policy;
+pub use exports::openclaw::bedrock::routing as generated_routing;
 pub use openclaw::bedrock::control_plane as generated_control_plane;
 pub use openclaw::bedrock::credentials as generated_credentials;
 pub use openclaw::bedrock::environment as generated_environment;

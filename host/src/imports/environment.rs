@@ -1,6 +1,6 @@
 //! `openclaw:bedrock/environment`: the region settings, handed over on purpose.
 
-use crate::bindings::generated_environment::{Host, RegionEnvironment};
+use super::generated_environment::{Host, RegionEnvironment};
 use crate::state::HostState;
 
 impl Host for HostState {

@@ -1,6 +1,6 @@
 //! `openclaw:bedrock/log`: policy log lines into the host's `tracing`, under target `policy`.
 
-use crate::bindings::generated_log::{Host, Level};
+use super::generated_log::{Host, Level};
 use crate::state::HostState;
 
 /// Longest message (in bytes) kept from one log line.

@@ -1,25 +1,24 @@
 //! `openclaw:bedrock/runtime`: Bedrock runtime calls made by the host on the policy's behalf.
 //! Streams live in the instance's resource table and die with it.
 
-use super::no_bedrock_access;
-use crate::bindings::generated_runtime::{
+use crate::imports::no_bedrock_access;
+use super::generated_runtime::{
     ConverseRequest, ConverseResponse, Host, HostEventStream, HostChunkStream, InvokeRequest, InvokeResponse, StreamEvent,
 };
-use crate::bindings::generated_types::ApiError;
+use super::generated_types::ApiError;
 use crate::capability::{BedrockAccess, EventStreamResource, ChunkStreamResource};
 use crate::state::HostState;
 use std::sync::Arc;
 use wasmtime::component::Resource;
 
-impl HostState {
-    fn bedrock(&self) -> Result<Arc<dyn BedrockAccess>, ApiError> {
-        self.bedrock.clone().ok_or_else(|| no_bedrock_access().into())
-    }
+/// The instance's Bedrock access, or the error a policy gets without one.
+fn bedrock(state: &HostState) -> Result<Arc<dyn BedrockAccess>, ApiError> {
+    state.bedrock.clone().ok_or_else(|| no_bedrock_access().into())
 }
 
 impl Host for HostState {
     async fn converse(&mut self, request: ConverseRequest) -> wasmtime::Result<Result<ConverseResponse, ApiError>> {
-        let bedrock = match self.bedrock() {
+        let bedrock = match bedrock(self) {
             Ok(bedrock) => bedrock,
             Err(error) => return Ok(Err(error)),
         };
@@ -27,7 +26,7 @@ impl Host for HostState {
     }
 
     async fn converse_stream(&mut self, request: ConverseRequest) -> wasmtime::Result<Result<Resource<EventStreamResource>, ApiError>> {
-        let bedrock = match self.bedrock() {
+        let bedrock = match bedrock(self) {
             Ok(bedrock) => bedrock,
             Err(error) => return Ok(Err(error)),
         };
@@ -38,7 +37,7 @@ impl Host for HostState {
     }
 
     async fn invoke_model(&mut self, request: InvokeRequest) -> wasmtime::Result<Result<InvokeResponse, ApiError>> {
-        let bedrock = match self.bedrock() {
+        let bedrock = match bedrock(self) {
             Ok(bedrock) => bedrock,
             Err(error) => return Ok(Err(error)),
         };
@@ -49,7 +48,7 @@ impl Host for HostState {
         &mut self,
         request: InvokeRequest,
     ) -> wasmtime::Result<Result<Resource<ChunkStreamResource>, ApiError>> {
-        let bedrock = match self.bedrock() {
+        let bedrock = match bedrock(self) {
             Ok(bedrock) => bedrock,
             Err(error) => return Ok(Err(error)),
         };

@@ -46,6 +46,14 @@ pub enum PolicyError {
         /// The component's reason, or the call failure.
         message: String,
     },
+    /// The call is not part of the component's contract version.
+    #[error("policy call `{call}` does not exist in {contract}")]
+    Unsupported {
+        /// The export called.
+        call: &'static str,
+        /// The component's contract version.
+        contract: super::Contract,
+    },
     /// A guest call ran past its deadline and was stopped.
     #[error("policy call `{call}` ran past its deadline of {} ms and was stopped", deadline.as_millis())]
     Deadline {

@@ -1,11 +1,12 @@
 //! One sandboxed instance of a policy: a fresh store with its own limits, and typed calls.
 
 use super::LoadedPolicy;
+use super::contract::{Contract, PolicyBindings, PolicyPre, with_policy_export};
 use super::error::{PolicyError, one_line};
 use super::limits::{Limits, deadline_ticks};
-use crate::bindings::{BedrockPolicy, BedrockPolicyPre};
 use crate::aws::model::{ApiError, StreamEvent};
 use crate::capability::Capabilities;
+use crate::plan::{Resolution, RoutingPlan};
 use crate::state::HostState;
 use crate::types::{ChatRequest, ConfigOutcome, ConfigSource, Discovery, ModelReference, PolicyInfo, ProbeRequest, ProbeResult};
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,7 @@ const DISCOVERY_IO_ALLOWANCE: Duration = Duration::from_secs(35);
 /// (a trapped guest may be in any state) and further calls are refused.
 pub struct PolicyInstance {
     store: Store<HostState>,
-    bindings: BedrockPolicy,
+    bindings: PolicyBindings,
     policy: Option<Arc<LoadedPolicy>>,
     deadline: Duration,
     epoch_tick: Duration,
@@ -55,7 +56,7 @@ impl CallBudget {
 impl PolicyInstance {
     pub(crate) async fn start(
         engine: &Engine,
-        pre: &BedrockPolicyPre<HostState>,
+        pre: &PolicyPre,
         limits: &Limits,
         capabilities: Capabilities,
         policy: Option<Arc<LoadedPolicy>>,
@@ -67,7 +68,7 @@ impl PolicyInstance {
         store.epoch_deadline_callback(move |_| Ok(ticking.lock().map_or(UpdateDeadline::Interrupt, |mut budget| budget.tick())));
         store.set_epoch_deadline(1);
         let instance = Self {
-            bindings: match pre.instantiate_async(&mut store).await {
+            bindings: match pre.instantiate(&mut store).await {
                 Ok(bindings) => bindings,
                 Err(error) => return Err(classify("instantiate", &error, &store, limits.call_deadline, limits.memory_bytes)),
             },
@@ -90,55 +91,87 @@ impl PolicyInstance {
     /// The component's self-check: who it is, or why it refuses to run.
     pub async fn self_check(&mut self) -> Result<Result<PolicyInfo, String>, PolicyError> {
         self.before_call(Duration::ZERO)?;
-        let result = self.bindings.openclaw_bedrock_policy().call_self_check(&mut self.store).await;
-        let info = self.after_call("self-check", result)?;
-        Ok(info.map(Into::into))
+        let Self { bindings, store, .. } = self;
+        let result = with_policy_export!(bindings, policy => policy.call_self_check(&mut *store).await.map(|info| info.map(Into::into)));
+        self.after_call("self-check", result)
     }
 
     /// Parses and validates a config file.
     pub async fn load_config(&mut self, source: &ConfigSource) -> Result<ConfigOutcome, PolicyError> {
         self.before_call(Duration::ZERO)?;
-        let source = source.into();
-        let result = self.bindings.openclaw_bedrock_policy().call_load_config(&mut self.store, &source).await;
-        let outcome = self.after_call("load-config", result)?;
-        Ok(outcome.map(Into::into).map_err(|diagnostics| diagnostics.into_iter().map(Into::into).collect()))
+        let Self { bindings, store, .. } = self;
+        let result = with_policy_export!(bindings, policy => policy
+            .call_load_config(&mut *store, &source.into())
+            .await
+            .map(|outcome| outcome.map(Into::into).map_err(|diagnostics| diagnostics.into_iter().map(Into::into).collect())));
+        self.after_call("load-config", result)
     }
 
     /// Parses one model reference.
     pub async fn parse_model_reference(&mut self, text: &str) -> Result<Result<ModelReference, String>, PolicyError> {
         self.before_call(Duration::ZERO)?;
-        let result = self.bindings.openclaw_bedrock_policy().call_parse_model_reference(&mut self.store, text).await;
-        let parsed = self.after_call("parse-model-reference", result)?;
-        Ok(parsed.map(Into::into))
+        let Self { bindings, store, .. } = self;
+        let result = with_policy_export!(bindings, policy => policy.call_parse_model_reference(&mut *store, text).await.map(|parsed| parsed.map(Into::into)));
+        self.after_call("parse-model-reference", result)
     }
 
     /// Sends one tiny request to the default model and judges the outcome. The call may
     /// wait on Bedrock for the probe's timeout on top of the usual deadline.
     pub async fn probe(&mut self, request: &ProbeRequest) -> Result<ProbeResult, PolicyError> {
         self.before_call(request.timeout)?;
-        let wire = request.into();
-        let result = self.bindings.openclaw_bedrock_policy().call_probe(&mut self.store, &wire).await;
-        Ok(self.after_call("probe", result)?.into())
+        let Self { bindings, store, .. } = self;
+        let result = with_policy_export!(bindings, policy => policy.call_probe(&mut *store, &request.into()).await.map(Into::into));
+        self.after_call("probe", result)
     }
 
     /// Decides whether discovery runs and lists the models. The call may wait on the control
     /// plane (two calls of up to 30 s each, made at once) on top of the usual deadline.
     pub async fn discover(&mut self, config: &ConfigSource, refresh: bool) -> Result<Result<Discovery, ApiError>, PolicyError> {
         self.before_call(DISCOVERY_IO_ALLOWANCE)?;
-        let request = crate::bindings::generated_policy::DiscoverRequest { config: config.into(), refresh };
-        let result = self.bindings.openclaw_bedrock_policy().call_discover(&mut self.store, &request).await;
-        let discovery = self.after_call("discover", result)?;
-        Ok(discovery.map(Into::into).map_err(Into::into))
+        let Self { bindings, store, .. } = self;
+        let result = with_policy_export!(bindings, policy => {
+            let request = (config, refresh).into();
+            policy.call_discover(&mut *store, &request).await.map(|discovery| discovery.map(Into::into).map_err(Into::into))
+        });
+        self.after_call("discover", result)
+    }
+
+    /// Computes the policy's routing plan (contract 0.2.0 on). The call may wait on the
+    /// control plane, as `discover` does.
+    pub async fn plan(&mut self, config: &ConfigSource, refresh: bool) -> Result<Result<RoutingPlan, ApiError>, PolicyError> {
+        self.before_call(DISCOVERY_IO_ALLOWANCE)?;
+        let PolicyBindings::V0_2(bindings) = &self.bindings else { return Err(PolicyError::Unsupported { call: "plan", contract: self.contract() }) };
+        let request = crate::bindings::generated_routing::PlanRequest { config: config.into(), refresh };
+        let result = bindings.openclaw_bedrock_routing().call_plan(&mut self.store, &request).await.map(|plan| plan.map(Into::into).map_err(Into::into));
+        self.after_call("plan", result)
+    }
+
+    /// Resolves one reference the plan does not cover (contract 0.2.0 on). The call may wait
+    /// on the control plane for the region's catalog.
+    pub async fn resolve(&mut self, config: &ConfigSource, model: Option<&str>) -> Result<Result<Resolution, ApiError>, PolicyError> {
+        self.before_call(DISCOVERY_IO_ALLOWANCE)?;
+        let PolicyBindings::V0_2(bindings) = &self.bindings else { return Err(PolicyError::Unsupported { call: "resolve", contract: self.contract() }) };
+        let request = crate::bindings::generated_routing::ResolveRequest { config: config.into(), model: model.map(str::to_string) };
+        let result = bindings.openclaw_bedrock_routing().call_resolve(&mut self.store, &request).await.map(|answer| answer.map(Into::into).map_err(Into::into));
+        self.after_call("resolve", result)
+    }
+
+    /// The contract version of the running component.
+    pub fn contract(&self) -> Contract {
+        match self.bindings {
+            PolicyBindings::V0_1(_) => Contract::V0_1,
+            PolicyBindings::V0_2(_) => Contract::V0_2,
+        }
     }
 
     /// Starts a streamed chat; the stream keeps this instance for its whole life.
     pub async fn chat(mut self, request: &ChatRequest) -> Result<Result<ChatStream, ApiError>, PolicyError> {
         self.before_call(request.timeout)?;
-        let wire = request.into();
-        let result = self.bindings.openclaw_bedrock_policy().call_chat(&mut self.store, &wire).await;
+        let Self { bindings, store, .. } = &mut self;
+        let result = with_policy_export!(bindings, policy => policy.call_chat(&mut *store, &request.into()).await.map(|started| started.map_err(Into::into)));
         match self.after_call("chat", result)? {
             Ok(stream) => Ok(Ok(ChatStream { instance: self, stream, io_allowance: request.timeout })),
-            Err(error) => Ok(Err(error.into())),
+            Err(error) => Ok(Err(error)),
         }
     }
 
@@ -179,7 +212,8 @@ impl ChatStream {
     pub async fn target(&mut self) -> Result<String, PolicyError> {
         let instance = &mut self.instance;
         instance.before_call(Duration::ZERO)?;
-        let result = instance.bindings.openclaw_bedrock_policy().chat_stream().call_target(&mut instance.store, self.stream).await;
+        let PolicyInstance { bindings, store, .. } = instance;
+        let result = with_policy_export!(bindings, policy => policy.chat_stream().call_target(&mut *store, self.stream).await);
         instance.after_call("chat-stream.target", result)
     }
 
@@ -187,7 +221,8 @@ impl ChatStream {
     pub async fn region(&mut self) -> Result<String, PolicyError> {
         let instance = &mut self.instance;
         instance.before_call(Duration::ZERO)?;
-        let result = instance.bindings.openclaw_bedrock_policy().chat_stream().call_region(&mut instance.store, self.stream).await;
+        let PolicyInstance { bindings, store, .. } = instance;
+        let result = with_policy_export!(bindings, policy => policy.chat_stream().call_region(&mut *store, self.stream).await);
         instance.after_call("chat-stream.region", result)
     }
 
@@ -196,9 +231,13 @@ impl ChatStream {
     pub async fn next(&mut self) -> Result<Result<Option<StreamEvent>, ApiError>, PolicyError> {
         let instance = &mut self.instance;
         instance.before_call(self.io_allowance)?;
-        let result = instance.bindings.openclaw_bedrock_policy().chat_stream().call_next(&mut instance.store, self.stream).await;
-        let next = instance.after_call("chat-stream.next", result)?;
-        Ok(next.map(|event| event.map(Into::into)).map_err(Into::into))
+        let PolicyInstance { bindings, store, .. } = instance;
+        let result = with_policy_export!(bindings, policy => policy
+            .chat_stream()
+            .call_next(&mut *store, self.stream)
+            .await
+            .map(|next| next.map(|event| event.map(Into::into)).map_err(Into::into)));
+        instance.after_call("chat-stream.next", result)
     }
 }
 

@@ -5,19 +5,21 @@
 //! [`PolicyInstance`] holds an `Arc` of the policy it was created from, so a swap never touches
 //! calls in flight: they finish on the component they started with.
 
+pub(crate) mod contract;
 mod epoch;
 mod error;
 mod instance;
 mod limits;
 mod loader;
 
+pub use contract::Contract;
 pub use error::PolicyError;
 pub use instance::{ChatStream, PolicyInstance};
 pub use limits::Limits;
 pub use loader::{CompileOutcome, PolicySource};
 
-use crate::bindings::BedrockPolicyPre;
 use crate::state::HostState;
+use contract::PolicyPre;
 use crate::capability::Capabilities;
 use crate::types::{PolicyInfo, RegionEnvironment};
 use arc_swap::ArcSwap;
@@ -31,7 +33,7 @@ use wasmtime::component::{HasSelf, Linker};
 
 /// A policy component that compiled, linked and passed its self-check.
 pub struct LoadedPolicy {
-    pre: BedrockPolicyPre<HostState>,
+    pre: PolicyPre,
     info: PolicyInfo,
     origin: String,
     digest: String,
@@ -43,6 +45,7 @@ impl std::fmt::Debug for LoadedPolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoadedPolicy")
             .field("info", &self.info)
+            .field("contract", &self.pre.contract())
             .field("origin", &self.origin)
             .field("digest", &self.digest)
             .field("outcome", &self.outcome)
@@ -54,6 +57,10 @@ impl LoadedPolicy {
     /// Who the component says it is.
     pub fn info(&self) -> &PolicyInfo {
         &self.info
+    }
+    /// The contract version it implements.
+    pub fn contract(&self) -> Contract {
+        self.pre.contract()
     }
     /// Where it came from (a path, or the embedded default).
     pub fn origin(&self) -> &str {
@@ -99,7 +106,10 @@ impl PolicyHostBuilder {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| PolicyError::Engine(one_line(&e)))?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(|e| PolicyError::Engine(one_line(&e)))?;
+        // Every contract version's imports, under their own versioned names.
         crate::bindings::BedrockPolicy::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
+            .map_err(|e| PolicyError::Engine(one_line(&e)))?;
+        crate::since_v0_1::BedrockPolicy::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
             .map_err(|e| PolicyError::Engine(one_line(&e)))?;
         let ticker = epoch::EpochTicker::start(engine.clone(), self.limits.epoch_tick)
             .map_err(|e| PolicyError::Engine(format!("cannot start the epoch thread: {e}")))?;
@@ -194,16 +204,20 @@ async fn load(
     let started = Instant::now();
     let origin = source.origin();
     let compiled = loader::compile(engine, source, cache)?;
+    let contract = contract::contract_of(engine, &compiled.component, &origin)?;
     let instance_pre = linker
         .instantiate_pre(&compiled.component)
         .map_err(|e| PolicyError::Link { origin: origin.clone(), message: one_line(&e) })?;
-    let pre = BedrockPolicyPre::new(instance_pre)
-        .map_err(|e| PolicyError::NotAPolicy { origin: origin.clone(), message: one_line(&e) })?;
+    let pre = contract::bind(contract, instance_pre, &origin)?;
     let checked = async {
         let mut instance = PolicyInstance::start(engine, &pre, limits, Capabilities::default(), None).await?;
         instance.self_check().await
     };
     let info = match checked.await {
+        Ok(Ok(info)) if info.contract != contract.as_str() => {
+            let message = format!("it says it implements contract {} but exports the interfaces of {contract}", info.contract);
+            return Err(PolicyError::SelfCheck { origin, message });
+        }
         Ok(Ok(info)) => info,
         Ok(Err(message)) => return Err(PolicyError::SelfCheck { origin, message: message.replace('\n', " ") }),
         Err(error) => return Err(PolicyError::SelfCheck { origin, message: error.to_string() }),

@@ -4,7 +4,7 @@
 //! and a discovery that declines or relays the host's catalog.
 
 wit_bindgen::generate!({
-    path: "../../../wit",
+    path: "../../../wit/v0.1.0",
     world: "bedrock-policy",
     pub_export_macro: true,
     export_macro_name: "export_policy",

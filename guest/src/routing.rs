@@ -1,0 +1,212 @@
+//! Routing decided ahead of requests (the WIT `routing` interface): the route of one model
+//! reference, the routing plan of every reference the policy knows, and the answer for a
+//! reference the plan does not cover.
+//!
+//! A route is the whole decision chat makes at call time (behaviour.md section 6): the target
+//! and region ([`resolve`]), the max tokens when the request names none, and the fallback to
+//! the `global.` profile when a geography profile is throttled or overloaded before its first
+//! event. Chat runs the same route ([`crate::chat`]), so a plan-served request and a chat
+//! call can never decide differently.
+
+use std::collections::HashSet;
+
+use crate::config::{ConfigSource, Settings};
+use crate::control_plane::{CatalogRequest, ControlPlane};
+use crate::discovery::{Discovery, decide};
+use crate::model_ref::{ModelReference, parse_model_reference};
+use crate::region::RegionEnvironment;
+use crate::resolve::{CatalogView, Lookup, Resolved, resolve, resolve_in};
+use crate::runtime::{ApiError, ErrorClass, Runtime};
+use crate::target::{global_fallback, load_settings};
+
+/// The message when neither the request nor the config names a model.
+pub const NO_MODEL: &str = "no model given and no default model configured (set `model` or `agents.defaults.model.primary`)";
+
+/// How long a plan built on a stale catalog holds before the host asks again, in seconds:
+/// the control plane failed, so try again soon rather than after a whole refresh interval.
+pub const STALE_PLAN_SECONDS: u64 = 30;
+
+/// One step of a fallback chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FallbackStep {
+    /// The failures that trigger the step.
+    pub on: Vec<ErrorClass>,
+    /// The model id to call instead.
+    pub target: String,
+    /// The region to call.
+    pub region: String,
+    /// When the step fails with one of these, the failure that triggered it is reported.
+    pub report_original_on: Vec<ErrorClass>,
+}
+
+/// Where a request for one reference goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    /// The model id sent to Bedrock.
+    pub target: String,
+    /// The region called.
+    pub region: String,
+    /// Max output tokens when the request names none.
+    pub max_tokens: u32,
+    /// Tried in order while nothing has been delivered.
+    pub fallbacks: Vec<FallbackStep>,
+}
+
+/// The routing decisions for every reference the policy knows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoutingPlan {
+    /// `(reference as written, route)`, first listing wins.
+    pub routes: Vec<(String, Route)>,
+    /// The route of a request that names no model.
+    pub default_route: Option<Route>,
+    /// The models clients are shown.
+    pub discovery: Discovery,
+    /// How long the plan holds, in seconds; `None` until an input changes; `Some(0)` not at
+    /// all (the catalog cache is off: every request resolves afresh).
+    pub valid_for_seconds: Option<u64>,
+}
+
+/// A route, and whether the host may keep it until the next plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution {
+    /// Where the reference goes.
+    pub route: Route,
+    /// Whether the same reference resolves the same way until the next plan.
+    pub remember: bool,
+}
+
+/// The route of a resolved reference: a reference written without its own region (not an
+/// ARN) whose target is a geography profile falls back to the `global.` profile on
+/// `rate-limit` or `overloaded`, and reports the original failure when Bedrock does not know
+/// or accept the `global.` one (`not-found`, `format`).
+pub fn route_of(reference: &ModelReference, resolved: Resolved, settings: &Settings) -> Route {
+    let fallbacks = if reference.region.is_none() { global_fallback(&resolved.target.model_id) } else { None };
+    let region = resolved.target.region;
+    Route {
+        max_tokens: resolved.max_tokens.unwrap_or(settings.discovery.default_max_tokens),
+        fallbacks: fallbacks
+            .into_iter()
+            .map(|target| FallbackStep {
+                on: vec![ErrorClass::RateLimit, ErrorClass::Overloaded],
+                target,
+                region: region.clone(),
+                report_original_on: vec![ErrorClass::NotFound, ErrorClass::Format],
+            })
+            .collect(),
+        target: resolved.target.model_id,
+        region,
+    }
+}
+
+/// The reference a request names (parsed), else the config's default model. Neither is a
+/// `format` error ([`NO_MODEL`]): the client's request is incomplete, nothing on Bedrock is
+/// missing; a reference that does not parse is a `format` error with the parser's message.
+pub fn requested_reference(model: Option<&str>, settings: &Settings) -> Result<ModelReference, ApiError> {
+    match model {
+        Some(text) => parse_model_reference(text).map_err(|message| ApiError::policy(ErrorClass::Format, message)),
+        None => settings.default_model_reference.clone().ok_or_else(|| ApiError::policy(ErrorClass::Format, NO_MODEL)),
+    }
+}
+
+/// Resolves one reference the plan does not cover (or a request with no model). The answer
+/// may be remembered unless it is a stopgap (the catalog was needed but the control plane
+/// failed) or the catalog cache is off (`refreshInterval: 0`: nothing is kept).
+pub fn resolve_one(
+    config: &ConfigSource,
+    model: Option<&str>,
+    environment: &RegionEnvironment,
+    control_plane: &dyn ControlPlane,
+    runtime: &dyn Runtime,
+) -> Result<Resolution, ApiError> {
+    let settings = load_settings(config, environment)?;
+    let reference = requested_reference(model, &settings)?;
+    let resolved = resolve(&reference, &settings, control_plane, runtime)?;
+    let remember = resolved.settled && settings.discovery.refresh_interval > 0;
+    Ok(Resolution { route: route_of(&reference, resolved, &settings), remember })
+}
+
+/// Computes the routing plan: the config's settings, whether discovery runs (behaviour.md 5.1),
+/// the region's catalog when it does, and a route for every id and profile of the catalog,
+/// every discovered model and the default model as written, each resolved exactly as a call
+/// would be. A control-plane failure with no catalog to fall back on fails the plan (the host
+/// keeps the previous one); an invalid config is a `format` error.
+pub fn plan(config: &ConfigSource, refresh: bool, environment: &RegionEnvironment, control_plane: &dyn ControlPlane, runtime: &dyn Runtime) -> Result<RoutingPlan, ApiError> {
+    let settings = load_settings(config, environment)?;
+    let region = settings.region.name.clone();
+    let decision = decide(settings.discovery.enabled, &control_plane.visible_sources());
+    let mut plan = RoutingPlan {
+        routes: Vec::new(),
+        default_route: None,
+        discovery: Discovery { runs: decision.runs, reason: decision.reason, region: region.clone(), models: Vec::new(), stale: false, stale_reason: None, fetched_at: None },
+        valid_for_seconds: None,
+    };
+    let mut listed = PlanRoutes::default();
+    if !plan.discovery.runs {
+        add_default(&mut plan, &mut listed, &settings, Lookup::NotNeeded, runtime);
+        plan.routes = listed.routes;
+        return Ok(plan);
+    }
+    let request = CatalogRequest { region, max_age_seconds: settings.discovery.refresh_interval, refresh };
+    let catalog = control_plane.list_catalog(&request)?;
+    plan.valid_for_seconds = Some(match settings.discovery.refresh_interval {
+        0 => 0,
+        interval if catalog.stale => interval.min(STALE_PLAN_SECONDS),
+        interval => interval,
+    });
+    plan.discovery.stale = catalog.stale;
+    plan.discovery.stale_reason.clone_from(&catalog.stale_reason);
+    plan.discovery.fetched_at = Some(catalog.fetched_at);
+    let view = CatalogView::new(&catalog, &settings);
+    let lookup = if catalog.models.is_empty() && catalog.profiles.is_empty() { Lookup::NotNeeded } else { Lookup::Catalog(&view) };
+    add_default(&mut plan, &mut listed, &settings, lookup, runtime);
+    let ids = catalog.models.iter().map(|model| model.model_id.as_str());
+    let profiles = catalog.profiles.iter().map(|profile| profile.id.as_str());
+    let discovered = view.discovered().iter().map(|model| model.id.as_str());
+    for text in ids.chain(profiles).chain(discovered) {
+        listed.add(text, &settings, lookup, runtime);
+    }
+    plan.discovery.models = view.discovered().to_vec();
+    plan.routes = listed.routes;
+    Ok(plan)
+}
+
+/// The default model's route (the plan's `default-route`, and an entry under the reference as
+/// written). A default model that does not resolve gets neither: requests then reach
+/// `resolve`, whose error names the problem.
+fn add_default(plan: &mut RoutingPlan, listed: &mut PlanRoutes, settings: &Settings, lookup: Lookup<'_, '_>, runtime: &dyn Runtime) {
+    let (Some(written), Some(reference)) = (settings.default_model.as_deref(), settings.default_model_reference.as_ref()) else { return };
+    if let Ok(resolved) = resolve_in(reference, settings, lookup, runtime) {
+        let route = route_of(reference, resolved, settings);
+        plan.default_route = Some(route.clone());
+        listed.push(written, route);
+    }
+}
+
+/// The routes of a plan, each reference once.
+#[derive(Default)]
+struct PlanRoutes {
+    seen: HashSet<String>,
+    routes: Vec<(String, Route)>,
+}
+
+impl PlanRoutes {
+    fn push(&mut self, reference: &str, route: Route) {
+        if self.seen.insert(reference.to_string()) {
+            self.routes.push((reference.to_string(), route));
+        }
+    }
+
+    /// Resolves `text` as a call would and lists it when it resolves.
+    fn add(&mut self, text: &str, settings: &Settings, lookup: Lookup<'_, '_>, runtime: &dyn Runtime) {
+        if text.is_empty() || self.seen.contains(text) {
+            return;
+        }
+        let Ok(reference) = parse_model_reference(text) else { return };
+        if let Ok(resolved) = resolve_in(&reference, settings, lookup, runtime) {
+            self.push(text, route_of(&reference, resolved, settings));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,152 @@
+use super::*;
+use crate::control_plane::fake::{FakeControlPlane, model, system_profile};
+use crate::control_plane::{Catalog, SourceKind};
+use crate::runtime::fake::FakeRuntime;
+
+const SONNET: &str = "anthropic.claude-sonnet-4-6-20251001-v1:0";
+const US: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
+const GLOBAL: &str = "global.anthropic.claude-sonnet-4-6-20251001-v1:0";
+const MISTRAL: &str = "mistral.mistral-large-2407-v1:0";
+
+/// Sonnet 4.6 is profile-only with a US and a global profile; Mistral Large is on demand.
+fn catalog(stale: bool) -> Catalog {
+    let mut sonnet = model(SONNET, "Claude Sonnet 4.6", "Anthropic");
+    sonnet.inference_types_supported = vec!["INFERENCE_PROFILE".into()];
+    Catalog {
+        models: vec![sonnet, model(MISTRAL, "Mistral Large (24.07)", "Mistral AI")],
+        profiles: vec![
+            system_profile(GLOBAL, "Global Claude Sonnet 4.6", SONNET, &["us-east-1"]),
+            system_profile(US, "US Claude Sonnet 4.6", SONNET, &["us-east-1", "us-west-2"]),
+        ],
+        fetched_at: 1_700_000_000,
+        stale,
+        stale_reason: stale.then(|| "ThrottlingException: slow down".to_string()),
+        ..Catalog::default()
+    }
+}
+
+fn config(text: &str) -> ConfigSource {
+    ConfigSource { origin: "openclaw.json".into(), text: Some(text.to_string()) }
+}
+
+fn environment() -> RegionEnvironment {
+    RegionEnvironment { aws_region: Some("us-east-1".into()), ..RegionEnvironment::default() }
+}
+
+fn global_step(region: &str) -> FallbackStep {
+    FallbackStep {
+        on: vec![ErrorClass::RateLimit, ErrorClass::Overloaded],
+        target: GLOBAL.into(),
+        region: region.into(),
+        report_original_on: vec![ErrorClass::NotFound, ErrorClass::Format],
+    }
+}
+
+fn route_of_plan<'p>(plan: &'p RoutingPlan, reference: &str) -> Option<&'p Route> {
+    plan.routes.iter().find(|(listed, _)| listed == reference).map(|(_, route)| route)
+}
+
+#[test]
+fn a_plan_routes_every_catalog_reference_as_a_call_would() {
+    let plane = FakeControlPlane::serving(catalog(false));
+    let runtime = FakeRuntime::default();
+    let source = config(&format!("{{ model: 'amazon-bedrock/{SONNET}' }}"));
+    let plan = plan(&source, false, &environment(), &plane, &runtime).expect("plans");
+    // (reference, target, fallback steps)
+    let cases: [(&str, &str, Vec<FallbackStep>); 5] = [
+        (SONNET, US, vec![global_step("us-east-1")]),
+        (US, US, vec![global_step("us-east-1")]),
+        (GLOBAL, GLOBAL, vec![]),
+        (MISTRAL, MISTRAL, vec![]),
+        (&format!("amazon-bedrock/{SONNET}"), US, vec![global_step("us-east-1")]),
+    ];
+    for (reference, target, fallbacks) in cases {
+        let route = route_of_plan(&plan, reference).unwrap_or_else(|| panic!("{reference} is not in the plan"));
+        assert_eq!((route.target.as_str(), route.region.as_str(), &route.fallbacks), (target, "us-east-1", &fallbacks), "{reference}");
+    }
+    assert_eq!(plan.default_route.as_ref().map(|route| route.target.as_str()), Some(US));
+    assert_eq!(plan.discovery.models.iter().map(|model| model.id.as_str()).collect::<Vec<_>>(), [GLOBAL, US, MISTRAL]);
+    assert_eq!((plan.discovery.runs, plan.discovery.fetched_at, plan.valid_for_seconds), (true, Some(1_700_000_000), Some(3600)));
+    // Every listed reference is listed once, and resolving it alone gives the same route.
+    let mut seen = HashSet::new();
+    for (reference, route) in &plan.routes {
+        assert!(seen.insert(reference.clone()), "{reference} listed twice");
+        let alone = resolve_one(&source, Some(reference), &environment(), &plane, &runtime).expect(reference);
+        assert_eq!((&alone.route, alone.remember), (route, true), "{reference}");
+    }
+}
+
+#[test]
+fn plan_validity_follows_the_catalog() {
+    // (config, stale catalog, valid for)
+    let cases = [
+        ("{}", false, Some(3600)),
+        ("{}", true, Some(STALE_PLAN_SECONDS)),
+        ("{ models: { bedrockDiscovery: { refreshInterval: 10 } } }", true, Some(10)),
+        ("{ models: { bedrockDiscovery: { refreshInterval: 0 } } }", false, Some(0)),
+        ("{ models: { bedrockDiscovery: { enabled: false } } }", false, None),
+    ];
+    for (text, stale, valid_for) in cases {
+        let plan = plan(&config(text), false, &environment(), &FakeControlPlane::serving(catalog(stale)), &FakeRuntime::default()).expect(text);
+        assert_eq!(plan.valid_for_seconds, valid_for, "{text} stale={stale}");
+        assert_eq!(plan.discovery.stale, stale && plan.discovery.runs, "{text}");
+    }
+}
+
+#[test]
+fn without_discovery_only_the_default_model_is_planned() {
+    let cases = [
+        (FakeControlPlane::serving(catalog(false)), "{ model: 'acme.anything-v1:0', models: { bedrockDiscovery: { enabled: false } } }"),
+        (FakeControlPlane::serving(catalog(false)).with_visible(&[]), "{ model: 'acme.anything-v1:0' }"),
+    ];
+    for (plane, text) in cases {
+        let plan = plan(&config(text), false, &environment(), &plane, &FakeRuntime::default()).expect(text);
+        assert!(plane.requests.borrow().is_empty(), "{text}: the catalog was listed");
+        assert!(!plan.discovery.runs, "{text}");
+        assert_eq!(plan.routes.iter().map(|(reference, _)| reference.as_str()).collect::<Vec<_>>(), ["acme.anything-v1:0"], "{text}");
+        let route = plan.default_route.expect("a default route");
+        assert_eq!((route.target.as_str(), route.max_tokens), ("acme.anything-v1:0", 4096), "{text}");
+    }
+}
+
+#[test]
+fn plans_that_cannot_be_made_fail_with_the_reason() {
+    let invalid = plan(&config("{ model: 3 }"), false, &environment(), &FakeControlPlane::serving(catalog(false)), &FakeRuntime::default());
+    assert_eq!(invalid.map_err(|error| error.class), Err(ErrorClass::Format));
+    let down = plan(&config("{}"), false, &environment(), &FakeControlPlane::failing(ErrorClass::Auth, "AccessDeniedException"), &FakeRuntime::default());
+    assert_eq!(down.map_err(|error| (error.class, error.message)), Err((ErrorClass::Auth, "AccessDeniedException".to_string())));
+    let plane = FakeControlPlane::serving(catalog(false)).with_visible(&[SourceKind::Environment]);
+    plan(&config("{}"), true, &environment(), &plane, &FakeRuntime::default()).expect("plans");
+    assert!(plane.requests.borrow()[0].refresh, "a refreshing plan asks the host to refresh");
+}
+
+#[test]
+fn an_unknown_default_model_leaves_the_default_route_to_resolve() {
+    let source = config("{ model: 'meta.llama9-v1:0' }");
+    let plane = FakeControlPlane::serving(catalog(false));
+    let plan = plan(&source, false, &environment(), &plane, &FakeRuntime::default()).expect("plans");
+    assert_eq!(plan.default_route, None);
+    assert!(route_of_plan(&plan, "meta.llama9-v1:0").is_none());
+    let error = resolve_one(&source, None, &environment(), &plane, &FakeRuntime::default()).expect_err("unknown");
+    assert_eq!(error.class, ErrorClass::NotFound);
+}
+
+#[test]
+fn resolutions_say_whether_they_may_be_remembered() {
+    // (config, control plane, model, Ok((target, remember)) or the error class)
+    let cases: [(&str, FakeControlPlane, Option<&str>, Result<(&str, bool), ErrorClass>); 6] = [
+        ("{}", FakeControlPlane::serving(catalog(false)), Some(&format!("bedrock/{MISTRAL}")), Ok((MISTRAL, true))),
+        ("{}", FakeControlPlane::failing(ErrorClass::Overloaded, "down"), Some(SONNET), Ok((SONNET, false))),
+        ("{ models: { bedrockDiscovery: { refreshInterval: 0 } } }", FakeControlPlane::serving(catalog(false)), Some(SONNET), Ok((US, false))),
+        ("{ models: { bedrockDiscovery: { enabled: false } } }", FakeControlPlane::failing(ErrorClass::Overloaded, "down"), Some(SONNET), Ok((SONNET, true))),
+        ("{}", FakeControlPlane::serving(catalog(false)), None, Err(ErrorClass::Format)),
+        ("{}", FakeControlPlane::serving(catalog(false)), Some("arn:aws:bedrock:us-east-1::nonsense/x"), Err(ErrorClass::Format)),
+    ];
+    for (text, plane, model, expected) in cases {
+        let outcome = resolve_one(&config(text), model, &environment(), &plane, &FakeRuntime::default());
+        let outcome = outcome.map(|resolution| (resolution.route.target.clone(), resolution.remember)).map_err(|error| error.class);
+        assert_eq!(outcome, expected.map(|(target, remember)| (target.to_string(), remember)), "{text} {model:?}");
+    }
+    let error = resolve_one(&config("{}"), None, &environment(), &FakeControlPlane::serving(catalog(false)), &FakeRuntime::default()).expect_err("no model");
+    assert_eq!(error.message, NO_MODEL);
+}
