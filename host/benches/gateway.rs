@@ -1,13 +1,15 @@
-//! The gateway's cost, side by side in one run on loopback: the same chat requests sent
-//! directly to the Bedrock emulator (Converse / ConverseStream with a bearer token) and through
-//! `openclaw gateway` (a child process, the release binary) in front of the same emulator,
-//! sequential and at 64 and 256 concurrent, whole and streamed. Reports latency p50/p99, time
-//! to first token, throughput, and the gateway process's RSS idle and with 1,000 open streams.
+//! The gateway's cost, side by side in one interleaved run on loopback: the same chat requests
+//! sent directly to the Bedrock emulator (Converse / ConverseStream with a bearer token) and
+//! through two `openclaw gateway` processes (the release binary) in front of the same emulator,
+//! one with the default config (a `model`, discovery on: the credentials are visible) and one
+//! with discovery off; sequential and at 64 and 256 concurrent, whole and streamed. Reports
+//! latency p50/p99, time to first token, throughput, the gateway process's CPU time per request
+//! (every thread, from `/proc/<pid>/task/*/schedstat` before and after each scenario), and its
+//! RSS idle and with 1,000 open streams.
 //!
 //! `cargo bench -p openclaw-host --bench gateway`; `OPENCLAW_BENCH_SCALE=0.2` runs fewer
-//! requests; `OPENCLAW_BENCH_CONFIG='{models: {bedrockDiscovery: {enabled: false}}}'` runs the
-//! gateway with that config file (here: the policy no longer consults the catalog per request). The load generator (hyper, one keep-alive connection per concurrent client) and
-//! the emulator share this process; the gateway runs in its own.
+//! requests. The load generator (hyper, one keep-alive connection per concurrent client) and
+//! the emulator share this process; each gateway runs in its own.
 
 use bedrock_emulator::{DEFAULT_BEARER_TOKEN, Emulator, Fault, FaultRule, RunningEmulator};
 use bytes::Bytes;
@@ -146,12 +148,29 @@ fn rss_kib(pid: u32) -> u64 {
     status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
 }
 
-/// Starts `openclaw gateway` on 127.0.0.1:0 in front of the emulator.
-fn start_gateway(emulator: &RunningEmulator, home: &std::path::Path) -> (Child, SocketAddr) {
-    if let Ok(config) = std::env::var("OPENCLAW_BENCH_CONFIG") {
-        std::fs::create_dir_all(home.join(".openclaw")).expect("state dir");
-        std::fs::write(home.join(".openclaw").join("openclaw.json"), config).expect("config file");
-    }
+/// CPU time the process has run so far, every thread included, from the scheduler's own
+/// accounting (`/proc/<pid>/task/<tid>/schedstat`, first field, nanoseconds). Threads that
+/// ended in between are not counted: the gateway's worker and blocking threads stay alive
+/// under load.
+fn cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()))
+        .sum()
+}
+
+/// The configs the gateways run with: (label, config file text).
+const CONFIGS: [(&str, &str); 2] = [
+    ("default", "{ model: 'amazon.nova-pro-v1:0' }"),
+    ("discovery off", "{ model: 'amazon.nova-pro-v1:0', models: { bedrockDiscovery: { enabled: false } } }"),
+];
+
+/// Starts `openclaw gateway` on 127.0.0.1:0 in front of the emulator, with `config`.
+fn start_gateway(emulator: &RunningEmulator, home: &std::path::Path, config: &str) -> (Child, SocketAddr) {
+    std::fs::create_dir_all(home.join(".openclaw")).expect("state dir");
+    std::fs::write(home.join(".openclaw").join("openclaw.json"), config).expect("config file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_openclaw"))
         .args(["gateway", "--listen", "127.0.0.1:0", "--grace-period", "1", "--max-in-flight", "1200"])
         .env_clear()
@@ -205,43 +224,65 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(async move {
         let emulator = Emulator::builder().region("us-east-1").start().await.expect("emulator");
-        let home = tempfile::tempdir().expect("home");
-        let (mut child, gateway) = start_gateway(&emulator, home.path());
-        let pid = child.id();
-        let rss_start = rss_kib(pid);
+        let homes: Vec<tempfile::TempDir> = CONFIGS.iter().map(|_| tempfile::tempdir().expect("home")).collect();
+        let mut gateways: Vec<(&str, Child, SocketAddr, u32)> = Vec::new();
+        for ((label, config), home) in CONFIGS.iter().zip(&homes) {
+            let (child, addr) = start_gateway(&emulator, home.path(), config);
+            let pid = child.id();
+            gateways.push((label, child, addr, pid));
+        }
+        let rss_start: Vec<u64> = gateways.iter().map(|(_, _, _, pid)| rss_kib(*pid)).collect();
         let emulator_addr = emulator.local_addr();
-        // Warm up both paths (connections, compile cache, allocator slots).
+        // Warm up every path (connections, compile cache, allocator slots, plans).
         for stream in [false, true] {
             scenario(Path::Direct, emulator_addr, stream, 8, 25).await;
-            scenario(Path::Gateway, gateway, stream, 8, 25).await;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let rss_idle = rss_kib(pid);
-        let n = |base: f64| ((base * scale).round() as usize).max(1);
-        let levels = [(1usize, n(2000.0)), (64, n(30.0)), (256, n(10.0))];
-        println!("| mode | concurrency | requests | direct p50 ms | gateway p50 ms | added p50 ms | direct p99 ms | gateway p99 ms | added p99 ms | direct TTFT p50 ms | gateway TTFT p50 ms | added TTFT ms | direct req/s | gateway req/s | throughput ratio |");
-        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-        for stream in [false, true] {
-            for (concurrency, per_client) in levels {
-                let (direct, direct_time) = scenario(Path::Direct, emulator_addr, stream, concurrency, per_client).await;
-                let (through, through_time) = scenario(Path::Gateway, gateway, stream, concurrency, per_client).await;
-                let (d, g) = (summarize(&direct, direct_time), summarize(&through, through_time));
-                let ttft = if stream { (ms(d.ttft50), ms(g.ttft50), added(g.ttft50, d.ttft50)) } else { ("-".into(), "-".into(), "-".into()) };
-                println!(
-                    "| {} | {concurrency} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} |",
-                    if stream { "stream" } else { "whole" },
-                    direct.len(),
-                    ms(d.p50), ms(g.p50), added(g.p50, d.p50),
-                    ms(d.p99), ms(g.p99), added(g.p99, d.p99),
-                    ttft.0, ttft.1, ttft.2,
-                    d.rps, g.rps, g.rps / d.rps,
-                );
+            for (_, _, addr, _) in &gateways {
+                scenario(Path::Gateway, *addr, stream, 8, 25).await;
             }
         }
-        let rss_streams = rss_with_open_streams(&emulator, gateway, pid, OPEN_STREAMS).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rss_idle: Vec<u64> = gateways.iter().map(|(_, _, _, pid)| rss_kib(*pid)).collect();
+        let n = |base: f64| ((base * scale).round() as usize).max(1);
+        let levels = [(1usize, n(2000.0)), (64, n(30.0)), (256, n(10.0))];
+        println!("| mode | concurrency | requests | config | direct p50 ms | gateway p50 ms | added p50 ms | direct p99 ms | gateway p99 ms | added p99 ms | direct TTFT p50 ms | gateway TTFT p50 ms | added TTFT ms | direct req/s | gateway req/s | throughput ratio | gateway CPU µs/request |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for stream in [false, true] {
+            for (concurrency, per_client) in levels {
+                // Interleaved: the direct run, then each gateway, one after the other.
+                let (direct, direct_time) = scenario(Path::Direct, emulator_addr, stream, concurrency, per_client).await;
+                let d = summarize(&direct, direct_time);
+                for (label, _, addr, pid) in &gateways {
+                    let cpu_before = cpu_ns(*pid);
+                    let (through, through_time) = scenario(Path::Gateway, *addr, stream, concurrency, per_client).await;
+                    let cpu_per_request = (cpu_ns(*pid) - cpu_before) as f64 / 1e3 / through.len() as f64;
+                    let g = summarize(&through, through_time);
+                    let ttft = if stream { (ms(d.ttft50), ms(g.ttft50), added(g.ttft50, d.ttft50)) } else { ("-".into(), "-".into(), "-".into()) };
+                    println!(
+                        "| {} | {concurrency} | {} | {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.0} |",
+                        if stream { "stream" } else { "whole" },
+                        direct.len(),
+                        ms(d.p50), ms(g.p50), added(g.p50, d.p50),
+                        ms(d.p99), ms(g.p99), added(g.p99, d.p99),
+                        ttft.0, ttft.1, ttft.2,
+                        d.rps, g.rps, g.rps / d.rps,
+                        cpu_per_request,
+                    );
+                }
+            }
+        }
         println!();
-        println!("gateway RSS: {:.1} MiB at start, {:.1} MiB idle after load, {:.1} MiB with {OPEN_STREAMS} open streams", rss_start as f64 / 1024.0, rss_idle as f64 / 1024.0, rss_streams as f64 / 1024.0);
-        let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
-        let _ = child.wait();
+        for (index, (label, _, addr, pid)) in gateways.iter().enumerate() {
+            let rss_streams = rss_with_open_streams(&emulator, *addr, *pid, OPEN_STREAMS).await;
+            println!(
+                "gateway RSS ({label}): {:.1} MiB at start, {:.1} MiB idle after load, {:.1} MiB with {OPEN_STREAMS} open streams",
+                rss_start[index] as f64 / 1024.0,
+                rss_idle[index] as f64 / 1024.0,
+                rss_streams as f64 / 1024.0
+            );
+        }
+        for (_, mut child, _, pid) in gateways {
+            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+            let _ = child.wait();
+        }
     });
 }

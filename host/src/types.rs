@@ -63,7 +63,7 @@ impl Diagnostic {
 }
 
 /// A config file's text and where it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfigSource {
     /// The path, used in messages.
     pub origin: String,
@@ -285,6 +285,28 @@ pub struct ChatRequest {
     pub tools: Vec<crate::aws::model::ToolSpec>,
     /// Time limit for the whole call.
     pub timeout: std::time::Duration,
+}
+
+impl ChatRequest {
+    /// The Bedrock request it becomes once routed: everything but the model id and region,
+    /// which the route supplies ([`crate::plan::call::aim`]), as does the max tokens when the
+    /// client named none.
+    pub fn converse_request(self) -> crate::aws::model::ConverseRequest {
+        crate::aws::model::ConverseRequest {
+            model_id: String::new(),
+            region: String::new(),
+            system: self.system,
+            messages: self.messages,
+            inference: crate::aws::model::InferenceConfig {
+                max_tokens: self.max_tokens,
+                temperature: self.temperature,
+                top_p: self.top_p,
+                stop_sequences: self.stop_sequences,
+            },
+            tools: self.tools,
+            timeout: self.timeout,
+        }
+    }
 }
 
 /// How a listed model is addressed.

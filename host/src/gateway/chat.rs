@@ -1,20 +1,29 @@
-//! `POST /v1/chat/completions`: one fresh policy instance per request, answered whole or as
-//! server-sent events.
+//! `POST /v1/chat/completions`, answered whole (Converse) or as server-sent events
+//! (ConverseStream).
+//!
+//! A policy with a routing plan (contract 0.2.0 on) is not called for a request the plan
+//! covers: the host looks the model up, calls Bedrock on the route and runs its fallback
+//! chain ([`crate::plan::call`]). A reference the plan does not cover is resolved by the policy
+//! in a fresh instance (and remembered when the policy allows). A 0.1.0 policy serves every
+//! request through its `chat` export, in a fresh instance, as before plans existed.
 
 use super::errors::{HttpError, guest_failure_kind};
 use super::openai::{Collected, Completion, parse_completion};
 use super::sse::{Body, ChunkEncoder, error_event};
 use super::{Reply, Shared, json_response};
-use crate::aws::model::StreamEvent;
+use crate::aws::model::{ApiError, StreamEvent};
+use crate::plan::call::{self, RoutedStream};
+use crate::plan::{Route, Serving};
 use crate::runtime::{ChatStream, PolicyError};
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 /// Frames buffered between the policy task and the connection.
 const STREAM_BUFFER: usize = 32;
@@ -53,7 +62,7 @@ async fn read_completion(shared: &Shared, request: Request<Incoming>) -> Result<
     };
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|error| HttpError::new(400, "invalid_request_error", format!("the body is not valid JSON: {error}")).with_code("invalid_json"))?;
-    parse_completion(&value, shared.config.load().as_ref().clone(), shared.request_timeout)
+    parse_completion(&value, shared.request_timeout)
 }
 
 /// A policy failure: counted, then answered with a 500.
@@ -64,12 +73,72 @@ fn policy_failed(shared: &Shared, error: &PolicyError) -> HttpError {
     HttpError::from_policy(error)
 }
 
-async fn start(shared: &Arc<Shared>, completion: Completion, started: Instant) -> Result<Response<Body>, HttpError> {
+async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instant) -> Result<Response<Body>, HttpError> {
     let Ok(permit) = Arc::clone(&shared.permits).try_acquire_owned() else {
         return Err(HttpError::busy());
     };
-    let instance = shared.host.instance_with(shared.capabilities.clone()).await.map_err(|e| policy_failed(shared, &e))?;
-    let policy = instance.policy().map(|p| p.info().to_string()).unwrap_or_default();
+    let serving = shared.planner.current();
+    if !serving.policy().contract().plans() {
+        completion.request.config = serving.config().as_ref().clone();
+        return start_in_policy(shared, completion, started, permit, &serving).await;
+    }
+    let route = route(shared, &serving, completion.request.model.as_deref()).await?;
+    let Some(bedrock) = shared.capabilities.bedrock.clone() else {
+        return Err(HttpError::from_api(&crate::imports::no_bedrock_access()));
+    };
+    let policy = serving.policy().info().to_string();
+    let request = completion.request.converse_request();
+    let (id, created) = (completion_id(), unix_now());
+    if !completion.stream {
+        let whole = call::converse(bedrock.as_ref(), &route, request).await.map_err(|error| HttpError::from_api(&error))?;
+        drop(permit);
+        shared.metrics.first_token(started.elapsed());
+        let collected = Collected::from(whole.response);
+        if let Some(usage) = collected.usage {
+            shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
+        }
+        let model = if completion.model.is_empty() { whole.target } else { completion.model };
+        let mut response = json_response(200, &collected.response(&id, created, &model));
+        set_policy_header(&mut response, &policy);
+        return Ok(response);
+    }
+    let mut stream = RoutedStream::start(bedrock, &route, request).await.map_err(|error| HttpError::from_api(&error))?;
+    // Wait for the first event before committing to a 200, so an error the call starts with
+    // (throttling after every fallback, a refused request, ...) still gets its own status.
+    let first = stream.next().await.map_err(|error| HttpError::from_api(&error))?;
+    let model = if completion.model.is_empty() { stream.target().to_string() } else { completion.model };
+    let encoder = ChunkEncoder::new(id, created, model, completion.include_usage);
+    let mut response = stream_response(shared, permit, encoder, first, started, Routed(stream));
+    set_policy_header(&mut response, &policy);
+    Ok(response)
+}
+
+/// The route of `model` (or of a request naming none): from the plan when it covers it (no
+/// guest call), else from the policy's `resolve` in a fresh instance of the serving policy.
+async fn route(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>) -> Result<Route, HttpError> {
+    if let Some(route) = serving.route(model) {
+        shared.metrics.routed(true);
+        return Ok(route);
+    }
+    shared.metrics.routed(false);
+    let mut instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await.map_err(|e| policy_failed(shared, &e))?;
+    match instance.resolve(serving.config(), model).await {
+        Err(error) => Err(policy_failed(shared, &error)),
+        Ok(Err(error)) => Err(HttpError::from_api(&error)),
+        Ok(Ok(resolution)) => {
+            if resolution.remember {
+                serving.remember(model, &resolution.route);
+            }
+            Ok(resolution.route)
+        }
+    }
+}
+
+/// A 0.1.0 policy: its `chat` export serves the request in a fresh instance, every event
+/// passing through the guest.
+async fn start_in_policy(shared: &Arc<Shared>, completion: Completion, started: Instant, permit: OwnedSemaphorePermit, serving: &Serving) -> Result<Response<Body>, HttpError> {
+    let instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await.map_err(|e| policy_failed(shared, &e))?;
+    let policy = serving.policy().info().to_string();
     let mut stream = match instance.chat(&completion.request).await {
         Err(error) => return Err(policy_failed(shared, &error)),
         Ok(Err(error)) => return Err(HttpError::from_api(&error)),
@@ -77,8 +146,8 @@ async fn start(shared: &Arc<Shared>, completion: Completion, started: Instant) -
     };
     let model = if completion.model.is_empty() { stream.target().await.map_err(|e| policy_failed(shared, &e))? } else { completion.model.clone() };
     let (id, created) = (completion_id(), unix_now());
-    let mut first_token = FirstToken { started, seen: false };
     if !completion.stream {
+        let mut first_token = FirstToken { started, seen: false };
         let mut collected = Collected::default();
         while let Some(event) = next_event(shared, &mut stream).await? {
             first_token.check(shared, &event);
@@ -92,24 +161,56 @@ async fn start(shared: &Arc<Shared>, completion: Completion, started: Instant) -
         set_policy_header(&mut response, &policy);
         return Ok(response);
     }
-    // Wait for the first event before committing to a 200, so an error the call starts with
-    // (unknown model, throttling, ...) still gets its own status.
     let first = next_event(shared, &mut stream).await?;
-    let mut encoder = ChunkEncoder::new(id, created, model, completion.include_usage);
+    let encoder = ChunkEncoder::new(id, created, model, completion.include_usage);
+    let mut response = stream_response(shared, permit, encoder, first, started, InPolicy(Arc::clone(shared), stream));
+    set_policy_header(&mut response, &policy);
+    Ok(response)
+}
+
+/// Where a streamed response's events come from.
+trait EventSource: Send + 'static {
+    /// The next event; `None` after the last.
+    fn next(&mut self) -> impl Future<Output = Result<Option<StreamEvent>, HttpError>> + Send;
+}
+
+/// Bedrock's stream on a route, run by the host.
+struct Routed(RoutedStream);
+
+impl EventSource for Routed {
+    async fn next(&mut self) -> Result<Option<StreamEvent>, HttpError> {
+        self.0.next().await.map_err(|error: ApiError| HttpError::from_api(&error))
+    }
+}
+
+/// A 0.1.0 policy's `chat-stream`.
+struct InPolicy(Arc<Shared>, ChatStream);
+
+impl EventSource for InPolicy {
+    async fn next(&mut self) -> Result<Option<StreamEvent>, HttpError> {
+        next_event(&self.0, &mut self.1).await
+    }
+}
+
+/// Streams events as SSE frames from a task: `first`, then the source's, until the end, an
+/// error (sent as a final error event), or the client leaving: then the source is dropped at
+/// once, which ends the Bedrock call and releases the request slot.
+fn stream_response(shared: &Arc<Shared>, permit: OwnedSemaphorePermit, mut encoder: ChunkEncoder, first: Option<StreamEvent>, started: Instant, mut source: impl EventSource) -> Response<Body> {
     let (sender, receiver) = mpsc::channel::<Bytes>(STREAM_BUFFER);
-    let task_shared = Arc::clone(shared);
+    let shared = Arc::clone(shared);
     shared.metrics.stream_open(1);
     tokio::spawn(async move {
         let _permit = permit;
+        let mut first_token = FirstToken { started, seen: false };
         let mut event = first;
         loop {
             let Some(current) = event.take() else {
                 let _ = sender.send(encoder.done()).await;
                 break;
             };
-            first_token.check(&task_shared, &current);
+            first_token.check(&shared, &current);
             if let StreamEvent::Metadata { usage, .. } = &current {
-                task_shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
+                shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
             }
             if let Some(frame) = encoder.event(current)
                 && sender.send(frame).await.is_err()
@@ -117,7 +218,14 @@ async fn start(shared: &Arc<Shared>, completion: Completion, started: Instant) -
                 tracing::debug!("client went away; the stream is dropped");
                 break;
             }
-            match next_event(&task_shared, &mut stream).await {
+            let next = tokio::select! {
+                next = source.next() => next,
+                () = sender.closed() => {
+                    tracing::debug!("client went away; the stream is dropped");
+                    break;
+                }
+            };
+            match next {
                 Ok(next) => event = next,
                 Err(error) => {
                     let _ = sender.send(error_event(&error)).await;
@@ -125,14 +233,14 @@ async fn start(shared: &Arc<Shared>, completion: Completion, started: Instant) -
                 }
             }
         }
-        task_shared.metrics.stream_open(-1);
+        drop(source);
+        shared.metrics.stream_open(-1);
     });
     let mut response = Response::new(Body::Channel(receiver));
     let headers = response.headers_mut();
     headers.insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/event-stream"));
     headers.insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-cache"));
-    set_policy_header(&mut response, &policy);
-    Ok(response)
+    response
 }
 
 /// The next event, with both kinds of failure as an [`HttpError`].

@@ -64,6 +64,8 @@ pub struct Metrics {
     guest_deadlines: AtomicU64,
     guest_memory: AtomicU64,
     streams_open: AtomicI64,
+    routed_by_plan: AtomicU64,
+    routed_by_policy: AtomicU64,
 }
 
 /// The index of a route in [`ROUTES`] (unknown paths count as `other`).
@@ -111,6 +113,17 @@ impl Metrics {
         .fetch_add(1, Ordering::Relaxed);
     }
 
+    /// How a chat request was routed: from the plan (or a remembered resolution, no guest
+    /// call), or by asking the policy (a fresh instance).
+    pub fn routed(&self, by_plan: bool) {
+        if by_plan { &self.routed_by_plan } else { &self.routed_by_policy }.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Chat requests routed so far: (from the plan, by the policy).
+    pub fn routing_counts(&self) -> (u64, u64) {
+        (self.routed_by_plan.load(Ordering::Relaxed), self.routed_by_policy.load(Ordering::Relaxed))
+    }
+
     /// A stream opened (+1) or closed (-1).
     pub fn stream_open(&self, delta: i64) {
         self.streams_open.fetch_add(delta, Ordering::Relaxed);
@@ -148,6 +161,8 @@ impl Metrics {
             ("openclaw_gateway_guest_failures_total", "Policy calls stopped: trap, deadline, memory cap.", "kind=\"trap\"", self.guest_traps.load(Ordering::Relaxed)),
             ("openclaw_gateway_guest_failures_total", "", "kind=\"deadline\"", self.guest_deadlines.load(Ordering::Relaxed)),
             ("openclaw_gateway_guest_failures_total", "", "kind=\"memory\"", self.guest_memory.load(Ordering::Relaxed)),
+            ("openclaw_gateway_routing_total", "Chat requests routed from the plan (no guest call) or by the policy.", "source=\"plan\"", self.routed_by_plan.load(Ordering::Relaxed)),
+            ("openclaw_gateway_routing_total", "", "source=\"policy\"", self.routed_by_policy.load(Ordering::Relaxed)),
         ];
         for (name, help, labels, value) in counters {
             if !help.is_empty() {

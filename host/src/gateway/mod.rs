@@ -1,11 +1,14 @@
 //! The OpenAI-compatible HTTP gateway: any OpenAI client talks to Bedrock through the policy.
 //!
-//! - Every chat request gets a fresh instance of the *current* policy (pooling allocator,
-//!   deadline, memory cap); a trap fails that request only (500) and the gateway serves on.
+//! - Requests are served from the policy's routing plan ([`crate::plan`]): computed when the
+//!   policy, the config file or the catalog changes, looked up per request with no guest call.
+//!   A reference the plan does not cover, and every request of a 0.1.0 policy, gets a fresh
+//!   instance (pooling allocator, deadline, memory cap); a trap fails that request only (500)
+//!   and the gateway serves on.
 //! - The policy is swapped live ([`watch`]: the `--policy` file, SIGHUP, `POST /admin/policy`);
 //!   requests and streams in flight finish on the instance they started with.
 //! - The config file is read at start and re-read when it changes (polled with the policy
-//!   file), not per request: each request hands the policy the text in memory.
+//!   file), not per request; each change, and each policy swap, makes a new plan.
 //! - Shutdown ([`Gateway::serve`]'s future) stops accepting, lets responses and streams finish
 //!   within the grace period, then returns.
 //!
@@ -26,9 +29,8 @@ pub use errors::HttpError;
 pub use watch::ReloadError;
 
 use crate::capability::Capabilities;
+use crate::plan::{Planner, Serving};
 use crate::runtime::{LoadedPolicy, PolicyHost};
-use crate::types::ConfigSource;
-use arc_swap::ArcSwap;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
@@ -104,7 +106,7 @@ pub enum GatewayError {
 pub struct Shared {
     host: Arc<PolicyHost>,
     capabilities: Capabilities,
-    config: ArcSwap<ConfigSource>,
+    planner: Planner,
     config_path: Option<PathBuf>,
     policy_file: Option<PathBuf>,
     client_key: Option<ClientKey>,
@@ -130,8 +132,13 @@ impl GatewayHandle {
 
     /// Reloads the policy file (and the config) now, as SIGHUP does.
     pub async fn reload(&self) -> Result<Arc<LoadedPolicy>, ReloadError> {
-        watch::reload_config(&self.shared);
+        watch::reload_config(&self.shared).await;
         watch::reload_policy(&self.shared, true).await
+    }
+
+    /// What requests are served from now: the policy, its config and its routing plan.
+    pub fn serving(&self) -> Arc<Serving> {
+        self.shared.planner.current()
     }
 
     /// Listens for SIGHUP (from now on) and reloads on each, until the returned task is aborted.
@@ -142,6 +149,11 @@ impl GatewayHandle {
     /// The metrics in the Prometheus text format.
     pub fn metrics(&self) -> String {
         self.shared.metrics.render(&self.shared.host.current().info().to_string())
+    }
+
+    /// Chat requests routed so far: (from the plan with no guest call, by asking the policy).
+    pub fn routing_counts(&self) -> (u64, u64) {
+        self.shared.metrics.routing_counts()
     }
 
     /// Policy swaps so far: (loaded, refused).
@@ -162,12 +174,13 @@ impl Gateway {
     /// environment and Bedrock access) are handed to every request's instance.
     pub async fn bind(options: GatewayOptions, host: Arc<PolicyHost>, capabilities: Capabilities) -> Result<Self, GatewayError> {
         let listener = TcpListener::bind(options.listen).await.map_err(|source| GatewayError::Bind { addr: options.listen, source })?;
-        let origin = options.config_path.as_ref().map_or_else(|| "(no config file)".to_string(), |p| p.display().to_string());
+        let config = watch::read_config(options.config_path.as_deref()).await;
+        let planner = Planner::start(Arc::clone(&host), capabilities.clone(), Arc::new(config)).await;
         let shared = Arc::new(Shared {
             permits: Arc::new(Semaphore::new(in_flight_limit(options.max_in_flight, host.limits().max_instances))),
             host,
             capabilities,
-            config: ArcSwap::from_pointee(ConfigSource { origin, text: None }),
+            planner,
             config_path: options.config_path,
             policy_file: options.policy_file,
             client_key: options.client_key,
@@ -177,7 +190,6 @@ impl Gateway {
             watch_interval: options.watch_interval.max(Duration::from_millis(10)),
             ready: ops::ReadyCache::default(),
         });
-        watch::reload_config(&shared);
         Ok(Self { listener, shared, grace_period: options.grace_period })
     }
 

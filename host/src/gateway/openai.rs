@@ -5,7 +5,7 @@
 //! servers do; `n` other than 1 is refused.
 
 use super::errors::HttpError;
-use crate::aws::model::{ContentBlock, Message, Role, StreamEvent, ToolSpec, Usage};
+use crate::aws::model::{ContentBlock, ConverseResponse, Message, Role, StreamEvent, ToolSpec, Usage};
 use crate::types::{ChatRequest, ConfigSource, Discovery};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -13,7 +13,7 @@ use std::time::Duration;
 /// A parsed `POST /v1/chat/completions` body.
 #[derive(Debug, Clone)]
 pub struct Completion {
-    /// What the policy is asked (its config and timeout are filled in by the caller).
+    /// What is asked (a 0.1.0 policy's `chat` also gets the config, filled in by the caller).
     pub request: ChatRequest,
     /// The model as the client wrote it (echoed in responses).
     pub model: String,
@@ -24,7 +24,7 @@ pub struct Completion {
 }
 
 /// Parses a request body (already known to be JSON).
-pub fn parse_completion(body: &Value, config: ConfigSource, timeout: Duration) -> Result<Completion, HttpError> {
+pub fn parse_completion(body: &Value, timeout: Duration) -> Result<Completion, HttpError> {
     let Some(object) = body.as_object() else {
         return Err(HttpError::invalid("", "the request body must be a JSON object"));
     };
@@ -48,7 +48,7 @@ pub fn parse_completion(body: &Value, config: ConfigSource, timeout: Duration) -
     };
     let (system, messages) = parse_messages(object.get("messages"))?;
     let request = ChatRequest {
-        config,
+        config: ConfigSource::default(),
         model: Some(model.clone()).filter(|m| !m.is_empty()),
         system,
         messages,
@@ -325,6 +325,21 @@ pub struct Collected {
     pub usage: Option<Usage>,
 }
 
+impl From<ConverseResponse> for Collected {
+    fn from(response: ConverseResponse) -> Self {
+        let mut collected = Collected { stop_reason: Some(response.stop_reason), usage: Some(response.usage), ..Collected::default() };
+        for (index, block) in response.content.into_iter().enumerate() {
+            match block {
+                ContentBlock::Text(text) => collected.text.push_str(&text),
+                ContentBlock::Reasoning(text) => collected.reasoning.push_str(&text),
+                ContentBlock::ToolUse { id, name, input } => collected.tool_calls.push((u32::try_from(index).unwrap_or(u32::MAX), id, name, input)),
+                ContentBlock::Image { .. } | ContentBlock::ToolResult { .. } => {}
+            }
+        }
+        collected
+    }
+}
+
 impl Collected {
     /// Adds one event.
     pub fn push(&mut self, event: StreamEvent) {
@@ -401,7 +416,7 @@ mod tests {
     use super::*;
 
     fn parse(body: Value) -> Result<Completion, HttpError> {
-        parse_completion(&body, ConfigSource { origin: "t".into(), text: None }, Duration::from_secs(1))
+        parse_completion(&body, Duration::from_secs(1))
     }
 
     #[test]

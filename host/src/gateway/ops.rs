@@ -5,6 +5,8 @@ use super::openai::model_list;
 use super::sse::Body;
 use super::watch::{self, ReloadError};
 use super::{Shared, json_response};
+use crate::plan::PlanError;
+use std::sync::Arc;
 use hyper::Response;
 use serde_json::json;
 use std::sync::Mutex;
@@ -21,7 +23,10 @@ pub struct ReadyCache {
     last: Mutex<Option<(Instant, Result<String, String>)>>,
 }
 
-/// `GET /v1/models[?refresh=true]`: the policy's discovery in the OpenAI list shape.
+/// `GET /v1/models[?refresh=true]`: the discovered models in the OpenAI list shape, from the
+/// routing plan (a refresh plans again, coalesced with any refresh in progress). A policy
+/// without a plan in service (0.1.0, a failed plan, the catalog cache off) runs its
+/// `discover` in a fresh instance.
 pub async fn models(shared: &Shared, query: Option<&str>) -> Response<Body> {
     let refresh = query.is_some_and(|q| q.split('&').any(|pair| pair == "refresh=true" || pair == "refresh=1"));
     let failed = |error: crate::runtime::PolicyError| {
@@ -33,12 +38,22 @@ pub async fn models(shared: &Shared, query: Option<&str>) -> Response<Body> {
     let Ok(_permit) = shared.permits.try_acquire() else {
         return HttpError::busy().into();
     };
-    let mut instance = match shared.host.instance_with(shared.capabilities.clone()).await {
+    let mut serving = shared.planner.current();
+    if refresh && serving.plan().is_some_and(|plan| plan.serves_requests()) {
+        match shared.planner.refresh().await {
+            Ok(refreshed) => serving = refreshed,
+            Err(PlanError::Policy(error)) => return failed(error),
+            Err(PlanError::Refused(error)) => return HttpError::from_api(&error).into(),
+        }
+    }
+    if let Some(plan) = serving.plan().filter(|plan| plan.serves_requests()) {
+        return json_response(200, &model_list(plan.discovery()));
+    }
+    let mut instance = match shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await {
         Ok(instance) => instance,
         Err(error) => return failed(error),
     };
-    let config = shared.config.load_full();
-    match instance.discover(&config, refresh).await {
+    match instance.discover(serving.config(), refresh).await {
         Ok(Ok(discovery)) => json_response(200, &model_list(&discovery)),
         Ok(Err(error)) => HttpError::from_api(&error).into(),
         Err(error) => failed(error),
@@ -83,7 +98,7 @@ pub fn metrics(shared: &Shared) -> Response<Body> {
 
 /// `POST /admin/policy`: reloads the policy file (and the config) now.
 pub async fn admin_reload(shared: &Shared) -> Response<Body> {
-    watch::reload_config(shared);
+    watch::reload_config(shared).await;
     match watch::reload_policy(shared, true).await {
         Ok(loaded) => json_response(200, &json!({ "policy": loaded.info().to_string(), "sha256": loaded.digest() })),
         Err(error @ ReloadError::NoPolicyFile) => HttpError::new(409, "invalid_request_error", error.to_string()).with_code("no_policy_file").into(),

@@ -1,5 +1,8 @@
 //! Live reloads: the `--policy` file and the config file are polled (size, modification time;
 //! the policy's SHA-256 decides whether it really changed), and SIGHUP reloads both at once.
+//! Each change makes a new routing plan ([`crate::plan::Planner`]); so does a plan whose
+//! validity ran out (the catalog's refresh interval), checked at the same polls, and a plan
+//! that failed is tried again every [`PLAN_RETRY`].
 //!
 //! Polling is portable and cheap (two `stat` calls per interval). A policy file must look the
 //! same on two polls in a row before it is loaded, so a copy in progress is not mistaken for a
@@ -7,10 +10,14 @@
 
 use super::Shared;
 use crate::runtime::{LoadedPolicy, PolicyError, PolicySource};
+use crate::types::ConfigSource;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
+
+/// How often a plan that failed to compute is tried again.
+pub const PLAN_RETRY: Duration = Duration::from_secs(30);
 
 /// What a poll sees of a file: size and modification time, or nothing when it is missing.
 type Fingerprint = Option<(u64, SystemTime)>;
@@ -45,6 +52,7 @@ pub async fn reload_policy(shared: &Shared, force: bool) -> Result<Arc<LoadedPol
     match shared.host.swap(PolicySource::File(path.clone())).await {
         Ok(loaded) => {
             shared.metrics.swap(true);
+            let _ = shared.planner.replan(Some(Arc::clone(&loaded)), None, false, "policy swapped").await;
             tracing::warn!(policy = %loaded.info(), sha256 = %loaded.digest(), "policy swapped in; new requests use it");
             Ok(loaded)
         }
@@ -56,14 +64,37 @@ pub async fn reload_policy(shared: &Shared, force: bool) -> Result<Arc<LoadedPol
     }
 }
 
-/// Re-reads the config file (a missing file means defaults). An unreadable file keeps the
-/// previous text, with an error in the log.
-pub fn reload_config(shared: &Shared) {
+/// Reads the config file off the async runtime (a missing file means defaults; no path runs
+/// on defaults). An unreadable file is logged and read as missing.
+pub async fn read_config(path: Option<&Path>) -> ConfigSource {
+    let Some(path) = path else { return ConfigSource { origin: "(no config file)".into(), text: None } };
+    match read_config_file(path).await {
+        Ok(source) => source,
+        Err(error) => {
+            tracing::error!(%error, "config file not read; running on defaults");
+            ConfigSource { origin: path.display().to_string(), text: None }
+        }
+    }
+}
+
+async fn read_config_file(path: &Path) -> Result<ConfigSource, String> {
+    let owned = path.to_path_buf();
+    match tokio::task::spawn_blocking(move || crate::environment::read_config(&owned)).await {
+        Ok(read) => read.map_err(|error| error.to_string()),
+        Err(error) => Err(format!("cannot read {}: {error}", path.display())),
+    }
+}
+
+/// Re-reads the config file (a missing file means defaults) and, when its text changed,
+/// plans with it. An unreadable file keeps the previous text, with an error in the log.
+pub async fn reload_config(shared: &Shared) {
     let Some(path) = &shared.config_path else { return };
-    match crate::environment::read_config(path) {
+    match read_config_file(path).await {
         Ok(source) => {
             tracing::info!(config = %source.origin, found = source.text.is_some(), "config file read");
-            shared.config.store(Arc::new(source));
+            if *shared.planner.current().config().as_ref() != source {
+                let _ = shared.planner.replan(None, Some(Arc::new(source)), false, "config changed").await;
+            }
         }
         Err(error) => tracing::error!(%error, "config file not re-read; the previous text stays in use"),
     }
@@ -76,6 +107,7 @@ pub async fn watch_files(shared: Arc<Shared>) {
     let mut policy_seen: Option<Fingerprint> = None;
     let mut policy_pending = false;
     let mut config_seen: Option<Fingerprint> = None;
+    let mut plan_tried = Instant::now();
     let mut ticker = tokio::time::interval(shared.watch_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -95,8 +127,15 @@ pub async fn watch_files(shared: Arc<Shared>) {
             let now = fingerprint(path);
             if Some(now) != config_seen {
                 config_seen = Some(now);
-                reload_config(&shared);
+                reload_config(&shared).await;
             }
+        }
+        let serving = shared.planner.current();
+        let unplanned = serving.plan().is_none() && serving.policy().contract().plans();
+        if serving.expired() || (unplanned && plan_tried.elapsed() >= PLAN_RETRY) {
+            plan_tried = Instant::now();
+            let why = if unplanned { "retry after a failed plan" } else { "plan expired" };
+            let _ = shared.planner.replan(None, None, false, why).await;
         }
     }
 }
@@ -118,7 +157,7 @@ pub fn reload_on_sighup(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
 async fn reload_on_each(shared: Arc<Shared>, mut hangups: tokio::signal::unix::Signal) {
     while hangups.recv().await.is_some() {
         tracing::info!("SIGHUP: reloading the policy and the config");
-        reload_config(&shared);
+        reload_config(&shared).await;
         match reload_policy(&shared, true).await {
             Ok(_) | Err(ReloadError::Refused(_)) => {}
             Err(error @ ReloadError::NoPolicyFile) => tracing::info!("{error}"),

@@ -177,6 +177,11 @@ impl Serving {
         }
     }
 
+    /// When the plan was computed.
+    pub fn planned_at(&self) -> Instant {
+        self.planned_at
+    }
+
     /// Whether the plan's validity has run out (the host then asks for a new one).
     pub fn expired(&self) -> bool {
         self.plan.as_ref().and_then(|plan| plan.valid_for()).is_some_and(|valid_for| !valid_for.is_zero() && self.planned_at.elapsed() >= valid_for)

@@ -68,6 +68,23 @@ impl Planner {
     /// another policy's plan). Either way the reason is logged and returned.
     pub async fn replan(&self, policy: Option<Arc<LoadedPolicy>>, config: Option<Arc<ConfigSource>>, refresh: bool, why: &'static str) -> Result<Arc<Serving>, PlanError> {
         let _one_at_a_time = self.planning.lock().await;
+        self.replan_locked(policy, config, refresh, why).await
+    }
+
+    /// Plans again with a refreshed catalog (`GET /v1/models?refresh=true`). Refreshes asked
+    /// for while one runs are answered by it: a burst of them costs one set of control-plane
+    /// calls, not one per request.
+    pub async fn refresh(&self) -> Result<Arc<Serving>, PlanError> {
+        let asked_at = std::time::Instant::now();
+        let _one_at_a_time = self.planning.lock().await;
+        let current = self.current();
+        if current.planned_at() >= asked_at {
+            return Ok(current);
+        }
+        self.replan_locked(None, None, true, "catalog refresh").await
+    }
+
+    async fn replan_locked(&self, policy: Option<Arc<LoadedPolicy>>, config: Option<Arc<ConfigSource>>, refresh: bool, why: &'static str) -> Result<Arc<Serving>, PlanError> {
         let previous = self.current();
         let policy = policy.unwrap_or_else(|| Arc::clone(previous.policy()));
         let config = config.unwrap_or_else(|| Arc::clone(previous.config()));

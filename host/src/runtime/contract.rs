@@ -83,22 +83,31 @@ impl PolicyPre {
 /// The prefix of the policy export's name; the version follows it.
 const POLICY_EXPORT: &str = "openclaw:bedrock/policy@";
 
-/// The contract version a compiled component exports, read from its type before it is linked.
-/// A component of a version this host does not implement is refused with both sides named.
-pub(crate) fn contract_of(engine: &Engine, component: &Component, origin: &str) -> Result<Contract, PolicyError> {
+/// The contract version a compiled component exports, read from its type before it is linked
+/// (`None` when it exports no policy interface at all). A component of a version this host
+/// does not implement is refused with both sides named, before its imports (of that version
+/// too) would fail to link.
+pub(crate) fn contract_of(engine: &Engine, component: &Component, origin: &str) -> Result<Option<Contract>, PolicyError> {
     let exported: Vec<String> = component.component_type().exports(engine).map(|(name, _)| name.to_string()).collect();
     let versions: Vec<&str> = exported.iter().filter_map(|name| name.strip_prefix(POLICY_EXPORT)).collect();
     let implemented = Contract::ALL.map(Contract::as_str).join(", ");
     let refused = |message: String| PolicyError::NotAPolicy { origin: origin.to_string(), message };
     match versions.as_slice() {
-        [version] => Contract::of(version).ok_or_else(|| refused(format!("it was built for openclaw:bedrock@{version}; this host implements {implemented}"))),
-        [] => Err(refused(format!("it exports no `openclaw:bedrock/policy` interface (this host implements {implemented})"))),
+        [version] => Contract::of(version).map(Some).ok_or_else(|| refused(format!("it was built for openclaw:bedrock@{version}; this host implements {implemented}"))),
+        [] => Ok(None),
         _ => Err(refused(format!("it exports the policy interface of several versions ({})", versions.join(", ")))),
     }
 }
 
 /// Binds a linked component to the bindings of its contract version.
-pub(crate) fn bind(contract: Contract, instance_pre: InstancePre<HostState>, origin: &str) -> Result<PolicyPre, PolicyError> {
+pub(crate) fn bind(contract: Option<Contract>, instance_pre: InstancePre<HostState>, origin: &str) -> Result<PolicyPre, PolicyError> {
+    let implemented = Contract::ALL.map(Contract::as_str).join(", ");
+    let Some(contract) = contract else {
+        return Err(PolicyError::NotAPolicy {
+            origin: origin.to_string(),
+            message: format!("it exports no `openclaw:bedrock/policy` interface (this host implements {implemented})"),
+        });
+    };
     let not_a_policy = |error: wasmtime::Error| PolicyError::NotAPolicy { origin: origin.to_string(), message: format!("as {contract}: {}", one_line(&error)) };
     Ok(match contract {
         Contract::V0_1 => PolicyPre::V0_1(since_v0_1::BedrockPolicyPre::new(instance_pre).map_err(not_a_policy)?),

@@ -214,8 +214,8 @@ async fn load(
         instance.self_check().await
     };
     let info = match checked.await {
-        Ok(Ok(info)) if info.contract != contract.as_str() => {
-            let message = format!("it says it implements contract {} but exports the interfaces of {contract}", info.contract);
+        Ok(Ok(info)) if info.contract != pre.contract().as_str() => {
+            let message = format!("it says it implements contract {} but exports the interfaces of {}", info.contract, pre.contract());
             return Err(PolicyError::SelfCheck { origin, message });
         }
         Ok(Ok(info)) => info,
