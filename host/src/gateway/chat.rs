@@ -86,7 +86,7 @@ async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instan
     let Some(bedrock) = shared.capabilities.bedrock.clone() else {
         return Err(HttpError::from_api(&crate::imports::no_bedrock_access()));
     };
-    let policy = serving.policy().info().to_string();
+    let policy = serving.policy().info_line();
     let request = completion.request.converse_request();
     let (id, created) = (completion_id(), unix_now());
     if !completion.stream {
@@ -99,7 +99,7 @@ async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instan
         }
         let model = if completion.model.is_empty() { whole.target } else { completion.model };
         let mut response = json_response(200, &collected.response(&id, created, &model));
-        set_policy_header(&mut response, &policy);
+        set_policy_header(&mut response, policy);
         return Ok(response);
     }
     let mut stream = RoutedStream::start(bedrock, &route, request).await.map_err(|error| HttpError::from_api(&error))?;
@@ -109,7 +109,7 @@ async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instan
     let model = if completion.model.is_empty() { stream.target().to_string() } else { completion.model };
     let encoder = ChunkEncoder::new(id, created, model, completion.include_usage);
     let mut response = stream_response(shared, permit, encoder, first, started, Routed(stream));
-    set_policy_header(&mut response, &policy);
+    set_policy_header(&mut response, policy);
     Ok(response)
 }
 
@@ -138,7 +138,7 @@ async fn route(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>) -> 
 /// passing through the guest.
 async fn start_in_policy(shared: &Arc<Shared>, completion: Completion, started: Instant, permit: OwnedSemaphorePermit, serving: &Serving) -> Result<Response<Body>, HttpError> {
     let instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await.map_err(|e| policy_failed(shared, &e))?;
-    let policy = serving.policy().info().to_string();
+    let policy = serving.policy().info_line();
     let mut stream = match instance.chat(&completion.request).await {
         Err(error) => return Err(policy_failed(shared, &error)),
         Ok(Err(error)) => return Err(HttpError::from_api(&error)),
@@ -158,13 +158,13 @@ async fn start_in_policy(shared: &Arc<Shared>, completion: Completion, started: 
         }
         drop(permit);
         let mut response = json_response(200, &collected.response(&id, created, &model));
-        set_policy_header(&mut response, &policy);
+        set_policy_header(&mut response, policy);
         return Ok(response);
     }
     let first = next_event(shared, &mut stream).await?;
     let encoder = ChunkEncoder::new(id, created, model, completion.include_usage);
     let mut response = stream_response(shared, permit, encoder, first, started, InPolicy(Arc::clone(shared), stream));
-    set_policy_header(&mut response, &policy);
+    set_policy_header(&mut response, policy);
     Ok(response)
 }
 

@@ -187,3 +187,6 @@ impl Serving {
         self.plan.as_ref().and_then(|plan| plan.valid_for()).is_some_and(|valid_for| !valid_for.is_zero() && self.planned_at.elapsed() >= valid_for)
     }
 }
+
+#[cfg(test)]
+mod tests;

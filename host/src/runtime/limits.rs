@@ -36,6 +36,11 @@ pub(crate) fn deadline_ticks(deadline: Duration, tick: Duration) -> u64 {
 /// Wasm pages are 64 KiB; memory sizes are whole pages.
 const WASM_PAGE: usize = 64 << 10;
 
+/// Linear memory kept resident in a warm pooling slot (the policy's stack and early heap).
+const KEEP_RESIDENT_BYTES: usize = 1 << 20;
+/// Table memory kept resident in a warm pooling slot.
+const KEEP_RESIDENT_TABLE_BYTES: usize = 64 << 10;
+
 /// The engine: component model, async calls, epoch interruption, and the pooling allocator
 /// sized from `limits`. Memories reserve only the cap (with explicit bounds checks) rather than
 /// 4 GiB each, so a thousand slots stay a modest address-space reservation.
@@ -52,7 +57,12 @@ pub(crate) fn build_engine(limits: &Limits) -> wasmtime::Result<Engine> {
         .max_memories_per_component(4)
         .max_tables_per_component(8)
         .max_memory_size(memory_bytes)
-        .max_unused_warm_slots(limits.max_instances.min(100));
+        .max_unused_warm_slots(limits.max_instances.min(100))
+        // The miss path (resolve) and plans run in fresh instances: keep the first pages of a
+        // reused slot resident and zero them with memset instead of madvise, so the next
+        // instance in that slot takes no page faults there. Only slots actually used hold it.
+        .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
+        .table_keep_resident(KEEP_RESIDENT_TABLE_BYTES);
 
     let mut config = Config::new();
     config

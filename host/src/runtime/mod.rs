@@ -35,6 +35,8 @@ use wasmtime::component::{HasSelf, Linker};
 pub struct LoadedPolicy {
     pre: PolicyPre,
     info: PolicyInfo,
+    /// `info` as one line, formatted once (every response names its policy).
+    info_line: String,
     origin: String,
     digest: String,
     outcome: CompileOutcome,
@@ -57,6 +59,10 @@ impl LoadedPolicy {
     /// Who the component says it is.
     pub fn info(&self) -> &PolicyInfo {
         &self.info
+    }
+    /// Who it is, as one line (`name version (contract openclaw:bedrock@X)`).
+    pub fn info_line(&self) -> &str {
+        &self.info_line
     }
     /// The contract version it implements.
     pub fn contract(&self) -> Contract {
@@ -222,7 +228,8 @@ async fn load(
         Ok(Err(message)) => return Err(PolicyError::SelfCheck { origin, message: message.replace('\n', " ") }),
         Err(error) => return Err(PolicyError::SelfCheck { origin, message: error.to_string() }),
     };
-    let loaded = LoadedPolicy { pre, info, origin, digest: compiled.digest, outcome: compiled.outcome, load_time: started.elapsed() };
+    let info_line = info.to_string();
+    let loaded = LoadedPolicy { pre, info, info_line, origin, digest: compiled.digest, outcome: compiled.outcome, load_time: started.elapsed() };
     tracing::debug!(policy = %loaded.info, origin = %loaded.origin, outcome = ?loaded.outcome, load_time = ?loaded.load_time, "policy loaded");
     Ok(loaded)
 }
