@@ -6,11 +6,21 @@ use std::cell::RefCell;
 use crate::{chat, config, diagnostics, discovery, model_ref, probe, region, runtime as policy_runtime, self_check};
 
 mod control_plane;
+#[cfg(not(feature = "contract-v0-1"))]
 mod routing;
 use control_plane::HostControlPlane;
 
+// The newest contract. With the `contract-v0-1` feature the same policy is built against the
+// frozen 0.1.0 contract instead (no `routing` export), so that the host's 0.1.0 path can be
+// tested with the real default policy.
+#[cfg(not(feature = "contract-v0-1"))]
 wit_bindgen::generate!({
     path: "../wit",
+    world: "bedrock-policy",
+});
+#[cfg(feature = "contract-v0-1")]
+wit_bindgen::generate!({
+    path: "../wit/v0.1.0",
     world: "bedrock-policy",
 });
 

@@ -12,7 +12,11 @@ use crate::target::global_fallback;
 /// The policy's name, reported by the self-check.
 pub const POLICY_NAME: &str = "openclaw-default";
 /// The version of the WIT package this policy implements.
+#[cfg(not(feature = "contract-v0-1"))]
 pub const CONTRACT_VERSION: &str = "0.2.0";
+/// The version of the WIT package this build implements (the `contract-v0-1` build).
+#[cfg(feature = "contract-v0-1")]
+pub const CONTRACT_VERSION: &str = "0.1.0";
 
 /// Who the policy is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,6 +132,6 @@ mod tests {
     #[test]
     fn the_default_policy_passes_its_self_check() {
         let info = super::self_check().expect("self-check");
-        assert_eq!((info.name.as_str(), info.contract.as_str()), ("openclaw-default", "0.2.0"));
+        assert_eq!((info.name.as_str(), info.contract.as_str()), ("openclaw-default", super::CONTRACT_VERSION));
     }
 }

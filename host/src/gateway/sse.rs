@@ -5,7 +5,8 @@ use super::errors::HttpError;
 use super::openai::{finish_reason, usage_json};
 use crate::aws::model::StreamEvent;
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio::sync::mpsc;
@@ -28,20 +29,24 @@ impl ChunkEncoder {
         Self { id, created, model, include_usage, tool_blocks: Vec::new(), finished: false }
     }
 
-    fn chunk(&self, delta: Value, finish: Option<&str>) -> Bytes {
-        let value = json!({
-            "id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
-            "choices": [{ "index": 0, "delta": delta, "finish_reason": finish, "logprobs": null }],
-        });
-        data(&value)
+    /// One `chat.completion.chunk` frame, serialized straight from borrowed fields (one
+    /// buffer per event, no intermediate JSON tree: this runs for every event of every stream).
+    fn chunk(&self, delta: impl Serialize, finish: Option<&str>) -> Bytes {
+        data(&ChunkFrame {
+            id: &self.id,
+            object: "chat.completion.chunk",
+            created: self.created,
+            model: &self.model,
+            choices: [ChoiceFrame { index: 0, delta, finish_reason: finish, logprobs: None }],
+        })
     }
 
     /// The SSE frame for one event, if it has one.
     pub fn event(&mut self, event: StreamEvent) -> Option<Bytes> {
         match event {
             StreamEvent::MessageStart(_) => Some(self.chunk(json!({ "role": "assistant", "content": "" }), None)),
-            StreamEvent::TextDelta { text, .. } => Some(self.chunk(json!({ "content": text }), None)),
-            StreamEvent::ReasoningDelta { text, .. } => Some(self.chunk(json!({ "reasoning_content": text }), None)),
+            StreamEvent::TextDelta { text, .. } => Some(self.chunk(ContentDelta { content: &text }, None)),
+            StreamEvent::ReasoningDelta { text, .. } => Some(self.chunk(ReasoningDelta { reasoning_content: &text }, None)),
             StreamEvent::ToolUseStart { index, id, name } => {
                 let tool_index = self.tool_blocks.len();
                 self.tool_blocks.push(index);
@@ -86,10 +91,39 @@ pub fn error_event(error: &HttpError) -> Bytes {
     data(&error.body())
 }
 
-fn data(value: &Value) -> Bytes {
+/// A `chat.completion.chunk`, borrowed.
+#[derive(Serialize)]
+struct ChunkFrame<'a, D: Serialize> {
+    id: &'a str,
+    object: &'static str,
+    created: u64,
+    model: &'a str,
+    choices: [ChoiceFrame<'a, D>; 1],
+}
+
+#[derive(Serialize)]
+struct ChoiceFrame<'a, D: Serialize> {
+    index: u32,
+    delta: D,
+    finish_reason: Option<&'a str>,
+    /// Always `null`.
+    logprobs: Option<()>,
+}
+
+#[derive(Serialize)]
+struct ContentDelta<'a> {
+    content: &'a str,
+}
+
+#[derive(Serialize)]
+struct ReasoningDelta<'a> {
+    reasoning_content: &'a str,
+}
+
+fn data(value: &impl Serialize) -> Bytes {
     let mut out = Vec::with_capacity(256);
     out.extend_from_slice(b"data: ");
-    // Serializing a `Value` cannot fail.
+    // Serializing these frames (strings, numbers, `Value`s) cannot fail.
     let _ = serde_json::to_writer(&mut out, value);
     out.extend_from_slice(b"\n\n");
     Bytes::from(out)
