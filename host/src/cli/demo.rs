@@ -4,7 +4,7 @@
 
 use super::chat::{Replied, class_word, stream_reply};
 use super::config::Loaded;
-use super::models::{Header, Status, is_credential_failure, probe_line, render_rows, rows};
+use super::models::{Header, Status, probe_line, render_rows, rows};
 use super::{Context, problems};
 use clap::Args;
 use openclaw_host::aws::model::{ContentBlock, Message, Role};
@@ -51,25 +51,28 @@ pub(super) async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<Exi
     };
     write!(out, "{}", render_rows(&rows(context, &header, &status.credentials, &status.discovery, None)))?;
     out.flush()?;
-    let mut failed = !status.credentials.ok;
+    // The first step that fails stops the calls after it: they would fail for the same reason,
+    // and a problem is said once.
+    let mut stopped: Option<&'static str> = (!status.credentials.ok).then_some("no credentials (above)");
 
     // Discovery: what `models list` would show.
-    let capabilities = Capabilities { environment: Arc::clone(&loaded.environment), bedrock: Some(Arc::clone(&status.bedrock)) };
     let mut discovered = Vec::new();
-    let models = match loaded.host.instance_with(capabilities).await?.discover(&loaded.source, false).await? {
-        Ok(discovery) if !discovery.runs => format!("not listed: discovery is off ({})", discovery.reason),
-        Ok(discovery) => {
-            let stale = if discovery.stale { " (stale: the refresh failed)" } else { "" };
-            let line = format!("{} discovered in {}{stale} (openclaw models list shows them){tag}", discovery.models.len(), discovery.region);
-            discovered = discovery.models;
-            line
-        }
-        Err(error) => {
-            failed = true;
-            if !status.credentials.ok && is_credential_failure(&error) {
-                "not listed: no credentials (above)".to_string()
-            } else {
-                format!("discovery failed: {}{tag}", problems::sentence(&error))
+    let models = match stopped {
+        Some(why) => format!("not listed: {why}"),
+        None => {
+            let capabilities = Capabilities { environment: Arc::clone(&loaded.environment), bedrock: Some(Arc::clone(&status.bedrock)) };
+            match loaded.host.instance_with(capabilities).await?.discover(&loaded.source, false).await? {
+                Ok(discovery) if !discovery.runs => format!("not listed: discovery is off ({})", discovery.reason),
+                Ok(discovery) => {
+                    let stale = if discovery.stale { " (stale: the refresh failed)" } else { "" };
+                    let line = format!("{} discovered in {}{stale} (openclaw models list shows them){tag}", discovery.models.len(), discovery.region);
+                    discovered = discovery.models;
+                    line
+                }
+                Err(error) => {
+                    stopped = Some("discovery failed (above)");
+                    format!("discovery failed: {}{tag}", problems::sentence(&error))
+                }
             }
         }
     };
@@ -90,46 +93,52 @@ pub(super) async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<Exi
         model_used = Some(model.id.clone());
     }
 
-    let probe = status.probe(&loaded, &config, 8, timeout).await?;
-    failed |= probe.status != ProbeStatus::Ok;
-    let probe_text = match &probe.error {
-        Some(error) if !status.credentials.ok && is_credential_failure(error) => format!("{}: not sent, no credentials (above)", probe.status.as_str()),
-        _ => probe_line(&probe, tag),
+    let probe_text = match stopped {
+        Some(why) => format!("not sent: {why}"),
+        None => {
+            let probe = status.probe(&loaded, &config, 8, timeout).await?;
+            if probe.status != ProbeStatus::Ok {
+                stopped = Some("the probe failed (above)");
+            }
+            probe_line(&probe, tag)
+        }
     };
     row(&mut out, "probe", &probe_text)?;
 
     row(&mut out, "chat", &format!("> {}", args.prompt))?;
-    write!(out, "{:<WIDTH$}  < ", "")?;
-    out.flush()?;
-    let request = ChatRequest {
-        config,
-        model: None,
-        system: Vec::new(),
-        messages: vec![Message { role: Role::User, content: vec![ContentBlock::Text(args.prompt.clone())] }],
-        max_tokens: Some(args.max_tokens),
-        temperature: None,
-        top_p: None,
-        stop_sequences: Vec::new(),
-        tools: Vec::new(),
-        timeout,
-    };
-    let chat = match stream_reply(&loaded, Arc::clone(&status.bedrock), &request, &mut out, false).await? {
-        Replied::Done { target, region, first_token, total } => {
-            let ttft = first_token.map_or_else(|| "no text".to_string(), |t| format!("first token in {} ms", t.as_millis()));
-            format!("streamed from {target} in {region}: {ttft}, {} ms in all{tag}", total.as_millis())
-        }
-        Replied::Failed(error) => {
-            failed = true;
-            writeln!(out)?;
-            if !status.credentials.ok && is_credential_failure(&error) {
-                "not sent: no credentials (above)".to_string()
-            } else {
-                let error = super::chat::explain(status.bedrock.as_ref(), error).await;
-                format!("failed: {}: {}{tag}", class_word(&error), problems::sentence(&error))
+    let chat = match stopped {
+        Some(why) => format!("not sent: {why}"),
+        None => {
+            write!(out, "{:<WIDTH$}  < ", "")?;
+            out.flush()?;
+            let request = ChatRequest {
+                config,
+                model: None,
+                system: Vec::new(),
+                messages: vec![Message { role: Role::User, content: vec![ContentBlock::Text(args.prompt.clone())] }],
+                max_tokens: Some(args.max_tokens),
+                temperature: None,
+                top_p: None,
+                stop_sequences: Vec::new(),
+                tools: Vec::new(),
+                timeout,
+            };
+            match stream_reply(&loaded, Arc::clone(&status.bedrock), &request, &mut out, false).await? {
+                Replied::Done { target, region, first_token, total } => {
+                    let ttft = first_token.map_or_else(|| "no text".to_string(), |t| format!("first token in {} ms", t.as_millis()));
+                    format!("streamed from {target} in {region}: {ttft}, {} ms in all{tag}", total.as_millis())
+                }
+                Replied::Failed(error) => {
+                    stopped = Some("the chat failed");
+                    writeln!(out)?;
+                    let error = super::chat::explain(status.bedrock.as_ref(), error).await;
+                    format!("failed: {}: {}{tag}", class_word(&error), problems::sentence(&error))
+                }
             }
         }
     };
     row(&mut out, "", &chat)?;
+    let failed = stopped.is_some();
 
     let flag = if context.emulate { " --emulate" } else { "" };
     row(&mut out, "gateway", &format!("start it with `openclaw{flag} gateway` (http://127.0.0.1:18789, OpenAI API), then:"))?;
