@@ -12,6 +12,7 @@
 //! - [`aws`]: Bedrock access through the AWS SDK: credentials, clients, calls, errors.
 //! - [`gateway`]: the OpenAI-compatible HTTP gateway (`openclaw gateway`).
 //! - [`conformance`]: the config-behaviour corpus runner (`openclaw policy test`).
+//! - [`telemetry`]: request ids, the access log and OTLP traces, for the gateway's request path.
 
 mod bindings;
 mod imports;
@@ -23,4 +24,5 @@ pub mod conformance;
 pub mod environment;
 pub mod gateway;
 pub mod runtime;
+pub mod telemetry;
 pub mod types;

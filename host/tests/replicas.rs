@@ -68,6 +68,16 @@ struct Replica {
     child: Child,
 }
 
+impl Drop for Replica {
+    /// A failing test must not leave gateways running.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Everything the replicas share: the home, the emulator's endpoint, the watched files.
 struct Fleet {
     home: TestHome,
@@ -312,7 +322,7 @@ fn signal(replica: &Replica, name: &str) {
 
 /// Waits for a replica's process to end; its exit code (`None` when killed by a signal).
 async fn exited(mut replica: Replica) -> Option<i32> {
-    tokio::task::spawn_blocking(move || replica.child.wait().expect("wait")).await.expect("join").code()
+    tokio::task::spawn_blocking(move || replica.child.wait().expect("wait").code()).await.expect("join")
 }
 
 /// Waits until `count` more requests have completed than `since`.
