@@ -117,14 +117,12 @@ fn warn_unless_credentials_resolve(bedrock: Arc<dyn BedrockAccess>, tag: &'stati
 
 /// Completes `drain` after `signal`: first readiness turns off and the gateway keeps serving
 /// for `drain`, then the returned future completes and the gateway stops accepting.
-fn drain_then_stop(signal: impl std::future::Future<Output = ()>, draining: Arc<AtomicBool>, drain: Duration) -> impl std::future::Future<Output = ()> {
-    async move {
-        signal.await;
-        if !drain.is_zero() {
-            draining.store(true, Ordering::SeqCst);
-            tracing::info!(seconds = drain.as_secs(), "draining: /readyz answers 503; still serving until the drain period ends");
-            tokio::time::sleep(drain).await;
-        }
+async fn drain_then_stop(signal: impl std::future::Future<Output = ()>, draining: Arc<AtomicBool>, drain: Duration) {
+    signal.await;
+    if !drain.is_zero() {
+        draining.store(true, Ordering::SeqCst);
+        tracing::info!(seconds = drain.as_secs(), "draining: /readyz answers 503; still serving until the drain period ends");
+        tokio::time::sleep(drain).await;
     }
 }
 

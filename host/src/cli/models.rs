@@ -173,7 +173,7 @@ async fn status(context: &Context, args: StatusArgs) -> anyhow::Result<ExitCode>
         print_json(&report)?;
     } else {
         loaded.print_diagnostics();
-        print!("{}", render_rows(&rows(context, &report.header(), &report.credentials, &report.discovery, report.probe)));
+        print!("{}", render_rows(&rows(context, &report.header(), report.credentials, &report.discovery, report.probe)));
     }
     let failed = (args.check && !status.credentials.ok) || probe.as_ref().is_some_and(|probe| probe.status != ProbeStatus::Ok);
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
