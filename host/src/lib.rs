@@ -13,6 +13,7 @@
 //! - [`aws`]: Bedrock access through the AWS SDK: credentials, clients, calls, errors.
 //! - [`gateway`]: the OpenAI-compatible HTTP gateway (`openclaw gateway`).
 //! - [`conformance`]: the config-behaviour corpus runner (`openclaw policy test`).
+//! - [`telemetry`]: request ids, the access log and OTLP traces, for the gateway's request path.
 
 mod bindings;
 mod imports;
@@ -26,4 +27,5 @@ pub mod environment;
 pub mod gateway;
 pub mod plan;
 pub mod runtime;
+pub mod telemetry;
 pub mod types;

@@ -18,6 +18,19 @@ use super::model::{ApiError, CredentialDescription, ErrorClass, SourceKind, Visi
 /// The words for a bearer token source.
 pub const BEARER_TOKEN_SOURCE: &str = "bearer token (AWS_BEARER_TOKEN_BEDROCK)";
 
+/// Set only in the environment `openclaw --emulate` builds, to the bundled emulator's URL:
+/// the key pair in that environment is the emulator's, and is described as such everywhere
+/// (`models status`, `/readyz`, discovery's reason), never as the user's environment.
+pub const EMULATOR_VARIABLE: &str = "OPENCLAW_EMULATOR";
+
+/// The words for key variables: the user's environment, or the emulator's own pair.
+fn environment_words(env: &AwsEnvironment) -> String {
+    match env.get(EMULATOR_VARIABLE) {
+        Some(url) => format!("the bundled emulator's own key pair (--emulate, {url})"),
+        None => "environment".into(),
+    }
+}
+
 /// Credentials closer than this to their expiry are resolved again.
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
 
@@ -146,7 +159,7 @@ pub fn visible_sources(env: &AwsEnvironment) -> Vec<VisibleSource> {
         push(SourceKind::BearerToken, BEARER_TOKEN_SOURCE.into());
     }
     if env.is_set("AWS_ACCESS_KEY_ID") && env.is_set("AWS_SECRET_ACCESS_KEY") {
-        push(SourceKind::Environment, "environment".into());
+        push(SourceKind::Environment, environment_words(env));
     }
     let profile = env.profile_name();
     let location = locate_profile(env, profile);
@@ -195,7 +208,7 @@ pub fn describe(credentials: &Credentials, env: &AwsEnvironment) -> CredentialDe
     let kind = source_kind(credentials, env);
     let source = match kind {
         SourceKind::BearerToken => BEARER_TOKEN_SOURCE.to_string(),
-        SourceKind::Environment => "environment".into(),
+        SourceKind::Environment => environment_words(env),
         SourceKind::Profile => {
             let profile = env.profile_name();
             profile_words(env, profile, locate_profile(env, profile).file.as_deref())
@@ -229,19 +242,33 @@ fn tried_sources(env: &AwsEnvironment) -> String {
     .join(", ")
 }
 
-/// The error for credentials that did not resolve: what was tried when nothing was found,
-/// otherwise the failing provider's reason.
+/// The error for credentials that did not resolve, in words: what was tried when nothing was
+/// found (the instance profile's failure included, as the last source tried), a profile named
+/// by `AWS_PROFILE` that no file defines, otherwise the failing source and its reason.
 pub fn resolution_error(error: &CredentialsError, env: &AwsEnvironment, secrets: &[String]) -> ApiError {
-    match error {
-        CredentialsError::CredentialsNotLoaded(_) => {
+    let profile = env.profile_name();
+    if env.is_set("AWS_PROFILE") && locate_profile(env, profile).file.is_none() {
+        // aws-config skips a missing profile and goes on down the chain (ending at IMDS),
+        // whose failure would hide the cause.
+        let files: Vec<String> = [env.credentials_file(), env.config_file()].into_iter().flatten().map(|p| env.display_path(&p)).collect();
+        let message = format!("profile \"{profile}\" (AWS_PROFILE) is not defined in {}", files.join(" or "));
+        return api_error(ErrorClass::Auth, None, message, None);
+    }
+    let visible = visible_sources(env).into_iter().find(|s| s.kind != SourceKind::BearerToken);
+    match (error, visible) {
+        (CredentialsError::CredentialsNotLoaded(_), _) => {
             api_error(ErrorClass::Auth, None, format!("no AWS credentials found; tried {}", tried_sources(env)), None)
         }
-        other => {
+        // Nothing visible: the source that failed is the instance profile, tried last.
+        (other, None) => {
+            let reason = credentials_error(other, secrets).message;
+            let reason = reason.strip_prefix("credentials did not resolve: ").unwrap_or(&reason).trim_end_matches('.');
+            api_error(ErrorClass::Auth, None, format!("no AWS credentials found; tried {} (which failed: {reason})", tried_sources(env)), None)
+        }
+        // Name the source that failed: the first one visible (the chain tries them in order).
+        (other, Some(source)) => {
             let mut error = credentials_error(other, secrets);
-            // Name the source that failed: the first one visible (the chain tries them in order).
-            if let Some(source) = visible_sources(env).into_iter().find(|s| s.kind != SourceKind::BearerToken) {
-                error.message = format!("{}: {}", source.description, error.message);
-            }
+            error.message = format!("{}: {}", source.description, error.message);
             error
         }
     }

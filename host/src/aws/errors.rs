@@ -158,12 +158,11 @@ where
         }
         SdkError::TimeoutError(_) => api_error(ErrorClass::Timeout, None, "the SDK's attempt timed out".into(), None),
         SdkError::DispatchFailure(dispatch) => {
-            let text = redact(&chain_text(error), secrets);
             if let Some(credentials) = credentials_failure(error) {
                 return credentials_error(credentials, secrets);
             }
-            let class = if dispatch.is_timeout() { ErrorClass::Timeout } else { ErrorClass::Network };
-            api_error(class, None, text, None)
+            let (class, what) = if dispatch.is_timeout() { (ErrorClass::Timeout, "Bedrock did not answer in time") } else { (ErrorClass::Network, "cannot reach Bedrock") };
+            api_error(class, None, format!("{what}: {}", redact(&root_cause(error), secrets)), None)
         }
         SdkError::ResponseError(_) => {
             // A response arrived but could not be read: a broken frame or connection mid-body.
@@ -187,9 +186,38 @@ where
     }
 }
 
+/// The innermost cause of an error, in words (`Connection refused (os error 111)`, `failed to
+/// lookup address information: ...`): what a person can act on, without the layers above it.
+pub fn root_cause(error: &(dyn StdError + 'static)) -> String {
+    let mut current = error;
+    let mut text = one_line(&current.to_string());
+    while let Some(source) = current.source() {
+        let part = one_line(&source.to_string());
+        if !part.is_empty() {
+            text = part;
+        }
+        current = source;
+    }
+    if text.chars().count() > MAX_CHAIN_TEXT {
+        text = text.chars().take(MAX_CHAIN_TEXT).collect::<String>() + "...";
+    }
+    text
+}
+
+/// Words of aws-config's credential errors that say nothing to a person.
+const CREDENTIAL_NOISE: &[&str] = &["an error occurred while loading credentials: ", "unexpected credentials error: "];
+
 /// An `auth` error for credentials that did not resolve.
 pub fn credentials_error(error: &CredentialsError, secrets: &[String]) -> ApiError {
-    let detail = redact(&chain_text(error), secrets);
+    if let CredentialsError::CredentialsNotLoaded(_) = error {
+        // The chain's own text lists each provider's internal state; the host's resolution
+        // error says what was tried in words (`credentials::resolution_error`).
+        return api_error(ErrorClass::Auth, None, "no AWS credentials found".to_string(), None);
+    }
+    let mut detail = redact(&chain_text(error), secrets);
+    for noise in CREDENTIAL_NOISE {
+        detail = detail.replace(noise, "");
+    }
     let class = match error {
         CredentialsError::ProviderTimedOut(_) => ErrorClass::Timeout,
         _ => ErrorClass::Auth,
@@ -264,6 +292,26 @@ mod tests {
         for (class, status, expected) in cases {
             assert_eq!(is_retryable(class, status), expected, "{class:?} {status:?}");
         }
+    }
+
+    #[test]
+    fn the_root_cause_is_the_innermost_words() {
+        #[derive(Debug)]
+        struct Layer(&'static str, Option<Box<Layer>>);
+        impl std::fmt::Display for Layer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        impl StdError for Layer {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                self.1.as_deref().map(|l| l as &(dyn StdError + 'static))
+            }
+        }
+        let refused = Layer("dispatch failure", Some(Box::new(Layer("io error", Some(Box::new(Layer("Connection refused (os error 111)", None)))))));
+        assert_eq!(root_cause(&refused), "Connection refused (os error 111)");
+        assert_eq!(root_cause(&Layer("alone", None)), "alone");
+        assert_eq!(root_cause(&Layer("outer", Some(Box::new(Layer("", None))))), "outer");
     }
 
     #[test]

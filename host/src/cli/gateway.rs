@@ -1,6 +1,8 @@
 //! `openclaw gateway`: the long-running OpenAI-compatible server.
 
-use super::Context;
+use super::config::Loaded;
+use super::drain::Drainable;
+use super::{Context, problems};
 use anyhow::Context as _;
 use clap::Args;
 use openclaw_host::capability::{BedrockAccess, Capabilities};
@@ -11,6 +13,7 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 #[derive(Debug, Args)]
@@ -25,6 +28,11 @@ pub(super) struct GatewayArgs {
     /// Seconds streams may run on after SIGINT/SIGTERM before the gateway exits.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     grace_period: u64,
+    /// Seconds to keep serving after SIGINT/SIGTERM with `/readyz` answering 503, before the
+    /// gateway stops accepting: time for a load balancer to take it out of rotation. Readiness
+    /// answers are reused for 5 s, so behind a balancer use more than 5 plus its check time.
+    #[arg(long, value_name = "SECS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    drain_period: u64,
     /// Most chat requests in flight; more get 503.
     #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=16384))]
     max_in_flight: u32,
@@ -53,7 +61,13 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
         .await
         .context("cannot load the policy")?;
     let environment = Arc::new(environment::region_environment().await);
-    let bedrock: Arc<dyn BedrockAccess> = Arc::new(openclaw_host::aws::Bedrock::from_process_env().await);
+    let bedrock = context.bedrock(&startup_region(context).await?).await?;
+    if let Some(emulation) = context.emulation() {
+        eprintln!("emulator: every Bedrock call goes to the {}", emulation.describe());
+    }
+    warn_unless_credentials_resolve(Arc::clone(&bedrock), context.tag());
+    let draining = Arc::new(AtomicBool::new(false));
+    let bedrock: Arc<dyn BedrockAccess> = Arc::new(Drainable::new(bedrock, Arc::clone(&draining)));
     let options = GatewayOptions {
         listen: args.listen,
         client_key,
@@ -68,7 +82,7 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
     let handle = gateway.handle();
     tracing::info!(policy = %handle.policy().info(), "gateway ready");
     // Signals are caught from before the address line: a client may send one right after it.
-    let shutdown = shutdown_signal()?;
+    let shutdown = drain_then_stop(shutdown_signal()?, draining, Duration::from_secs(args.drain_period));
     let hangups = handle.reload_on_sighup();
     {
         let mut stdout = std::io::stdout().lock();
@@ -78,6 +92,38 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
     gateway.serve(shutdown).await;
     hangups.abort();
     Ok(ExitCode::SUCCESS)
+}
+
+/// The region the config resolves to, which an emulator must answer for; only read with
+/// `--emulate` (Bedrock itself answers in every region). An invalid config is reported by the
+/// requests that use it, so it falls back to the default region here.
+async fn startup_region(context: &Context) -> anyhow::Result<String> {
+    if !context.emulate {
+        return Ok(openclaw_host::aws::FALLBACK_REGION.to_string());
+    }
+    let loaded = Loaded::load(context).await?;
+    Ok(loaded.outcome.as_ref().map_or_else(|_| openclaw_host::aws::FALLBACK_REGION.to_string(), |settings| settings.region.name.clone()))
+}
+
+/// Resolves the credentials once in the background and, when they do not resolve, says so in
+/// one line: the gateway still starts (they may appear later), and `/readyz` answers 503 meanwhile.
+fn warn_unless_credentials_resolve(bedrock: Arc<dyn BedrockAccess>, tag: &'static str) {
+    tokio::spawn(async move {
+        if let Err(error) = bedrock.resolve_credentials().await {
+            eprintln!("warning: credentials: {}; /readyz answers 503 until they resolve{tag}", problems::sentence(&error));
+        }
+    });
+}
+
+/// Completes `drain` after `signal`: first readiness turns off and the gateway keeps serving
+/// for `drain`, then the returned future completes and the gateway stops accepting.
+async fn drain_then_stop(signal: impl std::future::Future<Output = ()>, draining: Arc<AtomicBool>, drain: Duration) {
+    signal.await;
+    if !drain.is_zero() {
+        draining.store(true, Ordering::SeqCst);
+        tracing::info!(seconds = drain.as_secs(), "draining: /readyz answers 503; still serving until the drain period ends");
+        tokio::time::sleep(drain).await;
+    }
 }
 
 /// Listens for SIGINT and SIGTERM now; the future completes on the first of them.

@@ -2,17 +2,24 @@
 
 mod chat;
 mod config;
+mod demo;
+mod drain;
+mod emulate;
 mod gateway;
+mod healthcheck;
 mod models;
 mod models_list;
 mod policy;
+mod problems;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use openclaw_host::capability::BedrockAccess;
 use openclaw_host::environment;
 use openclaw_host::runtime::{PolicyHost, PolicySource};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// The Amazon Bedrock provider of the OpenClaw gateway.
 #[derive(Debug, Parser)]
@@ -26,6 +33,11 @@ pub struct Cli {
     /// else ~/.openclaw/openclaw.json).
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
+    /// Talk to the bundled Bedrock emulator, started in this process on 127.0.0.1 with its own
+    /// credentials, instead of Amazon Bedrock (no AWS account needed; every line it affects
+    /// says so).
+    #[arg(long, global = true)]
+    emulate: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,6 +57,11 @@ enum Command {
     Chat(chat::ChatArgs),
     /// Serve the OpenAI-compatible API (chat completions, models) through the policy.
     Gateway(gateway::GatewayArgs),
+    /// The whole path in one run: credentials, region, discovery, a probe, a streamed chat,
+    /// and how to start the gateway (with --emulate: no AWS account needed).
+    Demo(demo::DemoArgs),
+    /// Exit 0 when a gateway's /healthz answers 200 (the container image's HEALTHCHECK).
+    Healthcheck(healthcheck::HealthcheckArgs),
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default: warnings and errors).
@@ -53,15 +70,23 @@ pub fn init_logging() {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let quiet_sdk = filter.max_level_hint().is_none_or(|most| most < tracing::level_filters::LevelFilter::DEBUG);
     // The AWS SDK's TRACE output prints secrets: `aws_runtime::env_config` logs the value of
     // AWS_BEARER_TOKEN_BEDROCK and friends, and the orchestrator dumps its runtime components,
     // environment included. Whatever RUST_LOG asks for, TRACE from the SDK's crates is dropped
-    // (a cap, not a level: it never makes them louder).
-    let sdk_cap = tracing_subscriber::filter::filter_fn(|metadata| {
-        !(*metadata.level() == tracing::Level::TRACE && metadata.target().starts_with("aws_"))
-    });
+    // (a cap, not a level: it never makes them louder). Unless RUST_LOG asks for DEBUG, the
+    // SDK's own events are dropped whatever their level: its warnings print its internal
+    // structs (an IMDS token request, response headers, `SdkBody`), and every failure they
+    // describe reaches the user once, in words, through the command's own output.
+    // `RUST_LOG=debug` shows them.
+    let sdk_cap = tracing_subscriber::filter::filter_fn(move |metadata| !is_sdk_target(metadata.target()) || !(quiet_sdk || *metadata.level() == tracing::Level::TRACE));
     let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(true).with_filter(filter).with_filter(sdk_cap);
     tracing_subscriber::registry().with(layer).init();
+}
+
+/// Whether a log target is one of the AWS SDK's crates (`aws_config`, `aws_smithy_runtime`, ...).
+fn is_sdk_target(target: &str) -> bool {
+    target.starts_with("aws_")
 }
 
 /// Runs a parsed command line: exit 0 on success, 1 on a failure the user can act on.
@@ -82,13 +107,15 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let context = Context { policy: cli.policy, config: cli.config };
+    let context = Context { policy: cli.policy, config: cli.config, emulate: cli.emulate, emulation: tokio::sync::OnceCell::new() };
     match cli.command {
         Command::Config(command) => config::run(&context, command).await,
         Command::Policy(command) => policy::run(&context, command).await,
         Command::Models(command) => models::run(&context, command).await,
         Command::Chat(args) => chat::run(&context, args).await,
         Command::Gateway(args) => gateway::run(&context, args).await,
+        Command::Demo(args) => demo::run(&context, args).await,
+        Command::Healthcheck(args) => healthcheck::run(args).await,
     }
 }
 
@@ -101,6 +128,9 @@ fn fail(error: &anyhow::Error) -> ExitCode {
 struct Context {
     policy: Option<PathBuf>,
     config: Option<PathBuf>,
+    /// `--emulate`: Bedrock is the bundled emulator, started on first use.
+    emulate: bool,
+    emulation: tokio::sync::OnceCell<emulate::Emulation>,
 }
 
 impl Context {
@@ -116,6 +146,27 @@ impl Context {
             .build(self.policy_source())
             .await
             .context("cannot load the policy")
+    }
+
+    /// The Bedrock capability every command calls through: Amazon Bedrock with the process's
+    /// AWS environment, or with `--emulate` the bundled emulator, started (once) for `region`,
+    /// the region the config resolves to. This is the one place that decides which.
+    async fn bedrock(&self, region: &str) -> anyhow::Result<Arc<dyn BedrockAccess>> {
+        if !self.emulate {
+            return Ok(Arc::new(openclaw_host::aws::Bedrock::from_process_env().await));
+        }
+        let emulation = self.emulation.get_or_try_init(|| emulate::Emulation::start(region)).await?;
+        Ok(Arc::new(emulation.bedrock()))
+    }
+
+    /// The running emulator, once [`Context::bedrock`] started one.
+    fn emulation(&self) -> Option<&emulate::Emulation> {
+        self.emulation.get()
+    }
+
+    /// ` [emulator]` after every line the emulator answered, else nothing.
+    fn tag(&self) -> &'static str {
+        if self.emulate { emulate::TAG } else { "" }
     }
 }
 

@@ -1,0 +1,25 @@
+//! Observability for the gateway's request path, as self-contained pieces the request
+//! handlers call:
+//!
+//! - [`request_id`]: the `x-request-id` a client sent, kept when it is sane, else a new one.
+//! - [`access_log`]: one JSON line per request ([`access_log::AccessRecord`]), to a file or
+//!   stderr, written off the request path; never prompt text, never a secret.
+//! - [`otlp`]: OpenTelemetry traces over OTLP/HTTP (JSON encoding): a span per request with
+//!   child spans for the policy decision and the Bedrock call, attributes per the GenAI
+//!   semantic conventions, exported in batches off the request path.
+//!
+//! Everything here is bounded: field lengths, queue sizes, batch sizes; a full queue drops
+//! (and counts) rather than slowing a request.
+
+pub mod access_log;
+pub mod otlp;
+pub mod request_id;
+mod time;
+
+/// Cuts `text` to at most `max` characters (on a character boundary).
+pub(crate) fn bounded(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => text[..end].to_string(),
+        None => text.to_string(),
+    }
+}
