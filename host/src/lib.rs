@@ -11,6 +11,7 @@
 //! - [`capability`]: what an instance is handed beyond its sandbox (Bedrock access).
 //! - [`aws`]: Bedrock access through the AWS SDK: credentials, clients, calls, errors.
 //! - [`gateway`]: the OpenAI-compatible HTTP gateway (`openclaw gateway`).
+//! - [`files`]: reading config, policy and cache files as bounded regular files.
 //! - [`conformance`]: the config-behaviour corpus runner (`openclaw policy test`).
 
 mod bindings;
@@ -21,6 +22,7 @@ pub mod aws;
 pub mod capability;
 pub mod conformance;
 pub mod environment;
+pub mod files;
 pub mod gateway;
 pub mod runtime;
 pub mod types;
