@@ -7,7 +7,7 @@
 //! `agents.defaults`, `agents.defaults.model`, `plugins`, `plugins.entries`) keep other keys and
 //! ignore them, except a near miss of one of ours, which would otherwise be dropped silently.
 
-use super::credentials::{is_credential_key, report_credential, scan_for_credentials};
+use super::credentials::{is_credential_key, report_credential, scan_for_aws_credentials, scan_for_credentials};
 use super::fields::{DISCOVERY_FIELDS, DISCOVERY_KEYS, FieldValue, validate_field};
 use crate::diagnostics::{Diagnostics, child_path};
 use crate::json5::{Member, Position, Value, ValueKind};
@@ -86,6 +86,8 @@ pub(crate) fn walk_document(root: &Value, diagnostics: &mut Diagnostics) -> Conf
             _ => walker.check_shared_key(member, &path, &ROOT_KEYS, &ROOT_OTHERS),
         }
     }
+    // AWS credentials are refused wherever they are, in sections of OpenClaw's too.
+    scan_for_aws_credentials(root, "", walker.diagnostics);
     walker.input
 }
 

@@ -204,8 +204,7 @@ fn canonical_request_without(request: &RequestParts, signature: &ParsedSignature
     out.push_str(&canonical_query_without(&request.raw_query, excluded_query));
     out.push('\n');
     for name in &signature.signed_headers {
-        let values: Vec<String> =
-            request.header_values(name).map(|v| v.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+        let values: Vec<String> = signed_header_values(request, name).map(|v| v.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
         out.push_str(name);
         out.push(':');
         out.push_str(&values.join(","));
@@ -216,6 +215,17 @@ fn canonical_request_without(request: &RequestParts, signature: &ParsedSignature
     out.push('\n');
     out.push_str(&payload_hash(request));
     out
+}
+
+/// The values a signed header had. Over HTTP/2 the host travels as the `:authority`
+/// pseudo-header, which HTTP libraries do not list among the headers (the server adds it as
+/// `host`): a signer that signed `:authority` (as the AWS SDK for JavaScript does over HTTP/2)
+/// signed that value.
+fn signed_header_values<'a>(request: &'a RequestParts, name: &'a str) -> Box<dyn Iterator<Item = &'a str> + 'a> {
+    if name == ":authority" && request.header(":authority").is_none() {
+        return Box::new(request.header_values("host"));
+    }
+    Box::new(request.header_values(name))
 }
 
 /// The string to sign over a canonical request.
@@ -325,6 +335,36 @@ pub fn check_signature(request: &RequestParts, signature: &ParsedSignature, secr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_http2_request_signed_over_authority_verifies() {
+        // The AWS SDK for JavaScript over HTTP/2 drops `host` and signs `:authority`; the
+        // server hands the authority on as `host`.
+        let parts = |headers: &[(&str, &str)]| RequestParts {
+            method: "GET".into(),
+            raw_path: "/foundation-models".into(),
+            raw_query: String::new(),
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: Vec::new(),
+        };
+        let signature = ParsedSignature {
+            access_key_id: "AKIDEXAMPLE".into(),
+            scope_date: "20150830".into(),
+            region: "us-east-1".into(),
+            service: "bedrock".into(),
+            signed_headers: vec![":authority".into(), "x-amz-date".into()],
+            signature: String::new(),
+            amz_date: "20150830T123600Z".into(),
+            presigned: false,
+            session_token: None,
+            expires_seconds: None,
+        };
+        let over_authority = parts(&[(":authority", "127.0.0.1:4566"), ("x-amz-date", "20150830T123600Z")]);
+        let as_host = parts(&[("x-amz-date", "20150830T123600Z"), ("host", "127.0.0.1:4566")]);
+        let canonical = canonical_request(&as_host, &signature, CanonicalOptions::default());
+        assert!(canonical.contains("\n:authority:127.0.0.1:4566\n"), "{canonical}");
+        assert_eq!(canonical, canonical_request(&over_authority, &signature, CanonicalOptions::default()));
+    }
 
     #[test]
     fn canonical_uri_normalises_and_double_encodes() {
