@@ -209,7 +209,7 @@ impl Drop for BusyGuard {
 /// A response body that keeps its connection busy until it is sent or dropped.
 pub(super) struct Tracked<B> {
     pub body: B,
-    pub busy: BusyGuard,
+    pub _busy: BusyGuard,
 }
 
 impl<B: http_body::Body + Unpin> http_body::Body for Tracked<B> {

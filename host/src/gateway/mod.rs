@@ -263,7 +263,7 @@ impl Gateway {
                 let shared = Arc::clone(&shared);
                 async move {
                     let Ok(response) = handle(shared, request).await;
-                    Ok::<_, Infallible>(response.map(|body| limits::Tracked { body, busy }))
+                    Ok::<_, Infallible>(response.map(|body| limits::Tracked { body, _busy: busy }))
                 }
             });
             let connection = http.serve_connection(TokioIo::new(stream), service);
@@ -271,9 +271,13 @@ impl Gateway {
             let task = tokio::spawn(async move {
                 let _registered = registered;
                 tokio::pin!(connection);
+                let closed = async move {
+                    // Shutdown began, or the gateway is gone: either way, finish and close.
+                    let _ = closing.wait_for(|closing| *closing).await;
+                };
                 let result = tokio::select! {
                     result = connection.as_mut() => result,
-                    _ = closing.wait_for(|closing| *closing) => {
+                    () = closed => {
                         connection.as_mut().graceful_shutdown();
                         connection.await
                     }

@@ -140,15 +140,10 @@ impl CompileCache {
     fn load(&self, engine: &Engine, digest: &str) -> Option<Component> {
         let key = self.key()?;
         let entry = self.entry(engine, digest);
-        let checked = files::off_runtime(|| trust::read_entry(&entry))
-            .and_then(|bytes| match bytes {
-                None => Ok(None),
-                Some(bytes) => verify(key, engine, &bytes, Some(digest)).map(|_| Some(bytes)),
-            })
-            .and_then(|bytes| match bytes {
-                None => Ok(None),
-                Some(bytes) => map(engine, &bytes).map(Some),
-            });
+        let checked = files::off_runtime(|| trust::read_entry(&entry)).and_then(|bytes| match bytes {
+            None => Ok(None),
+            Some(bytes) => verify(key, engine, &bytes, Some(digest)).and_then(|opened| map(engine, opened.image)).map(Some),
+        });
         match checked {
             Ok(component) => component,
             Err(why) => {
@@ -174,8 +169,8 @@ impl CompileCache {
 }
 
 /// Checks a sealed artifact: the MAC under `key`, the engine, and (for a cache entry) that it
-/// is a compile of the component `expected`. Returns the component's digest.
-fn verify(key: &seal::Key, engine: &Engine, bytes: &[u8], expected: Option<&str>) -> Result<String, String> {
+/// is a compile of the component `expected`.
+fn verify<'a>(key: &seal::Key, engine: &Engine, bytes: &'a [u8], expected: Option<&str>) -> Result<seal::Opened<'a>, String> {
     let opened = seal::open(key, bytes).map_err(|e| e.to_string())?;
     if opened.engine != seal::engine_fingerprint(engine) {
         return Err("it was compiled for another engine (another openclaw version or settings)".into());
@@ -185,12 +180,11 @@ fn verify(key: &seal::Key, engine: &Engine, bytes: &[u8], expected: Option<&str>
     {
         return Err(format!("it is a compile of another component (sha256 {}), not of sha256 {expected}", opened.component));
     }
-    Ok(opened.component)
+    Ok(opened)
 }
 
-/// Maps a sealed artifact whose seal was verified.
-fn map(engine: &Engine, sealed: &[u8]) -> Result<Component, String> {
-    let image = sealed.get(seal_header_len()..).unwrap_or_default();
+/// Maps the image of a sealed artifact whose seal was verified.
+fn map(engine: &Engine, image: &[u8]) -> Result<Component, String> {
     // SAFETY: `deserialize` runs the image's machine code as trusted. These exact bytes (held
     // in memory since they were checked, so no one can swap the file in between) carry a MAC
     // under this state directory's private key over the image, the component digest and the
@@ -199,10 +193,6 @@ fn map(engine: &Engine, sealed: &[u8]) -> Result<Component, String> {
     #[allow(unsafe_code)]
     let component = unsafe { Component::deserialize(engine, image) };
     component.map_err(|e| one_line(&e))
-}
-
-fn seal_header_len() -> usize {
-    seal::MAGIC.len() + 32 + 32 + 32
 }
 
 /// Compiles (or maps) the component a source names.
@@ -226,19 +216,18 @@ pub(crate) fn compile(engine: &Engine, source: &PolicySource, cache: Option<&Com
 
 /// Verifies and maps a user-given precompiled file: only one sealed under this cache's key.
 fn precompiled(engine: &Engine, path: &Path, bytes: &[u8], cache: Option<&CompileCache>) -> Result<Component, PolicyError> {
-    verified(engine, path, bytes, cache)?;
-    map(engine, bytes).map_err(|message| PolicyError::Compile { origin: path.display().to_string(), message })
+    let opened = verified(engine, path, bytes, cache)?;
+    map(engine, opened.image).map_err(|message| PolicyError::Compile { origin: path.display().to_string(), message })
 }
 
-/// What a precompiled file's seal says, once it verified under this cache's key.
-fn verified(engine: &Engine, path: &Path, bytes: &[u8], cache: Option<&CompileCache>) -> Result<PrecompiledInfo, PolicyError> {
+/// A precompiled file's seal, once it verified under this cache's key.
+fn verified<'a>(engine: &Engine, path: &Path, bytes: &'a [u8], cache: Option<&CompileCache>) -> Result<seal::Opened<'a>, PolicyError> {
     let refuse = |message: String| PolicyError::Unverified { origin: path.display().to_string(), message };
     let key = match cache {
         Some(cache) => cache.existing_key().map_err(refuse)?,
         None => return Err(refuse("this host has no compile cache (state directory) whose key could vouch for it".into())),
     };
-    let component_sha256 = verify(key, engine, bytes, None).map_err(refuse)?;
-    Ok(PrecompiledInfo { component_sha256, file_sha256: sha256_hex(bytes) })
+    verify(key, engine, bytes, None).map_err(refuse)
 }
 
 // The precompiled-code operations of the host live here, beside the seal they make and check.
@@ -264,7 +253,8 @@ impl super::PolicyHost {
         if !seal::looks_precompiled(&bytes) {
             return Ok(None);
         }
-        verified(&self.engine, path, &bytes, self.cache.as_ref()).map(Some)
+        let opened = verified(&self.engine, path, &bytes, self.cache.as_ref())?;
+        Ok(Some(PrecompiledInfo { component_sha256: opened.component, file_sha256: sha256_hex(&bytes) }))
     }
 }
 
