@@ -57,6 +57,23 @@ impl FileError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     }
+
+    /// The reason without the path, for messages that name the file already.
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Io { source, .. } => source.to_string(),
+            Self::NotRegular { kind, .. } => format!("it is {kind}, not a regular file"),
+            Self::TooLarge { limit, what, .. } => format!("it is larger than {limit} bytes, the limit for {what}"),
+        }
+    }
+
+    /// As an I/O error without the path (the kind kept where there is one).
+    pub fn into_io(self) -> std::io::Error {
+        match self {
+            Self::Io { source, .. } => source,
+            other => std::io::Error::other(other.reason()),
+        }
+    }
 }
 
 /// How to read one kind of file.

@@ -124,7 +124,7 @@ impl CompileCache {
 
     /// The key, only when one already exists (verifying never creates one).
     fn existing_key(&self) -> Result<&seal::Key, String> {
-        if self.dir.join(trust::KEY_FILE).exists() || self.key.get().is_some() {
+        if trust::key_path(&self.dir).exists() || self.key.get().is_some() {
             return self.key().ok_or_else(|| format!("the compile cache {} cannot be trusted (see the warning above)", self.dir.display()));
         }
         Err(format!("{} has no key yet, so nothing precompiled can have been made here", self.dir.display()))
@@ -203,7 +203,7 @@ pub(crate) fn compile(engine: &Engine, source: &PolicySource, cache: Option<&Com
         PolicySource::Bytes { bytes, .. } => compile_wasm(engine, &origin, bytes, sha256_hex(bytes), cache),
         PolicySource::File(path) => {
             let bytes = files::off_runtime(|| files::read_regular(path, ReadSpec::POLICY))
-                .map_err(|error| PolicyError::Read { origin: origin.clone(), source: std::io::Error::other(error.to_string()) })?;
+                .map_err(|error| PolicyError::Read { origin: origin.clone(), source: error.into_io() })?;
             if seal::looks_precompiled(&bytes) {
                 let component = precompiled(engine, path, &bytes, cache)?;
                 return Ok(Compiled { component, digest: sha256_hex(&bytes), outcome: CompileOutcome::Precompiled });
@@ -249,7 +249,7 @@ impl super::PolicyHost {
     /// error.
     pub fn inspect_precompiled(&self, path: &Path) -> Result<Option<PrecompiledInfo>, PolicyError> {
         let bytes = files::off_runtime(|| files::read_regular(path, ReadSpec::POLICY))
-            .map_err(|error| PolicyError::Read { origin: path.display().to_string(), source: std::io::Error::other(error.to_string()) })?;
+            .map_err(|error| PolicyError::Read { origin: path.display().to_string(), source: error.into_io() })?;
         if !seal::looks_precompiled(&bytes) {
             return Ok(None);
         }

@@ -4,13 +4,17 @@
 //! with a warning); an entry that fails is recompiled and replaced.
 
 use super::seal::{KEY_LEN, Key};
-use crate::files::{self, FileError, ReadSpec};
+use crate::files::{self, ReadSpec};
 use std::io::Write as _;
 use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
-/// The key file's name in the cache directory.
-pub(crate) const KEY_FILE: &str = "seal.key";
+/// The key file of the cache directory `dir`: beside it, `<dir>.key` (so that the directory
+/// holds compiled components only).
+pub(crate) fn key_path(dir: &Path) -> PathBuf {
+    let name = dir.file_name().map_or_else(|| "policies".into(), |name| name.to_string_lossy().into_owned());
+    dir.parent().unwrap_or(dir).join(format!("{name}.key"))
+}
 
 /// A compile cache entry (or a key file) read without following a symlink, at most the policy
 /// limit.
@@ -79,22 +83,13 @@ pub(crate) fn read_entry(path: &Path) -> Result<Option<Vec<u8>>, String> {
     let opened = match files::open_regular(path, ENTRY) {
         Ok(opened) => opened,
         Err(error) if error.is_not_found() => return Ok(None),
-        Err(error) => return Err(reason(error)),
+        Err(error) => return Err(error.reason()),
     };
     check_file(path, &opened.metadata, false)?;
-    files::read_opened(path, opened, ENTRY).map(Some).map_err(reason)
+    files::read_opened(path, opened, ENTRY).map(Some).map_err(|e| e.reason())
 }
 
-/// The message of a file error without the path (the caller's message names the entry).
-fn reason(error: FileError) -> String {
-    match error {
-        FileError::Io { source, .. } => source.to_string(),
-        FileError::NotRegular { kind, .. } => format!("it is {kind}, not a regular file"),
-        FileError::TooLarge { limit, .. } => format!("it is larger than {limit} bytes"),
-    }
-}
-
-/// The cache directory's key: read when there is one, else created (random, 0600, written
+/// The cache directory's key (at [`key_path`]): read when there is one, else created (random, 0600, written
 /// under a temporary name and linked into place, so that two processes starting at once agree
 /// on one key and no one ever reads half a key).
 pub(crate) fn load_or_create_key(dir: &Path) -> Result<Key, String> {
@@ -103,8 +98,9 @@ pub(crate) fn load_or_create_key(dir: &Path) -> Result<Key, String> {
     }
     let mut key = [0u8; KEY_LEN];
     getrandom::getrandom(&mut key).map_err(|e| format!("cannot draw a random key: {e}"))?;
-    let path = dir.join(KEY_FILE);
-    let temporary = temporary_path(dir, KEY_FILE);
+    let path = key_path(dir);
+    let key_dir = path.parent().unwrap_or(dir);
+    let temporary = temporary_path(key_dir, "key");
     let written = (|| -> std::io::Result<()> {
         let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temporary)?;
         file.write_all(&key)?;
@@ -122,14 +118,14 @@ pub(crate) fn load_or_create_key(dir: &Path) -> Result<Key, String> {
 
 /// The cache directory's key, when it has one that only this user can read.
 pub(crate) fn load_key(dir: &Path) -> Result<Option<Key>, String> {
-    let path = dir.join(KEY_FILE);
+    let path = key_path(dir);
     let opened = match files::open_regular(&path, KEY) {
         Ok(opened) => opened,
         Err(error) if error.is_not_found() => return Ok(None),
-        Err(error) => return Err(format!("{}: {}", path.display(), reason(error))),
+        Err(error) => return Err(format!("{}: {}", path.display(), error.reason())),
     };
     check_file(&path, &opened.metadata, true)?;
-    let bytes = files::read_opened(&path, opened, KEY).map_err(|e| format!("{}: {}", path.display(), reason(e)))?;
+    let bytes = files::read_opened(&path, opened, KEY).map_err(|e| format!("{}: {}", path.display(), e.reason()))?;
     let key: [u8; KEY_LEN] = bytes.try_into().map_err(|_| format!("{} is not a {KEY_LEN}-byte key", path.display()))?;
     Ok(Some(Key(key)))
 }
