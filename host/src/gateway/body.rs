@@ -133,7 +133,8 @@ mod tests {
     async fn bodies_are_read_within_size_and_budget() {
         let body = || Full::new(Bytes::from_static(b"12345678"));
         // (declared length, size limit, budget, outcome)
-        let cases: [(Option<u64>, usize, usize, Result<&[u8], BodyError>); 5] = [
+        type Case = (Option<u64>, usize, usize, Result<&'static [u8], BodyError>);
+        let cases: [Case; 5] = [
             (Some(8), 8, 8, Ok(b"12345678")),
             (None, 8, 8, Ok(b"12345678")),
             (Some(9), 8, 64, Err(BodyError::TooLarge)),
