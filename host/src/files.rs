@@ -135,11 +135,7 @@ pub(crate) fn open_regular(path: &Path, spec: ReadSpec) -> Result<Opened, FileEr
 pub(crate) fn read_opened(path: &Path, opened: Opened, spec: ReadSpec) -> Result<Vec<u8>, FileError> {
     let capacity = usize::try_from(opened.metadata.len()).unwrap_or(0);
     let mut bytes = Vec::with_capacity(capacity.saturating_add(1));
-    opened
-        .file
-        .take(spec.limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|source| FileError::Io { path: path.to_path_buf(), source })?;
+    opened.file.take(spec.limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|source| FileError::Io { path: path.to_path_buf(), source })?;
     if bytes.len() as u64 > spec.limit {
         return Err(FileError::TooLarge { path: path.to_path_buf(), limit: spec.limit, what: spec.what });
     }

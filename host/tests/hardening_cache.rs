@@ -21,9 +21,8 @@ fn cache_dir(home: &TestHome) -> PathBuf {
 
 /// The compile cache's `.cwasm` entries.
 fn entries(home: &TestHome) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(cache_dir(home))
-        .map(|dir| dir.filter_map(Result::ok).map(|entry| entry.path()).collect())
-        .unwrap_or_default();
+    let mut found: Vec<PathBuf> =
+        std::fs::read_dir(cache_dir(home)).map(|dir| dir.filter_map(Result::ok).map(|entry| entry.path()).collect()).unwrap_or_default();
     found.sort();
     found
 }
@@ -127,12 +126,7 @@ fn hostile_cache_entries_are_refused_or_replaced_never_run() {
             "seal does not verify",
             true,
         ),
-        (
-            "planted by another uid (a sound artifact, but not this user's file)",
-            |p| chown(&p.entry, 4242),
-            "owned by uid 4242",
-            true,
-        ),
+        ("planted by another uid (a sound artifact, but not this user's file)", |p| chown(&p.entry, 4242), "owned by uid 4242", true),
         (
             "writable by others",
             |p| std::fs::set_permissions(&p.entry, std::fs::Permissions::from_mode(0o666)).expect("chmod"),

@@ -34,11 +34,7 @@ async fn slow_clients_hold_neither_memory_nor_slots_past_the_body_deadline() {
     const CLIENTS: usize = 40;
     const DECLARED: usize = 16_000_000;
     const SENT: usize = 15 << 20;
-    let gateway = TestGateway::start_with(Setup {
-        options: Box::new(|options| options.body_read_timeout = Duration::from_secs(3)),
-        ..Setup::default()
-    })
-    .await;
+    let gateway = TestGateway::start_with(Setup { options: Box::new(|options| options.body_read_timeout = Duration::from_secs(3)), ..Setup::default() }).await;
     // One buffer shared by every client: the clients themselves hold no per-client copy.
     let body: &'static [u8] = Box::leak(vec![b' '; SENT].into_boxed_slice());
     let before = rss();

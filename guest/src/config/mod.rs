@@ -4,9 +4,9 @@
 mod credentials;
 mod fields;
 mod resolve;
-mod walk;
 #[cfg(test)]
 mod tests;
+mod walk;
 
 pub use credentials::is_credential_key;
 pub use fields::{DISCOVERY_FIELDS, DiscoveryField, FieldKind};
@@ -98,8 +98,5 @@ pub fn load_config(source: &ConfigSource, environment: &RegionEnvironment) -> Re
 /// both by the walk and by the document-wide scan for AWS names.
 fn without_repeats(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut seen = std::collections::HashSet::new();
-    diagnostics
-        .into_iter()
-        .filter(|d| seen.insert((d.path.clone(), d.line, d.column, d.message.clone())))
-        .collect()
+    diagnostics.into_iter().filter(|d| seen.insert((d.path.clone(), d.line, d.column, d.message.clone()))).collect()
 }

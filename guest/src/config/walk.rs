@@ -220,11 +220,9 @@ impl Walker<'_> {
             return None;
         };
         match parse_model_reference(text) {
-            Ok(reference) => Some(Located {
-                value: ModelSetting { text: text.trim().to_string(), reference },
-                path: path.to_string(),
-                position: value.position,
-            }),
+            Ok(reference) => {
+                Some(Located { value: ModelSetting { text: text.trim().to_string(), reference }, path: path.to_string(), position: value.position })
+            }
             Err(problem) => {
                 self.diagnostics.error(path, value.position, problem);
                 None
@@ -296,8 +294,11 @@ impl Walker<'_> {
                 self.reject_strict_key(member, &member_path, &DISCOVERY_KEYS);
                 continue;
             };
-            fields[index] = validate_field(&DISCOVERY_FIELDS[index], &member.value, &member_path, self.diagnostics)
-                .map(|field_value| Located { value: field_value, path: member_path, position: member.value.position });
+            fields[index] = validate_field(&DISCOVERY_FIELDS[index], &member.value, &member_path, self.diagnostics).map(|field_value| Located {
+                value: field_value,
+                path: member_path,
+                position: member.value.position,
+            });
         }
         fields
     }

@@ -163,12 +163,7 @@ fn show(loaded: &Loaded, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     };
     if json {
-        print_json(&ShowReport {
-            config_path: &loaded.path,
-            config_found: loaded.source.text.is_some(),
-            policy: PolicyReport::new(&loaded.policy),
-            settings,
-        })?;
+        print_json(&ShowReport { config_path: &loaded.path, config_found: loaded.source.text.is_some(), policy: PolicyReport::new(&loaded.policy), settings })?;
         return Ok(ExitCode::SUCCESS);
     }
     loaded.print_diagnostics();
@@ -207,15 +202,21 @@ fn render_settings(loaded: &Loaded, settings: &Settings) -> String {
         ("config file", format!("{}{found} [{}]", loaded.path.path.display(), loaded.path.source)),
         ("policy", format!("{} [{}]", loaded.policy.info(), loaded.policy.origin())),
         ("default model", model),
-        ("region", match settings.region.source {
-            openclaw_host::types::RegionSource::Default => format!("{} (default)", settings.region.name),
-            source => format!("{} (from {source})", settings.region.name),
-        }),
+        (
+            "region",
+            match settings.region.source {
+                openclaw_host::types::RegionSource::Default => format!("{} (default)", settings.region.name),
+                source => format!("{} (from {source})", settings.region.name),
+            },
+        ),
         ("discovery.enabled", format!("{enabled} {}", source_of("discovery.enabled"))),
-        ("discovery.region", match &discovery.region {
-            Some(region) => format!("{region} {}", source_of("discovery.region")),
-            None => "(not set)".to_string(),
-        }),
+        (
+            "discovery.region",
+            match &discovery.region {
+                Some(region) => format!("{region} {}", source_of("discovery.region")),
+                None => "(not set)".to_string(),
+            },
+        ),
         ("discovery.providerFilter", format!("{filter} {}", source_of("discovery.providerFilter"))),
         ("discovery.refreshInterval", format!("{refresh} {}", source_of("discovery.refreshInterval"))),
         ("discovery.defaultContextWindow", format!("{} {}", discovery.default_context_window, source_of("discovery.defaultContextWindow"))),

@@ -104,9 +104,10 @@ fn provider_matches(model: &ModelInfo, wanted: &str) -> bool {
 
 fn tags(model: &ModelInfo, settings: &Settings, discovery: &Discovery) -> Vec<&'static str> {
     let mut tags = Vec::new();
-    let is_default = settings.default_model_reference.as_ref().is_some_and(|reference| {
-        reference.target.eq_ignore_ascii_case(&model.id) || reference.resource_id.eq_ignore_ascii_case(&model.id)
-    });
+    let is_default = settings
+        .default_model_reference
+        .as_ref()
+        .is_some_and(|reference| reference.target.eq_ignore_ascii_case(&model.id) || reference.resource_id.eq_ignore_ascii_case(&model.id));
     if is_default {
         tags.push("default");
     }

@@ -92,11 +92,8 @@ async fn check(file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
     };
     match loaded {
         Ok((policy, precompiled)) => {
-            let precompiled = precompiled.map(|info| PrecompiledReport {
-                sealed_by_this_host: true,
-                component_sha256: info.component_sha256,
-                file_sha256: info.file_sha256,
-            });
+            let precompiled =
+                precompiled.map(|info| PrecompiledReport { sealed_by_this_host: true, component_sha256: info.component_sha256, file_sha256: info.file_sha256 });
             if json {
                 let load_ms = Some(policy.load_time().as_secs_f64() * 1e3);
                 print_json(&CheckReport { ok: true, policy: Some(PolicyReport::new(&policy)), precompiled, load_ms, error: None })?;

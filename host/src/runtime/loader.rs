@@ -262,8 +262,7 @@ fn compile_wasm(engine: &Engine, origin: &str, bytes: &[u8], digest: String, cac
     if let Some(component) = cache.and_then(|cache| cache.load(engine, &digest)) {
         return Ok(Compiled { component, digest, outcome: CompileOutcome::Cached });
     }
-    let component = Component::new(engine, bytes)
-        .map_err(|e| PolicyError::Compile { origin: origin.to_string(), message: one_line(&e) })?;
+    let component = Component::new(engine, bytes).map_err(|e| PolicyError::Compile { origin: origin.to_string(), message: one_line(&e) })?;
     if let Some(cache) = cache {
         cache.store(engine, &digest, &component);
     }

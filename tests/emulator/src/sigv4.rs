@@ -230,12 +230,7 @@ fn signed_header_values<'a>(request: &'a RequestParts, name: &'a str) -> Box<dyn
 
 /// The string to sign over a canonical request.
 pub fn string_to_sign(signature: &ParsedSignature, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{}\n{}\n{}",
-        signature.amz_date,
-        signature.scope(),
-        hex::encode(Sha256::digest(canonical_request.as_bytes()))
-    )
+    format!("{ALGORITHM}\n{}\n{}\n{}", signature.amz_date, signature.scope(), hex::encode(Sha256::digest(canonical_request.as_bytes())))
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -305,11 +300,7 @@ pub fn check_scope(signature: &ParsedSignature, regions: &[&str], service: &str)
         return Err(ApiError::new(403, "InvalidSignatureException", format!("Credential should be scoped to correct service: '{service}'. ")));
     }
     if !regions.contains(&signature.region.as_str()) {
-        return Err(ApiError::new(
-            403,
-            "InvalidSignatureException",
-            format!("Credential should be scoped to a valid region, not '{}'. ", signature.region),
-        ));
+        return Err(ApiError::new(403, "InvalidSignatureException", format!("Credential should be scoped to a valid region, not '{}'. ", signature.region)));
     }
     Ok(())
 }
@@ -323,9 +314,7 @@ pub fn check_signature(request: &RequestParts, signature: &ParsedSignature, secr
         expected.len() == given.len() && expected.bytes().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
     };
     let token_in_query = signature.presigned && request.query_params().iter().any(|(k, _)| k == "X-Amz-Security-Token");
-    if matches(canonical_request(request, signature, options))
-        || (token_in_query && matches(canonical_request_token_appended(request, signature, options)))
-    {
+    if matches(canonical_request(request, signature, options)) || (token_in_query && matches(canonical_request_token_appended(request, signature, options))) {
         Ok(())
     } else {
         Err(signature_mismatch())
@@ -374,7 +363,10 @@ mod tests {
             ("/example/..", "/"),
             ("/./", "/"),
             ("/a/./b/../c", "/a/c"),
-            ("/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A%3Afoundation-model%2Fx/converse", "/model/arn%253Aaws%253Abedrock%253Aus-east-1%253A%253Afoundation-model%252Fx/converse"),
+            (
+                "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A%3Afoundation-model%2Fx/converse",
+                "/model/arn%253Aaws%253Abedrock%253Aus-east-1%253A%253Afoundation-model%252Fx/converse",
+            ),
             ("/example space/", "/example%20space/"),
         ];
         for (raw, expected) in cases {
@@ -384,14 +376,8 @@ mod tests {
 
     #[test]
     fn canonical_query_sorts_and_encodes() {
-        let cases = [
-            ("", ""),
-            ("b=2&a=1", "a=1&b=2"),
-            ("a=2&a=1", "a=1&a=2"),
-            ("k=a%20b&X-Amz-Signature=ff", "k=a%20b"),
-            ("k=%2F%3A", "k=%2F%3A"),
-            ("flag", "flag="),
-        ];
+        let cases =
+            [("", ""), ("b=2&a=1", "a=1&b=2"), ("a=2&a=1", "a=1&a=2"), ("k=a%20b&X-Amz-Signature=ff", "k=a%20b"), ("k=%2F%3A", "k=%2F%3A"), ("flag", "flag=")];
         for (raw, expected) in cases {
             assert_eq!(canonical_query(raw), expected, "{raw}");
         }

@@ -55,7 +55,9 @@ pub(crate) struct Opened<'a> {
 pub(crate) enum SealError {
     /// A bare ELF image: precompiled by something that does not seal (another tool, an older
     /// openclaw).
-    #[error("it is a precompiled image without this host's seal, so nothing vouches for its machine code (compile the .wasm with `openclaw policy compile` on this machine)")]
+    #[error(
+        "it is a precompiled image without this host's seal, so nothing vouches for its machine code (compile the .wasm with `openclaw policy compile` on this machine)"
+    )]
     Unsealed,
     /// Neither sealed nor an image.
     #[error("it is not a precompiled component")]
