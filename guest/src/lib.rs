@@ -22,7 +22,9 @@ pub mod self_check;
 pub mod suggest;
 pub mod target;
 
+// wit-bindgen's generated export glue is `unsafe` by nature; the policy's own code is not.
 #[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
 mod component;
 
 pub use chat::{ChatRequest, ChatStream, start_chat};

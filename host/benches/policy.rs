@@ -75,7 +75,7 @@ async fn main() {
     let uncached = PolicyHost::builder().build(PolicySource::Embedded).await.expect("host");
     let cached = PolicyHost::builder().compile_cache(cache.path()).build(PolicySource::Embedded).await.expect("host");
     let precompiled_path = cache.path().join("policy.cwasm");
-    std::fs::write(&precompiled_path, uncached.precompile(&wasm).expect("precompile")).expect("write .cwasm");
+    std::fs::write(&precompiled_path, cached.precompile_sealed(&wasm).expect("precompile")).expect("write .cwasm");
     let bytes = || PolicySource::Bytes { origin: "bench".into(), bytes: Arc::clone(&wasm) };
     let environment = Arc::new(RegionEnvironment { aws_region: Some("eu-west-1".into()), ..RegionEnvironment::default() });
     let config = ConfigSource { origin: "openclaw.json".into(), text: Some(REALISTIC_CONFIG.into()) };

@@ -71,6 +71,12 @@ pub fn state_dir() -> PathBuf {
     var("OPENCLAW_STATE_DIR").map(PathBuf::from).unwrap_or_else(home_state_dir)
 }
 
+/// The policy compile cache, with the key that seals precompiled policies:
+/// `<state>/cache/policies`.
+pub fn policy_cache_dir() -> PathBuf {
+    state_dir().join("cache").join("policies")
+}
+
 fn home_state_dir() -> PathBuf {
     let home = var("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"));
     home.join(".openclaw")
@@ -79,14 +85,9 @@ fn home_state_dir() -> PathBuf {
 /// Why a config file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigReadError {
-    /// The file exists but cannot be read.
-    #[error("cannot read config file {path}: {source}")]
-    Io {
-        /// The path.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    /// The file exists but cannot be read, is not a regular file, or is too large.
+    #[error("config file: {0}")]
+    File(#[from] crate::files::FileError),
     /// The file is not UTF-8 text.
     #[error("config file {path} is not UTF-8 text (invalid byte at offset {offset})")]
     NotUtf8 {
@@ -97,13 +98,16 @@ pub enum ConfigReadError {
     },
 }
 
-/// Reads the config file; a missing file is not an error (every key has its default).
+/// Reads the config file; a missing file is not an error (every key has its default). Only a
+/// regular file of at most [`crate::files::CONFIG_LIMIT`] bytes is read (a FIFO or a device in
+/// its place is refused at once), off the async runtime's workers.
 pub fn read_config(path: &Path) -> Result<ConfigSource, ConfigReadError> {
+    use crate::files::{self, ReadSpec};
     let origin = path.display().to_string();
-    let bytes = match std::fs::read(path) {
+    let bytes = match files::off_runtime(|| files::read_regular(path, ReadSpec::CONFIG)) {
         Ok(bytes) => bytes,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigSource { origin, text: None }),
-        Err(source) => return Err(ConfigReadError::Io { path: origin, source }),
+        Err(error) if error.is_not_found() => return Ok(ConfigSource { origin, text: None }),
+        Err(error) => return Err(error.into()),
     };
     match String::from_utf8(bytes) {
         Ok(text) => Ok(ConfigSource { origin, text: Some(text) }),

@@ -12,6 +12,7 @@
 //! - [`capability`]: what an instance is handed beyond its sandbox (Bedrock access).
 //! - [`aws`]: Bedrock access through the AWS SDK: credentials, clients, calls, errors.
 //! - [`gateway`]: the OpenAI-compatible HTTP gateway (`openclaw gateway`).
+//! - [`files`]: reading config, policy and cache files as bounded regular files.
 //! - [`conformance`]: the config-behaviour corpus runner (`openclaw policy test`).
 //! - [`telemetry`]: request ids, the access log and OTLP traces, for the gateway's request path.
 
@@ -24,6 +25,7 @@ pub mod aws;
 pub mod capability;
 pub mod conformance;
 pub mod environment;
+pub mod files;
 pub mod gateway;
 pub mod plan;
 pub mod runtime;

@@ -51,21 +51,9 @@ pub const DISCOVERY_FIELDS: [DiscoveryField; 6] = [
     DiscoveryField { key: "enabled", setting: "discovery.enabled", kind: FieldKind::Flag },
     DiscoveryField { key: "region", setting: "discovery.region", kind: FieldKind::Region },
     DiscoveryField { key: "providerFilter", setting: "discovery.providerFilter", kind: FieldKind::ProviderList },
-    DiscoveryField {
-        key: "refreshInterval",
-        setting: "discovery.refreshInterval",
-        kind: FieldKind::Count { min: 0, max: u64::MAX, default: 3600 },
-    },
-    DiscoveryField {
-        key: "defaultContextWindow",
-        setting: "discovery.defaultContextWindow",
-        kind: FieldKind::Count { min: 1, max: U32_MAX, default: 32000 },
-    },
-    DiscoveryField {
-        key: "defaultMaxTokens",
-        setting: "discovery.defaultMaxTokens",
-        kind: FieldKind::Count { min: 1, max: U32_MAX, default: 4096 },
-    },
+    DiscoveryField { key: "refreshInterval", setting: "discovery.refreshInterval", kind: FieldKind::Count { min: 0, max: u64::MAX, default: 3600 } },
+    DiscoveryField { key: "defaultContextWindow", setting: "discovery.defaultContextWindow", kind: FieldKind::Count { min: 1, max: U32_MAX, default: 32000 } },
+    DiscoveryField { key: "defaultMaxTokens", setting: "discovery.defaultMaxTokens", kind: FieldKind::Count { min: 1, max: U32_MAX, default: 4096 } },
 ];
 
 /// The keys of [`DISCOVERY_FIELDS`], for suggestions.
@@ -107,7 +95,9 @@ pub(crate) fn validate_field(field: &DiscoveryField, value: &Value, path: &str, 
         (FieldKind::Flag, ValueKind::Bool(flag)) => return Some(FieldValue::Flag(*flag)),
         (FieldKind::Flag, _) => format!("expected a boolean (true or false), found {found}"),
         (FieldKind::Region, ValueKind::String(text)) if text.trim().is_empty() => {
-            format!("expected a non-empty region name, found {found} (leave the key out to use AWS_REGION, AWS_DEFAULT_REGION, the profile's region or us-east-1)")
+            format!(
+                "expected a non-empty region name, found {found} (leave the key out to use AWS_REGION, AWS_DEFAULT_REGION, the profile's region or us-east-1)"
+            )
         }
         (FieldKind::Region, ValueKind::String(text)) => match check_region_name(text.trim()) {
             Ok(()) => return Some(FieldValue::Text(text.trim().to_string())),

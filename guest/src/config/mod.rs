@@ -4,9 +4,9 @@
 mod credentials;
 mod fields;
 mod resolve;
-mod walk;
 #[cfg(test)]
 mod tests;
+mod walk;
 
 pub use credentials::is_credential_key;
 pub use fields::{DISCOVERY_FIELDS, DiscoveryField, FieldKind};
@@ -81,15 +81,22 @@ pub fn load_config(source: &ConfigSource, environment: &RegionEnvironment) -> Re
             Ok(root) => walk::walk_document(&root, &mut diagnostics),
             Err(syntax) => {
                 diagnostics.error("", syntax.position, syntax.message);
-                return Err(diagnostics.into_sorted());
+                return Err(without_repeats(diagnostics.into_sorted()));
             }
         },
     };
     let mut settings = resolve::resolve(input, environment, &mut diagnostics);
     if diagnostics.has_errors() {
-        return Err(diagnostics.into_sorted());
+        return Err(without_repeats(diagnostics.into_sorted()));
     }
-    settings.warnings = diagnostics.into_sorted();
+    settings.warnings = without_repeats(diagnostics.into_sorted());
     debug_assert!(settings.warnings.iter().all(|warning| warning.severity == Severity::Warning));
     Ok(settings)
+}
+
+/// The diagnostics with each one kept once: a credential in the provider's own sections is found
+/// both by the walk and by the document-wide scan for AWS names.
+fn without_repeats(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut seen = std::collections::HashSet::new();
+    diagnostics.into_iter().filter(|d| seen.insert((d.path.clone(), d.line, d.column, d.message.clone()))).collect()
 }

@@ -5,10 +5,7 @@
 //! `models.bedrockDiscovery`), field by field; when both are given and disagree, a warning at
 //! the newer location names the older path and both values.
 
-use super::fields::{
-    DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_TOKENS, DISCOVERY_FIELDS, ENABLED, FieldKind, FieldValue, PROVIDER_FILTER, REFRESH_INTERVAL,
-    REGION,
-};
+use super::fields::{DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_TOKENS, DISCOVERY_FIELDS, ENABLED, FieldKind, FieldValue, PROVIDER_FILTER, REFRESH_INTERVAL, REGION};
 use super::walk::{AgentsModel, ConfigInput, FieldSet, Located, ModelSetting};
 use super::{DiscoverySettings, SettingSource, Settings};
 use crate::diagnostics::Diagnostics;
@@ -39,11 +36,7 @@ pub(crate) fn resolve(input: ConfigInput, environment: &RegionEnvironment, diagn
 /// The default model: the agents location wins when it names one of ours. When it names
 /// another provider's model (OpenClaw shares it across providers), that is no value for Bedrock:
 /// the top-level `model` stays in force, or Bedrock has no default model, and a warning says so.
-fn resolve_model(
-    legacy: Option<Located<ModelSetting>>,
-    agents: Option<AgentsModel>,
-    diagnostics: &mut Diagnostics,
-) -> Option<Located<ModelSetting>> {
+fn resolve_model(legacy: Option<Located<ModelSetting>>, agents: Option<AgentsModel>, diagnostics: &mut Diagnostics) -> Option<Located<ModelSetting>> {
     match agents {
         None => legacy,
         Some(AgentsModel::Ours(newer)) => {

@@ -15,7 +15,14 @@ fn missing_file_gives_every_default() {
     assert_eq!(settings.default_model, None);
     assert_eq!(
         settings.discovery,
-        DiscoverySettings { enabled: None, region: None, provider_filter: vec![], refresh_interval: 3600, default_context_window: 32000, default_max_tokens: 4096 }
+        DiscoverySettings {
+            enabled: None,
+            region: None,
+            provider_filter: vec![],
+            refresh_interval: 3600,
+            default_context_window: 32000,
+            default_max_tokens: 4096
+        }
     );
     assert_eq!((settings.region.name.as_str(), settings.region.source), ("us-east-1", RegionSource::Default));
     assert!(settings.sources.is_empty() && settings.warnings.is_empty());
@@ -43,7 +50,8 @@ fn errors_are_located_at_keys_and_values() {
 #[test]
 fn credential_values_are_never_echoed() {
     let secret = "AKIAFAKEFAKEFAKE1234";
-    let keys = ["accessKeyId", "secret_access_key", "SESSION-TOKEN", "apiKey", "bearerToken", "awsAccessKeyId", "secretKey", "token", "password", "credentials"];
+    let keys =
+        ["accessKeyId", "secret_access_key", "SESSION-TOKEN", "apiKey", "bearerToken", "awsAccessKeyId", "secretKey", "token", "password", "credentials"];
     let sections = [
         "models.bedrockDiscovery",
         "plugins.entries.amazon-bedrock",

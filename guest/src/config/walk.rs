@@ -7,7 +7,7 @@
 //! `agents.defaults`, `agents.defaults.model`, `plugins`, `plugins.entries`) keep other keys and
 //! ignore them, except a near miss of one of ours, which would otherwise be dropped silently.
 
-use super::credentials::{is_credential_key, report_credential, scan_for_credentials};
+use super::credentials::{is_credential_key, report_credential, scan_for_aws_credentials, scan_for_credentials};
 use super::fields::{DISCOVERY_FIELDS, DISCOVERY_KEYS, FieldValue, validate_field};
 use crate::diagnostics::{Diagnostics, child_path};
 use crate::json5::{Member, Position, Value, ValueKind};
@@ -86,6 +86,8 @@ pub(crate) fn walk_document(root: &Value, diagnostics: &mut Diagnostics) -> Conf
             _ => walker.check_shared_key(member, &path, &ROOT_KEYS, &ROOT_OTHERS),
         }
     }
+    // AWS credentials are refused wherever they are, in sections of OpenClaw's too.
+    scan_for_aws_credentials(root, "", walker.diagnostics);
     walker.input
 }
 
@@ -218,11 +220,9 @@ impl Walker<'_> {
             return None;
         };
         match parse_model_reference(text) {
-            Ok(reference) => Some(Located {
-                value: ModelSetting { text: text.trim().to_string(), reference },
-                path: path.to_string(),
-                position: value.position,
-            }),
+            Ok(reference) => {
+                Some(Located { value: ModelSetting { text: text.trim().to_string(), reference }, path: path.to_string(), position: value.position })
+            }
             Err(problem) => {
                 self.diagnostics.error(path, value.position, problem);
                 None
@@ -294,8 +294,11 @@ impl Walker<'_> {
                 self.reject_strict_key(member, &member_path, &DISCOVERY_KEYS);
                 continue;
             };
-            fields[index] = validate_field(&DISCOVERY_FIELDS[index], &member.value, &member_path, self.diagnostics)
-                .map(|field_value| Located { value: field_value, path: member_path, position: member.value.position });
+            fields[index] = validate_field(&DISCOVERY_FIELDS[index], &member.value, &member_path, self.diagnostics).map(|field_value| Located {
+                value: field_value,
+                path: member_path,
+                position: member.value.position,
+            });
         }
         fields
     }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog_cache::{CacheKey, Entry};
 use super::model::Catalog;
+use crate::files::{self, ReadSpec};
 
 /// The `format` of a catalog cache file.
 pub const FORMAT: &str = "openclaw-catalog";
@@ -69,10 +70,12 @@ impl DiskStore {
     /// The key's entry, when its file holds a valid one for `region`.
     pub(crate) fn read(&self, key: &CacheKey, region: &str) -> Option<Entry> {
         let path = self.path(key);
-        let bytes = match std::fs::read(&path) {
+        // A regular file of bounded size, never through a symlink: the host writes plain files
+        // here, and one pointing at /dev/zero must not grow the process.
+        let bytes = match files::off_runtime(|| files::read_regular(&path, ReadSpec::CATALOG)) {
             Ok(bytes) => bytes,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
-            Err(error) => return self.ignore(key, &path, &format!("it cannot be read: {error}")),
+            Err(error) if error.is_not_found() => return None,
+            Err(error) => return self.ignore(key, &path, &format!("it is refused: {error}")),
         };
         match parse(&bytes, key, region) {
             Ok(entry) => Some(entry),

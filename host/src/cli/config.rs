@@ -3,8 +3,8 @@
 use super::{Context, print_json};
 use clap::Subcommand;
 use openclaw_host::environment::{self, ConfigPath};
-use openclaw_host::runtime::{LoadedPolicy, PolicyHost};
-use openclaw_host::types::{ConfigOutcome, ConfigSource, Diagnostic, RegionEnvironment, Settings};
+use openclaw_host::runtime::{LoadedPolicy, PolicyError, PolicyHost};
+use openclaw_host::types::{ConfigOutcome, ConfigSource, Diagnostic, RegionEnvironment, Settings, Severity};
 use serde::Serialize;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -26,12 +26,33 @@ pub(super) enum ConfigCommand {
 }
 
 pub(super) async fn run(context: &Context, command: ConfigCommand) -> anyhow::Result<ExitCode> {
-    let loaded = Loaded::load(context).await?;
     match command {
-        ConfigCommand::Validate { json } => validate(&loaded, json),
-        ConfigCommand::Show { json } => show(&loaded, json),
+        ConfigCommand::Validate { json } => match Loaded::load(context).await {
+            Ok(loaded) => validate(&loaded, json),
+            // The file itself is the problem (unreadable, not UTF-8, too large or too complex):
+            // `--json` still gets its document.
+            Err(error) if json && error.is::<UnusableConfig>() => {
+                let path = environment::config_path(context.config.as_deref());
+                let diagnostic = Diagnostic { severity: Severity::Error, path: String::new(), line: 0, column: 0, message: error.to_string() };
+                print_json(&ValidateReport {
+                    config_found: path.path.symlink_metadata().is_ok(),
+                    config_path: &path,
+                    valid: false,
+                    diagnostics: &[diagnostic],
+                })?;
+                Ok(ExitCode::FAILURE)
+            }
+            Err(error) => Err(error),
+        },
+        ConfigCommand::Show { json } => show(&Loaded::load(context).await?, json),
     }
 }
+
+/// A config file the policy could not even judge: unreadable, not UTF-8, too large, or so
+/// complex that reading it ran the policy out of memory or time.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(super) struct UnusableConfig(String);
 
 /// A config file, read and run through the policy, with the host that ran it.
 pub(super) struct Loaded {
@@ -47,11 +68,17 @@ impl Loaded {
     /// Resolves the config path, reads the file and runs it through the policy.
     pub(super) async fn load(context: &Context) -> anyhow::Result<Self> {
         let path = environment::config_path(context.config.as_deref());
-        let source = environment::read_config(&path.path)?;
+        let source = environment::read_config(&path.path).map_err(|error| UnusableConfig(error.to_string()))?;
         let host = context.host().await?;
         let region_environment = Arc::new(environment::region_environment().await);
         let mut instance = host.instance(Arc::clone(&region_environment)).await?;
-        let outcome = instance.load_config(&source).await?;
+        let outcome = instance.load_config(&source).await.map_err(|error| match error {
+            PolicyError::MemoryCap { .. } | PolicyError::Deadline { .. } => anyhow::Error::new(UnusableConfig(format!(
+                "config file {} is too large or too complex for the policy to read ({error}); shorten it",
+                source.origin
+            ))),
+            error => error.into(),
+        })?;
         let policy = host.current();
         Ok(Self { path, source, outcome, policy, host, environment: region_environment })
     }
@@ -136,12 +163,7 @@ fn show(loaded: &Loaded, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     };
     if json {
-        print_json(&ShowReport {
-            config_path: &loaded.path,
-            config_found: loaded.source.text.is_some(),
-            policy: PolicyReport::new(&loaded.policy),
-            settings,
-        })?;
+        print_json(&ShowReport { config_path: &loaded.path, config_found: loaded.source.text.is_some(), policy: PolicyReport::new(&loaded.policy), settings })?;
         return Ok(ExitCode::SUCCESS);
     }
     loaded.print_diagnostics();
@@ -180,15 +202,21 @@ fn render_settings(loaded: &Loaded, settings: &Settings) -> String {
         ("config file", format!("{}{found} [{}]", loaded.path.path.display(), loaded.path.source)),
         ("policy", format!("{} [{}]", loaded.policy.info(), loaded.policy.origin())),
         ("default model", model),
-        ("region", match settings.region.source {
-            openclaw_host::types::RegionSource::Default => format!("{} (default)", settings.region.name),
-            source => format!("{} (from {source})", settings.region.name),
-        }),
+        (
+            "region",
+            match settings.region.source {
+                openclaw_host::types::RegionSource::Default => format!("{} (default)", settings.region.name),
+                source => format!("{} (from {source})", settings.region.name),
+            },
+        ),
         ("discovery.enabled", format!("{enabled} {}", source_of("discovery.enabled"))),
-        ("discovery.region", match &discovery.region {
-            Some(region) => format!("{region} {}", source_of("discovery.region")),
-            None => "(not set)".to_string(),
-        }),
+        (
+            "discovery.region",
+            match &discovery.region {
+                Some(region) => format!("{region} {}", source_of("discovery.region")),
+                None => "(not set)".to_string(),
+            },
+        ),
         ("discovery.providerFilter", format!("{filter} {}", source_of("discovery.providerFilter"))),
         ("discovery.refreshInterval", format!("{refresh} {}", source_of("discovery.refreshInterval"))),
         ("discovery.defaultContextWindow", format!("{} {}", discovery.default_context_window, source_of("discovery.defaultContextWindow"))),

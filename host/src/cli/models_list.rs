@@ -62,7 +62,7 @@ pub(super) async fn run(context: &Context, args: ListArgs) -> anyhow::Result<Exi
     let discovery = match outcome? {
         Ok(discovery) => discovery,
         Err(error) => {
-            eprintln!("error: discovery failed: {}", error.message);
+            eprintln!("error: discovery failed: {}", printable(&error.message));
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -86,9 +86,9 @@ pub(super) async fn run(context: &Context, args: ListArgs) -> anyhow::Result<Exi
         return Ok(ExitCode::SUCCESS);
     }
     if !discovery.runs {
-        eprintln!("discovery is off: {}", discovery.reason);
+        eprintln!("discovery is off: {}", printable(&discovery.reason));
     } else if discovery.stale {
-        eprintln!("warning: the model list is stale (refresh failed: {})", discovery.stale_reason.as_deref().unwrap_or("unknown error"));
+        eprintln!("warning: the model list is stale (refresh failed: {})", printable(discovery.stale_reason.as_deref().unwrap_or("unknown error")));
     }
     print!("{}", render(&rows));
     Ok(ExitCode::SUCCESS)
@@ -104,9 +104,10 @@ fn provider_matches(model: &ModelInfo, wanted: &str) -> bool {
 
 fn tags(model: &ModelInfo, settings: &Settings, discovery: &Discovery) -> Vec<&'static str> {
     let mut tags = Vec::new();
-    let is_default = settings.default_model_reference.as_ref().is_some_and(|reference| {
-        reference.target.eq_ignore_ascii_case(&model.id) || reference.resource_id.eq_ignore_ascii_case(&model.id)
-    });
+    let is_default = settings
+        .default_model_reference
+        .as_ref()
+        .is_some_and(|reference| reference.target.eq_ignore_ascii_case(&model.id) || reference.resource_id.eq_ignore_ascii_case(&model.id));
     if is_default {
         tags.push("default");
     }
@@ -138,10 +139,12 @@ fn render(rows: &[Row<'_>]) -> String {
     let mut table: Vec<[String; 6]> = vec![header];
     for row in rows {
         let model = row.model;
+        // Names and ids come from the catalog (a remote service, or a cache file): a terminal must
+        // never receive their escape sequences.
         table.push([
-            model.id.clone(),
-            model.name.clone(),
-            model.input.join("+"),
+            printable(&model.id),
+            printable(&model.name),
+            printable(&model.input.join("+")),
             compact(model.context_window),
             compact(model.max_tokens),
             row.tags.join(","),
@@ -160,6 +163,53 @@ fn render(rows: &[Row<'_>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `text` without terminal control: escape sequences (CSI `ESC [ ... final`, OSC `ESC ] ...
+/// BEL|ST`, and two-character ones) are removed whole, other control characters (C0, DEL, C1)
+/// and bidirectional overrides dropped.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\x1b' => match chars.next() {
+                Some('[') => skip_csi(&mut chars),
+                Some(']' | 'P' | '_' | '^') => skip_string(&mut chars),
+                _ => {}
+            },
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' | '\u{90}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            ch if ch.is_control() || matches!(ch, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') => {}
+            ch => out.push(ch),
+        }
+    }
+    out
+}
+
+/// Skips a CSI sequence's parameters up to and including its final byte (`@` to `~`).
+fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    for ch in chars.by_ref() {
+        if ('\u{40}'..='\u{7e}').contains(&ch) {
+            break;
+        }
+    }
+}
+
+/// Skips a control string up to its terminator: BEL, ST (`ESC \\` or U+9C).
+fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\x07' | '\u{9c}' => break,
+            '\x1b' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A progress indicator on stderr while discovery runs; only on a terminal.
@@ -196,6 +246,30 @@ impl Drop for Spinner {
         if let Some(thread) = self.thread.take() {
             thread.thread().unpark();
             let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn terminal_control_never_reaches_the_table() {
+        // (catalog text, what is printed)
+        let cases = [
+            ("Claude Sonnet 4.6", "Claude Sonnet 4.6"),
+            ("\x1b[2J\x1b[31mRed\x1b[0m name", "Red name"),
+            ("title\x1b]0;pwned\x07 set", "title set"),
+            ("link \x1b]8;;http://x\x1b\\text\x1b]8;;\x1b\\", "link text"),
+            ("bell\x07 and\r return\n", "bell and return"),
+            ("c1 \u{9b}31mcsi", "c1 csi"),
+            ("\u{202e}reversed", "reversed"),
+            ("trailing escape \x1b", "trailing escape "),
+            ("Mistral Large (24.07) — ünïcode", "Mistral Large (24.07) — ünïcode"),
+        ];
+        for (text, printed) in cases {
+            assert_eq!(printable(text), printed, "{text:?}");
         }
     }
 }

@@ -5,7 +5,9 @@ use super::{Context, print_json};
 use anyhow::Context as _;
 use clap::Subcommand;
 use openclaw_host::conformance::{self, Corpus};
-use openclaw_host::runtime::{PolicyHost, PolicySource};
+use openclaw_host::environment;
+use openclaw_host::files::{self, ReadSpec};
+use openclaw_host::runtime::{PolicyError, PolicyHost, PolicySource};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,8 +16,9 @@ use std::sync::Arc;
 #[derive(Debug, Subcommand)]
 pub(super) enum PolicyCommand {
     /// Does this component implement the openclaw:bedrock world and pass its self-check?
+    /// A .cwasm is loaded only when its seal shows this host compiled it; none other is run.
     Check {
-        /// The component (.wasm or .cwasm).
+        /// The component (.wasm, or a .cwasm made by `policy compile` here).
         file: PathBuf,
         /// Print one JSON document.
         #[arg(long)]
@@ -30,7 +33,8 @@ pub(super) enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Precompile a component for this host, so `--policy OUT` loads without compiling.
+    /// Precompile a component for this host, so `--policy OUT` loads without compiling. The
+    /// output is sealed with this state directory's key: only this host loads it.
     Compile {
         /// The component (.wasm).
         file: PathBuf,
@@ -52,28 +56,70 @@ pub(super) async fn run(context: &Context, command: PolicyCommand) -> anyhow::Re
 struct CheckReport<'a> {
     ok: bool,
     policy: Option<PolicyReport<'a>>,
+    /// For a precompiled file: what its seal vouches for.
+    precompiled: Option<PrecompiledReport>,
     load_ms: Option<f64>,
     error: Option<String>,
 }
 
+#[derive(Serialize)]
+struct PrecompiledReport {
+    /// Always true when present: the seal verified under this state directory's key.
+    sealed_by_this_host: bool,
+    /// SHA-256 of the .wasm component it was compiled from.
+    component_sha256: String,
+    /// SHA-256 of the .cwasm file.
+    file_sha256: String,
+}
+
+/// What `policy check` says of a precompiled file, whatever the verdict.
+const PRECOMPILED_PROMISE: &str = "a precompiled file is native code: `policy check` runs one only when its seal proves this \
+     host compiled it (with `openclaw policy compile` or its cache, under this state directory's key) from the component it \
+     names; it cannot vet machine code from anywhere else and never runs it. Vet the .wasm instead";
+
+/// A host with the compile cache whose key seals and verifies precompiled files.
+async fn sealing_host() -> anyhow::Result<PolicyHost> {
+    PolicyHost::builder().compile_cache(environment::policy_cache_dir()).build(PolicySource::Embedded).await.context("cannot start the policy host")
+}
+
 async fn check(file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
     // The embedded policy hosts the engine; the file is loaded beside it, never swapped in.
-    let host = PolicyHost::builder().build(PolicySource::Embedded).await.context("cannot start the policy host")?;
-    match host.check(PolicySource::File(file)).await {
-        Ok(policy) => {
+    let host = sealing_host().await?;
+    // Before anything maps a precompiled file, its seal must verify; nothing is mapped here.
+    let loaded = match host.inspect_precompiled(&file) {
+        Ok(precompiled) => host.check(PolicySource::File(file)).await.map(|policy| (policy, precompiled)),
+        Err(error) => Err(error),
+    };
+    match loaded {
+        Ok((policy, precompiled)) => {
+            let precompiled =
+                precompiled.map(|info| PrecompiledReport { sealed_by_this_host: true, component_sha256: info.component_sha256, file_sha256: info.file_sha256 });
             if json {
                 let load_ms = Some(policy.load_time().as_secs_f64() * 1e3);
-                print_json(&CheckReport { ok: true, policy: Some(PolicyReport::new(&policy)), load_ms, error: None })?;
+                print_json(&CheckReport { ok: true, policy: Some(PolicyReport::new(&policy)), precompiled, load_ms, error: None })?;
+            } else if let Some(precompiled) = precompiled {
+                println!(
+                    "ok: {} is this host's own precompiled build of component sha256 {} (its seal verifies), implements openclaw:bedrock \
+                     and passed its self-check: {}. The seal vouches for where the code came from, not for what the component does: \
+                     vet the .wasm with `openclaw policy check`.",
+                    policy.origin(),
+                    precompiled.component_sha256,
+                    policy.info()
+                );
             } else {
                 println!("ok: {} implements openclaw:bedrock and passed its self-check: {}", policy.origin(), policy.info());
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
+            let message = match error {
+                PolicyError::Unverified { .. } => format!("{error}; {PRECOMPILED_PROMISE}"),
+                _ => error.to_string(),
+            };
             if json {
-                print_json(&CheckReport { ok: false, policy: None, load_ms: None, error: Some(error.to_string()) })?;
+                print_json(&CheckReport { ok: false, policy: None, precompiled: None, load_ms: None, error: Some(message) })?;
             } else {
-                eprintln!("refused: {error}");
+                eprintln!("refused: {message}");
             }
             Ok(ExitCode::FAILURE)
         }
@@ -115,12 +161,23 @@ async fn test(context: &Context, cases: PathBuf, json: bool) -> anyhow::Result<E
 }
 
 async fn compile(file: PathBuf, output: PathBuf) -> anyhow::Result<ExitCode> {
-    let host = PolicyHost::builder().build(PolicySource::Embedded).await.context("cannot start the policy host")?;
+    let host = sealing_host().await?;
+    if host.inspect_precompiled(&file)?.is_some() {
+        anyhow::bail!("{} is already precompiled; compile the .wasm component it came from", file.display());
+    }
+    // Read once: the bytes checked are the bytes compiled.
+    let wasm = files::read_regular(&file, ReadSpec::POLICY)?;
+    let source = PolicySource::Bytes { origin: file.display().to_string(), bytes: wasm.clone().into() };
     // Check before compiling: a precompiled file that could not run is no use to anyone.
-    let policy = host.check(PolicySource::File(file.clone())).await?;
-    let wasm = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    let compiled = host.precompile(&wasm)?;
+    let policy = host.check(source).await?;
+    let compiled = host.precompile_sealed(&wasm)?;
     std::fs::write(&output, compiled).with_context(|| format!("cannot write {}", output.display()))?;
-    println!("{} -> {} ({})", file.display(), output.display(), policy.info());
+    println!(
+        "{} -> {} ({}); sealed with the key in {}: only openclaw with this state directory loads it",
+        file.display(),
+        output.display(),
+        policy.info(),
+        environment::policy_cache_dir().display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -16,7 +16,6 @@ use crate::plan::call::{self, RoutedStream};
 use crate::plan::{Route, Serving};
 use crate::runtime::{ChatStream, PolicyError};
 use bytes::Bytes;
-use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use std::future::Future;
@@ -50,17 +49,12 @@ async fn read_completion(shared: &Shared, request: Request<Incoming>) -> Result<
             return Err(HttpError::new(415, "invalid_request_error", "the body must be JSON (Content-Type: application/json)").with_code("unsupported_media_type"));
         }
     }
-    let too_large = || HttpError::new(413, "invalid_request_error", format!("the body is larger than {} bytes", shared.max_body_bytes)).with_code("request_too_large");
     let declared = headers.get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > shared.max_body_bytes as u64) {
-        return Err(too_large());
-    }
-    let body = match http_body_util::Limited::new(request.into_body(), shared.max_body_bytes).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
-        Err(_) => return Err(HttpError::new(400, "invalid_request_error", "the request body could not be read")),
-    };
-    let value: serde_json::Value = serde_json::from_slice(&body)
+    // The bounds `Gateway::serve` hands every request; a request from elsewhere gets its own.
+    let limits = request.extensions().get::<super::body::BodyLimits>().cloned();
+    let limits = limits.unwrap_or_else(|| super::body::BodyLimits::new(std::time::Duration::from_secs(60), shared.max_body_bytes, shared.max_body_bytes));
+    let body = super::body::read(request.into_body(), declared, shared.max_body_bytes, &limits).await.map_err(|e| e.into_http(shared.max_body_bytes))?;
+    let value: serde_json::Value = serde_json::from_slice(&body.bytes)
         .map_err(|error| HttpError::new(400, "invalid_request_error", format!("the body is not valid JSON: {error}")).with_code("invalid_json"))?;
     parse_completion(&value, shared.request_timeout)
 }

@@ -16,8 +16,10 @@
 //! `GET /metrics`, and `POST /admin/policy` when client authentication is on.
 
 mod auth;
+mod body;
 mod chat;
 pub mod errors;
+mod limits;
 pub mod metrics;
 pub mod openai;
 mod ops;
@@ -68,6 +70,18 @@ pub struct GatewayOptions {
     /// Most chat and model-list requests in flight (503 beyond); capped a few below the
     /// policy host's `Limits::max_instances`. Default 1000.
     pub max_in_flight: usize,
+    /// How long a client may take to send a request's headers, and how long a kept-alive
+    /// connection may sit idle before its next request. Default 30 s.
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a whole request body (408 beyond). Default 60 s.
+    pub body_read_timeout: Duration,
+    /// Most open client connections; the gateway keeps it below half of what the file
+    /// descriptor limit leaves (the soft limit is raised to the hard one at start). At the cap
+    /// the connection idle the longest is closed to admit a new one. Default 4096.
+    pub max_connections: usize,
+    /// Bytes of request bodies buffered at once across all requests (503 beyond), at least
+    /// `max_body_bytes`. Default 64 MiB.
+    pub max_body_memory: usize,
 }
 
 /// The default listen address.
@@ -85,6 +99,10 @@ impl Default for GatewayOptions {
             request_timeout: Duration::from_secs(300),
             max_body_bytes: 16 << 20,
             max_in_flight: 1000,
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(60),
+            max_connections: 4096,
+            max_body_memory: 64 << 20,
         }
     }
 }
@@ -167,12 +185,14 @@ pub struct Gateway {
     listener: TcpListener,
     shared: Arc<Shared>,
     grace_period: Duration,
+    bounds: limits::ClientBounds,
 }
 
 impl Gateway {
     /// Binds the listen address and reads the config file. `capabilities` (the region
     /// environment and Bedrock access) are handed to every request's instance.
     pub async fn bind(options: GatewayOptions, host: Arc<PolicyHost>, capabilities: Capabilities) -> Result<Self, GatewayError> {
+        let bounds = limits::ClientBounds::of(&options);
         let listener = TcpListener::bind(options.listen).await.map_err(|source| GatewayError::Bind { addr: options.listen, source })?;
         let config = watch::read_config(options.config_path.as_deref()).await;
         let planner = Planner::start(Arc::clone(&host), capabilities.clone(), Arc::new(config)).await;
@@ -190,7 +210,7 @@ impl Gateway {
             watch_interval: options.watch_interval.max(Duration::from_millis(10)),
             ready: ops::ReadyCache::default(),
         });
-        Ok(Self { listener, shared, grace_period: options.grace_period })
+        Ok(Self { listener, shared, grace_period: options.grace_period, bounds })
     }
 
     /// The address actually bound (port 0 resolved).
@@ -205,42 +225,91 @@ impl Gateway {
 
     /// Serves until `shutdown` completes, then stops accepting and lets responses in flight
     /// (streams included) finish within the grace period. Watches the policy and config files
-    /// meanwhile.
+    /// meanwhile. Raises the soft file-descriptor limit to the hard one and keeps the open
+    /// connections below it (see [`GatewayOptions::max_connections`]).
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
         let watcher = tokio::spawn(watch::watch_files(Arc::clone(&self.shared)));
-        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let bounds = self.bounds;
+        let fd_limit = limits::raise_fd_limit();
+        let cap = limits::connection_cap(bounds.max_connections, fd_limit);
+        tracing::debug!(cap, fd_limit, "connection cap");
+        let body_limits = body::BodyLimits::new(bounds.body_read_timeout, bounds.max_body_memory, bounds.max_body_bytes);
+        let connections = Arc::new(limits::Connections::default());
+        // Flips to true when shutdown begins: every connection finishes its response and closes.
+        let (closing, closing_seen) = tokio::sync::watch::channel(false);
         let mut http = hyper::server::conn::http1::Builder::new();
-        http.keep_alive(true).timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(Duration::from_secs(30));
+        http.keep_alive(true).timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(bounds.header_read_timeout);
+        let mut backoff = limits::AcceptBackoff::default();
         tokio::pin!(shutdown);
         loop {
+            let accepted = async {
+                connections.make_room(cap).await;
+                self.listener.accept().await
+            };
             let (stream, _) = tokio::select! {
-                accepted = self.listener.accept() => match accepted {
-                    Ok(accepted) => accepted,
+                () = &mut shutdown => break,
+                accepted = accepted => match accepted {
+                    Ok(accepted) => {
+                        backoff.succeeded();
+                        accepted
+                    }
                     Err(error) => {
-                        // Out of file descriptors and the like: back off briefly and go on.
-                        tracing::warn!(%error, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                        continue;
+                        // Out of file descriptors and the like: pause (longer each time) and go on.
+                        let pause = backoff.failed(&error);
+                        tokio::select! {
+                            () = &mut shutdown => break,
+                            () = tokio::time::sleep(pause) => continue,
+                        }
                     }
                 },
-                () = &mut shutdown => break,
             };
             let _ = stream.set_nodelay(true);
+            let registered = connections.open();
+            let id = registered.id();
             let shared = Arc::clone(&self.shared);
-            let service = hyper::service::service_fn(move |request| handle(Arc::clone(&shared), request));
-            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-            tokio::spawn(async move {
-                if let Err(error) = connection.await {
+            let tracked = Arc::clone(&connections);
+            let body_limits = body_limits.clone();
+            let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+                let busy = limits::ConnectionGuard::busy(&tracked, id);
+                request.extensions_mut().insert(body_limits.clone());
+                let shared = Arc::clone(&shared);
+                async move {
+                    let Ok(response) = handle(shared, request).await;
+                    Ok::<_, Infallible>(response.map(|body| limits::Tracked { body, _busy: busy }))
+                }
+            });
+            let connection = http.serve_connection(TokioIo::new(stream), service);
+            let mut closing = closing_seen.clone();
+            let task = tokio::spawn(async move {
+                let _registered = registered;
+                tokio::pin!(connection);
+                let closed = async move {
+                    // Shutdown began, or the gateway is gone: either way, finish and close.
+                    let _ = closing.wait_for(|closing| *closing).await;
+                };
+                let result = tokio::select! {
+                    result = connection.as_mut() => result,
+                    () = closed => {
+                        connection.as_mut().graceful_shutdown();
+                        connection.await
+                    }
+                };
+                if let Err(error) = result {
                     tracing::debug!(%error, "connection ended with an error");
                 }
             });
+            connections.set_task(id, task.abort_handle());
         }
         drop(self.listener);
         watcher.abort();
-        tracing::info!(connections = graceful.count(), grace = ?self.grace_period, "shutting down: no new connections; letting responses finish");
+        tracing::info!(connections = connections.count(), grace = ?self.grace_period, "shutting down: no new connections; letting responses finish");
+        let _ = closing.send(true);
         tokio::select! {
-            () = graceful.shutdown() => tracing::info!("every connection finished"),
-            () = tokio::time::sleep(self.grace_period) => tracing::warn!("grace period over; cutting the remaining connections"),
+            () = connections.all_closed() => tracing::info!("every connection finished"),
+            () = tokio::time::sleep(self.grace_period) => {
+                tracing::warn!("grace period over; cutting the remaining connections");
+                connections.abort_all();
+            }
         }
     }
 }

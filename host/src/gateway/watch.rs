@@ -44,7 +44,7 @@ pub async fn reload_policy(shared: &Shared, force: bool) -> Result<Arc<LoadedPol
     let Some(path) = &shared.policy_file else { return Err(ReloadError::NoPolicyFile) };
     let current = shared.host.current();
     if !force
-        && let Ok(bytes) = tokio::fs::read(path).await
+        && let Ok(bytes) = crate::files::read_async(path, crate::files::ReadSpec::POLICY).await
         && hex::encode(Sha256::digest(&bytes)) == current.digest()
     {
         return Ok(current);

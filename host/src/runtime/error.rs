@@ -38,6 +38,14 @@ pub enum PolicyError {
         /// What is missing or mismatched.
         message: String,
     },
+    /// A precompiled component this host cannot prove it made itself: never mapped.
+    #[error("refusing precompiled policy {origin}: {message}")]
+    Unverified {
+        /// Where the file came from.
+        origin: String,
+        /// Why it cannot be verified.
+        message: String,
+    },
     /// The component ran but refused itself, or its self-check failed.
     #[error("{origin} failed its self-check: {message}")]
     SelfCheck {

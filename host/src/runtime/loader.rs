@@ -1,11 +1,21 @@
 //! Turning component bytes into a compiled [`Component`], through an on-disk compile cache so
-//! that a run pays the ~100 ms compile once per component and engine, then ~0.1 ms to map it.
+//! that a run pays the ~100 ms compile once per component and engine, then a few milliseconds
+//! to verify and map it.
+//!
+//! Precompiled code is native code: the host maps none it cannot prove it made itself for
+//! this exact component and engine. Cache entries and `openclaw policy compile` output carry a
+//! seal ([`seal`]) under a key kept in the cache directory; the directory, the key and every
+//! entry are checked as ssh checks its keys ([`trust`]). A bad entry is recompiled and
+//! replaced with a one-line warning; a bad user-given `.cwasm` is refused.
+
+mod seal;
+mod trust;
 
 use super::error::{PolicyError, one_line};
+use crate::files::{self, ReadSpec};
 use sha2::{Digest, Sha256};
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
@@ -60,62 +70,129 @@ pub enum CompileOutcome {
 /// A compiled component and what it took.
 pub(crate) struct Compiled {
     pub component: Component,
+    /// SHA-256 of the file or bytes given (for a `.cwasm`, of the `.cwasm` file itself, which
+    /// is what the file watcher compares).
     pub digest: String,
     pub outcome: CompileOutcome,
 }
 
-/// ELF files start so; a precompiled component is an ELF image.
-const ELF_MAGIC: [u8; 4] = *b"\x7fELF";
+/// What a verified precompiled file (`.cwasm`) says of itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrecompiledInfo {
+    /// SHA-256 (hex) of the `.wasm` component it was compiled from.
+    pub component_sha256: String,
+    /// SHA-256 (hex) of the `.cwasm` file.
+    pub file_sha256: String,
+}
 
 /// The on-disk cache of compiled components, keyed by component digest and engine settings.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct CompileCache {
     dir: PathBuf,
+    /// The directory's key once the directory passed its checks; the failure otherwise. Decided
+    /// once per host: the key then stays in memory.
+    key: OnceLock<Result<seal::Key, String>>,
+}
+
+impl Clone for CompileCache {
+    fn clone(&self) -> Self {
+        Self::new(self.dir.clone())
+    }
 }
 
 impl CompileCache {
     pub(crate) fn new(dir: PathBuf) -> Self {
-        Self { dir }
+        Self { dir, key: OnceLock::new() }
+    }
+
+    /// The key, creating the directory and the key on first use; `None` (warned once) when
+    /// the directory or key cannot be trusted.
+    fn key(&self) -> Option<&seal::Key> {
+        let key = self.key.get_or_init(|| {
+            let result = files::off_runtime(|| {
+                crate::environment::create_private_dir(&self.dir).map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
+                trust::check_dir(&self.dir)?;
+                trust::load_or_create_key(&self.dir)
+            });
+            if let Err(why) = &result {
+                tracing::warn!(dir = %self.dir.display(), "policy compile cache off, compiling every time: {why}");
+            }
+            result
+        });
+        key.as_ref().ok()
+    }
+
+    /// The key, only when one already exists (verifying never creates one).
+    fn existing_key(&self) -> Result<&seal::Key, String> {
+        if trust::key_path(&self.dir).exists() || self.key.get().is_some() {
+            return self.key().ok_or_else(|| format!("the compile cache {} cannot be trusted (see the warning above)", self.dir.display()));
+        }
+        Err(format!("{} has no key yet, so nothing precompiled can have been made here", self.dir.display()))
     }
 
     fn entry(&self, engine: &Engine, digest: &str) -> PathBuf {
-        let mut hasher = DefaultHasher::new();
-        engine.precompile_compatibility_hash().hash(&mut hasher);
-        self.dir.join(format!("{digest}-{:016x}.cwasm", hasher.finish()))
+        let fingerprint = seal::engine_fingerprint(engine);
+        self.dir.join(format!("{digest}-{}.cwasm", hex::encode(&fingerprint[..8])))
     }
 
-    /// Maps a cached compile, if there is a usable one.
+    /// Maps a cached compile of the component `digest`, if there is a sound one; a bad entry
+    /// is reported in one line and left for [`CompileCache::store`] to replace.
     fn load(&self, engine: &Engine, digest: &str) -> Option<Component> {
+        let key = self.key()?;
         let entry = self.entry(engine, digest);
-        if !entry.is_file() {
-            return None;
-        }
-        // SAFETY: the cache directory belongs to the user running the host (created 0700) and
-        // its entries are only ever written by `store` below from `Engine::precompile_component`;
-        // wasmtime checks the header and engine compatibility before using the code.
-        match unsafe { Component::deserialize_file(engine, &entry) } {
-            Ok(component) => Some(component),
-            Err(error) => {
-                tracing::warn!(entry = %entry.display(), "ignoring an unusable compile cache entry: {}", one_line(&error));
+        let checked = files::off_runtime(|| trust::read_entry(&entry)).and_then(|bytes| match bytes {
+            None => Ok(None),
+            Some(bytes) => verify(key, engine, &bytes, Some(digest)).and_then(|opened| map(engine, opened.image)).map(Some),
+        });
+        match checked {
+            Ok(component) => component,
+            Err(why) => {
+                tracing::warn!(entry = %entry.display(), "refusing a compile cache entry, recompiling: {why}");
                 None
             }
         }
     }
 
-    /// Writes a compile atomically (temporary file, then rename). Failure only costs speed.
+    /// Seals a compile and writes it atomically. Failure only costs speed.
     fn store(&self, engine: &Engine, digest: &str, component: &Component) {
+        let Some(key) = self.key() else { return };
         let entry = self.entry(engine, digest);
-        let result = (|| -> Result<(), String> {
-            crate::environment::create_private_dir(&self.dir).map_err(|e| e.to_string())?;
-            let bytes = component.serialize().map_err(|e| one_line(&e))?;
-            let temporary = entry.with_extension(format!("tmp{}", std::process::id()));
-            std::fs::write(&temporary, bytes).map_err(|e| e.to_string())?;
-            std::fs::rename(&temporary, &entry).map_err(|e| e.to_string())
-        })();
+        let result = component
+            .serialize()
+            .map_err(|e| one_line(&e))
+            .map(|image| seal::seal(key, digest, &seal::engine_fingerprint(engine), &image))
+            .and_then(|sealed| files::off_runtime(|| trust::write_entry(&self.dir, &entry, &sealed)).map_err(|e| e.to_string()));
         if let Err(error) = result {
-            tracing::warn!(dir = %self.dir.display(), "cannot write the policy compile cache: {error}");
+            tracing::warn!(entry = %entry.display(), "cannot write the policy compile cache entry: {error}");
         }
     }
+}
+
+/// Checks a sealed artifact: the MAC under `key`, the engine, and (for a cache entry) that it
+/// is a compile of the component `expected`.
+fn verify<'a>(key: &seal::Key, engine: &Engine, bytes: &'a [u8], expected: Option<&str>) -> Result<seal::Opened<'a>, String> {
+    let opened = seal::open(key, bytes).map_err(|e| e.to_string())?;
+    if opened.engine != seal::engine_fingerprint(engine) {
+        return Err("it was compiled for another engine (another openclaw version or settings)".into());
+    }
+    if let Some(expected) = expected
+        && opened.component != expected
+    {
+        return Err(format!("it is a compile of another component (sha256 {}), not of sha256 {expected}", opened.component));
+    }
+    Ok(opened)
+}
+
+/// Maps the image of a sealed artifact whose seal was verified.
+fn map(engine: &Engine, image: &[u8]) -> Result<Component, String> {
+    // SAFETY: `deserialize` runs the image's machine code as trusted. These exact bytes (held
+    // in memory since they were checked, so no one can swap the file in between) carry a MAC
+    // under this state directory's private key over the image, the component digest and the
+    // engine fingerprint: the host itself produced them with `Engine::precompile_component` or
+    // `Component::serialize` for this engine. wasmtime checks the header once more.
+    #[allow(unsafe_code)]
+    let component = unsafe { Component::deserialize(engine, image) };
+    component.map_err(|e| one_line(&e))
 }
 
 /// Compiles (or maps) the component a source names.
@@ -125,44 +202,67 @@ pub(crate) fn compile(engine: &Engine, source: &PolicySource, cache: Option<&Com
         PolicySource::Embedded => compile_wasm(engine, &origin, EMBEDDED_POLICY, EMBEDDED_POLICY_SHA256.trim().to_string(), cache),
         PolicySource::Bytes { bytes, .. } => compile_wasm(engine, &origin, bytes, sha256_hex(bytes), cache),
         PolicySource::File(path) => {
-            if is_precompiled(path).map_err(|source| PolicyError::Read { origin: origin.clone(), source })? {
-                // SAFETY: the user named this precompiled file explicitly, which is the same
-                // trust as running a binary; wasmtime checks the header and engine compatibility.
-                // Mapped, not read: loading stays well under a millisecond.
-                let component = unsafe { Component::deserialize_file(engine, path) }
-                    .map_err(|e| PolicyError::Compile { origin, message: one_line(&e) })?;
-                return Ok(Compiled { component, digest: precompiled_digest(path), outcome: CompileOutcome::Precompiled });
+            let bytes = files::off_runtime(|| files::read_regular(path, ReadSpec::POLICY))
+                .map_err(|error| PolicyError::Read { origin: origin.clone(), source: error.into_io() })?;
+            if seal::looks_precompiled(&bytes) {
+                let component = precompiled(engine, path, &bytes, cache)?;
+                return Ok(Compiled { component, digest: sha256_hex(&bytes), outcome: CompileOutcome::Precompiled });
             }
-            let bytes = std::fs::read(path).map_err(|source| PolicyError::Read { origin: origin.clone(), source })?;
             let digest = sha256_hex(&bytes);
             compile_wasm(engine, &origin, &bytes, digest, cache)
         }
     }
 }
 
-/// Whether a file is a precompiled component (an ELF image), from its first bytes.
-fn is_precompiled(path: &Path) -> std::io::Result<bool> {
-    use std::io::Read as _;
-    let mut magic = [0u8; 4];
-    let read = std::fs::File::open(path)?.read(&mut magic)?;
-    Ok(read == magic.len() && magic == ELF_MAGIC)
+/// Verifies and maps a user-given precompiled file: only one sealed under this cache's key.
+fn precompiled(engine: &Engine, path: &Path, bytes: &[u8], cache: Option<&CompileCache>) -> Result<Component, PolicyError> {
+    let opened = verified(engine, path, bytes, cache)?;
+    map(engine, opened.image).map_err(|message| PolicyError::Compile { origin: path.display().to_string(), message })
 }
 
-/// A precompiled file is named by its size and modification time rather than hashed: hashing
-/// megabytes of machine code would cost more than mapping it.
-fn precompiled_digest(path: &Path) -> String {
-    let metadata = std::fs::metadata(path).ok();
-    let size = metadata.as_ref().map_or(0, std::fs::Metadata::len);
-    let modified = metadata.and_then(|m| m.modified().ok()).and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs());
-    format!("precompiled:{size}:{modified}")
+/// A precompiled file's seal, once it verified under this cache's key.
+fn verified<'a>(engine: &Engine, path: &Path, bytes: &'a [u8], cache: Option<&CompileCache>) -> Result<seal::Opened<'a>, PolicyError> {
+    let refuse = |message: String| PolicyError::Unverified { origin: path.display().to_string(), message };
+    let key = match cache {
+        Some(cache) => cache.existing_key().map_err(refuse)?,
+        None => return Err(refuse("this host has no compile cache (state directory) whose key could vouch for it".into())),
+    };
+    verify(key, engine, bytes, None).map_err(refuse)
+}
+
+// The precompiled-code operations of the host live here, beside the seal they make and check.
+impl super::PolicyHost {
+    /// Compiles a component to a sealed precompiled file (`.cwasm`) that `--policy` maps
+    /// directly on this machine. Only a host with a trusted compile cache has the key to seal.
+    pub fn precompile_sealed(&self, wasm: &[u8]) -> Result<Vec<u8>, PolicyError> {
+        let origin = "the component".to_string();
+        let key = self.cache.as_ref().and_then(CompileCache::key).ok_or_else(|| PolicyError::Unverified {
+            origin: origin.clone(),
+            message: "this host has no trusted compile cache key to seal its output with".into(),
+        })?;
+        let image = self.engine.precompile_component(wasm).map_err(|e| PolicyError::Compile { origin, message: one_line(&e) })?;
+        Ok(seal::seal(key, &sha256_hex(wasm), &seal::engine_fingerprint(&self.engine), &image))
+    }
+
+    /// Whether `path` is a precompiled file (`None` for anything else) and, when it is, what
+    /// its seal vouches for; it is never mapped here, and one this host cannot verify is an
+    /// error.
+    pub fn inspect_precompiled(&self, path: &Path) -> Result<Option<PrecompiledInfo>, PolicyError> {
+        let bytes = files::off_runtime(|| files::read_regular(path, ReadSpec::POLICY))
+            .map_err(|error| PolicyError::Read { origin: path.display().to_string(), source: error.into_io() })?;
+        if !seal::looks_precompiled(&bytes) {
+            return Ok(None);
+        }
+        let opened = verified(&self.engine, path, &bytes, self.cache.as_ref())?;
+        Ok(Some(PrecompiledInfo { component_sha256: opened.component, file_sha256: sha256_hex(&bytes) }))
+    }
 }
 
 fn compile_wasm(engine: &Engine, origin: &str, bytes: &[u8], digest: String, cache: Option<&CompileCache>) -> Result<Compiled, PolicyError> {
     if let Some(component) = cache.and_then(|cache| cache.load(engine, &digest)) {
         return Ok(Compiled { component, digest, outcome: CompileOutcome::Cached });
     }
-    let component = Component::new(engine, bytes)
-        .map_err(|e| PolicyError::Compile { origin: origin.to_string(), message: one_line(&e) })?;
+    let component = Component::new(engine, bytes).map_err(|e| PolicyError::Compile { origin: origin.to_string(), message: one_line(&e) })?;
     if let Some(cache) = cache {
         cache.store(engine, &digest, &component);
     }

@@ -190,13 +190,6 @@ impl PolicyHost {
     pub async fn instance_of(&self, policy: Arc<LoadedPolicy>, capabilities: Capabilities) -> Result<PolicyInstance, PolicyError> {
         PolicyInstance::start(&self.engine, &policy.pre.clone(), &self.limits, capabilities, Some(policy)).await
     }
-
-    /// Compiles a component to the precompiled form `--policy` maps directly (`.cwasm`).
-    pub fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>, PolicyError> {
-        self.engine
-            .precompile_component(wasm)
-            .map_err(|e| PolicyError::Compile { origin: "the component".into(), message: one_line(&e) })
-    }
 }
 
 /// Compile (or map), link-check, instantiate and self-check one component.

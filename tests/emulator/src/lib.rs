@@ -54,6 +54,8 @@
 //! IMDSv2 under `/latest/`, container credentials at `/v2/credentials/<id>`, STS at `/`; see
 //! [`credentials_endpoints`].
 
+#![forbid(unsafe_code)]
+
 pub mod catalog;
 pub mod clock;
 pub mod control_api;

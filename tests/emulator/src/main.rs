@@ -1,5 +1,7 @@
 //! `bedrock-emulator`: serves the emulator until killed. See the library docs for the flags.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write as _;
 use std::path::PathBuf;
 

@@ -204,8 +204,7 @@ fn canonical_request_without(request: &RequestParts, signature: &ParsedSignature
     out.push_str(&canonical_query_without(&request.raw_query, excluded_query));
     out.push('\n');
     for name in &signature.signed_headers {
-        let values: Vec<String> =
-            request.header_values(name).map(|v| v.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+        let values: Vec<String> = signed_header_values(request, name).map(|v| v.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
         out.push_str(name);
         out.push(':');
         out.push_str(&values.join(","));
@@ -218,14 +217,20 @@ fn canonical_request_without(request: &RequestParts, signature: &ParsedSignature
     out
 }
 
+/// The values a signed header had. Over HTTP/2 the host travels as the `:authority`
+/// pseudo-header, which HTTP libraries do not list among the headers (the server adds it as
+/// `host`): a signer that signed `:authority` (as the AWS SDK for JavaScript does over HTTP/2)
+/// signed that value.
+fn signed_header_values<'a>(request: &'a RequestParts, name: &'a str) -> Box<dyn Iterator<Item = &'a str> + 'a> {
+    if name == ":authority" && request.header(":authority").is_none() {
+        return Box::new(request.header_values("host"));
+    }
+    Box::new(request.header_values(name))
+}
+
 /// The string to sign over a canonical request.
 pub fn string_to_sign(signature: &ParsedSignature, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{}\n{}\n{}",
-        signature.amz_date,
-        signature.scope(),
-        hex::encode(Sha256::digest(canonical_request.as_bytes()))
-    )
+    format!("{ALGORITHM}\n{}\n{}\n{}", signature.amz_date, signature.scope(), hex::encode(Sha256::digest(canonical_request.as_bytes())))
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -295,11 +300,7 @@ pub fn check_scope(signature: &ParsedSignature, regions: &[&str], service: &str)
         return Err(ApiError::new(403, "InvalidSignatureException", format!("Credential should be scoped to correct service: '{service}'. ")));
     }
     if !regions.contains(&signature.region.as_str()) {
-        return Err(ApiError::new(
-            403,
-            "InvalidSignatureException",
-            format!("Credential should be scoped to a valid region, not '{}'. ", signature.region),
-        ));
+        return Err(ApiError::new(403, "InvalidSignatureException", format!("Credential should be scoped to a valid region, not '{}'. ", signature.region)));
     }
     Ok(())
 }
@@ -313,9 +314,7 @@ pub fn check_signature(request: &RequestParts, signature: &ParsedSignature, secr
         expected.len() == given.len() && expected.bytes().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
     };
     let token_in_query = signature.presigned && request.query_params().iter().any(|(k, _)| k == "X-Amz-Security-Token");
-    if matches(canonical_request(request, signature, options))
-        || (token_in_query && matches(canonical_request_token_appended(request, signature, options)))
-    {
+    if matches(canonical_request(request, signature, options)) || (token_in_query && matches(canonical_request_token_appended(request, signature, options))) {
         Ok(())
     } else {
         Err(signature_mismatch())
@@ -327,6 +326,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_http2_request_signed_over_authority_verifies() {
+        // The AWS SDK for JavaScript over HTTP/2 drops `host` and signs `:authority`; the
+        // server hands the authority on as `host`.
+        let parts = |headers: &[(&str, &str)]| RequestParts {
+            method: "GET".into(),
+            raw_path: "/foundation-models".into(),
+            raw_query: String::new(),
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: Vec::new(),
+        };
+        let signature = ParsedSignature {
+            access_key_id: "AKIDEXAMPLE".into(),
+            scope_date: "20150830".into(),
+            region: "us-east-1".into(),
+            service: "bedrock".into(),
+            signed_headers: vec![":authority".into(), "x-amz-date".into()],
+            signature: String::new(),
+            amz_date: "20150830T123600Z".into(),
+            presigned: false,
+            session_token: None,
+            expires_seconds: None,
+        };
+        let over_authority = parts(&[(":authority", "127.0.0.1:4566"), ("x-amz-date", "20150830T123600Z")]);
+        let as_host = parts(&[("x-amz-date", "20150830T123600Z"), ("host", "127.0.0.1:4566")]);
+        let canonical = canonical_request(&as_host, &signature, CanonicalOptions::default());
+        assert!(canonical.contains("\n:authority:127.0.0.1:4566\n"), "{canonical}");
+        assert_eq!(canonical, canonical_request(&over_authority, &signature, CanonicalOptions::default()));
+    }
+
+    #[test]
     fn canonical_uri_normalises_and_double_encodes() {
         let cases = [
             ("/", "/"),
@@ -334,7 +363,10 @@ mod tests {
             ("/example/..", "/"),
             ("/./", "/"),
             ("/a/./b/../c", "/a/c"),
-            ("/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A%3Afoundation-model%2Fx/converse", "/model/arn%253Aaws%253Abedrock%253Aus-east-1%253A%253Afoundation-model%252Fx/converse"),
+            (
+                "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A%3Afoundation-model%2Fx/converse",
+                "/model/arn%253Aaws%253Abedrock%253Aus-east-1%253A%253Afoundation-model%252Fx/converse",
+            ),
             ("/example space/", "/example%20space/"),
         ];
         for (raw, expected) in cases {
@@ -344,14 +376,8 @@ mod tests {
 
     #[test]
     fn canonical_query_sorts_and_encodes() {
-        let cases = [
-            ("", ""),
-            ("b=2&a=1", "a=1&b=2"),
-            ("a=2&a=1", "a=1&a=2"),
-            ("k=a%20b&X-Amz-Signature=ff", "k=a%20b"),
-            ("k=%2F%3A", "k=%2F%3A"),
-            ("flag", "flag="),
-        ];
+        let cases =
+            [("", ""), ("b=2&a=1", "a=1&b=2"), ("a=2&a=1", "a=1&a=2"), ("k=a%20b&X-Amz-Signature=ff", "k=a%20b"), ("k=%2F%3A", "k=%2F%3A"), ("flag", "flag=")];
         for (raw, expected) in cases {
             assert_eq!(canonical_query(raw), expected, "{raw}");
         }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests, written once: the test components built from
 //! `tests/guests/`, the corpus location, and a temporary home with AWS files in it.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 
 /// A test component built from `tests/guests/`.

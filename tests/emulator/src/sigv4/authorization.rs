@@ -50,10 +50,8 @@ pub fn parse(request: &RequestParts) -> Result<Option<ParsedSignature>, ApiError
         None => Ok(None),
         Some(algorithm) if algorithm != ALGORITHM => Err(incomplete(format!("Unsupported AWS 'algorithm': '{algorithm}'"))),
         Some(_) => {
-            let missing: Vec<&str> = ["X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"]
-                .into_iter()
-                .filter(|name| param(name).is_none())
-                .collect();
+            let missing: Vec<&str> =
+                ["X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"].into_iter().filter(|name| param(name).is_none()).collect();
             if !missing.is_empty() {
                 return Err(incomplete(format!("AWS query-string parameters missing: {}", missing.join(", "))));
             }
@@ -148,4 +146,3 @@ fn build(
         expires_seconds,
     })
 }
-

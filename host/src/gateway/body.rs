@@ -1,0 +1,184 @@
+//! Request bodies read under bounds: a size limit checked before buffering (the declared
+//! length, then every frame), a deadline for the whole body, and a memory budget shared by every
+//! body being read, so that slow clients cannot hold much memory or any slot for long.
+
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt as _;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// The bounds every request body is read under, handed to handlers in the request's
+/// extensions by [`super::Gateway::serve`].
+#[derive(Debug, Clone)]
+pub(super) struct BodyLimits {
+    /// The whole body must arrive within this.
+    pub deadline: Duration,
+    /// Bytes of bodies that may be buffered at once, across requests.
+    pub budget: Arc<Semaphore>,
+}
+
+impl BodyLimits {
+    /// Limits with a deadline and a budget of `memory` bytes (at least one largest body).
+    pub(super) fn new(deadline: Duration, memory: usize, max_body: usize) -> Self {
+        let permits = memory.max(max_body).min(Semaphore::MAX_PERMITS);
+        Self { deadline, budget: Arc::new(Semaphore::new(permits)) }
+    }
+}
+
+/// Why a body was not read.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum BodyError {
+    /// Larger than the limit (declared or sent).
+    TooLarge,
+    /// Not all there before the deadline.
+    Timeout(Duration),
+    /// The memory budget for bodies is spent: other bodies are being read.
+    Busy,
+    /// The connection failed mid-body.
+    Unreadable,
+}
+
+impl BodyError {
+    /// The response: 413, 408, 503 or 400.
+    pub(super) fn into_http(self, max: usize) -> super::HttpError {
+        use super::HttpError;
+        match self {
+            Self::TooLarge => HttpError::new(413, "invalid_request_error", format!("the body is larger than {max} bytes")).with_code("request_too_large"),
+            Self::Timeout(deadline) => HttpError::new(408, "invalid_request_error", format!("the request body did not arrive within {} s", deadline.as_secs()))
+                .with_code("request_timeout"),
+            Self::Busy => HttpError::busy(),
+            Self::Unreadable => HttpError::new(400, "invalid_request_error", "the request body could not be read"),
+        }
+    }
+}
+
+/// A body read whole, with its share of the budget (released on drop).
+pub(super) struct ReadBody {
+    pub bytes: Bytes,
+    _reserved: Option<OwnedSemaphorePermit>,
+}
+
+/// Reads a body of at most `max` bytes (`declared` is its Content-Length, if any) within the
+/// deadline and the shared budget.
+pub(super) async fn read<B>(body: B, declared: Option<u64>, max: usize, limits: &BodyLimits) -> Result<ReadBody, BodyError>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+{
+    if declared.is_some_and(|length| length > max as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let deadline = limits.deadline;
+    match tokio::time::timeout(deadline, collect(body, declared, max, limits)).await {
+        Ok(result) => result,
+        Err(_) => Err(BodyError::Timeout(deadline)),
+    }
+}
+
+async fn collect<B>(mut body: B, declared: Option<u64>, max: usize, limits: &BodyLimits) -> Result<ReadBody, BodyError>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+{
+    // A declared length reserves its bytes up front: a client cannot start what the budget
+    // cannot hold. Without one, every frame reserves what it adds.
+    let mut reserved: Option<OwnedSemaphorePermit> = None;
+    let reserve = |bytes: usize, reserved: &mut Option<OwnedSemaphorePermit>| -> Result<(), BodyError> {
+        if bytes == 0 {
+            return Ok(());
+        }
+        let permits = u32::try_from(bytes).map_err(|_| BodyError::TooLarge)?;
+        let permit = Arc::clone(&limits.budget).try_acquire_many_owned(permits).map_err(|_| BodyError::Busy)?;
+        match reserved {
+            Some(held) => held.merge(permit),
+            None => *reserved = Some(permit),
+        }
+        Ok(())
+    };
+    let mut covered = match declared {
+        Some(length) => {
+            let length = usize::try_from(length).map_err(|_| BodyError::TooLarge)?;
+            reserve(length, &mut reserved)?;
+            length
+        }
+        None => 0,
+    };
+    let mut buffer = BytesMut::with_capacity(covered);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| BodyError::Unreadable)?;
+        let Ok(data) = frame.into_data() else { continue };
+        let total = buffer.len() + data.len();
+        if total > max {
+            return Err(BodyError::TooLarge);
+        }
+        if total > covered {
+            reserve(total - covered, &mut reserved)?;
+            covered = total;
+        }
+        buffer.extend_from_slice(&data);
+    }
+    Ok(ReadBody { bytes: buffer.freeze(), _reserved: reserved })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::Full;
+    use hyper::body::Frame;
+
+    fn limits(memory: usize) -> BodyLimits {
+        BodyLimits::new(Duration::from_secs(60), memory, 8)
+    }
+
+    #[tokio::test]
+    async fn bodies_are_read_within_size_and_budget() {
+        let body = || Full::new(Bytes::from_static(b"12345678"));
+        // (declared length, size limit, budget, outcome)
+        type Case = (Option<u64>, usize, usize, Result<&'static [u8], BodyError>);
+        let cases: [Case; 5] = [
+            (Some(8), 8, 8, Ok(b"12345678")),
+            (None, 8, 8, Ok(b"12345678")),
+            (Some(9), 8, 64, Err(BodyError::TooLarge)),
+            (None, 7, 64, Err(BodyError::TooLarge)),
+            (Some(8), 8, 0, Ok(b"12345678")),
+        ];
+        for (declared, max, memory, expected) in cases {
+            let outcome = read(body(), declared, max, &BodyLimits::new(Duration::from_secs(60), memory, max)).await;
+            assert_eq!(outcome.map(|read| read.bytes.to_vec()), expected.map(<[u8]>::to_vec), "{declared:?} {max} {memory}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_spent_budget_refuses_more_until_released() {
+        let limits = limits(8);
+        let first = read(Full::new(Bytes::from_static(b"12345678")), Some(8), 8, &limits).await.expect("fits");
+        let second = read(Full::new(Bytes::from_static(b"1")), Some(1), 8, &limits).await;
+        assert_eq!(second.err(), Some(BodyError::Busy));
+        drop(first);
+        assert!(read(Full::new(Bytes::from_static(b"1")), Some(1), 8, &limits).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_stalled_body_times_out_and_releases_its_share() {
+        // The body never completes: only the deadline can end the read.
+        let limits = BodyLimits::new(Duration::from_millis(50), 8, 8);
+        let outcome = read(Stalls { sent: false }, Some(8), 8, &limits).await;
+        assert_eq!(outcome.err(), Some(BodyError::Timeout(Duration::from_millis(50))));
+        assert_eq!(limits.budget.available_permits(), 8);
+    }
+
+    /// A body that sends one byte and then never another.
+    struct Stalls {
+        sent: bool,
+    }
+
+    impl http_body::Body for Stalls {
+        type Data = Bytes;
+        type Error = std::convert::Infallible;
+        fn poll_frame(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+            if std::mem::replace(&mut self.sent, true) {
+                return std::task::Poll::Pending;
+            }
+            std::task::Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"1")))))
+        }
+    }
+}
