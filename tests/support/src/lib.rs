@@ -207,3 +207,38 @@ fn run_with(binary: &str, home_env: Vec<(String, Option<String>)>, env: Vec<(Str
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
+
+/// The variable `.ci/run` sets to the interpreter of the virtual environment it installed the
+/// Python clients (boto3, openai, anthropic) into.
+pub const PYTHON_VAR: &str = "OPENCLAW_PYTHON";
+/// The variable `.ci/run` sets to `1`: a cross-client test that cannot find its client fails
+/// instead of skipping.
+pub const REQUIRE_CLIENTS_VAR: &str = "OPENCLAW_REQUIRE_CLIENTS";
+
+/// The Python interpreter for cross-client tests: [`PYTHON_VAR`] when set, else `python3`.
+pub fn python() -> String {
+    std::env::var(PYTHON_VAR).ok().filter(|p| !p.trim().is_empty()).unwrap_or_else(|| "python3".to_string())
+}
+
+/// The interpreter when it can import every one of `modules`; otherwise `None` after saying
+/// why on the real stderr (libtest captures `eprintln!`, not this, so the note shows in the
+/// `cargo test` output). Under [`REQUIRE_CLIENTS_VAR`]`=1` (CI) a missing client panics: a
+/// skipped check must not count as a pass there.
+pub fn python_with(test: &str, modules: &[&str]) -> Option<String> {
+    let python = python();
+    let imports = format!("import {}", modules.join(", "));
+    let why = match std::process::Command::new(&python).args(["-c", &imports]).output() {
+        Ok(output) if output.status.success() => return Some(python),
+        Ok(output) => format!("`{python} -c \"{imports}\"` failed: {}", String::from_utf8_lossy(&output.stderr).trim()),
+        Err(error) => format!("cannot run `{python}`: {error}"),
+    };
+    let required = std::env::var(REQUIRE_CLIENTS_VAR).is_ok_and(|v| v == "1");
+    assert!(!required, "{test}: {REQUIRE_CLIENTS_VAR}=1 but the client is unavailable: {why}");
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: {why} (install with `python3 -m pip install {}` or point {PYTHON_VAR} at an interpreter that has it)",
+        modules.join(" ")
+    );
+    None
+}
