@@ -156,8 +156,18 @@ fn precompiled_and_cached_policies_load_without_compiling() {
     let first = openclaw(&home, &[], &["config", "show"]);
     assert_eq!(first.code, Some(0), "{}", first.stderr);
     let cache = home.state_dir().join("cache").join("policies");
-    let entries = std::fs::read_dir(&cache).map(|dir| dir.count()).unwrap_or(0);
-    assert_eq!(entries, 1, "one compiled component cached in {}", cache.display());
+    let entries: Vec<std::path::PathBuf> = std::fs::read_dir(&cache).map(|dir| dir.map(|e| e.expect("entry").path()).collect()).unwrap_or_default();
+    assert_eq!(entries.len(), 1, "one compiled component cached in {}", cache.display());
+
+    // The next run reads that entry: a damaged one is reported (and compiled around), which a
+    // run that never looked at the cache could not do.
+    let second = openclaw(&home, &[], &["config", "show"]);
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    assert!(!second.stderr.contains("compile cache"), "an intact entry loads quietly: {}", second.stderr);
+    std::fs::write(&entries[0], b"not a compiled component").expect("damage the entry");
+    let damaged = openclaw(&home, &[], &["config", "show"]);
+    assert_eq!(damaged.code, Some(0), "{}", damaged.stderr);
+    assert!(damaged.stderr.contains("ignoring an unusable compile cache entry"), "the run read the cache: {}", damaged.stderr);
 
     let output_dir = tempfile::tempdir().unwrap();
     let cwasm = output_dir.path().join("alt.cwasm").display().to_string();
@@ -165,6 +175,20 @@ fn precompiled_and_cached_policies_load_without_compiling() {
     assert_eq!(compiled.code, Some(0), "{}", compiled.stderr);
     let report = openclaw(&home, &[], &["--policy", &cwasm, "config", "show", "--json"]).json();
     assert_eq!(report["policy"]["name"], "alt-policy");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_load_maps_the_cached_compile() {
+    use openclaw_host::runtime::{CompileOutcome, PolicyHost, PolicySource};
+    let cache = tempfile::tempdir().expect("cache dir");
+    let load = || async { PolicyHost::builder().compile_cache(cache.path()).build(PolicySource::File(TestGuest::AltPolicy.path())).await.expect("loads") };
+    assert_eq!(load().await.current().compile_outcome(), CompileOutcome::Compiled, "nothing cached yet");
+    let second = load().await;
+    assert_eq!(second.current().compile_outcome(), CompileOutcome::Cached, "the second load maps the first one's compile");
+    let mut instance = second.instance(std::sync::Arc::default()).await.expect("instance");
+    let source = openclaw_host::types::ConfigSource { origin: "test".into(), text: Some("{}".into()) };
+    let settings = instance.load_config(&source).await.expect("runs").expect("valid");
+    assert_eq!(settings.default_model.as_deref(), Some("alt-policy"), "the cached compile runs");
 }
 
 #[test]

@@ -51,11 +51,14 @@ pub struct Setup {
     pub options: Box<dyn FnOnce(&mut GatewayOptions) + Send>,
     /// The config file's first text, if any.
     pub config: Option<String>,
+    /// Whether the gateway's AWS environment holds the emulator's keys (without them no
+    /// credentials resolve: no file, no IMDS).
+    pub keys: bool,
 }
 
 impl Default for Setup {
     fn default() -> Self {
-        Self { policy: embedded_policy_file(), limits: Limits::default(), options: Box::new(|_| {}), config: None }
+        Self { policy: embedded_policy_file(), limits: Limits::default(), options: Box::new(|_| {}), config: None, keys: true }
     }
 }
 
@@ -72,13 +75,30 @@ pub fn embedded_policy_file() -> PathBuf {
 
 /// Bedrock access to `emulator` with its default keys, one attempt per call (faults show as is).
 pub async fn bedrock_for(emulator: &RunningEmulator) -> Arc<dyn BedrockAccess> {
-    let env = AwsEnvironment::from_vars([
+    bedrock_with(emulator, true).await
+}
+
+/// Bedrock access to `emulator`, with its default keys or with no credentials at all.
+pub async fn bedrock_with(emulator: &RunningEmulator, keys: bool) -> Arc<dyn BedrockAccess> {
+    let mut vars = vec![
         ("AWS_ENDPOINT_URL", emulator.endpoint()),
         ("AWS_REGION", "us-east-1".to_string()),
-        ("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID.to_string()),
-        ("AWS_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY.to_string()),
-    ]);
-    Arc::new(Bedrock::builder(env).max_attempts(1).build().await)
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+    ];
+    if keys {
+        vars.extend([("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID.to_string()), ("AWS_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY.to_string())]);
+    }
+    Arc::new(Bedrock::builder(AwsEnvironment::from_vars(vars)).max_attempts(1).build().await)
+}
+
+/// The emulator's runtime calls so far: operation and JSON body, oldest first.
+pub fn runtime_calls(emulator: &RunningEmulator) -> Vec<(String, Value)> {
+    emulator
+        .request_log()
+        .into_iter()
+        .filter(|entry| entry.path.starts_with("/model/"))
+        .map(|entry| (entry.operation.clone(), entry.body_json()))
+        .collect()
 }
 
 impl TestGateway {
@@ -99,7 +119,7 @@ impl TestGateway {
         }
         let host = PolicyHost::builder().limits(setup.limits).build(PolicySource::File(policy_file.clone())).await.expect("policy loads");
         let environment = Arc::new(RegionEnvironment { aws_region: Some("us-east-1".into()), ..RegionEnvironment::default() });
-        let capabilities = Capabilities { environment, bedrock: Some(bedrock_for(&emulator).await) };
+        let capabilities = Capabilities { environment, bedrock: Some(bedrock_with(&emulator, setup.keys).await) };
         let mut options = GatewayOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             policy_file: Some(policy_file.clone()),
