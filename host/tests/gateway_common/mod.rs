@@ -183,8 +183,10 @@ pub struct Response {
     pub status: u16,
     /// Headers, lower-case names.
     pub headers: Vec<(String, String)>,
-    /// The body.
+    /// The body (as far as it came).
     pub body: String,
+    /// Whether the body ended normally (false: the connection broke mid-body).
+    pub complete: bool,
 }
 
 impl Response {
@@ -235,8 +237,18 @@ async fn send_unbounded(addr: SocketAddr, method: &str, path: &str, headers: &[(
     let response = sender.send_request(request).await.expect("response");
     let status = response.status().as_u16();
     let headers = response.headers().iter().map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string())).collect();
-    let body = response.into_body().collect().await.expect("body").to_bytes();
-    Response { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+    let mut body = response.into_body();
+    let (mut bytes, mut complete) = (Vec::new(), true);
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => bytes.extend_from_slice(frame.data_ref().map(|d| d.as_ref()).unwrap_or_default()),
+            Err(_) => {
+                complete = false;
+                break;
+            }
+        }
+    }
+    Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), complete }
 }
 
 /// Waits until `check` holds, polling every 20 ms for at most `limit`.
