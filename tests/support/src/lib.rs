@@ -26,6 +26,11 @@ pub enum TestGuest {
     /// status and the first 2000 body bytes come back as warnings at paths `status` and `body`,
     /// or a failure as one warning at path `error` with the error's Debug text.
     HttpCaller,
+    /// Calls every host import once from `load-config` (log, environment, credentials'
+    /// visible sources and resolve, the four runtime calls with both streams read to the end,
+    /// list-catalog): the config text `<converse model> <invoke model>`; each outcome comes back
+    /// as a warning whose path names the import (see `tests/guests/import-caller`).
+    ImportCaller,
 }
 
 impl TestGuest {
@@ -38,6 +43,7 @@ impl TestGuest {
             Self::Unlinkable => "unlinkable.wasm",
             Self::NotAPolicy => "not_a_policy.wasm",
             Self::HttpCaller => "http_caller.wasm",
+            Self::ImportCaller => "import_caller.wasm",
         };
         Path::new(env!("OUT_DIR")).join(file)
     }
