@@ -55,7 +55,8 @@
 //! faults and log.
 //!
 //! # Credential endpoints
-//! IMDSv2 under `/latest/`, container credentials at `/v2/credentials/<id>`, STS at `/`; see
+//! IMDSv2 under `/latest/`, container credentials at `/v2/credentials/<id>`, the SSO portal at
+//! `/federation/credentials` (token [`credentials_endpoints::DEFAULT_SSO_ACCESS_TOKEN`]), STS at `/`; see
 //! [`credentials_endpoints`].
 
 pub mod catalog;

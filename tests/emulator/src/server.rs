@@ -210,7 +210,7 @@ async fn handle(state: Arc<State>, reset: Arc<Notify>, request: Request<Incoming
 /// out because their bodies can carry a web identity token.
 fn logged_body(kind: RouteKind, body: &[u8]) -> Option<String> {
     match kind {
-        RouteKind::Sts | RouteKind::Imds | RouteKind::Container | RouteKind::Control => None,
+        RouteKind::Sts | RouteKind::Imds | RouteKind::Container | RouteKind::SsoPortal | RouteKind::Control => None,
         _ => Some(String::from_utf8_lossy(body).into_owned()),
     }
 }

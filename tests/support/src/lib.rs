@@ -151,6 +151,40 @@ impl TestHome {
     }
 }
 
+/// Writes the SSO token cache file an `aws sso login` for `start_url` would leave in `home`
+/// (`~/.aws/sso/cache/<sha1 of the start URL>.json`), holding `access_token` valid for a day.
+pub fn write_sso_token_cache(home: &Path, start_url: &str, region: &str, access_token: &str) -> std::io::Result<PathBuf> {
+    use sha1::Digest as _;
+    let dir = home.join(".aws").join("sso").join("cache");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{}.json", hex::encode(sha1::Sha1::digest(start_url.as_bytes()))));
+    let expires = std::time::SystemTime::now() + std::time::Duration::from_secs(24 * 3600);
+    let token = serde_json::json!({
+        "accessToken": access_token,
+        "expiresAt": rfc3339(expires),
+        "region": region,
+        "startUrl": start_url,
+    });
+    std::fs::write(&path, token.to_string())?;
+    Ok(path)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for a time after 1970 (civil-from-days, proleptic Gregorian).
+fn rfc3339(time: std::time::SystemTime) -> String {
+    let secs = time.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
 /// What a command printed and how it exited.
 #[derive(Debug, Clone)]
 pub struct Run {
