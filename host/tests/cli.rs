@@ -104,7 +104,10 @@ fn show_resolves_the_region_from_the_selected_profile() {
 #[test]
 fn a_snooping_policy_never_sees_the_hosts_secrets() {
     let home = TestHome::new().unwrap();
-    let config = home.write_config("snoop").unwrap();
+    // A listener that is really open: a connection the guest cannot make is the sandbox's refusal.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let config = home.write_config(&format!("snoop {address}")).unwrap();
     let hostile = TestGuest::Hostile.path();
     let env = [("AWS_ACCESS_KEY_ID", PLANTED_ACCESS_KEY_ID), ("AWS_SECRET_ACCESS_KEY", PLANTED_SECRET_ACCESS_KEY), ("AWS_REGION", "eu-west-1")];
     assert!(home.path().join(".aws/credentials").is_file(), "the secret is really on disk for the host");
@@ -112,7 +115,10 @@ fn a_snooping_policy_never_sees_the_hosts_secrets() {
     assert_eq!(output.code, Some(0), "{}", output.stderr);
     let report = output.json();
     assert_eq!(report["settings"]["default_model"], "hostile", "the hostile policy answered");
-    assert_eq!(report["settings"]["warnings"], serde_json::json!([]), "the guest found something");
+    let findings: Vec<String> = report["settings"]["warnings"].as_array().into_iter().flatten().map(|w| format!("{}: {}", w["path"].as_str().unwrap_or(""), w["message"].as_str().unwrap_or(""))).collect();
+    assert_eq!(findings, vec![format!("snoop: ran: environment, arguments, 5 paths, {address}")], "the guest found more than nothing");
+    listener.set_nonblocking(true).unwrap();
+    assert!(listener.accept().is_err(), "the guest connected to the listener");
     for text in [output.stdout, output.stderr] {
         assert!(!text.contains(PLANTED_SECRET_ACCESS_KEY) && !text.contains(PLANTED_ACCESS_KEY_ID));
     }

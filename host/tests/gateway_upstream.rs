@@ -1,17 +1,16 @@
 //! What the gateway sends to Bedrock and what it does when Bedrock or the client misbehaves,
 //! seen from the emulator's request log: the OpenAI parameters in the Converse request, the
-//! operation per `stream`, a client leaving mid-stream, a streamed timeout, readiness without
+//! operation per `stream`, a streamed timeout, readiness without
 //! credentials, the admin reload's refusals, and `/v1/models?refresh=true`.
 
 mod gateway_common;
 
-use bedrock_emulator::{Fault, FaultRule, StreamEnds};
-use gateway_common::{MODEL, REQUEST_LIMIT, Setup, TestGateway, chat_body, runtime_calls, send};
+use bedrock_emulator::{Fault, FaultRule};
+use gateway_common::{MODEL, Setup, TestGateway, chat_body, runtime_calls, send};
 use openclaw_host::gateway::ClientKey;
 use openclaw_test_support::TestGuest;
 use serde_json::{Value, json};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// Whether a JSON number is `expected` as an `f32` the SDK carried (0.2 arrives as 0.2000000029...).
 fn near(value: &Value, expected: f64) -> bool {
@@ -48,7 +47,7 @@ async fn sampling_parameters_system_prompt_and_stop_sequences_reach_bedrock() {
     for absent in ["temperature", "topP", "stopSequences"] {
         assert!(config.get(absent).is_none(), "{absent} not sent: {}", calls[0].1);
     }
-    assert!(calls[0].1.get("system").is_none(), "{}", calls[0].1);
+    assert!(calls[0].1.get("system").is_none_or(|system| system == &json!([])), "no system prompt: {}", calls[0].1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -62,44 +61,6 @@ async fn stream_false_calls_converse_and_stream_true_calls_converse_stream() {
         let operations: Vec<String> = runtime_calls(&gateway.emulator).into_iter().map(|(operation, _)| operation).collect();
         assert_eq!(operations, vec![operation.to_string()], "stream {stream}");
     }
-}
-
-/// Sends a streamed chat on a raw connection, reads until `needle` has arrived, and returns the
-/// connection (dropping it is the client leaving).
-async fn stream_until(gateway: &TestGateway, prompt: &str, needle: &str) -> (tokio::net::TcpStream, String) {
-    let body = chat_body(prompt, true).to_string();
-    let request = format!(
-        "POST /v1/chat/completions HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-        gateway.addr,
-        body.len()
-    );
-    let mut stream = tokio::net::TcpStream::connect(gateway.addr).await.expect("connect");
-    stream.write_all(request.as_bytes()).await.expect("send");
-    let mut seen = Vec::new();
-    let mut buffer = [0u8; 4096];
-    while !String::from_utf8_lossy(&seen).contains(needle) {
-        let n = tokio::time::timeout(REQUEST_LIMIT, stream.read(&mut buffer)).await.expect("the stream's first events in time").expect("read");
-        assert!(n > 0, "the gateway closed before {needle:?}: {}", String::from_utf8_lossy(&seen));
-        seen.extend_from_slice(&buffer[..n]);
-    }
-    (stream, String::from_utf8_lossy(&seen).into_owned())
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_leaving_mid_stream_ends_the_bedrock_stream() {
-    let gateway = TestGateway::start().await;
-    // Many words: far more events than fit the emulator's send buffer, so a stream the gateway
-    // kept reading would be seen to complete.
-    let prompt = (0..40).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
-    gateway.emulator.faults().push(FaultRule::new(Fault::HoldAfter { events: 3 }).operation("ConverseStream"));
-    let (connection, seen) = stream_until(&gateway, &prompt, "Echo:").await;
-    gateway.emulator.faults().wait_held(1).await;
-    drop(connection);
-    gateway.emulator.faults().release_held();
-    let ends = tokio::time::timeout(REQUEST_LIMIT, gateway.emulator.log().wait_streams_ended(1)).await.expect("the Bedrock stream ends");
-    assert_eq!(ends, StreamEnds { completed: 0, abandoned: 1 }, "the gateway stops reading Bedrock when its client leaves (saw {seen:?})");
-    // And it serves on.
-    assert_eq!(gateway.chat("still serving", false).await.text(), "Echo: still serving");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
