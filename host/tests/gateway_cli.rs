@@ -179,12 +179,15 @@ async fn the_binary_serves_reloads_on_sighup_and_exits_0_on_sigterm() {
     let models = send(process.addr, "GET", "/v1/models", &[], Vec::new()).await;
     assert_eq!(models.status, 200, "{}", models.body);
 
-    // The watcher's first poll settles the policy file on the next one; a config change logged
-    // after the first read shows a later poll has run, so the watcher is idle from here on.
-    let (lines, _) = wait_for_line(lines, "config file read").await;
+    // The watcher's first poll marks the policy file, its second settles it (reloading only if
+    // the content changed). Each config change is logged by the poll that sees it: two changes
+    // after the first read mean two more polls, so the watcher is idle from here on.
+    let (mut lines, _) = wait_for_line(lines, "config file read").await;
     std::fs::create_dir_all(home.state_dir()).expect("state dir");
-    std::fs::write(home.state_dir().join("openclaw.json"), "{}").expect("config");
-    let (lines, _) = wait_for_line(lines, "config file read").await;
+    for text in ["{}", "{ }"] {
+        std::fs::write(home.state_dir().join("openclaw.json"), text).expect("config");
+        lines = wait_for_line(lines, "config file read").await.0;
+    }
 
     let mtime = std::fs::metadata(&policy).and_then(|m| m.modified()).expect("mtime");
     let aside = dir.path().join("policy.incoming");
