@@ -5,7 +5,6 @@ use openclaw_host::runtime::{PolicyError, PolicyHost, PolicySource};
 use openclaw_host::types::ConfigSource;
 use openclaw_test_support::TestGuest;
 use std::sync::Arc;
-use std::time::Duration;
 
 fn config(text: &str) -> ConfigSource {
     ConfigSource { origin: "test.json5".into(), text: Some(text.into()) }
@@ -21,14 +20,14 @@ async fn a_call_in_flight_finishes_on_its_policy_while_new_calls_use_the_new_one
     let host = Arc::new(PolicyHost::builder().build(PolicySource::File(TestGuest::AltPolicy.path())).await.expect("v1 loads"));
     assert_eq!(host.current().info().name, "alt-policy");
 
-    // v1 holds this call for 1.5 s inside the guest.
-    let slow_host = Arc::clone(&host);
+    // The instance is taken before the swap (so no head start is needed: whenever its call
+    // runs, it belongs to v1), and v1 holds the call for 1.5 s inside the guest, so the swap
+    // usually lands while it runs.
+    let mut instance = host.instance(Arc::default()).await.expect("instance");
     let slow = tokio::spawn(async move {
-        let mut instance = slow_host.instance(Arc::default()).await.expect("instance");
         let settings = instance.load_config(&config("sleep=1500")).await;
         (instance.policy().map(|p| p.info().name.clone()), settings)
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
 
     let swapped = host.swap(PolicySource::Embedded).await.expect("v2 loads");
     assert_eq!(swapped.info().name, "openclaw-default");

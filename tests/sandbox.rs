@@ -5,14 +5,16 @@ use openclaw_host::runtime::{Limits, PolicyError, PolicyHost, PolicySource};
 use openclaw_host::types::{ConfigSource, RegionEnvironment};
 use openclaw_test_support::TestGuest;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn config(text: &str) -> ConfigSource {
     ConfigSource { origin: "test.json5".into(), text: Some(text.into()) }
 }
 
 async fn hostile_host() -> PolicyHost {
-    let limits = Limits { call_deadline: Duration::from_millis(300), memory_bytes: 16 << 20, ..Limits::default() };
+    // A deadline generous enough for any normal call on a loaded machine (it applies to them
+    // too); a spinning guest costs the test this long once.
+    let limits = Limits { call_deadline: Duration::from_secs(5), memory_bytes: 16 << 20, ..Limits::default() };
     PolicyHost::builder().limits(limits).build(PolicySource::File(TestGuest::Hostile.path())).await.expect("the hostile guest loads")
 }
 
@@ -24,11 +26,16 @@ async fn load_config(host: &PolicyHost, text: &str) -> Result<openclaw_host::typ
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_snooping_guest_finds_nothing() {
-    // The test process itself has HOME, PATH and more; the guest must see none of it.
+    // The test process itself has HOME, PATH and more; the guest must see none of it. The
+    // listener is open: a connection refused there is the sandbox's doing, not a closed port.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
+    let address = listener.local_addr().expect("address");
     let host = hostile_host().await;
-    let settings = load_config(&host, "snoop").await.expect("the call runs").expect("valid");
-    let findings: Vec<&str> = settings.warnings.iter().map(|w| w.message.as_str()).collect();
-    assert!(findings.is_empty(), "the guest found: {findings:?}");
+    let settings = load_config(&host, &format!("snoop {address}")).await.expect("the call runs").expect("valid");
+    let findings: Vec<String> = settings.warnings.iter().map(|w| format!("{}: {}", w.path, w.message)).collect();
+    assert_eq!(findings, vec![format!("snoop: ran: environment, arguments, 5 paths, {address}")], "the guest found more than nothing");
+    let accepted = tokio::time::timeout(Duration::from_millis(100), listener.accept()).await;
+    assert!(accepted.is_err(), "the guest connected to the listener");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -41,12 +48,9 @@ async fn each_misbehaviour_fails_its_call_and_the_host_goes_on() {
         ("trap", |e| matches!(e, PolicyError::Trap { call: "load-config", .. })),
     ];
     for (mode, expected) in cases {
-        let started = Instant::now();
         let error = load_config(&host, mode).await.expect_err(mode);
         assert!(expected(&error), "{mode}: unexpected error {error}");
         assert!(!error.to_string().contains('\n'), "{mode}: the message is one line: {error}");
-        // Generous: the deadline is 300 ms; this only proves the loop was stopped at all.
-        assert!(started.elapsed() < Duration::from_secs(20), "{mode} was not stopped");
         let next = load_config(&host, "{}").await.expect("the next call runs").expect("valid");
         assert_eq!(next.default_model.as_deref(), Some("hostile"), "after {mode}");
     }

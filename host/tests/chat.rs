@@ -5,7 +5,7 @@ use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulato
 use openclaw_test_support::{TestHome, run_in_home_async};
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const MODEL: &str = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
 
@@ -21,41 +21,51 @@ fn chat_env(endpoint: &str) -> Vec<(&'static str, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reply_reaches_stdout_before_the_stream_ends() {
     let emulator = Emulator::builder().start().await.expect("emulator");
-    emulator.faults().push(FaultRule::new(Fault::DelayEvents { ms: 250 }).operation("ConverseStream"));
+    // Bedrock sends three events, then holds the rest until the test has seen them printed.
+    emulator.faults().push(FaultRule::new(Fault::HoldAfter { events: 3 }).operation("ConverseStream"));
     let home = TestHome::empty().expect("home");
     home.write_config(&format!("{{ model: {MODEL:?} }}")).expect("config");
     let env = chat_env(&emulator.endpoint());
     let mut command = Command::new(env!("CARGO_BIN_EXE_openclaw"));
     home.apply(&mut command);
-    command.envs(env).args(["chat", "one two three four five six"]).stdout(Stdio::piped()).stderr(Stdio::null());
-    // Read the child's stdout on a blocking thread, noting when the first bytes arrive.
-    let (first_output, exited, text, code) = tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        let mut child = command.spawn().expect("openclaw starts");
-        let mut stdout = child.stdout.take().expect("piped stdout");
-        let mut first = None;
-        let mut text = Vec::new();
+    command.envs(env).args(["chat", "--max-tokens", "40", "one two three four five six"]).stdout(Stdio::piped()).stderr(Stdio::null());
+    let mut child = command.spawn().expect("openclaw starts");
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    // Read the child's stdout on a thread, forwarding every piece as it arrives.
+    let (sender, pieces) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
         let mut buffer = [0u8; 256];
-        loop {
-            match stdout.read(&mut buffer) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    first.get_or_insert_with(|| started.elapsed());
-                    text.extend_from_slice(&buffer[..n]);
-                }
+        while let Ok(n @ 1..) = stdout.read(&mut buffer) {
+            if sender.send(buffer[..n].to_vec()).is_err() {
+                break;
             }
         }
-        let status = child.wait().expect("openclaw exits");
-        (first, started.elapsed(), String::from_utf8_lossy(&text).into_owned(), status.code())
+    });
+    let (pieces, early) = tokio::task::spawn_blocking(move || {
+        let mut text = Vec::new();
+        while !String::from_utf8_lossy(&text).contains("Echo: one") {
+            let piece = pieces.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|e| panic!("no streamed output while Bedrock holds the rest ({e}): {:?}", String::from_utf8_lossy(&text)));
+            text.extend(piece);
+        }
+        (pieces, text)
     })
     .await
-    .expect("reader thread");
+    .expect("waiter");
+    assert!(child.try_wait().expect("try_wait").is_none(), "printed while the stream was still open");
+    emulator.faults().release_held();
+    let (text, code) = tokio::task::spawn_blocking(move || {
+        let mut text = early;
+        text.extend(pieces.iter().flatten());
+        let _ = reader.join();
+        (String::from_utf8_lossy(&text).into_owned(), child.wait().expect("openclaw exits").code())
+    })
+    .await
+    .expect("waiter");
     assert_eq!(code, Some(0));
     assert_eq!(text, "Echo: one two three four five six\n");
-    let first_output = first_output.expect("some output");
-    // Seven text deltas and the closing events are 250 ms apart: streamed output arrives
-    // more than a second before the process ends; buffered output would arrive with it.
-    assert!(exited - first_output > Duration::from_millis(1000), "first output at {first_output:?}, exit at {exited:?}");
+    let call = emulator.request_log().into_iter().find(|e| e.operation == "ConverseStream").expect("the call");
+    assert_eq!(call.body_json()["inferenceConfig"]["maxTokens"], 40, "--max-tokens reaches Bedrock: {:?}", call.body);
+    assert_eq!(call.body_json()["messages"][0]["content"][0]["text"], "one two three four five six", "{:?}", call.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

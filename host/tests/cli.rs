@@ -104,7 +104,10 @@ fn show_resolves_the_region_from_the_selected_profile() {
 #[test]
 fn a_snooping_policy_never_sees_the_hosts_secrets() {
     let home = TestHome::new().unwrap();
-    let config = home.write_config("snoop").unwrap();
+    // A listener that is really open: a connection the guest cannot make is the sandbox's refusal.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let config = home.write_config(&format!("snoop {address}")).unwrap();
     let hostile = TestGuest::Hostile.path();
     let env = [("AWS_ACCESS_KEY_ID", PLANTED_ACCESS_KEY_ID), ("AWS_SECRET_ACCESS_KEY", PLANTED_SECRET_ACCESS_KEY), ("AWS_REGION", "eu-west-1")];
     assert!(home.path().join(".aws/credentials").is_file(), "the secret is really on disk for the host");
@@ -112,7 +115,10 @@ fn a_snooping_policy_never_sees_the_hosts_secrets() {
     assert_eq!(output.code, Some(0), "{}", output.stderr);
     let report = output.json();
     assert_eq!(report["settings"]["default_model"], "hostile", "the hostile policy answered");
-    assert_eq!(report["settings"]["warnings"], serde_json::json!([]), "the guest found something");
+    let findings: Vec<String> = report["settings"]["warnings"].as_array().into_iter().flatten().map(|w| format!("{}: {}", w["path"].as_str().unwrap_or(""), w["message"].as_str().unwrap_or(""))).collect();
+    assert_eq!(findings, vec![format!("snoop: ran: environment, arguments, 5 paths, {address}")], "the guest found more than nothing");
+    listener.set_nonblocking(true).unwrap();
+    assert!(listener.accept().is_err(), "the guest connected to the listener");
     for text in [output.stdout, output.stderr] {
         assert!(!text.contains(PLANTED_SECRET_ACCESS_KEY) && !text.contains(PLANTED_ACCESS_KEY_ID));
     }
@@ -156,8 +162,18 @@ fn precompiled_and_cached_policies_load_without_compiling() {
     let first = openclaw(&home, &[], &["config", "show"]);
     assert_eq!(first.code, Some(0), "{}", first.stderr);
     let cache = home.state_dir().join("cache").join("policies");
-    let entries = std::fs::read_dir(&cache).map(|dir| dir.count()).unwrap_or(0);
-    assert_eq!(entries, 1, "one compiled component cached in {}", cache.display());
+    let entries: Vec<std::path::PathBuf> = std::fs::read_dir(&cache).map(|dir| dir.map(|e| e.expect("entry").path()).collect()).unwrap_or_default();
+    assert_eq!(entries.len(), 1, "one compiled component cached in {}", cache.display());
+
+    // The next run reads that entry: a damaged one is reported (and compiled around), which a
+    // run that never looked at the cache could not do.
+    let second = openclaw(&home, &[], &["config", "show"]);
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    assert!(!second.stderr.contains("compile cache"), "an intact entry loads quietly: {}", second.stderr);
+    std::fs::write(&entries[0], b"not a compiled component").expect("damage the entry");
+    let damaged = openclaw(&home, &[], &["config", "show"]);
+    assert_eq!(damaged.code, Some(0), "{}", damaged.stderr);
+    assert!(damaged.stderr.contains("ignoring an unusable compile cache entry"), "the run read the cache: {}", damaged.stderr);
 
     let output_dir = tempfile::tempdir().unwrap();
     let cwasm = output_dir.path().join("alt.cwasm").display().to_string();
@@ -165,6 +181,20 @@ fn precompiled_and_cached_policies_load_without_compiling() {
     assert_eq!(compiled.code, Some(0), "{}", compiled.stderr);
     let report = openclaw(&home, &[], &["--policy", &cwasm, "config", "show", "--json"]).json();
     assert_eq!(report["policy"]["name"], "alt-policy");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_load_maps_the_cached_compile() {
+    use openclaw_host::runtime::{CompileOutcome, PolicyHost, PolicySource};
+    let cache = tempfile::tempdir().expect("cache dir");
+    let load = || async { PolicyHost::builder().compile_cache(cache.path()).build(PolicySource::File(TestGuest::AltPolicy.path())).await.expect("loads") };
+    assert_eq!(load().await.current().compile_outcome(), CompileOutcome::Compiled, "nothing cached yet");
+    let second = load().await;
+    assert_eq!(second.current().compile_outcome(), CompileOutcome::Cached, "the second load maps the first one's compile");
+    let mut instance = second.instance(std::sync::Arc::default()).await.expect("instance");
+    let source = openclaw_host::types::ConfigSource { origin: "test".into(), text: Some("{}".into()) };
+    let settings = instance.load_config(&source).await.expect("runs").expect("valid");
+    assert_eq!(settings.default_model.as_deref(), Some("alt-policy"), "the cached compile runs");
 }
 
 #[test]

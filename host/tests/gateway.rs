@@ -113,6 +113,10 @@ async fn images_arrive_as_data_urls() {
     let response = gateway.post("/v1/chat/completions", &json!({ "model": MODEL, "messages": [{ "role": "user", "content": content }] })).await;
     assert_eq!((response.status, response.text()), (200, "Echo: what is this".to_string()), "{}", response.body);
     assert_eq!(response.json()["usage"]["prompt_tokens"], 103, "an image counts 100 tokens in the emulator");
+    // What reached Bedrock: the text block, then the image as an image block with its bytes.
+    let calls = gateway_common::runtime_calls(&gateway.emulator);
+    let sent = &calls.last().expect("a Bedrock call").1["messages"][0]["content"];
+    assert_eq!(sent, &json!([{ "text": "what is this" }, { "image": { "format": "png", "source": { "bytes": "iVBORw0KGgo=" } } }]), "{sent}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,7 +148,8 @@ async fn every_error_class_gets_its_status_whole_and_streamed() {
     // Unknown model, and a call that outlives its time limit.
     let unknown = gateway.post("/v1/chat/completions", &json!({ "model": "vendor.no-such-model-v1:0", "messages": [{ "role": "user", "content": "hi" }] })).await;
     assert_eq!(unknown.status, 404, "{}", unknown.body);
-    gateway.emulator.faults().push(FaultRule::new(Fault::DelayHeaders { ms: 4000 }).times(10));
+    // Bedrock never answers: the limit fires however loaded the machine is.
+    gateway.emulator.faults().push(FaultRule::new(Fault::Hang));
     let slow = gateway.chat("hi", false).await;
     assert_eq!(slow.status, 504, "{}", slow.body);
     gateway.emulator.faults().clear();
@@ -258,22 +263,25 @@ async fn the_config_file_is_reread_when_it_changes() {
     assert_eq!((first.status, first.json()["model"].clone()), (200, json!(MODEL)), "{}", first.body);
     let other = "mistral.mistral-large-2407-v1:0";
     std::fs::write(&gateway.config_file, config(other)).expect("rewrite the config");
-    let switched = eventually(Duration::from_secs(10), async || gateway.post("/v1/chat/completions", &no_model).await.json()["model"].as_str().is_some_and(|m| m.contains("mistral-large"))).await;
+    let switched = eventually(Duration::from_secs(30), async || gateway.post("/v1/chat/completions", &no_model).await.json()["model"].as_str().is_some_and(|m| m.contains("mistral-large"))).await;
     assert!(switched, "requests use the new default model after the config changed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_beyond_the_in_flight_limit_get_503() {
     let gateway = std::sync::Arc::new(TestGateway::start_with(Setup { options: Box::new(|o| o.max_in_flight = 1), ..Setup::default() }).await);
-    gateway.emulator.faults().push(FaultRule::new(Fault::DelayEvents { ms: 300 }).operation("ConverseStream").times(1));
+    // The first request holds the only slot until the test releases it at Bedrock.
+    gateway.emulator.faults().push(FaultRule::new(Fault::Hold).operation("ConverseStream").times(1));
     let slow = {
         let gateway = std::sync::Arc::clone(&gateway);
         tokio::spawn(async move { gateway.chat("one two three", true).await })
     };
-    let busy = eventually(Duration::from_secs(10), async || gateway.chat("x", false).await.status == 503).await;
-    assert!(busy, "a second request while the first holds the only slot");
+    gateway.emulator.faults().wait_held(1).await;
+    let busy = gateway.chat("x", false).await;
+    assert_eq!((busy.status, busy.json()["error"]["code"].clone()), (503, json!("overloaded")), "{}", busy.body);
     let busy = gateway.get("/v1/models").await;
     assert_eq!((busy.status, busy.json()["error"]["code"].clone()), (503, json!("overloaded")));
+    gateway.emulator.faults().release_held();
     assert_eq!(slow.await.expect("task").streamed_text(), "Echo: one two three");
     assert_eq!(gateway.chat("free again", false).await.text(), "Echo: free again");
 }

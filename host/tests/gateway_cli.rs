@@ -4,7 +4,7 @@
 mod gateway_common;
 
 use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulator};
-use gateway_common::{MODEL, chat_body, embedded_policy_file, eventually, send};
+use gateway_common::{MODEL, chat_body, embedded_policy_file, send};
 use openclaw_test_support::{TestGuest, TestHome};
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
@@ -64,14 +64,16 @@ fn signal(child: &Child, name: &str) {
 
 /// Waits for the process to exit (bounded) and returns its code and stderr.
 async fn wait(mut process: Process) -> (Option<i32>, String) {
-    let mut stderr = process.child.stderr.take().expect("stderr");
+    let stderr = process.child.stderr.take();
     let mut child = std::mem::replace(&mut process.child, Command::new("true").spawn().expect("placeholder"));
     tokio::time::timeout(
         Duration::from_secs(30),
         tokio::task::spawn_blocking(move || {
             let status = child.wait().expect("wait");
             let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
+            if let Some(mut stderr) = stderr {
+                let _ = stderr.read_to_string(&mut text);
+            }
             (status.code(), text)
         }),
     )
@@ -80,16 +82,95 @@ async fn wait(mut process: Process) -> (Option<i32>, String) {
     .expect("waiter")
 }
 
+/// Appends a custom section to a component so that it is `len` bytes long (custom sections
+/// may follow any section and change nothing about the component).
+fn padded_to(mut bytes: Vec<u8>, len: usize) -> Vec<u8> {
+    fn leb128(mut value: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        loop {
+            let byte = (value & 0x7f) as u8;
+            value >>= 7;
+            if value == 0 {
+                out.push(byte);
+                return out;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    const NAME: &[u8] = b"openclaw-test-padding";
+    let room = len.checked_sub(bytes.len()).expect("padding only grows");
+    if room == 0 {
+        return bytes;
+    }
+    let payload = (0..room).rev().find(|payload| {
+        let content = leb128(NAME.len()).len() + NAME.len() + payload;
+        1 + leb128(content).len() + content == room
+    });
+    let payload = payload.expect("a payload length that fills the room exactly");
+    let content = leb128(NAME.len()).len() + NAME.len() + payload;
+    bytes.push(0);
+    bytes.extend(leb128(content));
+    bytes.extend(leb128(NAME.len()));
+    bytes.extend_from_slice(NAME);
+    bytes.extend(std::iter::repeat_n(0u8, payload));
+    assert_eq!(bytes.len(), len);
+    bytes
+}
+
+/// Forwards the child's stderr lines to a channel (draining the pipe as it goes).
+fn stderr_lines(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
+    let stderr = child.stderr.take().expect("stderr");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+/// Waits (on a blocking thread, bounded) for a stderr line containing `needle`; returns the
+/// lines read meanwhile.
+async fn wait_for_line(lines: std::sync::mpsc::Receiver<String>, needle: &'static str) -> (std::sync::mpsc::Receiver<String>, Vec<String>) {
+    tokio::task::spawn_blocking(move || {
+        let mut seen = Vec::new();
+        loop {
+            match lines.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    seen.push(line);
+                    if found {
+                        return (lines, seen);
+                    }
+                }
+                Err(error) => panic!("no stderr line with {needle:?} ({error}); saw {seen:?}"),
+            }
+        }
+    })
+    .await
+    .expect("reader")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_serves_reloads_on_sighup_and_exits_0_on_sigterm() {
     let emulator = Emulator::builder().start().await.expect("emulator");
     let home = TestHome::empty().expect("home");
     let dir = tempfile::tempdir().expect("dir");
+    // The two policies are made the same size, and the new one gets the old one's modification
+    // time: the file watcher (size and mtime) cannot see the change, only SIGHUP can load it.
+    let (default, alt) = (std::fs::read(embedded_policy_file()).expect("default"), std::fs::read(TestGuest::AltPolicy.path()).expect("alt"));
+    let len = default.len().max(alt.len());
+    let (default, alt) = (padded_to(default, len), padded_to(alt, len));
     let policy = dir.path().join("policy.wasm");
-    std::fs::copy(embedded_policy_file(), &policy).expect("policy file");
+    std::fs::write(&policy, &default).expect("policy file");
     let policy_arg = policy.display().to_string();
-    let process = spawn(command(&home, &emulator.endpoint(), &["gateway", "--listen", "127.0.0.1:0", "--policy", &policy_arg])).await;
+    let mut gateway = command(&home, &emulator.endpoint(), &["gateway", "--listen", "127.0.0.1:0", "--policy", &policy_arg]);
+    gateway.env("RUST_LOG", "openclaw_host=info");
+    let mut process = spawn(gateway).await;
     assert!(process.first_line.starts_with("listening on http://127.0.0.1:") && process.addr.port() != 0, "{}", process.first_line);
+    let lines = stderr_lines(&mut process.child);
 
     assert_eq!(send(process.addr, "GET", "/healthz", &[], Vec::new()).await.status, 200);
     let json = [("content-type", "application/json")];
@@ -98,20 +179,34 @@ async fn the_binary_serves_reloads_on_sighup_and_exits_0_on_sigterm() {
     let models = send(process.addr, "GET", "/v1/models", &[], Vec::new()).await;
     assert_eq!(models.status, 200, "{}", models.body);
 
-    // SIGHUP: the (rewritten) policy file is loaded now.
-    std::fs::copy(TestGuest::AltPolicy.path(), &policy).expect("rewrite the policy");
+    // The watcher's first poll marks the policy file, its second settles it (reloading only if
+    // the content changed). Each config change is logged by the poll that sees it: two changes
+    // after the first read mean two more polls, so the watcher is idle from here on.
+    let (mut lines, _) = wait_for_line(lines, "config file read").await;
+    std::fs::create_dir_all(home.state_dir()).expect("state dir");
+    for text in ["{}", "{ }"] {
+        std::fs::write(home.state_dir().join("openclaw.json"), text).expect("config");
+        lines = wait_for_line(lines, "config file read").await.0;
+    }
+
+    let mtime = std::fs::metadata(&policy).and_then(|m| m.modified()).expect("mtime");
+    let aside = dir.path().join("policy.incoming");
+    std::fs::write(&aside, &alt).expect("the new policy aside");
+    std::fs::File::options().write(true).open(&aside).and_then(|f| f.set_modified(mtime)).expect("set mtime");
+    std::fs::rename(&aside, &policy).expect("rename");
     signal(&process.child, "HUP");
-    let alt = eventually(Duration::from_secs(20), async || {
-        let body = chat_body("after hangup", true).to_string().into_bytes();
-        send(process.addr, "POST", "/v1/chat/completions", &json, body).await.streamed_text() == "[alt-policy] Echo: after hangup"
-    })
-    .await;
-    assert!(alt, "the alternative policy serves after SIGHUP");
+    let (lines, seen) = wait_for_line(lines, "policy swapped in").await;
+    assert!(seen.iter().any(|line| line.contains("SIGHUP")), "the swap followed the hangup: {seen:?}");
+    let body = chat_body("after hangup", true).to_string().into_bytes();
+    let after = send(process.addr, "POST", "/v1/chat/completions", &json, body).await;
+    assert_eq!(after.streamed_text(), "[alt-policy] Echo: after hangup", "the alternative policy serves after SIGHUP: {}", after.body);
 
     signal(&process.child, "TERM");
-    let (code, stderr) = wait(process).await;
-    assert_eq!(code, Some(0), "{stderr}");
-    assert!(!stderr.contains(DEFAULT_SECRET_ACCESS_KEY));
+    let (code, _) = wait(process).await;
+    // The reader thread ends with the pipe: the rest of stderr.
+    let rest: Vec<String> = tokio::task::spawn_blocking(move || lines.iter().collect()).await.expect("reader");
+    assert_eq!(code, Some(0), "{rest:?}");
+    assert!(!seen.iter().chain(&rest).any(|line| line.contains(DEFAULT_SECRET_ACCESS_KEY)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

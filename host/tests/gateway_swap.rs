@@ -10,7 +10,7 @@ use openclaw_host::runtime::Limits;
 use openclaw_test_support::TestGuest;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 const ALT_PREFIX: &str = "[alt-policy] ";
@@ -46,16 +46,26 @@ async fn swapping_under_load_fails_no_request_and_each_shows_its_policy() {
     // Each stream takes ~120 ms, so many are in flight at every swap.
     gateway.emulator.faults().push(FaultRule::new(Fault::DelayEvents { ms: 12 }).operation("ConverseStream").times(1_000_000));
     let stop = Arc::new(AtomicBool::new(false));
+    // Streams finished so far on the default policy [0] and on alt-policy [1]: the test swaps
+    // once enough requests ran on each, instead of guessing how long that takes.
+    let served: Arc<[AtomicU32; 2]> = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
+    let served_at_least = async |on_alt: bool, count: u32| {
+        let served = Arc::clone(&served);
+        let enough = eventually(Duration::from_secs(120), async move || served[usize::from(on_alt)].load(Ordering::Relaxed) >= count).await;
+        assert!(enough, "{count} streams on {} in time", if on_alt { "alt-policy" } else { "the default" });
+    };
     let mut workers = Vec::new();
     for _ in 0..64 {
-        let (gateway, stop) = (Arc::clone(&gateway), Arc::clone(&stop));
+        let (gateway, stop, served) = (Arc::clone(&gateway), Arc::clone(&stop), Arc::clone(&served));
         workers.push(tokio::spawn(async move {
             let (mut on_alt, mut on_default) = (0u32, 0u32);
             for _ in 0..500 {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
-                if check_stream(&gateway.chat("one two three four five six seven", true).await) {
+                let alt = check_stream(&gateway.chat("one two three four five six seven", true).await);
+                served[usize::from(alt)].fetch_add(1, Ordering::Relaxed);
+                if alt {
                     on_alt += 1;
                 } else {
                     on_default += 1;
@@ -66,15 +76,17 @@ async fn swapping_under_load_fails_no_request_and_each_shows_its_policy() {
     }
     let garbage: &[u8] = b"\0asm\x0d\0\x01\0not a component at all";
     for round in 0..3 {
-        tokio::time::sleep(Duration::from_millis(300)).await;
         for (source, name) in [(TestGuest::AltPolicy.path(), "alt-policy"), (embedded_policy_file(), "openclaw-default")] {
+            let on_alt = name == "alt-policy";
+            // Load on the current policy first: some streams are in flight at every swap.
+            let before = served[usize::from(!on_alt)].load(Ordering::Relaxed);
+            served_at_least(!on_alt, before + 24).await;
             install(&source, &gateway.policy_file);
             let loaded = gateway.handle.reload().await.unwrap_or_else(|e| panic!("round {round}: {name} loads: {e}"));
             assert_eq!(loaded.info().name, name);
             // A request that starts after the swap runs the new policy.
             let after = gateway.chat("one two three four five six seven", true).await;
             assert_eq!(check_stream(&after), name == "alt-policy", "round {round}: after swapping to {name}");
-            tokio::time::sleep(Duration::from_millis(300)).await;
             // A broken component during load changes nothing.
             let broken = if round % 2 == 0 { std::fs::read(TestGuest::Refuses.path()).expect("refuses.wasm") } else { garbage.to_vec() };
             install_bytes(&broken, &gateway.policy_file);
@@ -115,7 +127,8 @@ async fn the_watched_policy_file_is_swapped_in_and_a_broken_one_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trap_fails_its_request_only() {
-    let limits = Limits { call_deadline: Duration::from_millis(500), memory_bytes: 32 << 20, ..Limits::default() };
+    // The deadline applies to the normal requests too: generous enough for a loaded machine.
+    let limits = Limits { call_deadline: Duration::from_secs(5), memory_bytes: 32 << 20, ..Limits::default() };
     let gateway = Arc::new(TestGateway::start_with(Setup { policy: TestGuest::Hostile.path(), limits, ..Setup::default() }).await);
     gateway.emulator.faults().push(FaultRule::new(Fault::DelayEvents { ms: 20 }).operation("ConverseStream").times(1_000_000));
     let mut normal = Vec::new();
@@ -152,34 +165,38 @@ async fn a_trap_fails_its_request_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_stops_accepting_and_lets_streams_finish() {
-    let mut gateway = TestGateway::start().await;
-    gateway.emulator.faults().push(FaultRule::new(Fault::DelayEvents { ms: 100 }).operation("ConverseStream").times(10));
+    // A grace period no loaded machine reaches: the stream, held at Bedrock, decides the end.
+    let mut gateway = TestGateway::start_with(Setup { options: Box::new(|o| o.grace_period = Duration::from_secs(120)), ..Setup::default() }).await;
+    gateway.emulator.faults().push(FaultRule::new(Fault::HoldAfter { events: 2 }).operation("ConverseStream"));
     let addr = gateway.addr;
     let body = gateway_common::chat_body("one two three four five six seven", true).to_string().into_bytes();
     let stream = tokio::spawn(gateway_common::send(addr, "POST", "/v1/chat/completions", &[("content-type", "application/json")], body));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let started = Instant::now();
+    gateway.emulator.faults().wait_held(1).await;
     let serving = gateway.begin_shutdown();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no new connections once shutdown began");
+    let closed = eventually(Duration::from_secs(30), async || tokio::net::TcpStream::connect(addr).await.is_err()).await;
+    assert!(closed, "no new connections once shutdown began");
+    assert!(!serving.is_finished(), "the gateway waits for the stream in flight");
+    gateway.emulator.faults().release_held();
     let response = stream.await.expect("the stream's task");
     check_default_stream(&response);
-    tokio::time::timeout(Duration::from_secs(5), serving).await.expect("serve returns after the streams finished").expect("serve task");
-    assert!(started.elapsed() >= Duration::from_millis(300), "it waited for the stream");
+    tokio::time::timeout(Duration::from_secs(60), serving).await.expect("serve returns after the streams finished").expect("serve task");
 
     // A stream longer than the grace period is cut when the grace period ends.
     let mut short = TestGateway::start_with(Setup { options: Box::new(|o| o.grace_period = Duration::from_millis(300)), ..Setup::default() }).await;
-    short.emulator.faults().push(FaultRule::new(Fault::DelayEvents { ms: 1000 }).operation("ConverseStream").times(10));
+    short.emulator.faults().push(FaultRule::new(Fault::HoldAfter { events: 2 }).operation("ConverseStream"));
     let addr = short.addr;
     let long = tokio::spawn(async move {
         let body = gateway_common::chat_body("one two three four five six seven", true).to_string().into_bytes();
-        let _ = gateway_common::send(addr, "POST", "/v1/chat/completions", &[("content-type", "application/json")], body).await;
+        gateway_common::send(addr, "POST", "/v1/chat/completions", &[("content-type", "application/json")], body).await
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    short.emulator.faults().wait_held(1).await;
     let started = Instant::now();
-    tokio::time::timeout(Duration::from_secs(3), short.begin_shutdown()).await.expect("serve returns at the end of the grace period").expect("serve task");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
-    long.abort();
+    // Held until the test ends: only the grace period can end this serve.
+    tokio::time::timeout(Duration::from_secs(60), short.begin_shutdown()).await.expect("serve returns at the end of the grace period").expect("serve task");
+    assert!(started.elapsed() >= Duration::from_millis(300), "it waited the grace period: {:?}", started.elapsed());
+    let cut = long.await.expect("the long stream's task");
+    assert!(!cut.complete || !cut.events().iter().any(|e| e == "[DONE]"), "the stream was cut: {}", cut.body);
+    short.emulator.faults().release_held();
 }
 
 fn check_default_stream(response: &Response) {

@@ -2,7 +2,7 @@
 //! diagnostic out.
 
 use super::matching::{compare_diagnostics, subset_mismatches};
-use super::{CorpusError, format_error};
+use super::{Basis, CorpusError, format_error};
 use crate::types::{ConfigOutcome, ConfigSource, Diagnostic, RegionEnvironment, Severity};
 use serde::Deserialize;
 use serde_json::Value;
@@ -16,6 +16,8 @@ pub struct ConfigCase {
     pub name: String,
     /// What the case pins down.
     pub about: String,
+    /// Where its expectation comes from.
+    pub basis: Basis,
     /// The environment the policy sees.
     pub environment: RegionEnvironment,
     /// The config handed to the policy.
@@ -29,18 +31,20 @@ pub struct ConfigCase {
 /// The expected outcome of a case.
 #[derive(Debug, Clone)]
 pub enum Expectation {
-    /// Valid: the settings must contain `settings` (subset match); when `warnings` is given,
-    /// exactly those warnings.
+    /// Valid: the settings must contain `settings` (subset match), with exactly `warnings`
+    /// (none when the case lists none).
     Valid {
         /// Subset of the settings document.
         settings: Value,
-        /// The exact warnings, when checked.
-        warnings: Option<Vec<ExpectedDiagnostic>>,
+        /// The exact warnings, in order.
+        warnings: Vec<ExpectedDiagnostic>,
     },
-    /// Invalid: exactly these errors, in order.
+    /// Invalid: exactly these errors, in order, and exactly `warnings` beside them.
     Invalid {
         /// The errors.
         errors: Vec<ExpectedDiagnostic>,
+        /// The exact warnings, in order.
+        warnings: Vec<ExpectedDiagnostic>,
     },
 }
 
@@ -63,6 +67,7 @@ pub struct ExpectedDiagnostic {
 #[serde(deny_unknown_fields)]
 struct CaseFile {
     about: String,
+    basis: String,
     #[serde(default)]
     env: BTreeMap<String, String>,
     #[serde(default)]
@@ -92,14 +97,17 @@ pub(super) fn load(dir: &Path, name: &str, case_path: &Path, raw: Value) -> Resu
         None => Some(std::fs::read_to_string(&config_path).map_err(|source| CorpusError::Io { path: config_path.display().to_string(), source })?),
     };
     let environment = super::region_environment(case_path, file.env)?;
-    let expect = match (file.expect.settings, file.expect.warnings, file.expect.errors) {
-        (None, None, Some(errors)) => Expectation::Invalid { errors },
-        (Some(settings), warnings, None) => Expectation::Valid { settings, warnings },
-        _ => return Err(format_error(case_path, "`expect` needs `settings` (and optionally `warnings`) or `errors`".into())),
+    let warnings = file.expect.warnings.unwrap_or_default();
+    let expect = match (file.expect.settings, file.expect.errors) {
+        (None, Some(errors)) => Expectation::Invalid { errors, warnings },
+        (Some(settings), None) => Expectation::Valid { settings, warnings },
+        _ => return Err(format_error(case_path, "`expect` needs `settings` or `errors` (each optionally with `warnings`)".into())),
     };
+    let basis = Basis::parse(&file.basis).map_err(|message| format_error(case_path, message))?;
     Ok(ConfigCase {
         name: name.to_string(),
         about: file.about,
+        basis,
         environment,
         source: ConfigSource { origin: format!("{name}.json5"), text: config_text },
         expect,
@@ -122,17 +130,16 @@ pub(super) fn check(case: &ConfigCase, outcome: ConfigOutcome) -> Vec<String> {
         (Expectation::Valid { settings: expected, warnings }, Ok(settings)) => {
             let actual = serde_json::to_value(&settings).unwrap_or(Value::Null);
             subset_mismatches(expected, &actual, "settings", &mut failures);
-            if let Some(expected) = warnings {
-                compare_diagnostics("warnings", expected, &settings.warnings, &mut failures);
-            }
+            compare_diagnostics("warnings", warnings, &settings.warnings, &mut failures);
         }
         (Expectation::Valid { .. }, Err(diagnostics)) => {
             let errors: Vec<String> = diagnostics.iter().map(|d| d.render(&case.source.origin)).collect();
             failures.push(format!("expected a valid config, got errors: {}", errors.join(" | ")));
         }
-        (Expectation::Invalid { errors }, Err(diagnostics)) => {
-            let actual: Vec<Diagnostic> = diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
+        (Expectation::Invalid { errors, warnings }, Err(diagnostics)) => {
+            let (actual, actual_warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics.into_iter().partition(|d| d.severity == Severity::Error);
             compare_diagnostics("errors", errors, &actual, &mut failures);
+            compare_diagnostics("warnings", warnings, &actual_warnings, &mut failures);
         }
         (Expectation::Invalid { .. }, Ok(_)) => failures.push("expected errors, the policy accepted the config".into()),
     }

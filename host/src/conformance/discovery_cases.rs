@@ -2,8 +2,8 @@
 //! expected model list out. The policy runs in the real sandbox; the catalog comes from a
 //! [`StaticCatalog`] capability instead of AWS.
 
-use super::matching::{contains_ignoring_case, subset_mismatches};
-use super::{CorpusError, format_error};
+use super::matching::{contains_ignoring_case, same_id, subset_mismatches};
+use super::{Basis, CorpusError, format_error};
 use crate::aws::model::{
     ApiError, Catalog, CatalogRequest, ConverseRequest, ConverseResponse, CredentialDescription, ErrorClass, FoundationModelRecord,
     InferenceProfileRecord, InvokeRequest, InvokeResponse, SourceKind, VisibleSource,
@@ -22,6 +22,8 @@ pub struct DiscoveryCase {
     pub name: String,
     /// What it pins down.
     pub about: String,
+    /// Where its expectation comes from.
+    pub basis: Basis,
     /// The region environment the policy sees.
     pub environment: RegionEnvironment,
     /// The config handed to the policy.
@@ -59,6 +61,7 @@ pub struct DiscoveryExpectation {
 #[serde(deny_unknown_fields)]
 struct CaseFile {
     about: String,
+    basis: String,
     #[serde(default)]
     config: Option<String>,
     #[serde(default)]
@@ -97,6 +100,7 @@ pub(super) fn load(dir: &Path, name: &str, case_path: &Path, raw: Value) -> Resu
     Ok(DiscoveryCase {
         name: name.to_string(),
         about: file.about,
+        basis: Basis::parse(&file.basis).map_err(|message| format_error(case_path, message))?,
         environment,
         config: ConfigSource { origin: format!("{name}.json5"), text: file.config },
         catalog,
@@ -157,7 +161,7 @@ pub(super) fn check(case: &DiscoveryCase, outcome: Result<Discovery, ApiError>) 
         failures.push(format!("ids: expected {expected:?}, got {ids:?}"));
     }
     for id in &expect.absent {
-        if ids.contains(&id.as_str()) {
+        if ids.iter().any(|listed| same_id(listed, id)) {
             failures.push(format!("{id} is listed but must not be"));
         }
     }

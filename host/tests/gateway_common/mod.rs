@@ -51,11 +51,14 @@ pub struct Setup {
     pub options: Box<dyn FnOnce(&mut GatewayOptions) + Send>,
     /// The config file's first text, if any.
     pub config: Option<String>,
+    /// Whether the gateway's AWS environment holds the emulator's keys (without them no
+    /// credentials resolve: no file, no IMDS).
+    pub keys: bool,
 }
 
 impl Default for Setup {
     fn default() -> Self {
-        Self { policy: embedded_policy_file(), limits: Limits::default(), options: Box::new(|_| {}), config: None }
+        Self { policy: embedded_policy_file(), limits: Limits::default(), options: Box::new(|_| {}), config: None, keys: true }
     }
 }
 
@@ -72,13 +75,30 @@ pub fn embedded_policy_file() -> PathBuf {
 
 /// Bedrock access to `emulator` with its default keys, one attempt per call (faults show as is).
 pub async fn bedrock_for(emulator: &RunningEmulator) -> Arc<dyn BedrockAccess> {
-    let env = AwsEnvironment::from_vars([
+    bedrock_with(emulator, true).await
+}
+
+/// Bedrock access to `emulator`, with its default keys or with no credentials at all.
+pub async fn bedrock_with(emulator: &RunningEmulator, keys: bool) -> Arc<dyn BedrockAccess> {
+    let mut vars = vec![
         ("AWS_ENDPOINT_URL", emulator.endpoint()),
         ("AWS_REGION", "us-east-1".to_string()),
-        ("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID.to_string()),
-        ("AWS_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY.to_string()),
-    ]);
-    Arc::new(Bedrock::builder(env).max_attempts(1).build().await)
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+    ];
+    if keys {
+        vars.extend([("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID.to_string()), ("AWS_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY.to_string())]);
+    }
+    Arc::new(Bedrock::builder(AwsEnvironment::from_vars(vars)).max_attempts(1).build().await)
+}
+
+/// The emulator's runtime calls so far: operation and JSON body, oldest first.
+pub fn runtime_calls(emulator: &RunningEmulator) -> Vec<(String, Value)> {
+    emulator
+        .request_log()
+        .into_iter()
+        .filter(|entry| entry.path.starts_with("/model/"))
+        .map(|entry| (entry.operation.clone(), entry.body_json()))
+        .collect()
 }
 
 impl TestGateway {
@@ -99,7 +119,7 @@ impl TestGateway {
         }
         let host = PolicyHost::builder().limits(setup.limits).build(PolicySource::File(policy_file.clone())).await.expect("policy loads");
         let environment = Arc::new(RegionEnvironment { aws_region: Some("us-east-1".into()), ..RegionEnvironment::default() });
-        let capabilities = Capabilities { environment, bedrock: Some(bedrock_for(&emulator).await) };
+        let capabilities = Capabilities { environment, bedrock: Some(bedrock_with(&emulator, setup.keys).await) };
         let mut options = GatewayOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             policy_file: Some(policy_file.clone()),
@@ -163,8 +183,10 @@ pub struct Response {
     pub status: u16,
     /// Headers, lower-case names.
     pub headers: Vec<(String, String)>,
-    /// The body.
+    /// The body (as far as it came).
     pub body: String,
+    /// Whether the body ended normally (false: the connection broke mid-body).
+    pub complete: bool,
 }
 
 impl Response {
@@ -215,8 +237,18 @@ async fn send_unbounded(addr: SocketAddr, method: &str, path: &str, headers: &[(
     let response = sender.send_request(request).await.expect("response");
     let status = response.status().as_u16();
     let headers = response.headers().iter().map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string())).collect();
-    let body = response.into_body().collect().await.expect("body").to_bytes();
-    Response { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+    let mut body = response.into_body();
+    let (mut bytes, mut complete) = (Vec::new(), true);
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => bytes.extend_from_slice(frame.data_ref().map(|d| d.as_ref()).unwrap_or_default()),
+            Err(_) => {
+                complete = false;
+                break;
+            }
+        }
+    }
+    Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), complete }
 }
 
 /// Waits until `check` holds, polling every 20 ms for at most `limit`.

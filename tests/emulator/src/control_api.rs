@@ -8,6 +8,7 @@
 //! | `GET /__emulator/requests` | | `{"requests": [RequestLogEntry...]}` |
 //! | `DELETE /__emulator/requests` | | 204 |
 //! | `POST /__emulator/reset` | | 204; clears faults and the log |
+//! | `POST /__emulator/release` | | 204; requests held by `hold` / `hold_after` go on |
 //! | `POST /__emulator/credentials` | `{"durationSeconds": n, "roleArn": "..."}` (both optional) | temporary credentials JSON |
 //! | `POST /__emulator/expire-credentials` | | 204; every issued credential is now expired |
 //! | `GET /__emulator/health` | | `{"status": "ok", "region": ...}` |
@@ -76,6 +77,10 @@ pub fn handle(state: &State, parts: &RequestParts) -> Reply {
         ("POST", "reset") => {
             state.faults.clear();
             state.log.clear();
+            no_content()
+        }
+        ("POST", "release") => {
+            state.faults.release_held();
             no_content()
         }
         ("POST", "credentials") => {

@@ -6,6 +6,9 @@
 //!   `security-credentials-extended/`) with `X-aws-ec2-metadata-token` returns the role name, and
 //!   `.../<role>` the credentials JSON. `GET /latest/meta-data/placement/region` returns the region.
 //! - Container: `GET /v2/credentials/<any id>` with `Authorization: <container token>`.
+//! - The SSO portal: `GET /federation/credentials?role_name=R&account_id=A` with header
+//!   `x-amz-sso_bearer_token` (the access token an SSO login cached; [`DEFAULT_SSO_ACCESS_TOKEN`])
+//!   returns role credentials (`GetRoleCredentials`), as `portal.sso.<region>.amazonaws.com` does.
 //! - STS (query protocol, `POST /` form body or `GET /?Action=`): `AssumeRoleWithWebIdentity`
 //!   (unsigned, checks the web identity token), `AssumeRole` and `GetCallerIdentity` (SigV4,
 //!   service `sts`), answering in the `https://sts.amazonaws.com/doc/2011-06-15/` XML namespace.
@@ -117,6 +120,34 @@ pub fn container(store: &CredentialStore, expected_token: &str, authorization: O
             "Expiration": clock::format_iso8601(issued.expiration),
             "AccountId": ACCOUNT_ID,
         }),
+    )
+}
+
+/// The access token the SSO portal accepts (what `aws sso login` would have cached).
+pub const DEFAULT_SSO_ACCESS_TOKEN: &str = "sso-access-token-for-emulator-tests";
+/// Lifetime of SSO role credentials.
+const SSO_CREDENTIAL_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// Answers `GetRoleCredentials` (`GET /federation/credentials`) of the SSO portal.
+pub fn sso_role_credentials(store: &CredentialStore, access_token: Option<&str>, query: &[(String, String)]) -> Reply {
+    let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+    let error = |status: u16, kind: &str, message: &str| Reply::json(status, &json!({ "message": message })).header("x-amzn-errortype", kind);
+    if access_token.map(str::trim) != Some(DEFAULT_SSO_ACCESS_TOKEN) {
+        return error(401, "UnauthorizedException", "Session token not found or invalid");
+    }
+    let (Some(role_name), Some(account_id)) = (param("role_name"), param("account_id")) else {
+        return error(400, "InvalidRequestException", "role_name and account_id are required");
+    };
+    let issued = store.issue(&format!("arn:aws:iam::{account_id}:role/{role_name}"), SSO_CREDENTIAL_LIFETIME);
+    let expiration_ms = issued.expiration.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    Reply::json(
+        200,
+        &json!({ "roleCredentials": {
+            "accessKeyId": issued.access_key_id,
+            "secretAccessKey": issued.secret_access_key,
+            "sessionToken": issued.session_token,
+            "expiration": expiration_ms,
+        } }),
     )
 }
 

@@ -8,6 +8,7 @@
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
 
 use crate::errors::ApiError;
 
@@ -62,12 +63,25 @@ pub enum Fault {
     ConnectionReset,
     /// Never answer (until the emulator shuts down).
     Hang,
+    /// Wait until the test releases held requests ([`FaultQueue::release_held`], or
+    /// `POST /__emulator/release`), then answer normally. [`FaultQueue::wait_held`] tells the
+    /// test the request has arrived, so tests wait on events instead of sleeping.
+    Hold,
+    /// Send `events` events of the stream, then wait for the release as [`Fault::Hold`] does,
+    /// then send the rest.
+    HoldAfter {
+        /// Events sent before holding.
+        events: usize,
+    },
 }
 
 impl Fault {
     /// Whether the fault only applies to event-stream responses.
     pub fn stream_only(&self) -> bool {
-        matches!(self, Fault::DelayEvents { .. } | Fault::ExceptionAfter { .. } | Fault::TruncateAfter { .. } | Fault::CorruptCrc { .. })
+        matches!(
+            self,
+            Fault::DelayEvents { .. } | Fault::ExceptionAfter { .. } | Fault::TruncateAfter { .. } | Fault::CorruptCrc { .. } | Fault::HoldAfter { .. }
+        )
     }
 
     /// The `kind` name the control API uses for this fault.
@@ -81,6 +95,8 @@ impl Fault {
             Fault::CorruptCrc { .. } => "corrupt_crc",
             Fault::ConnectionReset => "connection_reset",
             Fault::Hang => "hang",
+            Fault::Hold => "hold",
+            Fault::HoldAfter { .. } => "hold_after",
         }
     }
 
@@ -166,6 +182,20 @@ pub struct FaultTarget<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct FaultQueue {
     rules: Arc<Mutex<Vec<FaultRule>>>,
+    gate: Arc<Gate>,
+}
+
+/// Where held requests wait: how many arrived, and the release generation they wait past.
+#[derive(Debug)]
+struct Gate {
+    held: watch::Sender<usize>,
+    released: watch::Sender<u64>,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate { held: watch::channel(0).0, released: watch::channel(0).0 }
+    }
 }
 
 impl FaultQueue {
@@ -189,6 +219,30 @@ impl FaultQueue {
     /// Drops every pending rule.
     pub fn clear(&self) {
         self.lock().clear();
+    }
+
+    /// Counts a request as held and waits until the next release.
+    pub async fn hold(&self) {
+        let mut released = self.gate.released.subscribe();
+        let generation = *released.borrow_and_update();
+        self.gate.held.send_modify(|held| *held += 1);
+        let _ = released.wait_for(|now| *now > generation).await;
+    }
+
+    /// How many requests reached a [`Fault::Hold`] or [`Fault::HoldAfter`] so far.
+    pub fn held(&self) -> usize {
+        *self.gate.held.borrow()
+    }
+
+    /// Waits until `count` requests in all have reached a hold (returns at once if they have).
+    pub async fn wait_held(&self, count: usize) {
+        let mut held = self.gate.held.subscribe();
+        let _ = held.wait_for(|held| *held >= count).await;
+    }
+
+    /// Lets every request held now go on.
+    pub fn release_held(&self) {
+        self.gate.released.send_modify(|generation| *generation += 1);
     }
 
     /// Takes one use of the first rule that matches, if any.
@@ -245,12 +299,43 @@ pub struct RequestLogEntry {
     pub status: u16,
     /// The fault applied, if any.
     pub fault: Option<String>,
+    /// The request body (lossy UTF-8) of Bedrock operations, so tests can see what reached
+    /// Bedrock; `None` for STS, IMDS and container requests, whose bodies may carry tokens.
+    /// Headers are never logged (they carry the signature and session token).
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+impl RequestLogEntry {
+    /// The body as JSON (`Null` when absent or not JSON).
+    pub fn body_json(&self) -> serde_json::Value {
+        self.body.as_deref().and_then(|body| serde_json::from_str(body).ok()).unwrap_or(serde_json::Value::Null)
+    }
 }
 
 /// The log of requests, shared like the fault queue.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RequestLog {
     entries: Arc<Mutex<Vec<RequestLogEntry>>>,
+    /// Bumped on every entry, so tests can wait for one instead of polling.
+    recorded: Arc<watch::Sender<usize>>,
+    /// How event streams ended.
+    streams: Arc<watch::Sender<StreamEnds>>,
+}
+
+/// How the event streams answered so far ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamEnds {
+    /// Sent to the end.
+    pub completed: usize,
+    /// Left by the reader (the client closed the connection) before the end.
+    pub abandoned: usize,
+}
+
+impl Default for RequestLog {
+    fn default() -> Self {
+        RequestLog { entries: Arc::default(), recorded: Arc::new(watch::channel(0).0), streams: Arc::new(watch::channel(StreamEnds::default()).0) }
+    }
 }
 
 impl RequestLog {
@@ -260,12 +345,44 @@ impl RequestLog {
 
     /// Appends an entry.
     pub fn record(&self, entry: RequestLogEntry) {
-        self.lock().push(entry);
+        let count = {
+            let mut entries = self.lock();
+            entries.push(entry);
+            entries.len()
+        };
+        self.recorded.send_replace(count);
+    }
+
+    /// Waits until some entry satisfies `matches` and returns it (a request that hangs or is
+    /// held is logged when it arrives, so this is also the notice that it started).
+    pub async fn wait_for(&self, mut matches: impl FnMut(&RequestLogEntry) -> bool) -> RequestLogEntry {
+        let mut recorded = self.recorded.subscribe();
+        loop {
+            recorded.borrow_and_update();
+            if let Some(found) = self.lock().iter().find(|entry| matches(entry)) {
+                return found.clone();
+            }
+            if recorded.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
     }
 
     /// Every entry so far, oldest first.
     pub fn entries(&self) -> Vec<RequestLogEntry> {
         self.lock().clone()
+    }
+
+    /// Counts an event stream that ended: sent whole, or left by its reader before the end.
+    pub fn stream_ended(&self, abandoned: bool) {
+        self.streams.send_modify(|ends| if abandoned { ends.abandoned += 1 } else { ends.completed += 1 });
+    }
+
+    /// Waits until `count` event streams in all have ended, and tells how they ended.
+    pub async fn wait_streams_ended(&self, count: usize) -> StreamEnds {
+        let mut streams = self.streams.subscribe();
+        let ends = streams.wait_for(|ends| ends.completed + ends.abandoned >= count).await.map(|ends| *ends);
+        ends.unwrap_or_default()
     }
 
     /// Empties the log.
@@ -289,6 +406,8 @@ mod tests {
             (r#"{"fault":{"kind":"corrupt_crc","event":0}}"#, Fault::CorruptCrc { event: 0 }),
             (r#"{"fault":{"kind":"connection_reset"}}"#, Fault::ConnectionReset),
             (r#"{"fault":{"kind":"hang"}}"#, Fault::Hang),
+            (r#"{"fault":{"kind":"hold"}}"#, Fault::Hold),
+            (r#"{"fault":{"kind":"hold_after","events":2}}"#, Fault::HoldAfter { events: 2 }),
         ];
         for (json, fault) in cases {
             let rule: FaultRule = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));

@@ -46,12 +46,17 @@
 //! "fault": {"kind": ...}}` where kind is one of `http_error` (`type`, optional `status`,
 //! `message`), `delay_headers` (`ms`), `delay_events` (`ms`), `exception_after` (`events`,
 //! `type` such as `throttlingException`, optional `message`), `truncate_after` (`events`),
-//! `corrupt_crc` (`event`), `connection_reset`, `hang`. `GET /__emulator/requests` returns the
-//! request log (operation, model, auth scheme, access key id, signed region and service, status;
-//! never a secret); `POST /__emulator/reset` clears faults and log.
+//! `corrupt_crc` (`event`), `connection_reset`, `hang`, `hold` and `hold_after` (`events`; both
+//! wait for `POST /__emulator/release` or [`FaultQueue::release_held`]; [`FaultQueue::wait_held`]
+//! is the notice that a request arrived). `GET /__emulator/requests` returns the request log
+//! (operation, model, auth scheme, access key id, signed region and service, status, and the
+//! body of Bedrock operations; never a header, so never a signature or token; STS bodies are not
+//! kept); [`faults::RequestLog::wait_for`] waits for an entry; `POST /__emulator/reset` clears
+//! faults and log.
 //!
 //! # Credential endpoints
-//! IMDSv2 under `/latest/`, container credentials at `/v2/credentials/<id>`, STS at `/`; see
+//! IMDSv2 under `/latest/`, container credentials at `/v2/credentials/<id>`, the SSO portal at
+//! `/federation/credentials` (token [`credentials_endpoints::DEFAULT_SSO_ACCESS_TOKEN`]), STS at `/`; see
 //! [`credentials_endpoints`].
 
 #![forbid(unsafe_code)]
@@ -78,7 +83,7 @@ pub mod tools;
 pub use catalog::Catalog;
 pub use emulator::{Emulator, EmulatorBuilder, RunningEmulator, TlsOptions};
 pub use errors::{ApiError, EmulatorError};
-pub use faults::{AuthScheme, Fault, FaultQueue, FaultRule, RequestLogEntry};
+pub use faults::{AuthScheme, Fault, FaultQueue, FaultRule, RequestLogEntry, StreamEnds};
 pub use identity::{
     DEFAULT_ACCESS_KEY_ID, DEFAULT_BEARER_TOKEN, DEFAULT_CONTAINER_AUTHORIZATION_TOKEN, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_WEB_IDENTITY_TOKEN,
     IMDS_ROLE_NAME, IssuedCredentials, StaticCredentials,

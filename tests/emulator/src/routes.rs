@@ -1,7 +1,7 @@
 //! Which endpoint a request is for, how it must authenticate, and which handler answers it.
 //!
 //! Paths: `/__emulator/...` control API; `/latest/...` IMDS; `/v2/credentials/...` container
-//! credentials; `/` with an `Action` STS; `GET /foundation-models[/{id}]` and
+//! credentials; `GET /federation/credentials` the SSO portal; `/` with an `Action` STS; `GET /foundation-models[/{id}]` and
 //! `GET /inference-profiles[/{id}]` the control plane; `POST /model/{id}/{converse,
 //! converse-stream, invoke, invoke-with-response-stream, count-tokens}` the runtime.
 
@@ -24,6 +24,8 @@ pub enum RouteKind {
     Imds,
     /// `/v2/credentials/...`.
     Container,
+    /// `GET /federation/credentials`: the SSO portal's GetRoleCredentials.
+    SsoPortal,
     /// STS query protocol.
     Sts,
     /// `GET /foundation-models`.
@@ -80,6 +82,9 @@ pub fn route(parts: &RequestParts) -> Route {
     if path.starts_with("/v2/credentials/") && method == "GET" {
         return simple(RouteKind::Container, "ContainerCredentials");
     }
+    if path == "/federation/credentials" && method == "GET" {
+        return simple(RouteKind::SsoPortal, "GetRoleCredentials");
+    }
     if path == "/" {
         let call = StsCall::parse(&parts.query_params(), &parts.body);
         if !call.action.is_empty() {
@@ -129,7 +134,7 @@ fn iam_action(kind: RouteKind, operation: &str) -> &str {
 pub fn authorize(state: &State, route: &Route, parts: &RequestParts, now: SystemTime) -> AuthOutcome {
     let open = AuthOutcome { info: None, result: Ok(()), principal: None };
     let (regions, service, allow_bearer): (Vec<&str>, &str, bool) = match route.kind {
-        RouteKind::Control | RouteKind::Imds | RouteKind::Container | RouteKind::NotFound => return open,
+        RouteKind::Control | RouteKind::Imds | RouteKind::Container | RouteKind::SsoPortal | RouteKind::NotFound => return open,
         RouteKind::Sts if route.operation == "AssumeRoleWithWebIdentity" => return open,
         RouteKind::Sts => (vec![state.region.as_str(), "us-east-1"], "sts", false),
         _ => (vec![state.region.as_str()], "bedrock", true),
@@ -169,6 +174,7 @@ pub fn dispatch(state: &State, route: &Route, parts: &RequestParts, principal: O
             Ok(credentials_endpoints::imds(&state.imds, &state.credentials, &state.region, &parts.method, &parts.raw_path, &header))
         }
         RouteKind::Container => Ok(credentials_endpoints::container(&state.credentials, &state.container_token, parts.header("authorization"))),
+        RouteKind::SsoPortal => Ok(credentials_endpoints::sso_role_credentials(&state.credentials, parts.header("x-amz-sso_bearer_token"), &query)),
         RouteKind::Sts => {
             let call = StsCall::parse(&query, &parts.body);
             Ok(match call.action.as_str() {
@@ -219,6 +225,7 @@ mod tests {
             ("GET", "/model/m/converse", RouteKind::NotFound, None),
             ("GET", "/latest/api/token", RouteKind::Imds, None),
             ("GET", "/v2/credentials/abc", RouteKind::Container, None),
+            ("GET", "/federation/credentials", RouteKind::SsoPortal, None),
             ("GET", "/__emulator/requests", RouteKind::Control, None),
             ("GET", "/", RouteKind::NotFound, None),
         ];

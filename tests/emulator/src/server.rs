@@ -158,6 +158,7 @@ async fn handle(state: Arc<State>, reset: Arc<Notify>, request: Request<Incoming
         session_token_present: false,
         status: 0,
         fault: None,
+        body: logged_body(route.kind, &parts.body),
     };
     let outcome = routes::authorize(&state, &route, &parts, SystemTime::now());
     if let Some(info) = &outcome.info {
@@ -188,6 +189,10 @@ async fn handle(state: Arc<State>, reset: Arc<Notify>, request: Request<Incoming
             state.log.record(entry);
             return std::future::pending().await;
         }
+        Some(Fault::Hold) => {
+            state.faults.hold().await;
+            routes::dispatch(&state, &route, &parts, outcome.principal.as_deref(), started)
+        }
         Some(Fault::DelayHeaders { ms }) => {
             tokio::time::sleep(Duration::from_millis(*ms)).await;
             routes::dispatch(&state, &route, &parts, outcome.principal.as_deref(), started)
@@ -198,10 +203,23 @@ async fn handle(state: Arc<State>, reset: Arc<Notify>, request: Request<Incoming
     entry.status = reply.status;
     state.log.record(entry);
     let stream_fault = fault.filter(Fault::stream_only);
-    into_response(reply, stream_fault)
+    into_response_with(reply, stream_fault, Some(&state))
+}
+
+/// The body the log keeps: Bedrock operations' only. STS and the credential endpoints are left
+/// out because their bodies can carry a web identity token.
+fn logged_body(kind: RouteKind, body: &[u8]) -> Option<String> {
+    match kind {
+        RouteKind::Sts | RouteKind::Imds | RouteKind::Container | RouteKind::SsoPortal | RouteKind::Control => None,
+        _ => Some(String::from_utf8_lossy(body).into_owned()),
+    }
 }
 
 fn into_response(reply: Reply, fault: Option<Fault>) -> Response<ResponseBody> {
+    into_response_with(reply, fault, None)
+}
+
+fn into_response_with(reply: Reply, fault: Option<Fault>, state: Option<&Arc<State>>) -> Response<ResponseBody> {
     let mut builder = Response::builder().status(reply.status).header("x-amzn-RequestId", request_id());
     for (name, value) in &reply.headers {
         builder = builder.header(name.as_str(), value.as_str());
@@ -210,7 +228,7 @@ fn into_response(reply: Reply, fault: Option<Fault>) -> Response<ResponseBody> {
         ReplyBody::Full(bytes) => Full::new(bytes).map_err(|never| match never {}).boxed_unsync(),
         ReplyBody::Events(frames) => {
             let (sender, receiver) = mpsc::channel(4);
-            tokio::spawn(write_events(frames, fault, sender));
+            tokio::spawn(write_events(frames, fault, sender, state.cloned()));
             ChannelBody { frames: receiver }.boxed_unsync()
         }
     };
@@ -223,10 +241,15 @@ fn into_response(reply: Reply, fault: Option<Fault>) -> Response<ResponseBody> {
 }
 
 /// Sends the frames of an event stream, applying a stream fault.
-async fn write_events(frames: Vec<Bytes>, fault: Option<Fault>, sender: mpsc::Sender<Result<Bytes, io::Error>>) {
+async fn write_events(frames: Vec<Bytes>, fault: Option<Fault>, sender: mpsc::Sender<Result<Bytes, io::Error>>, state: Option<Arc<State>>) {
     for (index, frame) in frames.iter().enumerate() {
         let mut frame = frame.clone();
         match &fault {
+            Some(Fault::HoldAfter { events }) if *events == index => {
+                if let Some(state) = &state {
+                    state.faults.hold().await;
+                }
+            }
             Some(Fault::DelayEvents { ms }) if index > 0 => tokio::time::sleep(Duration::from_millis(*ms)).await,
             Some(Fault::ExceptionAfter { events, exception_type, message }) if *events == index => {
                 let message = message.clone().unwrap_or_else(|| format!("Injected {exception_type}."));
@@ -248,8 +271,15 @@ async fn write_events(frames: Vec<Bytes>, fault: Option<Fault>, sender: mpsc::Se
             _ => {}
         }
         if sender.send(Ok(frame)).await.is_err() {
+            // The client went away mid-stream: count it so tests can see the upstream call end.
+            if let Some(state) = &state {
+                state.log.stream_ended(true);
+            }
             return;
         }
+    }
+    if let Some(state) = &state {
+        state.log.stream_ended(false);
     }
     match &fault {
         Some(Fault::ExceptionAfter { exception_type, message, .. }) => {

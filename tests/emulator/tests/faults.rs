@@ -203,3 +203,68 @@ async fn the_http_control_api_queues_lists_and_resets() {
     let emulator = common::start().await;
     control_api_round_trip(&emulator).await;
 }
+
+#[tokio::test]
+async fn a_held_request_waits_for_its_release_and_then_answers() {
+    let emulator = common::start().await;
+    let client = common::runtime_client(&emulator).await;
+    emulator.faults().push(FaultRule::new(Fault::Hold).operation("Converse"));
+    let call = tokio::spawn({
+        let client = client.clone();
+        async move { converse(&client, NOVA_PRO).await }
+    });
+    // The notice that it arrived; it is not answered until released.
+    tokio::time::timeout(Duration::from_secs(60), emulator.faults().wait_held(1)).await.expect("the request arrives");
+    assert_eq!(emulator.faults().held(), 1);
+    assert!(!call.is_finished(), "answered before the release");
+    assert!(emulator.request_log().is_empty(), "logged when answered");
+    assert_eq!(common::control(&emulator, "POST", "/__emulator/release", "").await.0, 204);
+    assert_eq!(call.await.expect("task"), Ok(()));
+    let entry = emulator.log().wait_for(|entry| entry.operation == "Converse").await;
+    assert_eq!((entry.status, entry.fault.as_deref()), (200, Some("hold")));
+}
+
+#[tokio::test]
+async fn hold_after_sends_some_events_then_the_rest_on_release() {
+    let emulator = common::start().await;
+    let client = common::runtime_client(&emulator).await;
+    emulator.faults().push(FaultRule::new(Fault::HoldAfter { events: 2 }).operation("ConverseStream"));
+    let output = client.converse_stream().model_id(NOVA_PRO).messages(user_message("one two three four five")).send().await.expect("stream starts");
+    let mut stream = output.stream;
+    for _ in 0..2 {
+        assert!(matches!(stream.recv().await, Ok(Some(_))), "the events before the hold arrive");
+    }
+    emulator.faults().wait_held(1).await;
+    emulator.faults().release_held();
+    let mut rest = 0;
+    while let Ok(Some(_)) = stream.recv().await {
+        rest += 1;
+    }
+    assert_eq!(rest, 8, "the other events after the release");
+    let ends = tokio::time::timeout(Duration::from_secs(60), emulator.log().wait_streams_ended(1)).await.expect("the stream ends");
+    assert_eq!((ends.completed, ends.abandoned), (1, 0));
+}
+
+#[tokio::test]
+async fn the_log_keeps_bedrock_bodies_and_no_header() {
+    let emulator = common::start().await;
+    let client = common::runtime_client(&emulator).await;
+    client
+        .converse()
+        .model_id(NOVA_PRO)
+        .messages(user_message("logged words"))
+        .system(aws_sdk_bedrockruntime::types::SystemContentBlock::Text("the system".into()))
+        .inference_config(aws_sdk_bedrockruntime::types::InferenceConfiguration::builder().temperature(0.25).stop_sequences("halt").build())
+        .send()
+        .await
+        .expect("converse");
+    let entry = emulator.request_log().pop().expect("logged");
+    let body = entry.body_json();
+    assert_eq!(body["messages"][0]["content"][0]["text"], "logged words", "{body}");
+    assert_eq!(body["system"][0]["text"], "the system", "{body}");
+    assert_eq!((body["inferenceConfig"]["temperature"].as_f64(), body["inferenceConfig"]["stopSequences"].clone()), (Some(0.25), serde_json::json!(["halt"])));
+    let (_, log) = common::control(&emulator, "GET", "/__emulator/requests", "").await;
+    let shown = log.to_string();
+    assert!(shown.contains("logged words"), "the body over the control API: {shown}");
+    assert!(!shown.to_lowercase().contains("authorization") && !shown.contains(bedrock_emulator::DEFAULT_SECRET_ACCESS_KEY) && !shown.contains("Signature="), "no header, no secret: {shown}");
+}

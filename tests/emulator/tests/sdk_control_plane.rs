@@ -112,5 +112,6 @@ async fn get_inference_profile_by_id_and_arn_with_bearer_auth() {
     }
     let error = client.get_inference_profile().inference_profile_identifier("us.acme.unknown").send().await.unwrap_err();
     assert_eq!(error_code(&error), ("ResourceNotFoundException".to_string(), 404));
-    assert!(emulator.request_log().iter().all(|e| e.auth_scheme == bedrock_emulator::AuthScheme::Bearer));
+    let log = emulator.request_log();
+    assert!(log.len() == 3 && log.iter().all(|e| e.auth_scheme == bedrock_emulator::AuthScheme::Bearer), "{log:?}");
 }

@@ -28,6 +28,11 @@ pub enum TestGuest {
     /// status and the first 2000 body bytes come back as warnings at paths `status` and `body`,
     /// or a failure as one warning at path `error` with the error's Debug text.
     HttpCaller,
+    /// Calls every host import once from `load-config` (log, environment, credentials'
+    /// visible sources and resolve, the four runtime calls with both streams read to the end,
+    /// list-catalog): the config text `<converse model> <invoke model>`; each outcome comes back
+    /// as a warning whose path names the import (see `tests/guests/import-caller`).
+    ImportCaller,
 }
 
 impl TestGuest {
@@ -40,6 +45,7 @@ impl TestGuest {
             Self::Unlinkable => "unlinkable.wasm",
             Self::NotAPolicy => "not_a_policy.wasm",
             Self::HttpCaller => "http_caller.wasm",
+            Self::ImportCaller => "import_caller.wasm",
         };
         Path::new(env!("OUT_DIR")).join(file)
     }
@@ -147,6 +153,40 @@ impl TestHome {
     }
 }
 
+/// Writes the SSO token cache file an `aws sso login` for `start_url` would leave in `home`
+/// (`~/.aws/sso/cache/<sha1 of the start URL>.json`), holding `access_token` valid for a day.
+pub fn write_sso_token_cache(home: &Path, start_url: &str, region: &str, access_token: &str) -> std::io::Result<PathBuf> {
+    use sha1::Digest as _;
+    let dir = home.join(".aws").join("sso").join("cache");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{}.json", hex::encode(sha1::Sha1::digest(start_url.as_bytes()))));
+    let expires = std::time::SystemTime::now() + std::time::Duration::from_secs(24 * 3600);
+    let token = serde_json::json!({
+        "accessToken": access_token,
+        "expiresAt": rfc3339(expires),
+        "region": region,
+        "startUrl": start_url,
+    });
+    std::fs::write(&path, token.to_string())?;
+    Ok(path)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for a time after 1970 (civil-from-days, proleptic Gregorian).
+fn rfc3339(time: std::time::SystemTime) -> String {
+    let secs = time.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
 /// What a command printed and how it exited.
 #[derive(Debug, Clone)]
 pub struct Run {
@@ -208,4 +248,39 @@ fn run_with(binary: &str, home_env: Vec<(String, Option<String>)>, env: Vec<(Str
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// The variable `.ci/run` sets to the interpreter of the virtual environment it installed the
+/// Python clients (boto3, openai, anthropic) into.
+pub const PYTHON_VAR: &str = "OPENCLAW_PYTHON";
+/// The variable `.ci/run` sets to `1`: a cross-client test that cannot find its client fails
+/// instead of skipping.
+pub const REQUIRE_CLIENTS_VAR: &str = "OPENCLAW_REQUIRE_CLIENTS";
+
+/// The Python interpreter for cross-client tests: [`PYTHON_VAR`] when set, else `python3`.
+pub fn python() -> String {
+    std::env::var(PYTHON_VAR).ok().filter(|p| !p.trim().is_empty()).unwrap_or_else(|| "python3".to_string())
+}
+
+/// The interpreter when it can import every one of `modules`; otherwise `None` after saying
+/// why on the real stderr (libtest captures `eprintln!`, not this, so the note shows in the
+/// `cargo test` output). Under [`REQUIRE_CLIENTS_VAR`]`=1` (CI) a missing client panics: a
+/// skipped check must not count as a pass there.
+pub fn python_with(test: &str, modules: &[&str]) -> Option<String> {
+    let python = python();
+    let imports = format!("import {}", modules.join(", "));
+    let why = match std::process::Command::new(&python).args(["-c", &imports]).output() {
+        Ok(output) if output.status.success() => return Some(python),
+        Ok(output) => format!("`{python} -c \"{imports}\"` failed: {}", String::from_utf8_lossy(&output.stderr).trim()),
+        Err(error) => format!("cannot run `{python}`: {error}"),
+    };
+    let required = std::env::var(REQUIRE_CLIENTS_VAR).is_ok_and(|v| v == "1");
+    assert!(!required, "{test}: {REQUIRE_CLIENTS_VAR}=1 but the client is unavailable: {why}");
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: {why} (install with `python3 -m pip install {}` or point {PYTHON_VAR} at an interpreter that has it)",
+        modules.join(" ")
+    );
+    None
 }

@@ -1,6 +1,8 @@
 //! A hostile policy: what it does is chosen by the config text it is handed.
-//! - `snoop`: looks for secrets in its environment, on disk and on the network, and reports
-//!   every finding as a warning (the sandbox must leave it nothing to find);
+//! - `snoop [ADDR]`: looks for secrets in its environment, on disk and on the network (a TCP
+//!   connection to `ADDR`, a listener the test holds open, so a refusal is the sandbox's and not
+//!   a closed port's), and reports every finding as a warning (the sandbox must leave it nothing
+//!   to find), then one warning at path `snoop` saying it ran;
 //! - `spin`: loops forever (the deadline must stop it);
 //! - `hog`: allocates without bound (the memory cap must stop it);
 //! - `trap`: hits `unreachable`;
@@ -31,7 +33,10 @@ impl Guest for Hostile {
         if let Some(misbehaviour) = text.and_then(Misbehaviour::parse) {
             return misbehaviour.act();
         }
-        let findings = if text == Some("snoop") { snoop() } else { Vec::new() };
+        let findings = match text.and_then(|t| t.strip_prefix("snoop")) {
+            Some(rest) => snoop(rest.trim()),
+            None => Vec::new(),
+        };
         Ok(marked_settings("hostile", findings))
     }
 
@@ -116,7 +121,7 @@ impl GuestChatStream for HostileStream {
 }
 
 /// Everything a guest could try to learn about the host's secrets.
-fn snoop() -> Vec<Diagnostic> {
+fn snoop(listener: &str) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for (key, value) in std::env::vars() {
         found.push(finding("env", format!("{key}={value}")));
@@ -133,9 +138,11 @@ fn snoop() -> Vec<Diagnostic> {
             found.push(finding("fs", format!("listed {path}: {} entries", entries.count())));
         }
     }
-    if let Ok(stream) = std::net::TcpStream::connect("127.0.0.1:1") {
+    let address = if listener.is_empty() { "127.0.0.1:1" } else { listener };
+    if let Ok(stream) = std::net::TcpStream::connect(address) {
         found.push(finding("net", format!("connected to {:?}", stream.peer_addr())));
     }
+    found.push(finding("snoop", format!("ran: environment, arguments, 5 paths, {address}")));
     found
 }
 

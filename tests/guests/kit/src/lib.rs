@@ -17,7 +17,7 @@ pub use exports::openclaw::bedrock::policy::{
 };
 pub use openclaw::bedrock::runtime::{self, BlockDelta, ContentBlock, Role, StreamEvent};
 pub use openclaw::bedrock::types::{ApiError, ErrorClass, ModelCost, ModelInfo, ModelKind};
-pub use openclaw::bedrock::{control_plane, environment, log};
+pub use openclaw::bedrock::{control_plane, credentials, environment, log};
 
 use std::cell::RefCell;
 use std::time::Instant;
