@@ -51,7 +51,6 @@ async fn sampling_parameters_system_prompt_and_stop_sequences_reach_bedrock() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the Converse data path (issue 9)"]
 async fn stream_false_calls_converse_and_stream_true_calls_converse_stream() {
     let gateway = TestGateway::start().await;
     for (stream, operation) in [(false, "Converse"), (true, "ConverseStream")] {

@@ -9,24 +9,14 @@ use std::process::{Command, Stdio};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_openclaw");
 
-/// Whether a client the test needs is required (CI) rather than optional.
-fn required() -> bool {
-    std::env::var("OPENCLAW_REQUIRE_CLIENTS").is_ok_and(|v| v == "1")
-}
-
 fn checker() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy").join("check-manifests.py")
 }
 
 #[test]
 fn the_manifests_pass_the_structural_check_and_the_binary_takes_their_arguments() {
-    let has_yaml = Command::new("python3").args(["-c", "import yaml"]).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
-    if !has_yaml {
-        assert!(!required(), "python3 with PyYAML is required (OPENCLAW_REQUIRE_CLIENTS=1): apt-get install python3-yaml");
-        eprintln!("SKIPPED: python3 with PyYAML is not installed (apt-get install python3-yaml); the manifests were not checked");
-        return;
-    }
-    let output = Command::new("python3").arg(checker()).output().expect("python3 runs");
+    let Some(python) = openclaw_test_support::python_with("the manifests' structural check", &["yaml"]) else { return };
+    let output = Command::new(python).arg(checker()).output().expect("python runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "the manifests fail their check:\n{stdout}{}", String::from_utf8_lossy(&output.stderr));
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");

@@ -316,13 +316,7 @@ fn mapping_scales_to_large_catalogs() {
         big.profiles.push(system_profile(&format!("{geography}.{base}"), "", &base, &["us-east-1"]));
     }
     let filter = settings(&["anthropic", "Meta", "acme"]);
-    let timed = || {
-        let started = std::time::Instant::now();
-        let models = describe_catalog(&big, &filter, "us-east-1");
-        (started.elapsed(), models)
-    };
-    let (elapsed, models) = (0..5).map(|_| timed()).min_by_key(|(elapsed, _)| *elapsed).unwrap_or_else(timed);
-    println!("mapped 10,000 models and 2,000 profiles in {elapsed:?} (best of 5)");
+    // Its speed is measured by `host/benches/policy.rs` (discovery mapping), not asserted here.
+    let models = describe_catalog(&big, &filter, "us-east-1");
     assert_eq!(models.len(), 6_000 + 1_200);
-    assert!(elapsed.as_secs() < 2, "{elapsed:?}");
 }
