@@ -29,24 +29,18 @@ fn main() {
         Some(path) => PathBuf::from(path),
         None => build_guest(&workspace, &out_dir),
     };
-    let bytes = std::fs::read(&wasm)
-        .unwrap_or_else(|e| fail(&format!("cannot read the built policy {}: {e}", wasm.display())));
+    let bytes = std::fs::read(&wasm).unwrap_or_else(|e| fail(&format!("cannot read the built policy {}: {e}", wasm.display())));
     let embedded = out_dir.join(GUEST_ARTIFACT);
     std::fs::write(&embedded, &bytes).unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", embedded.display())));
     let digest = hex::encode(Sha256::digest(&bytes));
-    std::fs::write(out_dir.join("openclaw_policy.sha256"), digest)
-        .unwrap_or_else(|e| fail(&format!("cannot write the policy digest: {e}")));
+    std::fs::write(out_dir.join("openclaw_policy.sha256"), digest).unwrap_or_else(|e| fail(&format!("cannot write the policy digest: {e}")));
 }
 
 fn build_guest(workspace: &Path, out_dir: &Path) -> PathBuf {
     let target_dir = outer_target_dir(out_dir).unwrap_or_else(|| workspace.join("target")).join("wasm");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
-    command
-        .current_dir(workspace)
-        .args(["build", "--package", GUEST_PACKAGE, "--target", TARGET, "--profile", PROFILE])
-        .arg("--target-dir")
-        .arg(&target_dir);
+    command.current_dir(workspace).args(["build", "--package", GUEST_PACKAGE, "--target", TARGET, "--profile", PROFILE]).arg("--target-dir").arg(&target_dir);
     // The outer build's settings (flags, profile overrides, jobserver) must not leak into the
     // guest build: they are meant for the host target.
     for (key, _) in env::vars_os() {
@@ -56,13 +50,9 @@ fn build_guest(workspace: &Path, out_dir: &Path) -> PathBuf {
             command.env_remove(&*key);
         }
     }
-    let status = command
-        .status()
-        .unwrap_or_else(|e| fail(&format!("cannot run cargo to build the policy component: {e}")));
+    let status = command.status().unwrap_or_else(|e| fail(&format!("cannot run cargo to build the policy component: {e}")));
     if !status.success() {
-        fail(&format!(
-            "building the default policy for {TARGET} failed (is the target installed? run `rustup target add {TARGET}`)"
-        ));
+        fail(&format!("building the default policy for {TARGET} failed (is the target installed? run `rustup target add {TARGET}`)"));
     }
     target_dir.join(TARGET).join(PROFILE).join(GUEST_ARTIFACT)
 }

@@ -15,11 +15,8 @@ async fn run(dir: &Path, policy: PolicySource) -> (Corpus, Vec<CaseResult>) {
 }
 
 fn assert_all_pass(results: &[CaseResult]) {
-    let failures: Vec<String> = results
-        .iter()
-        .filter(|result| !result.passed())
-        .map(|result| format!("{}:\n    {}", result.name, result.failures.join("\n    ")))
-        .collect();
+    let failures: Vec<String> =
+        results.iter().filter(|result| !result.passed()).map(|result| format!("{}:\n    {}", result.name, result.failures.join("\n    "))).collect();
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), results.len(), failures.join("\n"));
 }
 
@@ -48,4 +45,15 @@ async fn a_policy_that_answers_differently_fails_the_corpora() {
         let failed = results.iter().filter(|result| !result.passed()).count();
         assert!(failed * 2 > results.len(), "{}: only {failed} of {} cases failed for a policy that ignores its input", dir.display(), results.len());
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_policy_built_for_contract_0_1_passes_both_corpora() {
+    // The host's 0.1.0 path (host/src/since_v0_1) with the real policy: the same corpora pass.
+    for dir in [config_cases_dir(), discovery_cases_dir()] {
+        let (_, results) = run(&dir, PolicySource::File(TestGuest::DefaultV0_1.path())).await;
+        assert_all_pass(&results);
+    }
+    let host = PolicyHost::builder().build(PolicySource::File(TestGuest::DefaultV0_1.path())).await.expect("the 0.1.0 build loads");
+    assert_eq!((host.current().contract().as_str(), host.current().info().contract.as_str()), ("0.1.0", "0.1.0"));
 }

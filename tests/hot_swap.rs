@@ -32,7 +32,10 @@ async fn a_call_in_flight_finishes_on_its_policy_while_new_calls_use_the_new_one
     let swapped = host.swap(PolicySource::Embedded).await.expect("v2 loads");
     assert_eq!(swapped.info().name, "openclaw-default");
     // A call started after the swap runs v2 (the default policy resolves the real default).
-    assert_eq!(default_model_of_next_call(&host, "{model: 'bedrock/mistral.mistral-large-2407-v1:0'}").await.as_deref(), Some("bedrock/mistral.mistral-large-2407-v1:0"));
+    assert_eq!(
+        default_model_of_next_call(&host, "{model: 'bedrock/mistral.mistral-large-2407-v1:0'}").await.as_deref(),
+        Some("bedrock/mistral.mistral-large-2407-v1:0")
+    );
 
     let (started_on, settings) = slow.await.expect("the slow call's task");
     assert_eq!(started_on.as_deref(), Some("alt-policy"));

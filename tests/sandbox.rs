@@ -67,12 +67,7 @@ async fn a_trapped_instance_refuses_further_calls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_guest_sees_only_the_region_environment_it_is_handed() {
     let host = PolicyHost::builder().build(PolicySource::Embedded).await.expect("default policy");
-    let environment = RegionEnvironment {
-        aws_region: Some("  ".into()),
-        aws_default_region: Some("ap-south-1".into()),
-        profile: None,
-        profile_region: None,
-    };
+    let environment = RegionEnvironment { aws_region: Some("  ".into()), aws_default_region: Some("ap-south-1".into()), profile: None, profile_region: None };
     let mut instance = host.instance(Arc::new(environment)).await.expect("instance");
     let settings = instance.load_config(&config("{}")).await.expect("runs").expect("valid");
     assert_eq!(settings.region.name, "ap-south-1");

@@ -67,7 +67,12 @@ pub struct ChatStream<R: Runtime> {
 /// parser's message, and so is an invalid config. The reference is resolved into its route
 /// ([`crate::routing::route_of`]: a profile-only model goes through its profile; an unknown
 /// bare id is `not-found`). Max tokens: the request's, else the route's.
-pub fn start_chat<R: Runtime>(request: ChatRequest, environment: &RegionEnvironment, runtime: R, control_plane: &dyn ControlPlane) -> Result<ChatStream<R>, ApiError> {
+pub fn start_chat<R: Runtime>(
+    request: ChatRequest,
+    environment: &RegionEnvironment,
+    runtime: R,
+    control_plane: &dyn ControlPlane,
+) -> Result<ChatStream<R>, ApiError> {
     let settings = load_settings(&request.config, environment)?;
     let reference = requested_reference(request.model.as_deref(), &settings)?;
     let resolved = resolve(&reference, &settings, control_plane, &runtime)?;
@@ -86,7 +91,8 @@ pub fn start_chat<R: Runtime>(request: ChatRequest, environment: &RegionEnvironm
         tools: request.tools,
         timeout_ms: request.timeout_ms,
     };
-    let mut chat = ChatStream { runtime, request: call, stream: None, delivered: false, fallback: Fallback::Available(route.fallbacks), started: Instant::now() };
+    let mut chat =
+        ChatStream { runtime, request: call, stream: None, delivered: false, fallback: Fallback::Available(route.fallbacks), started: Instant::now() };
     chat.runtime.log(LogLevel::Debug, "chat starts", &[("target", &chat.request.model_id), ("region", &chat.request.region)]);
     match chat.runtime.converse_stream(&chat.request) {
         Ok(stream) => chat.stream = Some(stream),
@@ -151,7 +157,11 @@ impl<R: Runtime> ChatStream<R> {
         let original_target = std::mem::replace(&mut self.request.model_id, step.target);
         self.request.region = step.region;
         let class = format!("{:?}", error.class);
-        self.runtime.log(LogLevel::Warn, "falling back", &[("from", &original_target), ("to", &self.request.model_id), ("region", &self.request.region), ("class", &class), ("error", &error.message)]);
+        self.runtime.log(
+            LogLevel::Warn,
+            "falling back",
+            &[("from", &original_target), ("to", &self.request.model_id), ("region", &self.request.region), ("class", &class), ("error", &error.message)],
+        );
         self.fallback = Fallback::Trying { original_target, original_error: error, report_original_on: step.report_original_on, rest };
         let elapsed = u32::try_from(self.started.elapsed().as_millis()).unwrap_or(u32::MAX);
         self.request.timeout_ms = self.request.timeout_ms.saturating_sub(elapsed).max(1);

@@ -86,7 +86,11 @@ impl wit::Guest for DefaultPolicy {
             temperature: request.temperature,
             top_p: request.top_p,
             stop_sequences: request.stop_sequences,
-            tools: request.tools.into_iter().map(|tool| policy_runtime::ToolSpec { name: tool.name, description: tool.description, input_schema: tool.input_schema }).collect(),
+            tools: request
+                .tools
+                .into_iter()
+                .map(|tool| policy_runtime::ToolSpec { name: tool.name, description: tool.description, input_schema: tool.input_schema })
+                .collect(),
             timeout_ms: request.timeout_ms,
         };
         let stream = chat::start_chat(request, &region_environment(), HostRuntime, &HostControlPlane).map_err(error_to_wit)?;
@@ -97,7 +101,11 @@ impl wit::Guest for DefaultPolicy {
         let request = discovery::DiscoverRequest { config: config_from_wit(request.config), refresh: request.refresh };
         let found = discovery::discover(&request, &region_environment(), &HostControlPlane).map_err(error_to_wit)?;
         let count = found.models.len().to_string();
-        log::emit(log::Level::Debug, "discovery finished", &[("runs".to_string(), found.runs.to_string()), ("region".to_string(), found.region.clone()), ("models".to_string(), count)]);
+        log::emit(
+            log::Level::Debug,
+            "discovery finished",
+            &[("runs".to_string(), found.runs.to_string()), ("region".to_string(), found.region.clone()), ("models".to_string(), count)],
+        );
         Ok(control_plane::discovery_to_wit(found))
     }
 }
@@ -139,7 +147,11 @@ impl policy_runtime::Runtime for HostRuntime {
                 top_p: request.inference.top_p,
                 stop_sequences: request.inference.stop_sequences.clone(),
             },
-            tools: request.tools.iter().map(|tool| runtime::ToolSpec { name: tool.name.clone(), description: tool.description.clone(), input_schema: tool.input_schema.clone() }).collect(),
+            tools: request
+                .tools
+                .iter()
+                .map(|tool| runtime::ToolSpec { name: tool.name.clone(), description: tool.description.clone(), input_schema: tool.input_schema.clone() })
+                .collect(),
             timeout_ms: request.timeout_ms,
         };
         match runtime::converse_stream(&request) {
@@ -273,7 +285,13 @@ fn error_to_wit(error: policy_runtime::ApiError) -> ApiError {
 }
 
 fn error_from_wit(error: ApiError) -> policy_runtime::ApiError {
-    policy_runtime::ApiError { class: error_class_from_wit(error.class), code: error.code, message: error.message, http_status: error.http_status, retryable: error.retryable }
+    policy_runtime::ApiError {
+        class: error_class_from_wit(error.class),
+        code: error.code,
+        message: error.message,
+        http_status: error.http_status,
+        retryable: error.retryable,
+    }
 }
 
 fn role_from_wit(role: runtime::Role) -> policy_runtime::Role {
@@ -336,7 +354,11 @@ fn event_from_wit(event: runtime::StreamEvent) -> policy_runtime::StreamEvent {
         Theirs::BlockStop(index) => Ours::BlockStop(index),
         Theirs::MessageStop(reason) => Ours::MessageStop(reason),
         Theirs::Metadata(metadata) => Ours::Metadata {
-            usage: policy_runtime::Usage { input_tokens: metadata.usage.input_tokens, output_tokens: metadata.usage.output_tokens, total_tokens: metadata.usage.total_tokens },
+            usage: policy_runtime::Usage {
+                input_tokens: metadata.usage.input_tokens,
+                output_tokens: metadata.usage.output_tokens,
+                total_tokens: metadata.usage.total_tokens,
+            },
             latency_ms: metadata.latency_ms,
         },
     }

@@ -45,13 +45,7 @@ impl Diagnostics {
     }
 
     fn push(&mut self, severity: Severity, path: &str, position: Position, message: String) {
-        self.found.push(Diagnostic {
-            severity,
-            path: path.to_string(),
-            line: position.line,
-            column: position.column,
-            message,
-        });
+        self.found.push(Diagnostic { severity, path: path.to_string(), line: position.line, column: position.column, message });
     }
 
     /// Whether any error was recorded.

@@ -114,10 +114,7 @@ fn is_id_char(ch: char) -> bool {
 
 fn check_id_chars(id: &str) -> Result<(), String> {
     match id.chars().find(|&ch| !is_id_char(ch)) {
-        Some(ch) => Err(format!(
-            "`{}` contains `{ch}`; a Bedrock id has only letters, digits, `.`, `-`, `_` and `:`",
-            shorten(id)
-        )),
+        Some(ch) => Err(format!("`{}` contains `{ch}`; a Bedrock id has only letters, digits, `.`, `-`, `_` and `:`", shorten(id))),
         None => Ok(()),
     }
 }
@@ -139,10 +136,7 @@ fn parse_bare_id(id: &str) -> Result<ModelReference, String> {
         && id.starts_with(|ch: char| ch.is_ascii_alphanumeric())
         && id.ends_with(|ch: char| ch.is_ascii_alphanumeric());
     if !well_formed {
-        return Err(format!(
-            "`{}` is not a Bedrock model id: it must start and end with a letter or digit and have no empty part between dots",
-            shorten(id)
-        ));
+        return Err(format!("`{}` is not a Bedrock model id: it must start and end with a letter or digit and have no empty part between dots", shorten(id)));
     }
     Ok(ModelReference {
         kind: ReferenceKind::BareId,
@@ -163,9 +157,9 @@ fn parse_arn(arn: &str) -> Result<ModelReference, String> {
         return Err(format!("the ARN `{shown}` is incomplete (expected `arn:<partition>:bedrock:<region>:<account>:<type>/<id>`)"));
     };
     let partition_ok = *partition == "aws"
-        || partition.strip_prefix("aws-").is_some_and(|rest| {
-            rest.split('-').all(|word| !word.is_empty() && word.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit()))
-        });
+        || partition
+            .strip_prefix("aws-")
+            .is_some_and(|rest| rest.split('-').all(|word| !word.is_empty() && word.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit())));
     if !partition_ok {
         return Err(format!("the ARN `{shown}` has an unknown partition `{}` (expected `aws`, `aws-cn`, `aws-us-gov`, ...)", shorten(partition)));
     }
@@ -180,10 +174,7 @@ fn parse_arn(arn: &str) -> Result<ModelReference, String> {
         return Err(format!("the ARN `{shown}` has no `<type>/<id>` resource"));
     };
     let Some(&(_, kind, has_account)) = RESOURCE_TYPES.iter().find(|(name, _, _)| *name == resource_type) else {
-        return Err(format!(
-            "the ARN `{shown}` names a `{}`, which is not a resource type this provider calls",
-            shorten(resource_type)
-        ));
+        return Err(format!("the ARN `{shown}` names a `{}`, which is not a resource type this provider calls", shorten(resource_type)));
     };
     match (has_account, account.is_empty()) {
         (false, false) => return Err(format!("the foundation-model ARN `{shown}` must have an empty account field (`...:{region}::foundation-model/<id>`)")),

@@ -115,7 +115,11 @@ pub fn probe(request: &ProbeRequest, environment: &RegionEnvironment, runtime: &
     let status = outcome.as_ref().err().map_or(ProbeStatus::Ok, |error| ProbeStatus::of_class(error.class));
     let status_text = format!("{status:?}");
     let latency_text = latency_ms.to_string();
-    runtime.log(LogLevel::Info, "probe finished", &[("target", &target.model_id), ("region", &target.region), ("status", &status_text), ("latency_ms", &latency_text)]);
+    runtime.log(
+        LogLevel::Info,
+        "probe finished",
+        &[("target", &target.model_id), ("region", &target.region), ("status", &status_text), ("latency_ms", &latency_text)],
+    );
     ProbeResult { status, model: Some(model), target: Some(target.model_id), region: target.region, latency_ms, error: outcome.err() }
 }
 
@@ -215,7 +219,14 @@ mod tests {
         let qualified_arn = format!("bedrock/{arn}");
         let cases: Vec<ConfigCase> = vec![
             (Some(with_model(&qualified_arn)), ProbeStatus::Ok, Some(&qualified_arn), Some(arn), "ap-south-1", 1),
-            (Some(with_model("amazon-bedrock/mistral.mistral-large-2407-v1:0")), ProbeStatus::Ok, Some("amazon-bedrock/mistral.mistral-large-2407-v1:0"), Some("mistral.mistral-large-2407-v1:0"), "eu-west-1", 1),
+            (
+                Some(with_model("amazon-bedrock/mistral.mistral-large-2407-v1:0")),
+                ProbeStatus::Ok,
+                Some("amazon-bedrock/mistral.mistral-large-2407-v1:0"),
+                Some("mistral.mistral-large-2407-v1:0"),
+                "eu-west-1",
+                1,
+            ),
             (None, ProbeStatus::NoModel, None, None, "us-west-2", 0),
             (Some("{ gateway: { port: 1 } }".into()), ProbeStatus::NoModel, None, None, "us-west-2", 0),
             (Some("{ model: \"openai/gpt-5\" }".into()), ProbeStatus::Format, None, None, "us-west-2", 0),
@@ -225,7 +236,11 @@ mod tests {
         for (config, status, model, target, region, calls) in cases {
             let runtime = FakeRuntime::new(vec![Result::Ok(vec![Result::Ok(text("OK"))])]);
             let result = probe(&request(config.as_deref()), &environment, &runtime, &no_catalog());
-            assert_eq!((result.status, result.model.as_deref(), result.target.as_deref(), result.region.as_str()), (status, model, target, region), "{config:?}");
+            assert_eq!(
+                (result.status, result.model.as_deref(), result.target.as_deref(), result.region.as_str()),
+                (status, model, target, region),
+                "{config:?}"
+            );
             assert_eq!(runtime.requests.borrow().len(), calls, "{config:?}");
             assert_eq!(result.error.is_some(), status != ProbeStatus::Ok, "{config:?}");
             if calls == 1 {
@@ -236,9 +251,13 @@ mod tests {
 
     #[test]
     fn an_unknown_model_is_not_found_without_a_call() {
-        let catalog = crate::control_plane::Catalog { models: vec![crate::control_plane::fake::model("mistral.mistral-large-2407-v1:0", "Mistral Large", "Mistral AI")], ..Default::default() };
+        let catalog = crate::control_plane::Catalog {
+            models: vec![crate::control_plane::fake::model("mistral.mistral-large-2407-v1:0", "Mistral Large", "Mistral AI")],
+            ..Default::default()
+        };
         let runtime = FakeRuntime::default();
-        let result = probe(&request(Some(&with_model("mistral.mistral-larg-2407-v1:0"))), &RegionEnvironment::default(), &runtime, &FakeControlPlane::serving(catalog));
+        let result =
+            probe(&request(Some(&with_model("mistral.mistral-larg-2407-v1:0"))), &RegionEnvironment::default(), &runtime, &FakeControlPlane::serving(catalog));
         assert_eq!((result.status, result.target.as_deref(), result.region.as_str()), (ProbeStatus::NotFound, None, "eu-west-1"));
         assert!(result.error.is_some_and(|error| error.message.contains("closest: `mistral.mistral-large-2407-v1:0`")));
         assert!(runtime.requests.borrow().is_empty());

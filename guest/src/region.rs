@@ -80,11 +80,7 @@ pub fn check_region_name(name: &str) -> Result<(), String> {
         }
         _ => false,
     };
-    if shaped {
-        Ok(())
-    } else {
-        Err(format!("expected an AWS region name such as `us-east-1` or `eu-central-2`, found `{}`", excerpt(name, 40)))
-    }
+    if shaped { Ok(()) } else { Err(format!("expected an AWS region name such as `us-east-1` or `eu-central-2`, found `{}`", excerpt(name, 40))) }
 }
 
 #[cfg(test)]
@@ -120,7 +116,18 @@ mod tests {
 
     #[test]
     fn region_shapes() {
-        let valid = ["us-east-1", "us-gov-west-1", "eu-central-2", "ap-southeast-5", "il-central-1", "mx-central-1", "ca-west-1", "cn-north-1", "us-isob-east-1", "eusc-de-east-1"];
+        let valid = [
+            "us-east-1",
+            "us-gov-west-1",
+            "eu-central-2",
+            "ap-southeast-5",
+            "il-central-1",
+            "mx-central-1",
+            "ca-west-1",
+            "cn-north-1",
+            "us-isob-east-1",
+            "eusc-de-east-1",
+        ];
         for name in valid {
             assert_eq!(check_region_name(name), Ok(()), "{name}");
         }

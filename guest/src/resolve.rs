@@ -135,7 +135,11 @@ pub fn resolve_in(reference: &ModelReference, settings: &Settings, lookup: Looku
     match view.models.get(&id.to_ascii_lowercase()) {
         Some(model) if filter::access(model) == Access::ProfileOnly => match profile_for(view.catalog, id, &target.region) {
             Some(profile_id) => {
-                runtime.log(LogLevel::Debug, "a profile-only model resolved to its profile", &[("model", id), ("profile", &profile_id), ("region", &target.region)]);
+                runtime.log(
+                    LogLevel::Debug,
+                    "a profile-only model resolved to its profile",
+                    &[("model", id), ("profile", &profile_id), ("region", &target.region)],
+                );
                 target.model_id = profile_id;
             }
             None => runtime.log(LogLevel::Debug, "a profile-only model has no profile here; sent as given", &[("model", id), ("region", &target.region)]),
@@ -175,7 +179,11 @@ pub fn catalog(settings: &Settings, control_plane: &dyn ControlPlane, runtime: &
         }
         Ok(catalog) => CatalogAnswer::Listed(catalog),
         Err(error) => {
-            runtime.log(LogLevel::Debug, "the catalog could not be had; the model is sent as given", &[("model", model), ("region", region), ("error", &error.message)]);
+            runtime.log(
+                LogLevel::Debug,
+                "the catalog could not be had; the model is sent as given",
+                &[("model", model), ("region", region), ("error", &error.message)],
+            );
             CatalogAnswer::Failed
         }
     }
@@ -209,7 +217,10 @@ fn unknown(id: &str, region: &str, discovered: &[ModelInfo]) -> ApiError {
     ranked.sort_unstable();
     let closest: Vec<String> = ranked.iter().take(SUGGESTIONS).map(|(_, _, id)| format!("`{id}`")).collect();
     let hint = if closest.is_empty() { String::from("; no model is discovered there") } else { format!("; closest: {}", closest.join(", ")) };
-    ApiError::policy(ErrorClass::NotFound, format!("`{id}` is not a model or inference profile offered in {region}{hint} (`openclaw models list` shows them all)"))
+    ApiError::policy(
+        ErrorClass::NotFound,
+        format!("`{id}` is not a model or inference profile offered in {region}{hint} (`openclaw models list` shows them all)"),
+    )
 }
 
 #[cfg(test)]

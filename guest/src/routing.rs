@@ -130,14 +130,28 @@ pub fn resolve_one(
 /// every discovered model and the default model as written, each resolved exactly as a call
 /// would be. A control-plane failure with no catalog to fall back on fails the plan (the host
 /// keeps the previous one); an invalid config is a `format` error.
-pub fn plan(config: &ConfigSource, refresh: bool, environment: &RegionEnvironment, control_plane: &dyn ControlPlane, runtime: &dyn Runtime) -> Result<RoutingPlan, ApiError> {
+pub fn plan(
+    config: &ConfigSource,
+    refresh: bool,
+    environment: &RegionEnvironment,
+    control_plane: &dyn ControlPlane,
+    runtime: &dyn Runtime,
+) -> Result<RoutingPlan, ApiError> {
     let settings = load_settings(config, environment)?;
     let region = settings.region.name.clone();
     let decision = decide(settings.discovery.enabled, &control_plane.visible_sources());
     let mut plan = RoutingPlan {
         routes: Vec::new(),
         default_route: None,
-        discovery: Discovery { runs: decision.runs, reason: decision.reason, region: region.clone(), models: Vec::new(), stale: false, stale_reason: None, fetched_at: None },
+        discovery: Discovery {
+            runs: decision.runs,
+            reason: decision.reason,
+            region: region.clone(),
+            models: Vec::new(),
+            stale: false,
+            stale_reason: None,
+            fetched_at: None,
+        },
         valid_for_seconds: None,
     };
     let mut listed = PlanRoutes::default();

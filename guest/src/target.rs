@@ -19,10 +19,7 @@ pub struct CallTarget {
 /// Resolves a parsed reference against the effective region (behaviour.md section 3: the
 /// region inside an ARN wins).
 pub fn call_target(reference: &ModelReference, resolved_region: &str) -> CallTarget {
-    CallTarget {
-        model_id: reference.target.clone(),
-        region: reference.region.clone().unwrap_or_else(|| resolved_region.to_string()),
-    }
+    CallTarget { model_id: reference.target.clone(), region: reference.region.clone().unwrap_or_else(|| resolved_region.to_string()) }
 }
 
 /// Loads the config a call starts from; an invalid one is a `format` error that names the file,
@@ -55,8 +52,7 @@ pub fn global_fallback(model_id: &str) -> Option<String> {
     let geography_shaped = (2..=8).contains(&geography.len()) && geography.bytes().all(|byte| byte.is_ascii_lowercase());
     let provider_shaped = !provider.is_empty() && provider.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit());
     let model_shaped = model.starts_with(|ch: char| ch.is_ascii_alphanumeric());
-    (geography_shaped && geography != "global" && provider_shaped && model_shaped && !model_id.starts_with("arn:"))
-        .then(|| format!("global.{rest}"))
+    (geography_shaped && geography != "global" && provider_shaped && model_shaped && !model_id.starts_with("arn:")).then(|| format!("global.{rest}"))
 }
 
 #[cfg(test)]
@@ -74,7 +70,11 @@ mod tests {
                 "arn:aws:bedrock:ap-south-1:123456789012:inference-profile/apac.meta.llama3-3-70b-instruct-v1:0",
                 "ap-south-1",
             ),
-            ("arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0", "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0", "us-west-2"),
+            (
+                "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0",
+                "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0",
+                "us-west-2",
+            ),
         ];
         for (text, model_id, region) in cases {
             let reference = parse_model_reference(text).expect(text);
@@ -106,7 +106,8 @@ mod tests {
 
     #[test]
     fn invalid_configs_are_format_errors() {
-        let source = ConfigSource { origin: "/tmp/openclaw.json".into(), text: Some("{ model: 3, models: { bedrockDiscovery: { refreshInterval: -1 } } }".into()) };
+        let source =
+            ConfigSource { origin: "/tmp/openclaw.json".into(), text: Some("{ model: 3, models: { bedrockDiscovery: { refreshInterval: -1 } } }".into()) };
         let error = load_settings(&source, &RegionEnvironment::default()).expect_err("invalid");
         assert_eq!(error.class, ErrorClass::Format);
         assert!(error.message.starts_with("the config file /tmp/openclaw.json is invalid (2 error(s)): first `model` at 1:10: "), "{}", error.message);

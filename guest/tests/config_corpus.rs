@@ -10,10 +10,7 @@ use common::{check_basis, check_subset, environment_of};
 
 use openclaw_policy::config::is_credential_key;
 use openclaw_policy::json5::{self, Value, ValueKind};
-use openclaw_policy::{
-    ConfigSource, Diagnostic, ModelReference, ReferenceKind, RegionSource, Settings, Severity, load_config,
-    parse_model_reference,
-};
+use openclaw_policy::{ConfigSource, Diagnostic, ModelReference, ReferenceKind, RegionSource, Settings, Severity, load_config, parse_model_reference};
 use serde_json::{Value as Json, json};
 
 fn corpus_dir() -> PathBuf {

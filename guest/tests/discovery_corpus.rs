@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use common::{check_subset, environment_of};
 use openclaw_policy::{
-    ApiError, Catalog, CatalogRequest, ConfigSource, ControlPlane, DiscoverRequest, ErrorClass, FoundationModelRecord, InferenceProfileRecord,
-    ModelInfo, ModelKind, SourceKind, VisibleSource, discover,
+    ApiError, Catalog, CatalogRequest, ConfigSource, ControlPlane, DiscoverRequest, ErrorClass, FoundationModelRecord, InferenceProfileRecord, ModelInfo,
+    ModelKind, SourceKind, VisibleSource, discover,
 };
 use serde_json::{Value as Json, json};
 
@@ -144,13 +144,16 @@ fn run_case(case_file: &Path) -> Vec<String> {
     let visible_words: Vec<String> = case.get("visible_sources").map_or_else(|| vec!["environment".to_string()], texts);
     let visible: Option<Vec<VisibleSource>> =
         visible_words.iter().map(|word| source_kind(word).map(|kind| VisibleSource { kind, description: word.replace('_', " ") })).collect();
-    let (Some(visible), Ok(models_json), Ok(profiles_json)) = (visible, catalog_text(&case["catalog"], "modelSummaries"), catalog_text(&case["profiles"], "inferenceProfileSummaries")) else {
+    let (Some(visible), Ok(models_json), Ok(profiles_json)) =
+        (visible, catalog_text(&case["catalog"], "modelSummaries"), catalog_text(&case["profiles"], "inferenceProfileSummaries"))
+    else {
         problems.push("`visible_sources`, `catalog` or `profiles` is not in the corpus format".to_string());
         return problems;
     };
     let plane = CaseControlPlane { visible, models_json, profiles_json };
     let stem = case_file.file_name().and_then(|name| name.to_str()).unwrap_or_default().trim_end_matches(".case.json");
-    let request = DiscoverRequest { config: ConfigSource { origin: format!("{stem}.json5"), text: case["config"].as_str().map(str::to_string) }, refresh: false };
+    let request =
+        DiscoverRequest { config: ConfigSource { origin: format!("{stem}.json5"), text: case["config"].as_str().map(str::to_string) }, refresh: false };
     let discovery = match (discover(&request, &environment_of(&case), &plane), expect["error"].as_str()) {
         (Err(error), Some(fragment)) => {
             if !error.message.to_lowercase().contains(&fragment.to_lowercase()) {

@@ -132,7 +132,12 @@ fn summarize(samples: &[Sample], elapsed: Duration) -> Summary {
     let mut firsts: Vec<Duration> = samples.iter().map(|s| s.first_text).collect();
     totals.sort();
     firsts.sort();
-    Summary { p50: percentile(&totals, 0.5), p99: percentile(&totals, 0.99), ttft50: percentile(&firsts, 0.5), rps: samples.len() as f64 / elapsed.as_secs_f64() }
+    Summary {
+        p50: percentile(&totals, 0.5),
+        p99: percentile(&totals, 0.99),
+        ttft50: percentile(&firsts, 0.5),
+        rps: samples.len() as f64 / elapsed.as_secs_f64(),
+    }
 }
 
 fn ms(d: Duration) -> String {

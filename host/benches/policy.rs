@@ -130,7 +130,15 @@ async fn main() {
 /// A synthetic catalog: `models` foundation models over seven providers (a fifth of them
 /// profile-only, some legacy, some embeddings) and `profiles` system profiles over them.
 fn synthetic_catalog(models: usize, profiles: usize) -> Catalog {
-    let providers = [("anthropic", "Anthropic"), ("meta", "Meta"), ("mistral", "Mistral AI"), ("amazon", "Amazon"), ("cohere", "Cohere"), ("deepseek", "DeepSeek"), ("openai", "OpenAI")];
+    let providers = [
+        ("anthropic", "Anthropic"),
+        ("meta", "Meta"),
+        ("mistral", "Mistral AI"),
+        ("amazon", "Amazon"),
+        ("cohere", "Cohere"),
+        ("deepseek", "DeepSeek"),
+        ("openai", "OpenAI"),
+    ];
     let geographies = ["us", "eu", "apac", "global", "jp"];
     let model_records: Vec<FoundationModelRecord> = (0..models)
         .map(|i| {

@@ -5,8 +5,7 @@
 //! test doubles all plug in the same way.
 
 use crate::aws::model::{
-    ApiError, Catalog, CatalogRequest, ConverseRequest, ConverseResponse, CredentialDescription, InvokeRequest, InvokeResponse, StreamEvent,
-    VisibleSource,
+    ApiError, Catalog, CatalogRequest, ConverseRequest, ConverseResponse, CredentialDescription, InvokeRequest, InvokeResponse, StreamEvent, VisibleSource,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -68,9 +67,6 @@ pub struct Capabilities {
 
 impl std::fmt::Debug for Capabilities {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Capabilities")
-            .field("environment", &self.environment)
-            .field("bedrock", &self.bedrock.is_some())
-            .finish()
+        f.debug_struct("Capabilities").field("environment", &self.environment).field("bedrock", &self.bedrock.is_some()).finish()
     }
 }

@@ -126,12 +126,7 @@ pub async fn region_environment() -> RegionEnvironment {
         provider = provider.profile_name("default");
     }
     let profile_region = provider.build().region().await.map(|region| region.as_ref().to_string());
-    RegionEnvironment {
-        aws_region: std::env::var("AWS_REGION").ok(),
-        aws_default_region: std::env::var("AWS_DEFAULT_REGION").ok(),
-        profile,
-        profile_region,
-    }
+    RegionEnvironment { aws_region: std::env::var("AWS_REGION").ok(), aws_default_region: std::env::var("AWS_DEFAULT_REGION").ok(), profile, profile_region }
 }
 
 /// Creates a directory (and its parents) readable only by the user: the state directory holds

@@ -30,11 +30,7 @@ impl HostState {
     /// Rust's std imports `wasi:cli`, `wasi:io`, `wasi:clocks` and `wasi:random` even when
     /// unused, so they are linked, but empty.
     pub(crate) fn new(memory_cap: usize, capabilities: Capabilities) -> Self {
-        let wasi = WasiCtx::builder()
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
+        let wasi = WasiCtx::builder().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build();
         Self {
             wasi,
             table: ResourceTable::new(),

@@ -106,7 +106,9 @@ async fn mid_stream_exceptions_are_classified_like_http_errors() {
     ];
     for (exception, class) in cases {
         emulator.log().clear();
-        emulator.faults().push(FaultRule::new(Fault::ExceptionAfter { events: 2, exception_type: exception.into(), message: None }).operation("ConverseStream"));
+        emulator
+            .faults()
+            .push(FaultRule::new(Fault::ExceptionAfter { events: 2, exception_type: exception.into(), message: None }).operation("ConverseStream"));
         let mut stream = bedrock.converse_stream(converse_request(NOVA_PRO, "one two three four", CALL_TIMEOUT)).await.expect("stream starts");
         let mut delivered = 0;
         let error = loop {
@@ -143,7 +145,11 @@ async fn http_errors_are_retried_then_classified() {
             emulator.faults().clear();
             emulator.faults().push(FaultRule::new(http_error(error_type)).operation(operation).times(10));
             let request = converse_request(NOVA_PRO, "hi", CALL_TIMEOUT);
-            let error = if streaming { bedrock.converse_stream(request).await.map(|_| ()).expect_err(error_type) } else { bedrock.converse(request).await.map(|_| ()).expect_err(error_type) };
+            let error = if streaming {
+                bedrock.converse_stream(request).await.map(|_| ()).expect_err(error_type)
+            } else {
+                bedrock.converse(request).await.map(|_| ()).expect_err(error_type)
+            };
             assert_eq!((error.class, error.code.as_deref()), (class, Some(error_type)), "{operation} {error_type}: {error}");
             let made = emulator.request_log().iter().filter(|e| e.operation == operation).count();
             assert_eq!(made, attempts, "{operation} {error_type}: attempts");
@@ -165,7 +171,8 @@ async fn a_hang_times_out_within_the_timeout() {
         let timeout = Duration::from_millis(700);
         let started = Instant::now();
         let request = converse_request(NOVA_PRO, "hi", timeout);
-        let error = if operation == "Converse" { bedrock.converse(request).await.map(|_| ()) } else { bedrock.converse_stream(request).await.map(|_| ()) }.expect_err(operation);
+        let error = if operation == "Converse" { bedrock.converse(request).await.map(|_| ()) } else { bedrock.converse_stream(request).await.map(|_| ()) }
+            .expect_err(operation);
         let elapsed = started.elapsed();
         assert_eq!(error.class, ErrorClass::Timeout, "{operation}: {error}");
         // Only a lower bound: a loaded machine may take longer to notice, never less.
@@ -197,7 +204,8 @@ async fn bedrock_validation_answers_keep_bedrocks_message() {
     for (model, class, message) in cases {
         for streaming in [false, true] {
             let request = converse_request(model, "hi", CALL_TIMEOUT);
-            let error = if streaming { bedrock.converse_stream(request).await.map(|_| ()) } else { bedrock.converse(request).await.map(|_| ()) }.expect_err(model);
+            let error =
+                if streaming { bedrock.converse_stream(request).await.map(|_| ()) } else { bedrock.converse(request).await.map(|_| ()) }.expect_err(model);
             assert_eq!((error.class, error.code.as_deref(), error.http_status), (class, Some("ValidationException"), Some(400)), "{model}: {error}");
             assert!(error.message.contains(message), "{model}: {error}");
         }
@@ -212,8 +220,14 @@ async fn endpoint_variables_work_with_and_without_a_region() {
     let cases = [
         ("AWS_ENDPOINT_URL, no region", with_keys(TestEnv::new().set("AWS_ENDPOINT_URL", &endpoint))),
         ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME, no region", with_keys(TestEnv::new().set("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &endpoint))),
-        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME with a region", with_keys(TestEnv::new().set("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &endpoint).set("AWS_REGION", REGION))),
-        ("bearer token, AWS_ENDPOINT_URL_BEDROCK_RUNTIME, no region", TestEnv::new().set("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &endpoint).set("AWS_BEARER_TOKEN_BEDROCK", bedrock_emulator::DEFAULT_BEARER_TOKEN)),
+        (
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME with a region",
+            with_keys(TestEnv::new().set("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &endpoint).set("AWS_REGION", REGION)),
+        ),
+        (
+            "bearer token, AWS_ENDPOINT_URL_BEDROCK_RUNTIME, no region",
+            TestEnv::new().set("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &endpoint).set("AWS_BEARER_TOKEN_BEDROCK", bedrock_emulator::DEFAULT_BEARER_TOKEN),
+        ),
     ];
     for (name, env) in cases {
         let bedrock = env.bedrock().await;
@@ -223,7 +237,11 @@ async fn endpoint_variables_work_with_and_without_a_region() {
     // The control plane follows its own variable, with the bearer token as well.
     let cases = [
         ("AWS_ENDPOINT_URL_BEDROCK with keys", with_keys(TestEnv::new().set("AWS_ENDPOINT_URL_BEDROCK", &endpoint)), AuthScheme::Sigv4),
-        ("AWS_ENDPOINT_URL_BEDROCK with a bearer token", TestEnv::new().set("AWS_ENDPOINT_URL_BEDROCK", &endpoint).set("AWS_BEARER_TOKEN_BEDROCK", bedrock_emulator::DEFAULT_BEARER_TOKEN), AuthScheme::Bearer),
+        (
+            "AWS_ENDPOINT_URL_BEDROCK with a bearer token",
+            TestEnv::new().set("AWS_ENDPOINT_URL_BEDROCK", &endpoint).set("AWS_BEARER_TOKEN_BEDROCK", bedrock_emulator::DEFAULT_BEARER_TOKEN),
+            AuthScheme::Bearer,
+        ),
     ];
     for (name, env, scheme) in cases {
         emulator.log().clear();
@@ -242,11 +260,27 @@ async fn every_content_block_kind_reaches_bedrock_and_bad_tool_json_never_leaves
     let mut request = converse_request(US_SONNET_45, "unused", CALL_TIMEOUT);
     request.system = vec!["Be brief.".into()];
     request.inference = InferenceConfig { max_tokens: Some(100), temperature: Some(0.5), top_p: Some(0.9), stop_sequences: vec!["STOP".into()] };
-    request.tools = vec![ToolSpec { name: "lookup".into(), description: "Looks things up.".into(), input_schema: r#"{"type":"object","properties":{"q":{"type":"string"}}}"#.into() }];
+    request.tools = vec![ToolSpec {
+        name: "lookup".into(),
+        description: "Looks things up.".into(),
+        input_schema: r#"{"type":"object","properties":{"q":{"type":"string"}}}"#.into(),
+    }];
     request.messages = vec![
-        Message { role: Role::User, content: vec![ContentBlock::Text("find it".into()), ContentBlock::Image { format: "png".into(), bytes: vec![0x89, b'P', b'N', b'G'] }] },
-        Message { role: Role::Assistant, content: vec![ContentBlock::Reasoning("I should look".into()), ContentBlock::ToolUse { id: "t1".into(), name: "lookup".into(), input: r#"{"q":"it"}"#.into() }] },
-        Message { role: Role::User, content: vec![ContentBlock::ToolResult { id: "t1".into(), content: "found".into(), is_error: false }, ContentBlock::Text("thanks".into())] },
+        Message {
+            role: Role::User,
+            content: vec![ContentBlock::Text("find it".into()), ContentBlock::Image { format: "png".into(), bytes: vec![0x89, b'P', b'N', b'G'] }],
+        },
+        Message {
+            role: Role::Assistant,
+            content: vec![
+                ContentBlock::Reasoning("I should look".into()),
+                ContentBlock::ToolUse { id: "t1".into(), name: "lookup".into(), input: r#"{"q":"it"}"#.into() },
+            ],
+        },
+        Message {
+            role: Role::User,
+            content: vec![ContentBlock::ToolResult { id: "t1".into(), content: "found".into(), is_error: false }, ContentBlock::Text("thanks".into())],
+        },
     ];
     let response = bedrock.converse(request.clone()).await.expect("accepted");
     assert_eq!(response.content, vec![ContentBlock::Text("Echo: thanks".into())]);

@@ -62,7 +62,9 @@ async fn both_listings_run_at_the_same_time() {
             emulator.log().wait_for(|entry| entry.operation == other).await;
             emulator.faults().release_held();
         };
-        let (listed, ()) = tokio::time::timeout(Duration::from_secs(60), async { tokio::join!(listing, release) }).await.unwrap_or_else(|_| panic!("{delayed} held: the listings ran one after the other"));
+        let (listed, ()) = tokio::time::timeout(Duration::from_secs(60), async { tokio::join!(listing, release) })
+            .await
+            .unwrap_or_else(|_| panic!("{delayed} held: the listings ran one after the other"));
         listed.unwrap_or_else(|e| panic!("{delayed}: {e}"));
         let ops = operations(&emulator);
         assert_eq!(ops.len(), 5, "{ops:?}");

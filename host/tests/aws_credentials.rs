@@ -49,7 +49,10 @@ fn cases(emulator: &RunningEmulator, outside_home: &std::path::Path, issued: &be
 
     cases.push(Case {
         name: "bearer token wins over environment keys",
-        env: base().set("AWS_BEARER_TOKEN_BEDROCK", DEFAULT_BEARER_TOKEN).set("AWS_ACCESS_KEY_ID", "AKIDWRONGWRONGWRONG").set("AWS_SECRET_ACCESS_KEY", "wrong-secret-wrong"),
+        env: base()
+            .set("AWS_BEARER_TOKEN_BEDROCK", DEFAULT_BEARER_TOKEN)
+            .set("AWS_ACCESS_KEY_ID", "AKIDWRONGWRONGWRONG")
+            .set("AWS_SECRET_ACCESS_KEY", "wrong-secret-wrong"),
         kind: SourceKind::BearerToken,
         source: "bearer token (AWS_BEARER_TOKEN_BEDROCK)".into(),
         visible: true,
@@ -92,7 +95,8 @@ fn cases(emulator: &RunningEmulator, outside_home: &std::path::Path, issued: &be
     });
 
     let credentials_file = outside_home.join("shared-credentials");
-    std::fs::write(&credentials_file, format!("[default]\naws_access_key_id = {DEFAULT_ACCESS_KEY_ID}\naws_secret_access_key = {DEFAULT_SECRET_ACCESS_KEY}\n")).unwrap();
+    std::fs::write(&credentials_file, format!("[default]\naws_access_key_id = {DEFAULT_ACCESS_KEY_ID}\naws_secret_access_key = {DEFAULT_SECRET_ACCESS_KEY}\n"))
+        .unwrap();
     cases.push(Case {
         name: "static profile in AWS_SHARED_CREDENTIALS_FILE",
         env: base().set("AWS_SHARED_CREDENTIALS_FILE", &credentials_file.display().to_string()),
@@ -138,7 +142,10 @@ fn cases(emulator: &RunningEmulator, outside_home: &std::path::Path, issued: &be
 
     // A role_arn chain: the base profile's keys sign AssumeRole at the emulator's STS.
     let env = base().set("AWS_PROFILE", "chained");
-    env.write(".aws/config", "[profile chained]\nrole_arn = arn:aws:iam::123456789012:role/chained-role\nsource_profile = base\nrole_session_name = openclaw-tests\n");
+    env.write(
+        ".aws/config",
+        "[profile chained]\nrole_arn = arn:aws:iam::123456789012:role/chained-role\nsource_profile = base\nrole_session_name = openclaw-tests\n",
+    );
     env.write(".aws/credentials", &format!("[base]\naws_access_key_id = {DEFAULT_ACCESS_KEY_ID}\naws_secret_access_key = {DEFAULT_SECRET_ACCESS_KEY}\n"));
     cases.push(Case {
         name: "role_arn profile through the emulator's STS",
@@ -156,7 +163,9 @@ fn cases(emulator: &RunningEmulator, outside_home: &std::path::Path, issued: &be
     let start_url = "https://openclaw-tests.awsapps.com/start";
     env.write(
         ".aws/config",
-        &format!("[profile sso]\nsso_start_url = {start_url}\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = TestRole\nregion = us-east-1\n"),
+        &format!(
+            "[profile sso]\nsso_start_url = {start_url}\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = TestRole\nregion = us-east-1\n"
+        ),
     );
     openclaw_test_support::write_sso_token_cache(env.home(), start_url, "us-east-1", DEFAULT_SSO_ACCESS_TOKEN).expect("SSO token cache");
     cases.push(Case {
@@ -307,7 +316,14 @@ async fn no_credentials_at_all_is_one_clear_auth_line() {
     let error = bedrock.resolve_credentials().await.expect_err("nothing to resolve");
     assert_eq!(error.class, ErrorClass::Auth);
     assert!(!error.message.contains('\n'), "{error}");
-    for tried in ["AWS_BEARER_TOKEN_BEDROCK", "environment", "profile \"default\" (~/.aws/credentials, ~/.aws/config)", "web identity", "container", "instance profile (disabled by AWS_EC2_METADATA_DISABLED)"] {
+    for tried in [
+        "AWS_BEARER_TOKEN_BEDROCK",
+        "environment",
+        "profile \"default\" (~/.aws/credentials, ~/.aws/config)",
+        "web identity",
+        "container",
+        "instance profile (disabled by AWS_EC2_METADATA_DISABLED)",
+    ] {
         assert!(error.message.contains(tried), "{tried} missing from: {error}");
     }
     let call = bedrock.converse(converse_request(NOVA_PRO, "hi", CALL_TIMEOUT)).await.expect_err("no credentials, no call");
@@ -331,7 +347,9 @@ async fn refused_credentials_are_auth_errors_without_secrets() {
         ),
         (
             "wrong secret",
-            TestEnv::for_emulator(&emulator).set("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID).set("AWS_SECRET_ACCESS_KEY", "wrongWRONGwrongWRONGwrongWRONGwrong1234"),
+            TestEnv::for_emulator(&emulator)
+                .set("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
+                .set("AWS_SECRET_ACCESS_KEY", "wrongWRONGwrongWRONGwrongWRONGwrong1234"),
             "InvalidSignatureException",
         ),
         ("unknown bearer token", TestEnv::for_emulator(&emulator).set("AWS_BEARER_TOKEN_BEDROCK", "ABSKbm90LWEtcmVhbC10b2tlbg=="), "AccessDeniedException"),
@@ -341,7 +359,11 @@ async fn refused_credentials_are_auth_errors_without_secrets() {
         let error = bedrock.converse(converse_request(NOVA_PRO, "hi", CALL_TIMEOUT)).await.expect_err(name);
         assert_eq!((error.class, error.code.as_deref(), error.retryable), (ErrorClass::Auth, Some(code), false), "{name}: {error}");
         let shown = format!("{error} {error:?}");
-        assert_no_secret(name, shown.as_bytes(), &[&issued.secret_access_key, &issued.session_token, "wrongWRONGwrongWRONGwrongWRONGwrong1234", "ABSKbm90LWEtcmVhbC10b2tlbg=="]);
+        assert_no_secret(
+            name,
+            shown.as_bytes(),
+            &[&issued.secret_access_key, &issued.session_token, "wrongWRONGwrongWRONGwrongWRONGwrong1234", "ABSKbm90LWEtcmVhbC10b2tlbg=="],
+        );
     }
 }
 

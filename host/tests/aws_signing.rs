@@ -132,7 +132,11 @@ async fn authenticated_requests_are_accepted_by_the_emulator() {
 async fn the_signature_covers_the_body_and_other_destinations_are_refused() {
     let emulator = aws_common::start().await;
     let endpoint = emulator.endpoint();
-    let bedrock = TestEnv::for_emulator(&emulator).set("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID).set("AWS_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY).bedrock().await;
+    let bedrock = TestEnv::for_emulator(&emulator)
+        .set("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
+        .set("AWS_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY)
+        .bedrock()
+        .await;
     let mut request = converse(&endpoint, "original");
     bedrock.authenticate(&mut request).await.expect("signed");
     let tampered = request.map(|_| Bytes::from(serde_json::json!({"messages": [{"role": "user", "content": [{"text": "tampered"}]}]}).to_string()));
@@ -141,7 +145,8 @@ async fn the_signature_covers_the_body_and_other_destinations_are_refused() {
     assert!(body.contains("signature"), "{body}");
 
     let port = emulator.local_addr().port();
-    for url in [format!("http://127.0.0.1:{}/model/m/converse", port.wrapping_add(1).max(1)), "https://example.com/".to_string(), "/relative/only".to_string()] {
+    for url in [format!("http://127.0.0.1:{}/model/m/converse", port.wrapping_add(1).max(1)), "https://example.com/".to_string(), "/relative/only".to_string()]
+    {
         let mut request = http::Request::post(url.as_str()).body(Bytes::new()).unwrap();
         let error = bedrock.authenticate(&mut request).await.expect_err(&url);
         assert_eq!(error.class, ErrorClass::Format, "{url}: {error}");

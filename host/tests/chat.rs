@@ -44,7 +44,9 @@ async fn the_reply_reaches_stdout_before_the_stream_ends() {
     let (pieces, early) = tokio::task::spawn_blocking(move || {
         let mut text = Vec::new();
         while !String::from_utf8_lossy(&text).contains("Echo: one") {
-            let piece = pieces.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|e| panic!("no streamed output while Bedrock holds the rest ({e}): {:?}", String::from_utf8_lossy(&text)));
+            let piece = pieces
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|e| panic!("no streamed output while Bedrock holds the rest ({e}): {:?}", String::from_utf8_lossy(&text)));
             text.extend(piece);
         }
         (pieces, text)

@@ -115,7 +115,12 @@ fn a_snooping_policy_never_sees_the_hosts_secrets() {
     assert_eq!(output.code, Some(0), "{}", output.stderr);
     let report = output.json();
     assert_eq!(report["settings"]["default_model"], "hostile", "the hostile policy answered");
-    let findings: Vec<String> = report["settings"]["warnings"].as_array().into_iter().flatten().map(|w| format!("{}: {}", w["path"].as_str().unwrap_or(""), w["message"].as_str().unwrap_or(""))).collect();
+    let findings: Vec<String> = report["settings"]["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|w| format!("{}: {}", w["path"].as_str().unwrap_or(""), w["message"].as_str().unwrap_or("")))
+        .collect();
     assert_eq!(findings, vec![format!("snoop: ran: environment, arguments, 5 paths, {address}")], "the guest found more than nothing");
     listener.set_nonblocking(true).unwrap();
     assert!(listener.accept().is_err(), "the guest connected to the listener");
@@ -173,7 +178,7 @@ fn precompiled_and_cached_policies_load_without_compiling() {
     std::fs::write(&entries[0], b"not a compiled component").expect("damage the entry");
     let damaged = openclaw(&home, &[], &["config", "show"]);
     assert_eq!(damaged.code, Some(0), "{}", damaged.stderr);
-    assert!(damaged.stderr.contains("ignoring an unusable compile cache entry"), "the run read the cache: {}", damaged.stderr);
+    assert!(damaged.stderr.contains("refusing a compile cache entry"), "the run read the cache: {}", damaged.stderr);
 
     let output_dir = tempfile::tempdir().unwrap();
     let cwasm = output_dir.path().join("alt.cwasm").display().to_string();

@@ -34,10 +34,7 @@ fn fresh(args: &[&str]) -> (Run, tempfile::TempDir) {
 
 /// The row with this label (rows are `LABEL  VALUE`, labels padded to one width).
 fn row<'a>(run: &'a Run, label: &str) -> &'a str {
-    run.stdout
-        .lines()
-        .find(|line| line.split("  ").next() == Some(label))
-        .unwrap_or_else(|| panic!("no `{label}` row in:\n{}", run.all_output()))
+    run.stdout.lines().find(|line| line.split("  ").next() == Some(label)).unwrap_or_else(|| panic!("no `{label}` row in:\n{}", run.all_output()))
 }
 
 #[test]

@@ -134,7 +134,12 @@ async fn each_problem_is_one_line_in_words_with_the_next_step() {
         let line = status.stdout.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("{}: no {} row:\n{}", case.name, case.row, status.stdout));
         assert!(is_the_problem(&case, &line[prefix.len()..]), "{}: {line:?}", case.name);
         if case.row == "credentials" {
-            assert!(status.stdout.contains("probe          auth in ") && status.stdout.contains(": not sent, no credentials (above)\n"), "{}: {}", case.name, status.stdout);
+            assert!(
+                status.stdout.contains("probe          auth in ") && status.stdout.contains(": not sent, no credentials (above)\n"),
+                "{}: {}",
+                case.name,
+                status.stdout
+            );
         }
         assert_clean(&case, "models status", &status);
 

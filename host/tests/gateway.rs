@@ -29,10 +29,13 @@ async fn models_are_listed_in_the_openai_shape() {
 async fn a_chat_completion_is_answered_whole() {
     let gateway = TestGateway::start().await;
     let response = gateway
-        .post("/v1/chat/completions", &json!({
-            "model": MODEL, "max_tokens": 50, "temperature": 0.2, "top_p": 0.9,
-            "messages": [{ "role": "system", "content": "be brief" }, { "role": "user", "content": "hello gateway" }]
-        }))
+        .post(
+            "/v1/chat/completions",
+            &json!({
+                "model": MODEL, "max_tokens": 50, "temperature": 0.2, "top_p": 0.9,
+                "messages": [{ "role": "system", "content": "be brief" }, { "role": "user", "content": "hello gateway" }]
+            }),
+        )
         .await;
     assert_eq!(response.status, 200, "{}", response.body);
     let body = response.json();
@@ -45,9 +48,13 @@ async fn a_chat_completion_is_answered_whole() {
     assert!(response.header("openclaw-policy").is_some_and(|p| p.contains("openclaw-default")));
 
     // max_completion_tokens and stop map to Bedrock's limits.
-    let cut = gateway.post("/v1/chat/completions", &json!({ "model": MODEL, "max_completion_tokens": 2, "messages": [{ "role": "user", "content": "one two three" }] })).await;
+    let cut = gateway
+        .post("/v1/chat/completions", &json!({ "model": MODEL, "max_completion_tokens": 2, "messages": [{ "role": "user", "content": "one two three" }] }))
+        .await;
     assert_eq!((cut.text(), cut.json()["choices"][0]["finish_reason"].clone()), ("Echo: one".to_string(), json!("length")));
-    let stopped = gateway.post("/v1/chat/completions", &json!({ "model": MODEL, "stop": ["three"], "messages": [{ "role": "user", "content": "one two three four" }] })).await;
+    let stopped = gateway
+        .post("/v1/chat/completions", &json!({ "model": MODEL, "stop": ["three"], "messages": [{ "role": "user", "content": "one two three four" }] }))
+        .await;
     assert_eq!(stopped.text(), "Echo: one two");
 }
 
@@ -146,7 +153,8 @@ async fn every_error_class_gets_its_status_whole_and_streamed() {
     }
     gateway.emulator.faults().clear();
     // Unknown model, and a call that outlives its time limit.
-    let unknown = gateway.post("/v1/chat/completions", &json!({ "model": "vendor.no-such-model-v1:0", "messages": [{ "role": "user", "content": "hi" }] })).await;
+    let unknown =
+        gateway.post("/v1/chat/completions", &json!({ "model": "vendor.no-such-model-v1:0", "messages": [{ "role": "user", "content": "hi" }] })).await;
     assert_eq!(unknown.status, 404, "{}", unknown.body);
     // Bedrock never answers: the limit fires however loaded the machine is.
     gateway.emulator.faults().push(FaultRule::new(Fault::Hang));
@@ -263,7 +271,10 @@ async fn the_config_file_is_reread_when_it_changes() {
     assert_eq!((first.status, first.json()["model"].clone()), (200, json!(MODEL)), "{}", first.body);
     let other = "mistral.mistral-large-2407-v1:0";
     std::fs::write(&gateway.config_file, config(other)).expect("rewrite the config");
-    let switched = eventually(Duration::from_secs(30), async || gateway.post("/v1/chat/completions", &no_model).await.json()["model"].as_str().is_some_and(|m| m.contains("mistral-large"))).await;
+    let switched = eventually(Duration::from_secs(30), async || {
+        gateway.post("/v1/chat/completions", &no_model).await.json()["model"].as_str().is_some_and(|m| m.contains("mistral-large"))
+    })
+    .await;
     assert!(switched, "requests use the new default model after the config changed");
 }
 

@@ -29,7 +29,12 @@ fn command(home: &TestHome, endpoint: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_openclaw"));
     home.apply(&mut command);
     command
-        .envs([("AWS_ENDPOINT_URL", endpoint), ("AWS_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID), ("AWS_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY)])
+        .envs([
+            ("AWS_ENDPOINT_URL", endpoint),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID),
+            ("AWS_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY),
+        ])
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

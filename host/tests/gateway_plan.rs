@@ -100,7 +100,8 @@ async fn the_host_runs_the_plans_fallback_chain() {
         let made: Vec<(String, u16)> = runtime_calls(&gateway).into_iter().map(|(_, model, status)| (model, status)).collect();
         assert_eq!(made, calls.iter().map(|(model, status)| (model.to_string(), *status)).collect::<Vec<_>>(), "stream={stream}");
         if status == 200 {
-            let text = if stream { response.streamed_text() } else { response.json()["choices"][0]["message"]["content"].as_str().unwrap_or_default().to_string() };
+            let text =
+                if stream { response.streamed_text() } else { response.json()["choices"][0]["message"]["content"].as_str().unwrap_or_default().to_string() };
             assert!(!text.is_empty(), "the fallback answered: {}", response.text());
         }
     }
@@ -163,4 +164,39 @@ async fn a_0_1_policy_serves_every_request_through_its_chat() {
     assert_eq!(gateway.handle.routing_counts(), (0, 0));
     let models = gateway.get("/v1/models").await;
     assert_eq!(models.status, 200, "{}", models.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_policy_built_for_0_1_routes_as_its_plan_does() {
+    // The same requests through the 0.2.0 default policy (served from its plan) and through the
+    // same policy built for 0.1.0 (its `chat` per request): the same calls reach Bedrock, with
+    // the same outcomes, fallback included.
+    let planned = gateway_with(&format!("{{ model: '{MODEL}' }}")).await;
+    let per_request =
+        TestGateway::start_with(Setup { policy: TestGuest::DefaultV0_1.path(), config: Some(format!("{{ model: '{MODEL}' }}")), ..Setup::default() }).await;
+    assert_eq!(per_request.handle.serving().policy().contract().as_str(), "0.1.0");
+    let throttled = || Fault::HttpError { error_type: "ThrottlingException".into(), status: None, message: None };
+    // (model, stream, throttle the model once first)
+    let cases: [(Option<&str>, bool, bool); 6] = [
+        (None, false, false),
+        (Some(MODEL), true, false),
+        (Some(US_SONNET), false, true),
+        (Some(US_SONNET), true, true),
+        (Some("meta.llama9-v1:0"), false, false),
+        (Some("bedrock/amazon.nova-pro-v1:0"), true, false),
+    ];
+    for (model, stream, throttle) in cases {
+        let mut seen = Vec::new();
+        for gateway in [&planned, &per_request] {
+            gateway.emulator.faults().clear();
+            gateway.emulator.log().clear();
+            if throttle {
+                gateway.emulator.faults().push(FaultRule::new(throttled()).model(model.unwrap_or(MODEL)).times(1));
+            }
+            let response = gateway.post("/v1/chat/completions", &body(model, stream)).await;
+            let calls: Vec<(String, u16)> = runtime_calls(gateway).into_iter().map(|(_, model, status)| (model, status)).collect();
+            seen.push((response.status, calls));
+        }
+        assert_eq!(seen[0], seen[1], "{model:?} stream={stream}: plan-served vs 0.1.0 chat");
+    }
 }

@@ -1,6 +1,6 @@
 //! What the gateway sends to Bedrock and what it does when Bedrock or the client misbehaves,
 //! seen from the emulator's request log: the OpenAI parameters in the Converse request, the
-//! operation per `stream`, a streamed timeout, readiness without
+//! operation per `stream`, a streamed timeout, a client leaving mid-stream, readiness without
 //! credentials, the admin reload's refusals, and `/v1/models?refresh=true`.
 
 mod gateway_common;
@@ -110,7 +110,9 @@ async fn the_admin_reload_refuses_without_a_policy_file_and_keeps_serving_on_a_b
     std::fs::copy(TestGuest::Refuses.path(), &gateway.policy_file).expect("a refused policy in the file");
     let refused = send(gateway.addr, "POST", "/admin/policy", &[key], Vec::new()).await;
     assert_eq!((refused.status, refused.json()["error"]["code"].clone()), (422, json!("policy_refused")), "{}", refused.body);
-    let chat = send(gateway.addr, "POST", "/v1/chat/completions", &[key, ("content-type", "application/json")], chat_body("after", false).to_string().into_bytes()).await;
+    let chat =
+        send(gateway.addr, "POST", "/v1/chat/completions", &[key, ("content-type", "application/json")], chat_body("after", false).to_string().into_bytes())
+            .await;
     assert_eq!((chat.status, chat.text()), (200, "Echo: after".to_string()), "the previous policy serves on: {}", chat.body);
     assert!(chat.header("openclaw-policy").is_some_and(|p| p.contains("openclaw-default")), "{:?}", chat.headers);
 }
@@ -135,4 +137,33 @@ async fn the_model_list_is_cached_until_refresh_is_asked_for() {
         assert_eq!(gateway.get(path).await.status, 200);
         assert_eq!(listings(), after, "{path}: the refreshed list is cached in turn");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_leaving_mid_stream_frees_its_slot_at_once() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    // One request slot; Bedrock's stream sends two events and is then held until the end of the
+    // test, so no further upstream event can be what frees the slot.
+    let gateway = TestGateway::start_with(Setup { options: Box::new(|o| o.max_in_flight = 1), ..Setup::default() }).await;
+    gateway.emulator.faults().push(FaultRule::new(Fault::HoldAfter { events: 2 }).operation("ConverseStream"));
+    let body = chat_body("leave early", true).to_string();
+    let mut client = tokio::net::TcpStream::connect(gateway.addr).await.expect("connect");
+    let request =
+        format!("POST /v1/chat/completions HTTP/1.1\r\nhost: gateway\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len());
+    client.write_all(request.as_bytes()).await.expect("send");
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("data: ") {
+        let read = tokio::time::timeout(Duration::from_secs(30), client.read(&mut buffer)).await.expect("the stream starts").expect("read");
+        assert!(read > 0, "the gateway closed the stream: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buffer[..read]);
+    }
+    gateway.emulator.faults().wait_held(1).await;
+    let busy = gateway.chat("while the slot is taken", false).await;
+    assert_eq!(busy.status, 503, "the one slot is taken by the stream: {}", busy.body);
+    drop(client);
+    // The slot is freed by the client leaving, not by Bedrock (still held).
+    let freed = gateway_common::eventually(Duration::from_secs(20), async || gateway.chat("after the client left", false).await.status == 200).await;
+    gateway.emulator.faults().release_held();
+    assert!(freed, "the abandoned stream still holds the only slot");
 }

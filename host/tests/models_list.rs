@@ -78,7 +78,11 @@ async fn the_builtin_catalog_lists_what_the_behaviour_says() {
         assert_eq!(listed(id), expected, "{why}: {id} in {ids:?}");
     }
     assert!(ids.iter().any(|id| id.starts_with("arn:aws:bedrock:") && id.contains(":application-inference-profile/")), "application profile by ARN: {ids:?}");
-    let default = report["models"].as_array().and_then(|models| models.iter().find(|m| m["id"] == "us.anthropic.claude-sonnet-4-6-20251001-v1:0")).cloned().unwrap_or_default();
+    let default = report["models"]
+        .as_array()
+        .and_then(|models| models.iter().find(|m| m["id"] == "us.anthropic.claude-sonnet-4-6-20251001-v1:0"))
+        .cloned()
+        .unwrap_or_default();
     assert!(default["tags"].as_array().is_some_and(|tags| tags.iter().any(|t| t == "default") && tags.iter().any(|t| t == "profile")), "{default}");
     assert!(default["name"].as_str().is_some_and(|name| name.starts_with("US ")), "{default}");
 

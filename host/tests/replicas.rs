@@ -126,8 +126,7 @@ impl Haproxy {
     fn start(dir: &Path, replicas: &[&Replica]) -> Self {
         let port = free_port();
         let socket = dir.join("haproxy.sock");
-        let servers: String =
-            replicas.iter().map(|r| format!("    server {} 127.0.0.1:{} check inter 200ms fall 1 rise 2\n", r.name, r.port)).collect();
+        let servers: String = replicas.iter().map(|r| format!("    server {} 127.0.0.1:{} check inter 200ms fall 1 rise 2\n", r.name, r.port)).collect();
         // Retries (with redispatch to another server) cover a refused connection and a server
         // that closed without answering; health checks ask /readyz.
         let config = format!(
@@ -274,7 +273,10 @@ async fn one_request(port: u16, kind: Kind, tally: &Tally) -> Outcome {
         }
         let text = match kind {
             Kind::Stream => streamed_text(&body).ok_or_else(|| format!("stream without [DONE]: {body}"))?,
-            Kind::Whole => serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v["choices"][0]["message"]["content"].as_str().map(str::to_string)).unwrap_or_default(),
+            Kind::Whole => serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["choices"][0]["message"]["content"].as_str().map(str::to_string))
+                .unwrap_or_default(),
         };
         if is_the_reply(&text) { Ok(()) } else { Err(format!("unexpected reply {text:?}")) }
     }
@@ -350,8 +352,7 @@ async fn three_replicas_behind_haproxy_drain_die_and_swap_without_failed_request
     std::fs::write(&config_file, "{ models: { bedrockDiscovery: { enabled: false } } }").expect("config");
     let fleet = Fleet { home: TestHome::empty().expect("home"), endpoint: emulator.endpoint(), policy_file, config_file, logs: dir.path().to_path_buf() };
     let ports = [free_port(), free_port(), free_port()];
-    let mut replicas: Vec<Option<Replica>> =
-        ["g0", "g1", "g2"].iter().zip(ports).map(|(name, port)| Some(fleet.start(name, port))).collect();
+    let mut replicas: Vec<Option<Replica>> = ["g0", "g1", "g2"].iter().zip(ports).map(|(name, port)| Some(fleet.start(name, port))).collect();
     let haproxy = Haproxy::start(dir.path(), &replicas.iter().map(|r| r.as_ref().expect("started")).collect::<Vec<_>>());
     for name in ["g0", "g1", "g2"] {
         haproxy.until_state(name, "UP").await;

@@ -42,13 +42,8 @@ fn the_manifests_pass_the_structural_check_and_the_binary_takes_their_arguments(
         .collect();
     let mut gateway = Command::new(BINARY);
     home.apply(&mut gateway);
-    let mut child = gateway
-        .args(&args)
-        .env("OPENCLAW_API_KEY", "deploy-check-key")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the gateway starts");
+    let mut child =
+        gateway.args(&args).env("OPENCLAW_API_KEY", "deploy-check-key").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("the gateway starts");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let first = lines.next().expect("an address line").expect("text");
     let addr = first.strip_prefix("listening on http://").unwrap_or_else(|| panic!("{first}")).to_string();

@@ -171,7 +171,11 @@ async fn every_credential_source_is_named_and_signs_a_call_bedrock_accepts() {
         ("environment keys", ENV_KEYS.to_vec(), "environment", "environment"),
         (
             "environment keys with a session token",
-            vec![("AWS_ACCESS_KEY_ID", &session.access_key_id), ("AWS_SECRET_ACCESS_KEY", &session.secret_access_key), ("AWS_SESSION_TOKEN", &session.session_token)],
+            vec![
+                ("AWS_ACCESS_KEY_ID", &session.access_key_id),
+                ("AWS_SECRET_ACCESS_KEY", &session.secret_access_key),
+                ("AWS_SESSION_TOKEN", &session.session_token),
+            ],
             "environment",
             "environment",
         ),
@@ -186,11 +190,19 @@ async fn every_credential_source_is_named_and_signs_a_call_bedrock_accepts() {
         ),
         (
             "container endpoint",
-            vec![("AWS_CONTAINER_CREDENTIALS_FULL_URI", &container_uri), ("AWS_CONTAINER_AUTHORIZATION_TOKEN", bedrock_emulator::DEFAULT_CONTAINER_AUTHORIZATION_TOKEN)],
+            vec![
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &container_uri),
+                ("AWS_CONTAINER_AUTHORIZATION_TOKEN", bedrock_emulator::DEFAULT_CONTAINER_AUTHORIZATION_TOKEN),
+            ],
             "container",
             "container",
         ),
-        ("instance profile (IMDSv2)", vec![("AWS_EC2_METADATA_DISABLED", "false"), ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &endpoint)], "instance_profile", "instance profile"),
+        (
+            "instance profile (IMDSv2)",
+            vec![("AWS_EC2_METADATA_DISABLED", "false"), ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &endpoint)],
+            "instance_profile",
+            "instance profile",
+        ),
     ];
     let secrets = [DEFAULT_SECRET_ACCESS_KEY, DEFAULT_BEARER_TOKEN, session.secret_access_key.as_str(), session.session_token.as_str()];
     for (name, env, kind, words) in cases {
@@ -226,7 +238,11 @@ async fn no_credentials_and_expired_credentials_are_auth_failures() {
 
     let session = emulator.issue_credentials(Duration::from_secs(3600));
     emulator.expire_issued_credentials();
-    let env = [("AWS_ACCESS_KEY_ID", session.access_key_id.as_str()), ("AWS_SECRET_ACCESS_KEY", &session.secret_access_key), ("AWS_SESSION_TOKEN", &session.session_token)];
+    let env = [
+        ("AWS_ACCESS_KEY_ID", session.access_key_id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", &session.secret_access_key),
+        ("AWS_SESSION_TOKEN", &session.session_token),
+    ];
     let expired = status(&home, &emulator, &env, &["--probe"]).await;
     assert_eq!(expired.json()["probe"]["status"], "auth", "{}", expired.all_output());
     assert_eq!(expired.code, Some(1));

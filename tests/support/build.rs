@@ -1,5 +1,7 @@
 //! Builds the test components in `tests/guests/` for wasm32-wasip2, in a target directory of
-//! their own (sharing the outer one would deadlock on cargo's build lock).
+//! their own (sharing the outer one would deadlock on cargo's build lock), and the default
+//! policy built against the frozen 0.1.0 contract (the guest's `contract-v0-1` feature), so
+//! that the host's 0.1.0 path is tested with the real policy.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -16,7 +18,13 @@ fn main() {
     let workspace = tests_dir.parent().expect("tests/ lives in the workspace").to_path_buf();
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let guests = tests_dir.join("guests");
-    for watched in [guests.join("Cargo.toml"), guests.join("Cargo.lock"), workspace.join("wit")] {
+    for watched in [
+        guests.join("Cargo.toml"),
+        guests.join("Cargo.lock"),
+        workspace.join("wit"),
+        workspace.join("guest").join("src"),
+        workspace.join("guest").join("Cargo.toml"),
+    ] {
         println!("cargo:rerun-if-changed={}", watched.display());
     }
     for guest in ["kit"].iter().chain(GUESTS.iter()) {
@@ -31,19 +39,8 @@ fn main() {
         .unwrap_or_else(|| workspace.join("target"))
         .join("wasm-test-guests");
     let mut command = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command
-        .current_dir(&guests)
-        .args(["build", "--workspace", "--target", TARGET, "--profile", PROFILE])
-        .arg("--target-dir")
-        .arg(&target_dir);
-    for (key, _) in env::vars_os() {
-        let key = key.to_string_lossy();
-        if (key.starts_with("CARGO_") && !matches!(&*key, "CARGO_HOME" | "CARGO_NET_OFFLINE"))
-            || matches!(&*key, "RUSTFLAGS" | "RUSTC_WRAPPER" | "RUSTC_WORKSPACE_WRAPPER")
-        {
-            command.env_remove(&*key);
-        }
-    }
+    command.current_dir(&guests).args(["build", "--workspace", "--target", TARGET, "--profile", PROFILE]).arg("--target-dir").arg(&target_dir);
+    without_outer_settings(&mut command);
     let status = command.status().unwrap_or_else(|e| panic!("cannot run cargo for the test guests: {e}"));
     assert!(status.success(), "building the test guests for {TARGET} failed (rustup target add {TARGET})");
 
@@ -51,5 +48,31 @@ fn main() {
     for guest in GUESTS {
         let file = format!("{}.wasm", guest.replace('-', "_"));
         std::fs::copy(built.join(&file), out_dir.join(&file)).unwrap_or_else(|e| panic!("cannot copy {file}: {e}"));
+    }
+
+    let default_dir = target_dir.with_file_name("wasm-default-policy-v0-1");
+    let mut command = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command
+        .current_dir(&workspace)
+        .args(["build", "--package", "openclaw-policy", "--features", "contract-v0-1", "--target", TARGET, "--profile", PROFILE])
+        .arg("--target-dir")
+        .arg(&default_dir);
+    without_outer_settings(&mut command);
+    let status = command.status().unwrap_or_else(|e| panic!("cannot run cargo for the 0.1.0 default policy: {e}"));
+    assert!(status.success(), "building the default policy for contract 0.1.0 failed");
+    let built = default_dir.join(TARGET).join(PROFILE).join("openclaw_policy.wasm");
+    std::fs::copy(&built, out_dir.join("default_policy_v0_1.wasm")).unwrap_or_else(|e| panic!("cannot copy {}: {e}", built.display()));
+}
+
+/// The outer build's settings (flags, profile overrides, jobserver) are meant for the host
+/// target: they must not leak into a nested wasm build.
+fn without_outer_settings(command: &mut Command) {
+    for (key, _) in env::vars_os() {
+        let key = key.to_string_lossy();
+        if (key.starts_with("CARGO_") && !matches!(&*key, "CARGO_HOME" | "CARGO_NET_OFFLINE"))
+            || matches!(&*key, "RUSTFLAGS" | "RUSTC_WRAPPER" | "RUSTC_WORKSPACE_WRAPPER")
+        {
+            command.env_remove(&*key);
+        }
     }
 }

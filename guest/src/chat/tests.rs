@@ -86,7 +86,10 @@ fn model_region_and_limits() {
                 assert_eq!((chat.target(), chat.region()), (target, region), "{model:?}");
                 let sent = &runtime.requests.borrow()[0];
                 assert_eq!((sent.model_id.as_str(), sent.region.as_str(), sent.inference.max_tokens), (target, region, Some(tokens)), "{model:?}");
-                assert_eq!((sent.system.clone(), sent.messages.clone(), sent.inference.temperature), (vec!["be brief".to_string()], vec![Message::user_text("hello")], Some(0.5)));
+                assert_eq!(
+                    (sent.system.clone(), sent.messages.clone(), sent.inference.temperature),
+                    (vec!["be brief".to_string()], vec![Message::user_text("hello")], Some(0.5))
+                );
             }
             (Err(error), Err(class)) => {
                 assert_eq!(error.class, class, "{model:?} {config:?}");
@@ -110,14 +113,49 @@ fn fallback_decisions() {
         ("overloaded first next", US, vec![failing(ErrorClass::Overloaded, "ModelNotReady"), ok(&["g"])], Ok(vec!["g"]), vec![US, GLOBAL], GLOBAL),
         ("throttled call", US, vec![refused(ErrorClass::RateLimit, "429"), ok(&["g"])], Ok(vec!["g"]), vec![US, GLOBAL], GLOBAL),
         ("fallback unknown", US, vec![throttled(), refused(ErrorClass::NotFound, "no global")], Err((vec![], "ThrottlingException")), vec![US, GLOBAL], US),
-        ("fallback invalid in stream", US, vec![throttled(), failing(ErrorClass::Format, "invalid")], Err((vec![], "ThrottlingException")), vec![US, GLOBAL], US),
-        ("fallback throttled too", US, vec![throttled(), failing(ErrorClass::RateLimit, "global busy")], Err((vec![], "global busy")), vec![US, GLOBAL], GLOBAL),
-        ("fallback denied", US, vec![refused(ErrorClass::Overloaded, "503"), refused(ErrorClass::Auth, "denied")], Err((vec![], "denied")), vec![US, GLOBAL], GLOBAL),
+        (
+            "fallback invalid in stream",
+            US,
+            vec![throttled(), failing(ErrorClass::Format, "invalid")],
+            Err((vec![], "ThrottlingException")),
+            vec![US, GLOBAL],
+            US,
+        ),
+        (
+            "fallback throttled too",
+            US,
+            vec![throttled(), failing(ErrorClass::RateLimit, "global busy")],
+            Err((vec![], "global busy")),
+            vec![US, GLOBAL],
+            GLOBAL,
+        ),
+        (
+            "fallback denied",
+            US,
+            vec![refused(ErrorClass::Overloaded, "503"), refused(ErrorClass::Auth, "denied")],
+            Err((vec![], "denied")),
+            vec![US, GLOBAL],
+            GLOBAL,
+        ),
         ("after output", US, vec![Ok(vec![Ok(text("a")), Err(error(ErrorClass::RateLimit, "late"))])], Err((vec!["a"], "late")), vec![US], US),
-        ("fallback fails after output", US, vec![throttled(), Ok(vec![Ok(text("g")), Err(error(ErrorClass::NotFound, "gone"))])], Err((vec!["g"], "gone")), vec![US, GLOBAL], GLOBAL),
+        (
+            "fallback fails after output",
+            US,
+            vec![throttled(), Ok(vec![Ok(text("g")), Err(error(ErrorClass::NotFound, "gone"))])],
+            Err((vec!["g"], "gone")),
+            vec![US, GLOBAL],
+            GLOBAL,
+        ),
         ("other class", US, vec![failing(ErrorClass::Auth, "denied")], Err((vec![], "denied")), vec![US], US),
         ("global throttled", GLOBAL, vec![throttled()], Err((vec![], "ThrottlingException")), vec![GLOBAL], GLOBAL),
-        ("foundation model", "anthropic.claude-v2:1", vec![throttled()], Err((vec![], "ThrottlingException")), vec!["anthropic.claude-v2:1"], "anthropic.claude-v2:1"),
+        (
+            "foundation model",
+            "anthropic.claude-v2:1",
+            vec![throttled()],
+            Err((vec![], "ThrottlingException")),
+            vec!["anthropic.claude-v2:1"],
+            "anthropic.claude-v2:1",
+        ),
     ];
     for (name, model, answers, expected, targets, final_target) in cases {
         let runtime = FakeRuntime::new(answers);

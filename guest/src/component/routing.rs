@@ -8,7 +8,8 @@ use crate::routing;
 
 impl wit::Guest for super::DefaultPolicy {
     fn plan(request: wit::PlanRequest) -> Result<wit::RoutingPlan, ApiError> {
-        let plan = routing::plan(&config_from_wit(request.config), request.refresh, &region_environment(), &HostControlPlane, &HostRuntime).map_err(error_to_wit)?;
+        let plan =
+            routing::plan(&config_from_wit(request.config), request.refresh, &region_environment(), &HostControlPlane, &HostRuntime).map_err(error_to_wit)?;
         Ok(wit::RoutingPlan {
             routes: plan.routes.into_iter().map(|(reference, route)| wit::PlanEntry { reference, route: route_to_wit(route) }).collect(),
             default_route: plan.default_route.map(route_to_wit),
@@ -18,8 +19,9 @@ impl wit::Guest for super::DefaultPolicy {
     }
 
     fn resolve(request: wit::ResolveRequest) -> Result<wit::Resolution, ApiError> {
-        let resolution = routing::resolve_one(&config_from_wit(request.config), request.model.as_deref(), &region_environment(), &HostControlPlane, &HostRuntime)
-            .map_err(error_to_wit)?;
+        let resolution =
+            routing::resolve_one(&config_from_wit(request.config), request.model.as_deref(), &region_environment(), &HostControlPlane, &HostRuntime)
+                .map_err(error_to_wit)?;
         Ok(wit::Resolution { route: route_to_wit(resolution.route), remember: resolution.remember })
     }
 }

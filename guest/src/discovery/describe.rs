@@ -25,11 +25,7 @@ pub struct Defaults {
 pub fn inputs(declared: &[String], known: Option<&KnownModel>) -> Vec<String> {
     let documents = known.is_some_and(|model| model.documents);
     let has = |wanted: &str| declared.iter().any(|value| value.trim().eq_ignore_ascii_case(wanted));
-    INPUTS
-        .iter()
-        .filter(|(raw, _)| has(raw) || (*raw == "DOCUMENT" && documents && has("TEXT")))
-        .map(|(_, name)| (*name).to_string())
-        .collect()
+    INPUTS.iter().filter(|(raw, _)| has(raw) || (*raw == "DOCUMENT" && documents && has("TEXT"))).map(|(_, name)| (*name).to_string()).collect()
 }
 
 /// Who a listed model is; [`described`] adds what the table knows.
@@ -76,7 +72,14 @@ pub fn foundation(model: &FoundationModelRecord, region: &str, defaults: Default
 /// left out when the model name already starts with it: `US DeepSeek-R1`); without a base
 /// record it keeps its own name. Inputs: the base model's, else `text` (plus `document` when
 /// the table says so). Limits: from the table by base id, else the defaults.
-pub fn profile(profile: &InferenceProfileRecord, base_id: &str, base: Option<&FoundationModelRecord>, provider: &str, region: &str, defaults: Defaults) -> ModelInfo {
+pub fn profile(
+    profile: &InferenceProfileRecord,
+    base_id: &str,
+    base: Option<&FoundationModelRecord>,
+    provider: &str,
+    region: &str,
+    defaults: Defaults,
+) -> ModelInfo {
     let known = known_models::lookup(base_id);
     let input = match base {
         Some(model) => inputs(&model.input_modalities, known),

@@ -110,7 +110,8 @@ pub fn decide(enabled: Option<bool>, visible: &[VisibleSource]) -> RunDecision {
         }
         (None, None) => (
             false,
-            "`enabled` is not set and no credential source is visible without a network call; set `models.bedrockDiscovery.enabled: true` to discover anyway".to_string(),
+            "`enabled` is not set and no credential source is visible without a network call; set `models.bedrockDiscovery.enabled: true` to discover anyway"
+                .to_string(),
         ),
     };
     RunDecision { runs, reason }

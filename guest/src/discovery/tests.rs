@@ -193,9 +193,24 @@ fn catalog() -> Catalog {
             model("Acme.Mystery-v1:0", "Mystery again", "Acme"),
         ],
         profiles: vec![
-            system_profile("us.anthropic.claude-sonnet-4-6-20251001-v1:0", "US Anthropic Claude Sonnet 4.6", "anthropic.claude-sonnet-4-6-20251001-v1:0", &regions),
-            system_profile("global.anthropic.claude-sonnet-4-6-20251001-v1:0", "Global Anthropic Claude Sonnet 4.6", "anthropic.claude-sonnet-4-6-20251001-v1:0", &["us-east-1"]),
-            system_profile("us.anthropic.claude-3-5-sonnet-20241022-v2:0", "US Anthropic Claude 3.5 Sonnet v2", "anthropic.claude-3-5-sonnet-20241022-v2:0", &regions),
+            system_profile(
+                "us.anthropic.claude-sonnet-4-6-20251001-v1:0",
+                "US Anthropic Claude Sonnet 4.6",
+                "anthropic.claude-sonnet-4-6-20251001-v1:0",
+                &regions,
+            ),
+            system_profile(
+                "global.anthropic.claude-sonnet-4-6-20251001-v1:0",
+                "Global Anthropic Claude Sonnet 4.6",
+                "anthropic.claude-sonnet-4-6-20251001-v1:0",
+                &["us-east-1"],
+            ),
+            system_profile(
+                "us.anthropic.claude-3-5-sonnet-20241022-v2:0",
+                "US Anthropic Claude 3.5 Sonnet v2",
+                "anthropic.claude-3-5-sonnet-20241022-v2:0",
+                &regions,
+            ),
             system_profile("xy.anthropic.claude-opus-9-v1:0", "", "anthropic.claude-opus-9-v1:0", &regions),
             application,
             inactive,
@@ -217,14 +232,26 @@ fn a_catalog_is_kept_described_and_ordered() {
     ];
     assert_eq!(ids(&models), expected);
     let us = &models[2];
-    assert_eq!((us.name.as_str(), us.provider.as_str(), us.base_model_id.as_str(), us.kind), ("US Anthropic Claude Sonnet 4.6", "Anthropic", "anthropic.claude-sonnet-4-6-20251001-v1:0", ModelKind::SystemProfile));
-    assert_eq!((us.input.clone(), us.reasoning, us.context_window, us.max_tokens, us.region.as_str()), (strings(&["text", "image", "document"]), true, 200_000, 64_000, "us-east-1"));
+    assert_eq!(
+        (us.name.as_str(), us.provider.as_str(), us.base_model_id.as_str(), us.kind),
+        ("US Anthropic Claude Sonnet 4.6", "Anthropic", "anthropic.claude-sonnet-4-6-20251001-v1:0", ModelKind::SystemProfile)
+    );
+    assert_eq!(
+        (us.input.clone(), us.reasoning, us.context_window, us.max_tokens, us.region.as_str()),
+        (strings(&["text", "image", "document"]), true, 200_000, 64_000, "us-east-1")
+    );
     let application = &models[1];
     assert_eq!((application.name.as_str(), application.kind, application.max_tokens), ("team-chat", ModelKind::ApplicationProfile, 64_000));
     let unknown_base = &models[3];
-    assert_eq!((unknown_base.name.as_str(), unknown_base.provider.as_str(), unknown_base.context_window, unknown_base.max_tokens), ("XY anthropic.claude-opus-9-v1:0", "Anthropic", 32_000, 4_096));
+    assert_eq!(
+        (unknown_base.name.as_str(), unknown_base.provider.as_str(), unknown_base.context_window, unknown_base.max_tokens),
+        ("XY anthropic.claude-opus-9-v1:0", "Anthropic", 32_000, 4_096)
+    );
     let mystery = &models[5];
-    assert_eq!((mystery.name.as_str(), mystery.reasoning, mystery.cost, mystery.input.clone()), ("Mystery", false, ModelCost { input: 0.0, output: 0.0, cache_read: 0.0, cache_write: 0.0 }, strings(&["text"])));
+    assert_eq!(
+        (mystery.name.as_str(), mystery.reasoning, mystery.cost, mystery.input.clone()),
+        ("Mystery", false, ModelCost { input: 0.0, output: 0.0, cache_read: 0.0, cache_write: 0.0 }, strings(&["text"]))
+    );
 }
 
 #[test]
@@ -232,7 +259,15 @@ fn filters_apply_to_profiles_through_their_base_model() {
     let cases: [(&[&str], &[&str]); 4] = [
         (&["mistral"], &["mistral.mistral-large-2407-v1:0"]),
         (&["Acme"], &["acme.mystery-v1:0"]),
-        (&["anthropic"], &["global.anthropic.claude-sonnet-4-6-20251001-v1:0", "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/k3m9", "us.anthropic.claude-sonnet-4-6-20251001-v1:0", "xy.anthropic.claude-opus-9-v1:0"]),
+        (
+            &["anthropic"],
+            &[
+                "global.anthropic.claude-sonnet-4-6-20251001-v1:0",
+                "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/k3m9",
+                "us.anthropic.claude-sonnet-4-6-20251001-v1:0",
+                "xy.anthropic.claude-opus-9-v1:0",
+            ],
+        ),
         (&["nobody"], &[]),
     ];
     for (filter, expected) in cases {
@@ -263,7 +298,8 @@ fn discover_asks_the_control_plane_as_configured() {
     (stale.stale, stale.stale_reason, stale.fetched_at) = (true, Some("ThrottlingException".into()), 1_700_000_000);
     let plane = FakeControlPlane::serving(stale);
     let environment = RegionEnvironment { aws_region: Some("eu-west-1".into()), ..RegionEnvironment::default() };
-    let found = discover(&config("{ models: { bedrockDiscovery: { refreshInterval: 60, providerFilter: ['mistral'] } } }"), &environment, &plane).expect("discovers");
+    let found =
+        discover(&config("{ models: { bedrockDiscovery: { refreshInterval: 60, providerFilter: ['mistral'] } } }"), &environment, &plane).expect("discovers");
     assert_eq!((found.runs, found.region.as_str(), ids(&found.models)), (true, "eu-west-1", vec!["mistral.mistral-large-2407-v1:0"]));
     assert_eq!((found.stale, found.stale_reason.as_deref(), found.fetched_at), (true, Some("ThrottlingException"), Some(1_700_000_000)));
     assert_eq!(found.models[0].region, "eu-west-1");

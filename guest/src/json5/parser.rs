@@ -36,9 +36,7 @@ fn is_identifier_start(ch: char) -> bool {
 fn is_identifier_part(ch: char) -> bool {
     // ES5 IdentifierPart: letters, digits, connector punctuation, ZWNJ/ZWJ and combining marks
     // (std has no general-category tables; the common combining block stands in for them).
-    is_identifier_start(ch)
-        || ch.is_alphanumeric()
-        || matches!(ch, '\u{200C}' | '\u{200D}' | '\u{0300}'..='\u{036F}' | '\u{203F}' | '\u{2040}')
+    is_identifier_start(ch) || ch.is_alphanumeric() || matches!(ch, '\u{200C}' | '\u{200D}' | '\u{0300}'..='\u{036F}' | '\u{203F}' | '\u{2040}')
 }
 
 /// How a character is shown in a message.
@@ -170,11 +168,7 @@ impl<'a> Parser<'a> {
     }
 
     fn check_depth(&self, depth: usize) -> Parsed<()> {
-        if depth > MAX_DEPTH {
-            Err(self.error_here(format!("nesting deeper than {MAX_DEPTH} levels of objects and arrays")))
-        } else {
-            Ok(())
-        }
+        if depth > MAX_DEPTH { Err(self.error_here(format!("nesting deeper than {MAX_DEPTH} levels of objects and arrays"))) } else { Ok(()) }
     }
 
     fn parse_object(&mut self, depth: usize) -> Parsed<ValueKind> {
@@ -329,10 +323,7 @@ impl<'a> Parser<'a> {
 }
 
 fn unclosed(open: Position, what: &str, closer: char) -> SyntaxError {
-    SyntaxError {
-        position: open,
-        message: format!("this {what} is never closed (missing `{closer}`)"),
-    }
+    SyntaxError { position: open, message: format!("this {what} is never closed (missing `{closer}`)") }
 }
 
 /// A short excerpt of source text in backticks, cut at [`MAX_QUOTED_CHARS`].

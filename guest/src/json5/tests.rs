@@ -25,9 +25,7 @@ fn same_tree(ours: &serde_json::Value, theirs: &serde_json::Value) -> bool {
     match (ours, theirs) {
         (J::Number(left), J::Number(right)) => left.as_f64() == right.as_f64(),
         (J::Array(left), J::Array(right)) => left.len() == right.len() && left.iter().zip(right).all(|(l, r)| same_tree(l, r)),
-        (J::Object(left), J::Object(right)) => {
-            left.len() == right.len() && left.iter().all(|(key, l)| right.get(key).is_some_and(|r| same_tree(l, r)))
-        }
+        (J::Object(left), J::Object(right)) => left.len() == right.len() && left.iter().all(|(key, l)| right.get(key).is_some_and(|r| same_tree(l, r))),
         _ => ours == theirs,
     }
 }
@@ -82,7 +80,27 @@ fn agrees_with_the_json5_crate() {
 
 #[test]
 fn rejects_what_the_json5_crate_rejects() {
-    let documents = ["", "{", "[1,,2]", "{a 1}", "{,}", "01", "1.2.3", "0x", "'open", "\"a\nb\"", "{a: yes}", "/* open", "[1] 2", "{'a': 1,,}", "+", ".", "1e", "\\u0041", "{a: 1}}"];
+    let documents = [
+        "",
+        "{",
+        "[1,,2]",
+        "{a 1}",
+        "{,}",
+        "01",
+        "1.2.3",
+        "0x",
+        "'open",
+        "\"a\nb\"",
+        "{a: yes}",
+        "/* open",
+        "[1] 2",
+        "{'a': 1,,}",
+        "+",
+        ".",
+        "1e",
+        "\\u0041",
+        "{a: 1}}",
+    ];
     for document in documents {
         assert!(parse(document).is_err(), "we accepted {document:?}");
         assert!(json5::from_str::<serde_json::Value>(document).is_err(), "the crate accepted {document:?}");
@@ -118,13 +136,7 @@ fn positions_of_keys_and_values() {
     let found: Vec<(&str, Position, Position)> = members.iter().map(|member| (member.key.as_str(), member.key_position, member.value.position)).collect();
     assert_eq!(
         found,
-        [
-            ("a", at(3, 3), at(3, 6)),
-            ("b", at(4, 2), at(4, 7)),
-            ("c", at(5, 3), at(5, 8)),
-            ("caf\u{e9}", at(5, 19), at(5, 25)),
-            ("e", at(5, 30), at(5, 33)),
-        ]
+        [("a", at(3, 3), at(3, 6)), ("b", at(4, 2), at(4, 7)), ("c", at(5, 3), at(5, 8)), ("caf\u{e9}", at(5, 19), at(5, 25)), ("e", at(5, 30), at(5, 33)),]
     );
     let ValueKind::Array(items) = &members[1].value.kind else { panic!("array") };
     assert_eq!(items[1].position, at(4, 14));
@@ -217,7 +229,10 @@ fn integers_are_decided_from_the_literal() {
 
 #[test]
 fn garbage_never_panics() {
-    let pieces = ["{", "}", "[", "]", ":", ",", "'", "\"", "\\", "/", "*", "a", "1", ".", "e", "-", "x", "u", "\n", "\r", " ", "\u{FEFF}", "é", "\u{2028}", "0x", "Infinity", "//", "/*", "*/", "\\u", "D800"];
+    let pieces = [
+        "{", "}", "[", "]", ":", ",", "'", "\"", "\\", "/", "*", "a", "1", ".", "e", "-", "x", "u", "\n", "\r", " ", "\u{FEFF}", "é", "\u{2028}", "0x",
+        "Infinity", "//", "/*", "*/", "\\u", "D800",
+    ];
     // A deterministic pseudo-random walk over the pieces (no dependency needed).
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     for _ in 0..20_000 {

@@ -3,12 +3,22 @@ use super::*;
 #[test]
 fn forms_and_their_parts() {
     // (input, kind, target, resource id, qualifier, partition, region, account)
-    type Row = (&'static str, ReferenceKind, &'static str, &'static str, Option<&'static str>, Option<&'static str>, Option<&'static str>, Option<&'static str>);
+    type Row =
+        (&'static str, ReferenceKind, &'static str, &'static str, Option<&'static str>, Option<&'static str>, Option<&'static str>, Option<&'static str>);
     let sonnet = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
     let profile_arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-6-20251001-v1:0";
     let rows: [Row; 5] = [
         (sonnet, ReferenceKind::BareId, sonnet, sonnet, None, None, None, None),
-        ("Bedrock/mistral.mistral-large-2407-v1:0", ReferenceKind::BareId, "mistral.mistral-large-2407-v1:0", "mistral.mistral-large-2407-v1:0", Some("bedrock"), None, None, None),
+        (
+            "Bedrock/mistral.mistral-large-2407-v1:0",
+            ReferenceKind::BareId,
+            "mistral.mistral-large-2407-v1:0",
+            "mistral.mistral-large-2407-v1:0",
+            Some("bedrock"),
+            None,
+            None,
+            None,
+        ),
         (profile_arn, ReferenceKind::InferenceProfileArn, profile_arn, sonnet, None, Some("aws"), Some("us-east-1"), Some("123456789012")),
         (
             "amazon-bedrock/arn:aws-cn:bedrock:cn-northwest-1::foundation-model/amazon.titan-text-express-v1",
@@ -48,7 +58,17 @@ fn forms_and_their_parts() {
 
 #[test]
 fn errors_are_one_line_and_list_the_accepted_forms() {
-    let inputs = ["", "openai/gpt-4", "gpt 4", "arn:aws:iam::123456789012:role/x", "arn:aws:bedrock:us-east-1:123456789012:custom-model/x", "x/", "/x", "bedrock/", "é.x"];
+    let inputs = [
+        "",
+        "openai/gpt-4",
+        "gpt 4",
+        "arn:aws:iam::123456789012:role/x",
+        "arn:aws:bedrock:us-east-1:123456789012:custom-model/x",
+        "x/",
+        "/x",
+        "bedrock/",
+        "é.x",
+    ];
     for input in inputs {
         let error = parse_model_reference(input).expect_err(input);
         assert!(error.contains(ACCEPTED_FORMS) && !error.contains('\n'), "{input}: {error}");

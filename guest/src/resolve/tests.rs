@@ -81,8 +81,18 @@ fn references_resolve_against_the_catalog() {
         ("EU.anthropic.claude-sonnet-4-6-20251001-v1:0", "us-east-1", Ok(("EU.anthropic.claude-sonnet-4-6-20251001-v1:0", Some(64_000))), true),
         ("mistral.mistral-large-2407-v1:0", "us-east-1", Ok(("mistral.mistral-large-2407-v1:0", Some(8_192))), true),
         (ACME, "us-east-1", Ok(("zz.acme.solo-v1:0", Some(4_096))), true),
-        ("anthropic.claude-sonet-4-6-20251001-v1:0", "us-east-1", Err("closest: `eu.anthropic.claude-sonnet-4-6-20251001-v1:0`, `us.anthropic.claude-sonnet-4-6-20251001-v1:0`, `global.anthropic"), true),
-        ("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-6-20251001-v1:0", "us-east-1", Ok(("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-6-20251001-v1:0", Some(64_000))), false),
+        (
+            "anthropic.claude-sonet-4-6-20251001-v1:0",
+            "us-east-1",
+            Err("closest: `eu.anthropic.claude-sonnet-4-6-20251001-v1:0`, `us.anthropic.claude-sonnet-4-6-20251001-v1:0`, `global.anthropic"),
+            true,
+        ),
+        (
+            "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-6-20251001-v1:0",
+            "us-east-1",
+            Ok(("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-6-20251001-v1:0", Some(64_000))),
+            false,
+        ),
         (app, "us-east-1", Ok((app, None)), true),
         (foreign_app, "us-east-1", Ok((foreign_app, None)), false),
     ];
@@ -91,7 +101,9 @@ fn references_resolve_against_the_catalog() {
         let reference = parse_model_reference(text).expect(text);
         let outcome = resolve(&reference, &settings("{}", region), &plane, &FakeRuntime::default());
         match (outcome, expected) {
-            (Ok(resolved), Ok((target, max_tokens))) => assert_eq!((resolved.target.model_id.as_str(), resolved.max_tokens), (target, max_tokens), "{text} in {region}"),
+            (Ok(resolved), Ok((target, max_tokens))) => {
+                assert_eq!((resolved.target.model_id.as_str(), resolved.max_tokens), (target, max_tokens), "{text} in {region}")
+            }
             (Err(error), Err(fragment)) => {
                 assert_eq!(error.class, ErrorClass::NotFound, "{text}");
                 assert!(error.message.contains(fragment), "{text}: {}", error.message);
@@ -121,7 +133,12 @@ fn without_a_catalog_the_reference_is_sent_as_given() {
     sent_as_given("{}", &FakeControlPlane::serving(Catalog::default()), true);
     let enabled = FakeControlPlane::serving(catalog()).with_visible(&[SourceKind::Environment]);
     let reference = parse_model_reference(SONNET).expect("parses");
-    let resolved = resolve(&reference, &settings("{ models: { bedrockDiscovery: { enabled: true, refreshInterval: 0 } } }", "us-east-1"), &enabled, &FakeRuntime::default());
+    let resolved = resolve(
+        &reference,
+        &settings("{ models: { bedrockDiscovery: { enabled: true, refreshInterval: 0 } } }", "us-east-1"),
+        &enabled,
+        &FakeRuntime::default(),
+    );
     assert_eq!(resolved.map(|resolved| resolved.target.model_id).as_deref(), Ok(US));
     assert_eq!(enabled.requests.borrow()[0], CatalogRequest { region: "us-east-1".into(), max_age_seconds: 0, refresh: false });
 }
@@ -130,8 +147,15 @@ fn without_a_catalog_the_reference_is_sent_as_given() {
 fn an_unknown_reference_names_at_most_three_ids() {
     let plane = FakeControlPlane::serving(catalog());
     let reference = parse_model_reference("meta.llama9-v1:0").expect("parses");
-    let error = resolve(&reference, &settings("{ models: { bedrockDiscovery: { providerFilter: ['mistral'] } } }", "us-east-1"), &plane, &FakeRuntime::default()).expect_err("unknown");
-    assert_eq!(error.message, "`meta.llama9-v1:0` is not a model or inference profile offered in us-east-1; closest: `mistral.mistral-large-2407-v1:0` (`openclaw models list` shows them all)");
-    let error = resolve(&reference, &settings("{ models: { bedrockDiscovery: { providerFilter: ['nobody'] } } }", "us-east-1"), &plane, &FakeRuntime::default()).expect_err("unknown");
+    let error =
+        resolve(&reference, &settings("{ models: { bedrockDiscovery: { providerFilter: ['mistral'] } } }", "us-east-1"), &plane, &FakeRuntime::default())
+            .expect_err("unknown");
+    assert_eq!(
+        error.message,
+        "`meta.llama9-v1:0` is not a model or inference profile offered in us-east-1; closest: `mistral.mistral-large-2407-v1:0` (`openclaw models list` shows them all)"
+    );
+    let error =
+        resolve(&reference, &settings("{ models: { bedrockDiscovery: { providerFilter: ['nobody'] } } }", "us-east-1"), &plane, &FakeRuntime::default())
+            .expect_err("unknown");
     assert!(error.message.contains("no model is discovered there"), "{}", error.message);
 }

@@ -87,7 +87,10 @@ pub fn check_basis(case: &Json, problems: &mut Vec<String>) {
         None => basis.strip_prefix("default policy: ").is_some_and(|decision| !decision.trim().is_empty()),
     };
     if !valid {
-        problems.push(format!("`basis` must be \"behaviour.md §N\" (N one of {}) or \"default policy: <decision>\", found {basis:?}", BEHAVIOUR_SECTIONS.join(", ")));
+        problems.push(format!(
+            "`basis` must be \"behaviour.md §N\" (N one of {}) or \"default policy: <decision>\", found {basis:?}",
+            BEHAVIOUR_SECTIONS.join(", ")
+        ));
     }
 }
 

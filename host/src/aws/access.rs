@@ -42,9 +42,7 @@ impl BedrockAccess for Bedrock {
     }
 
     fn invoke_model_with_response_stream(&self, request: InvokeRequest) -> BoxFuture<'_, Result<Box<dyn ChunkStream>, ApiError>> {
-        Box::pin(async move {
-            Bedrock::invoke_model_with_response_stream(self, request).await.map(|stream| Box::new(stream) as Box<dyn ChunkStream>)
-        })
+        Box::pin(async move { Bedrock::invoke_model_with_response_stream(self, request).await.map(|stream| Box::new(stream) as Box<dyn ChunkStream>) })
     }
 
     fn list_catalog(&self, request: CatalogRequest) -> BoxFuture<'_, Result<Catalog, ApiError>> {

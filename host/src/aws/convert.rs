@@ -107,11 +107,7 @@ fn block_to_sdk(block: &ContentBlock) -> Result<sdk::ContentBlock, ApiError> {
 
 fn message_to_sdk(message: &Message) -> Result<sdk::Message, ApiError> {
     let content = message.content.iter().map(block_to_sdk).collect::<Result<Vec<_>, _>>()?;
-    sdk::Message::builder()
-        .role(role_to_sdk(message.role))
-        .set_content(Some(content))
-        .build()
-        .map_err(|e| format_error(format!("message: {e}")))
+    sdk::Message::builder().role(role_to_sdk(message.role)).set_content(Some(content)).build().map_err(|e| format_error(format!("message: {e}")))
 }
 
 /// A Converse request's parts in the SDK's types.
@@ -152,14 +148,16 @@ pub(crate) fn converse_parts(request: &ConverseRequest) -> Result<SdkConversePar
 pub(crate) fn block_from_sdk(block: &sdk::ContentBlock) -> Option<ContentBlock> {
     match block {
         sdk::ContentBlock::Text(text) => Some(ContentBlock::Text(text.clone())),
-        sdk::ContentBlock::ToolUse(tool) => Some(ContentBlock::ToolUse {
-            id: tool.tool_use_id().to_string(),
-            name: tool.name().to_string(),
-            input: document_to_json(tool.input()).to_string(),
-        }),
-        sdk::ContentBlock::ReasoningContent(sdk::ReasoningContentBlock::ReasoningText(reasoning)) => Some(ContentBlock::Reasoning(reasoning.text().to_string())),
+        sdk::ContentBlock::ToolUse(tool) => {
+            Some(ContentBlock::ToolUse { id: tool.tool_use_id().to_string(), name: tool.name().to_string(), input: document_to_json(tool.input()).to_string() })
+        }
+        sdk::ContentBlock::ReasoningContent(sdk::ReasoningContentBlock::ReasoningText(reasoning)) => {
+            Some(ContentBlock::Reasoning(reasoning.text().to_string()))
+        }
         sdk::ContentBlock::Image(image) => match image.source() {
-            Some(sdk::ImageSource::Bytes(bytes)) => Some(ContentBlock::Image { format: image.format().as_str().to_string(), bytes: bytes.clone().into_inner() }),
+            Some(sdk::ImageSource::Bytes(bytes)) => {
+                Some(ContentBlock::Image { format: image.format().as_str().to_string(), bytes: bytes.clone().into_inner() })
+            }
             _ => None,
         },
         _ => None,
@@ -169,7 +167,9 @@ pub(crate) fn block_from_sdk(block: &sdk::ContentBlock) -> Option<ContentBlock> 
 /// Token counts (negative counts, which Bedrock never sends, read as zero).
 pub(crate) fn usage_from_sdk(usage: Option<&sdk::TokenUsage>) -> Usage {
     let count = |n: i32| u32::try_from(n).unwrap_or(0);
-    usage.map(|u| Usage { input_tokens: count(u.input_tokens()), output_tokens: count(u.output_tokens()), total_tokens: count(u.total_tokens()) }).unwrap_or_default()
+    usage
+        .map(|u| Usage { input_tokens: count(u.input_tokens()), output_tokens: count(u.output_tokens()), total_tokens: count(u.total_tokens()) })
+        .unwrap_or_default()
 }
 
 fn index(i: i32) -> u32 {
@@ -183,11 +183,9 @@ pub(crate) fn event_from_sdk(event: sdk::ConverseStreamOutput) -> Option<StreamE
     match event {
         Out::MessageStart(start) => Some(StreamEvent::MessageStart(role_from_sdk(start.role()))),
         Out::ContentBlockStart(start) => match start.start() {
-            Some(sdk::ContentBlockStart::ToolUse(tool)) => Some(StreamEvent::ToolUseStart {
-                index: index(start.content_block_index()),
-                id: tool.tool_use_id().to_string(),
-                name: tool.name().to_string(),
-            }),
+            Some(sdk::ContentBlockStart::ToolUse(tool)) => {
+                Some(StreamEvent::ToolUseStart { index: index(start.content_block_index()), id: tool.tool_use_id().to_string(), name: tool.name().to_string() })
+            }
             _ => None,
         },
         Out::ContentBlockDelta(delta) => {

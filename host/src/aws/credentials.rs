@@ -188,7 +188,13 @@ fn source_kind(credentials: &Credentials, env: &AwsEnvironment) -> SourceKind {
     use AwsCredentialFeature as F;
     let features: &[AwsCredentialFeature] = credentials.get_property::<Vec<AwsCredentialFeature>>().map(Vec::as_slice).unwrap_or(&[]);
     let has = |wanted: &[AwsCredentialFeature]| features.iter().any(|f| wanted.contains(f));
-    if has(&[F::CredentialsProfile, F::CredentialsProfileProcess, F::CredentialsProfileSso, F::CredentialsProfileSourceProfile, F::CredentialsProfileNamedProvider]) {
+    if has(&[
+        F::CredentialsProfile,
+        F::CredentialsProfileProcess,
+        F::CredentialsProfileSso,
+        F::CredentialsProfileSourceProfile,
+        F::CredentialsProfileNamedProvider,
+    ]) {
         SourceKind::Profile
     } else if has(&[F::CredentialsEnvVars]) {
         SourceKind::Environment

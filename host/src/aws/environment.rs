@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// Variables whose values are secrets: they are redacted from every message the capability
 /// produces.
-const SECRET_VARIABLES: &[&str] =
-    &["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "AWS_CONTAINER_AUTHORIZATION_TOKEN"];
+const SECRET_VARIABLES: &[&str] = &["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "AWS_CONTAINER_AUTHORIZATION_TOKEN"];
 
 /// A snapshot of environment variables. Blank or whitespace-only values are dropped on entry.
 /// Its `Debug` shows variable names only, never values.

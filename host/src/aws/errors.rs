@@ -42,8 +42,15 @@ pub fn classify(code: Option<&str>, status: Option<u16>, message: &str) -> Error
     let lower_message = message.to_ascii_lowercase();
     match name {
         Some(
-            "accessdenied" | "unrecognizedclient" | "expiredtoken" | "invalidsignature" | "incompletesignature"
-            | "missingauthenticationtoken" | "invalidclienttokenid" | "signaturedoesnotmatch" | "unauthorized",
+            "accessdenied"
+            | "unrecognizedclient"
+            | "expiredtoken"
+            | "invalidsignature"
+            | "incompletesignature"
+            | "missingauthenticationtoken"
+            | "invalidclienttokenid"
+            | "signaturedoesnotmatch"
+            | "unauthorized",
         ) => ErrorClass::Auth,
         Some("throttling" | "servicequotaexceeded" | "toomanyrequests") => ErrorClass::RateLimit,
         Some("modelnotready" | "serviceunavailable") => ErrorClass::Overloaded,
@@ -73,8 +80,7 @@ pub fn classify(code: Option<&str>, status: Option<u16>, message: &str) -> Error
 
 /// Whether a failure of this class (and status) may succeed if sent again later.
 pub fn is_retryable(class: ErrorClass, status: Option<u16>) -> bool {
-    matches!(class, ErrorClass::RateLimit | ErrorClass::Overloaded | ErrorClass::Timeout | ErrorClass::Network)
-        || status.is_some_and(|s| s >= 500)
+    matches!(class, ErrorClass::RateLimit | ErrorClass::Overloaded | ErrorClass::Timeout | ErrorClass::Network) || status.is_some_and(|s| s >= 500)
 }
 
 /// Makes a message one line: line breaks and runs of blanks become single spaces.
@@ -161,7 +167,8 @@ where
             if let Some(credentials) = credentials_failure(error) {
                 return credentials_error(credentials, secrets);
             }
-            let (class, what) = if dispatch.is_timeout() { (ErrorClass::Timeout, "Bedrock did not answer in time") } else { (ErrorClass::Network, "cannot reach Bedrock") };
+            let (class, what) =
+                if dispatch.is_timeout() { (ErrorClass::Timeout, "Bedrock did not answer in time") } else { (ErrorClass::Network, "cannot reach Bedrock") };
             api_error(class, None, format!("{what}: {}", redact(&root_cause(error), secrets)), None)
         }
         SdkError::ResponseError(_) => {

@@ -20,8 +20,8 @@ mod catalog_cache;
 mod catalog_disk;
 mod clients;
 pub mod control_plane;
-mod convert;
 pub mod converse;
+mod convert;
 pub mod credentials;
 mod deadline;
 pub mod environment;
@@ -141,16 +141,7 @@ impl BedrockBuilder {
         let catalog = CatalogCache::new(env.state_dir().map(|state| state.join("cache").join("catalog")));
         let catalog_timeout = self.catalog_timeout;
         tracing::debug!(region = %default_region, bearer = bearer_token.is_some(), "AWS capability loaded");
-        Bedrock { inner: Arc::new(Inner {
-            clients: Clients::new(sdk),
-            env,
-            chain,
-            bearer_token,
-            default_region,
-            secrets,
-            catalog_timeout,
-            catalog,
-        }) }
+        Bedrock { inner: Arc::new(Inner { clients: Clients::new(sdk), env, chain, bearer_token, default_region, secrets, catalog_timeout, catalog }) }
     }
 }
 

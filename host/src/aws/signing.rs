@@ -143,9 +143,8 @@ impl Bedrock {
         }
         let signable = SignableRequest::new(request.method().as_str(), uri.to_string(), header_pairs.into_iter(), SignableBody::Bytes(request.body().as_ref()))
             .map_err(|e| refuse(format!("cannot sign the request: {e}")))?;
-        let (instructions, _signature) = sign(signable, &params)
-            .map_err(|e| api_error(ErrorClass::Unknown, None, format!("cannot sign the request: {e}"), None))?
-            .into_parts();
+        let (instructions, _signature) =
+            sign(signable, &params).map_err(|e| api_error(ErrorClass::Unknown, None, format!("cannot sign the request: {e}"), None))?.into_parts();
         // `apply_to_request_http1x` unwraps header values; check them first so that odd
         // credentials give an error rather than a panic.
         for (name, value) in instructions.headers() {

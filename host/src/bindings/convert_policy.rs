@@ -124,14 +124,7 @@ impl From<p::ProbeStatus> for types::ProbeStatus {
 
 impl From<p::ProbeResult> for types::ProbeResult {
     fn from(r: p::ProbeResult) -> Self {
-        Self {
-            status: r.status.into(),
-            model: r.model,
-            target: r.target,
-            region: r.region,
-            latency_ms: r.latency_ms,
-            error: r.error.map(Into::into),
-        }
+        Self { status: r.status.into(), model: r.model, target: r.target, region: r.region, latency_ms: r.latency_ms, error: r.error.map(Into::into) }
     }
 }
 

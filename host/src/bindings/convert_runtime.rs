@@ -208,15 +208,7 @@ impl From<m::FoundationModelRecord> for t::FoundationModelRecord {
 
 impl From<m::InferenceProfileRecord> for t::InferenceProfileRecord {
     fn from(r: m::InferenceProfileRecord) -> Self {
-        Self {
-            id: r.id,
-            arn: r.arn,
-            name: r.name,
-            description: r.description,
-            status: r.status,
-            profile_type: r.profile_type,
-            model_arns: r.model_arns,
-        }
+        Self { id: r.id, arn: r.arn, name: r.name, description: r.description, status: r.status, profile_type: r.profile_type, model_arns: r.model_arns }
     }
 }
 

@@ -88,7 +88,10 @@ pub(super) async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<Exi
     {
         config.text = Some(format!("{{ model: {} }}", serde_json::to_string(&model.id)?));
         let path = loaded.path.path.display();
-        let line = format!("{} ({}), the first {} model discovered: no model is configured; set `model` in {path} to choose{tag}", model.id, model.name, model.provider);
+        let line = format!(
+            "{} ({}), the first {} model discovered: no model is configured; set `model` in {path} to choose{tag}",
+            model.id, model.name, model.provider
+        );
         row(&mut out, "using", &line)?;
         model_used = Some(model.id.clone());
     }

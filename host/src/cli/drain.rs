@@ -9,8 +9,7 @@
 //! drain are unaffected.
 
 use openclaw_host::aws::model::{
-    ApiError, Catalog, CatalogRequest, ConverseRequest, ConverseResponse, CredentialDescription, ErrorClass, InvokeRequest, InvokeResponse,
-    VisibleSource,
+    ApiError, Catalog, CatalogRequest, ConverseRequest, ConverseResponse, CredentialDescription, ErrorClass, InvokeRequest, InvokeResponse, VisibleSource,
 };
 use openclaw_host::capability::{BedrockAccess, BoxFuture, ChunkStream, EventStream};
 use std::sync::Arc;

@@ -50,7 +50,10 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
         }
     };
     if client_key.is_none() && !args.listen.ip().is_loopback() {
-        eprintln!("warning: listening on {} without client authentication: anyone who can reach it can use your AWS credentials; set --api-key-env", args.listen);
+        eprintln!(
+            "warning: listening on {} without client authentication: anyone who can reach it can use your AWS credentials; set --api-key-env",
+            args.listen
+        );
     }
     // One instance slot per request in flight, plus a few for swaps' self-checks and /v1/models.
     let limits = Limits { max_instances: args.max_in_flight + 16, ..Limits::default() };

@@ -56,7 +56,8 @@ fn split_url(url: &str) -> anyhow::Result<(String, String)> {
 
 /// Sends `GET path` and returns the status code.
 fn get_status(authority: &str, path: &str, timeout: Duration) -> anyhow::Result<u16> {
-    let address = authority.to_socket_addrs().with_context(|| format!("cannot resolve {authority}"))?.next().with_context(|| format!("{authority} has no address"))?;
+    let address =
+        authority.to_socket_addrs().with_context(|| format!("cannot resolve {authority}"))?.next().with_context(|| format!("{authority} has no address"))?;
     let mut stream = TcpStream::connect_timeout(&address, timeout).with_context(|| format!("cannot connect to {authority}"))?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;

@@ -79,7 +79,8 @@ pub fn init_logging() {
     // structs (an IMDS token request, response headers, `SdkBody`), and every failure they
     // describe reaches the user once, in words, through the command's own output.
     // `RUST_LOG=debug` shows them.
-    let sdk_cap = tracing_subscriber::filter::filter_fn(move |metadata| !is_sdk_target(metadata.target()) || !(quiet_sdk || *metadata.level() == tracing::Level::TRACE));
+    let sdk_cap =
+        tracing_subscriber::filter::filter_fn(move |metadata| !is_sdk_target(metadata.target()) || !(quiet_sdk || *metadata.level() == tracing::Level::TRACE));
     let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(true).with_filter(filter).with_filter(sdk_cap);
     tracing_subscriber::registry().with(layer).init();
 }

@@ -254,7 +254,9 @@ pub(super) fn rows(
         // A probe without credentials fails for the reason the credentials row gives: one
         // problem, one line.
         let line = match (&credentials_error, &probe.error) {
-            (Some(_), Some(error)) if is_credential_failure(error) => format!("{} in {} ms: not sent, no credentials (above){tag}", probe.status.as_str(), probe.latency_ms),
+            (Some(_), Some(error)) if is_credential_failure(error) => {
+                format!("{} in {} ms: not sent, no credentials (above){tag}", probe.status.as_str(), probe.latency_ms)
+            }
             _ => probe_line(probe, tag),
         };
         rows.push(("probe", line));

@@ -24,7 +24,9 @@ pub(super) fn next_step(error: &ApiError) -> Option<&'static str> {
         ErrorClass::Auth if message.starts_with("no aws credentials found") => {
             "set AWS_PROFILE (after `aws configure` or `aws sso login`), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_BEARER_TOKEN_BEDROCK; or try it without an account: openclaw --emulate demo"
         }
-        ErrorClass::Auth if message.contains("profile") && (message.contains("not defined") || message.contains("not in ") || message.contains("could not be found")) => {
+        ErrorClass::Auth
+            if message.contains("profile") && (message.contains("not defined") || message.contains("not in ") || message.contains("could not be found")) =>
+        {
             "check AWS_PROFILE, or define the profile (aws configure --profile NAME)"
         }
         ErrorClass::Auth if code.starts_with("expiredtoken") || message.contains("expired") => {
@@ -69,8 +71,14 @@ mod tests {
             (error(ErrorClass::Auth, None, "profile \"nope\" (not in ~/.aws/credentials or ~/.aws/config): ... not defined", None), "check AWS_PROFILE"),
             (error(ErrorClass::Auth, Some("ExpiredTokenException"), "The security token included in the request is expired", Some(403)), "have expired"),
             (error(ErrorClass::Auth, Some("AccessDeniedException"), "You don't have access to the model", Some(403)), "enable the model's access"),
-            (error(ErrorClass::Auth, Some("UnrecognizedClientException"), "The security token included in the request is invalid.", Some(403)), "not known to AWS"),
-            (error(ErrorClass::Auth, Some("InvalidSignatureException"), "The request signature we calculated does not match", Some(403)), "secret key does not match"),
+            (
+                error(ErrorClass::Auth, Some("UnrecognizedClientException"), "The security token included in the request is invalid.", Some(403)),
+                "not known to AWS",
+            ),
+            (
+                error(ErrorClass::Auth, Some("InvalidSignatureException"), "The request signature we calculated does not match", Some(403)),
+                "secret key does not match",
+            ),
             (error(ErrorClass::Network, None, "cannot connect to http://127.0.0.1:9: connection refused", None), "AWS_ENDPOINT_URL"),
             (error(ErrorClass::NotFound, Some("ResourceNotFoundException"), "Model not found", Some(404)), "openclaw models list"),
         ];

@@ -145,4 +145,3 @@ pub(super) fn check(case: &ConfigCase, outcome: ConfigOutcome) -> Vec<String> {
     }
     failures
 }
-

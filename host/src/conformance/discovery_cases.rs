@@ -5,8 +5,8 @@
 use super::matching::{contains_ignoring_case, same_id, subset_mismatches};
 use super::{Basis, CorpusError, format_error};
 use crate::aws::model::{
-    ApiError, Catalog, CatalogRequest, ConverseRequest, ConverseResponse, CredentialDescription, ErrorClass, FoundationModelRecord,
-    InferenceProfileRecord, InvokeRequest, InvokeResponse, SourceKind, VisibleSource,
+    ApiError, Catalog, CatalogRequest, ConverseRequest, ConverseResponse, CredentialDescription, ErrorClass, FoundationModelRecord, InferenceProfileRecord,
+    InvokeRequest, InvokeResponse, SourceKind, VisibleSource,
 };
 use crate::capability::{BedrockAccess, BoxFuture, ChunkStream, EventStream};
 use crate::types::{ConfigSource, Discovery, RegionEnvironment};
@@ -233,7 +233,13 @@ fn invalid(message: String) -> ApiError {
 }
 
 fn refused() -> ApiError {
-    ApiError { class: ErrorClass::Unknown, code: None, message: "only the control-plane catalog is available in a conformance run".into(), http_status: None, retryable: false }
+    ApiError {
+        class: ErrorClass::Unknown,
+        code: None,
+        message: "only the control-plane catalog is available in a conformance run".into(),
+        http_status: None,
+        retryable: false,
+    }
 }
 
 impl BedrockAccess for StaticCatalog {

@@ -17,13 +17,7 @@ pub(super) fn compare_diagnostics(what: &str, expected: &[ExpectedDiagnostic], a
         let text_matches = want.contains.as_deref().is_none_or(|needle| contains_ignoring_case(&got.message, needle));
         if !position_matches || !text_matches {
             let needle = want.contains.as_deref().unwrap_or("");
-            failures.push(format!(
-                "{what}[{index}]: expected {}:{}:{} containing {needle:?}, got {}",
-                want.path,
-                want.line,
-                want.column,
-                show(got)
-            ));
+            failures.push(format!("{what}[{index}]: expected {}:{}:{} containing {needle:?}, got {}", want.path, want.line, want.column, show(got)));
         }
     }
 }

@@ -39,7 +39,6 @@ fn strip_bearer(value: &[u8]) -> Option<&[u8]> {
     (scheme.eq_ignore_ascii_case(b"bearer") && token.first().is_some_and(|b| *b == b' ')).then(|| token.trim_ascii())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

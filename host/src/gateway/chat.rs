@@ -46,7 +46,9 @@ async fn read_completion(shared: &Shared, request: Request<Incoming>) -> Result<
     if let Some(content_type) = headers.get(hyper::header::CONTENT_TYPE) {
         let media = content_type.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         if media != "application/json" {
-            return Err(HttpError::new(415, "invalid_request_error", "the body must be JSON (Content-Type: application/json)").with_code("unsupported_media_type"));
+            return Err(
+                HttpError::new(415, "invalid_request_error", "the body must be JSON (Content-Type: application/json)").with_code("unsupported_media_type")
+            );
         }
     }
     let declared = headers.get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
@@ -130,7 +132,13 @@ async fn route(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>) -> 
 
 /// A 0.1.0 policy: its `chat` export serves the request in a fresh instance, every event
 /// passing through the guest.
-async fn start_in_policy(shared: &Arc<Shared>, completion: Completion, started: Instant, permit: OwnedSemaphorePermit, serving: &Serving) -> Result<Response<Body>, HttpError> {
+async fn start_in_policy(
+    shared: &Arc<Shared>,
+    completion: Completion,
+    started: Instant,
+    permit: OwnedSemaphorePermit,
+    serving: &Serving,
+) -> Result<Response<Body>, HttpError> {
     let instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await.map_err(|e| policy_failed(shared, &e))?;
     let policy = serving.policy().info_line();
     let mut stream = match instance.chat(&completion.request).await {
@@ -189,7 +197,14 @@ impl EventSource for InPolicy {
 /// Streams events as SSE frames from a task: `first`, then the source's, until the end, an
 /// error (sent as a final error event), or the client leaving: then the source is dropped at
 /// once, which ends the Bedrock call and releases the request slot.
-fn stream_response(shared: &Arc<Shared>, permit: OwnedSemaphorePermit, mut encoder: ChunkEncoder, first: Option<StreamEvent>, started: Instant, mut source: impl EventSource) -> Response<Body> {
+fn stream_response(
+    shared: &Arc<Shared>,
+    permit: OwnedSemaphorePermit,
+    mut encoder: ChunkEncoder,
+    first: Option<StreamEvent>,
+    started: Instant,
+    mut source: impl EventSource,
+) -> Response<Body> {
     let (sender, receiver) = mpsc::channel::<Bytes>(STREAM_BUFFER);
     let shared = Arc::clone(shared);
     shared.metrics.stream_open(1);

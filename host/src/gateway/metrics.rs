@@ -142,7 +142,8 @@ impl Metrics {
             let mut rows: Vec<_> = requests.iter().collect();
             rows.sort();
             for ((route, status, model), count) in rows {
-                let _ = writeln!(out, "openclaw_gateway_requests_total{{route=\"{}\",status=\"{status}\",model=\"{}\"}} {count}", ROUTES[*route], escape(model));
+                let _ =
+                    writeln!(out, "openclaw_gateway_requests_total{{route=\"{}\",status=\"{status}\",model=\"{}\"}} {count}", ROUTES[*route], escape(model));
             }
         }
         out.push_str("# HELP openclaw_gateway_request_duration_seconds Time to the response headers (streams: to the first event).\n# TYPE openclaw_gateway_request_duration_seconds histogram\n");
@@ -158,10 +159,20 @@ impl Metrics {
             ("openclaw_gateway_tokens_total", "", "kind=\"output\"", self.output_tokens.load(Ordering::Relaxed)),
             ("openclaw_gateway_policy_swaps_total", "Policy swaps, loaded or refused.", "outcome=\"ok\"", self.swaps_ok.load(Ordering::Relaxed)),
             ("openclaw_gateway_policy_swaps_total", "", "outcome=\"refused\"", self.swaps_refused.load(Ordering::Relaxed)),
-            ("openclaw_gateway_guest_failures_total", "Policy calls stopped: trap, deadline, memory cap.", "kind=\"trap\"", self.guest_traps.load(Ordering::Relaxed)),
+            (
+                "openclaw_gateway_guest_failures_total",
+                "Policy calls stopped: trap, deadline, memory cap.",
+                "kind=\"trap\"",
+                self.guest_traps.load(Ordering::Relaxed),
+            ),
             ("openclaw_gateway_guest_failures_total", "", "kind=\"deadline\"", self.guest_deadlines.load(Ordering::Relaxed)),
             ("openclaw_gateway_guest_failures_total", "", "kind=\"memory\"", self.guest_memory.load(Ordering::Relaxed)),
-            ("openclaw_gateway_routing_total", "Chat requests routed from the plan (no guest call) or by the policy.", "source=\"plan\"", self.routed_by_plan.load(Ordering::Relaxed)),
+            (
+                "openclaw_gateway_routing_total",
+                "Chat requests routed from the plan (no guest call) or by the policy.",
+                "source=\"plan\"",
+                self.routed_by_plan.load(Ordering::Relaxed),
+            ),
             ("openclaw_gateway_routing_total", "", "source=\"policy\"", self.routed_by_policy.load(Ordering::Relaxed)),
         ];
         for (name, help, labels, value) in counters {
@@ -175,7 +186,11 @@ impl Metrics {
             "# HELP openclaw_gateway_streams_open Streams being sent now.\n# TYPE openclaw_gateway_streams_open gauge\nopenclaw_gateway_streams_open {}",
             self.streams_open.load(Ordering::Relaxed)
         );
-        let _ = writeln!(out, "# HELP openclaw_gateway_policy_info The policy new requests run.\n# TYPE openclaw_gateway_policy_info gauge\nopenclaw_gateway_policy_info{{policy=\"{}\"}} 1", escape(policy));
+        let _ = writeln!(
+            out,
+            "# HELP openclaw_gateway_policy_info The policy new requests run.\n# TYPE openclaw_gateway_policy_info gauge\nopenclaw_gateway_policy_info{{policy=\"{}\"}} 1",
+            escape(policy)
+        );
         out
     }
 }

@@ -350,9 +350,7 @@ async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started
         ("/readyz", &Method::GET) => ops::ready(shared).await,
         ("/metrics", &Method::GET) => ops::metrics(shared),
         ("/admin/policy", &Method::POST) if shared.client_key.is_some() => ops::admin_reload(shared).await,
-        ("/v1/chat/completions" | "/admin/policy", _) if path != "/admin/policy" || shared.client_key.is_some() => {
-            HttpError::method_not_allowed("POST").into()
-        }
+        ("/v1/chat/completions" | "/admin/policy", _) if path != "/admin/policy" || shared.client_key.is_some() => HttpError::method_not_allowed("POST").into(),
         ("/v1/models" | "/healthz" | "/readyz" | "/metrics", _) => HttpError::method_not_allowed("GET").into(),
         _ => HttpError::not_found(path).into(),
     };

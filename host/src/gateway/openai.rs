@@ -456,7 +456,10 @@ mod tests {
             (json!({"messages": [{"role": "user", "content": "x"}], "temperature": "hot"}), "temperature"),
             (json!({"messages": [{"role": "user", "content": "x"}], "stop": [1]}), "stop"),
             (json!({"messages": [{"role": "user", "content": "x"}], "n": 2}), "n"),
-            (json!({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]}]}), "messages[0].content[0].image_url"),
+            (
+                json!({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]}]}),
+                "messages[0].content[0].image_url",
+            ),
             (json!({"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": {}}]}), "tools[0].function.name"),
         ];
         for (body, param) in cases {

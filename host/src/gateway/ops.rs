@@ -6,9 +6,9 @@ use super::sse::Body;
 use super::watch::{self, ReloadError};
 use super::{Shared, json_response};
 use crate::plan::PlanError;
-use std::sync::Arc;
 use hyper::Response;
 use serde_json::json;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 

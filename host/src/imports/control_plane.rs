@@ -1,8 +1,8 @@
 //! `openclaw:bedrock/control-plane`: the region's raw catalog, fetched and cached by the host.
 
-use crate::imports::no_bedrock_access;
 use super::generated_control_plane::{Catalog, CatalogRequest, Host};
 use super::generated_types::ApiError;
+use crate::imports::no_bedrock_access;
 use crate::state::HostState;
 
 impl Host for HostState {

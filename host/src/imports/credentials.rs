@@ -1,8 +1,8 @@
 //! `openclaw:bedrock/credentials`: descriptions of the host's credentials, never a secret.
 
-use crate::imports::no_bedrock_access;
 use super::generated_credentials::{CredentialDescription, Host, VisibleSource};
 use super::generated_types::ApiError;
+use crate::imports::no_bedrock_access;
 use crate::state::HostState;
 
 impl Host for HostState {

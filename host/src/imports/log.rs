@@ -13,11 +13,7 @@ impl Host for HostState {
         }
         self.log_budget -= 1;
         let message = sanitize(&message);
-        let fields = fields
-            .iter()
-            .map(|(key, value)| format!("{}={}", sanitize(key), sanitize(value)))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let fields = fields.iter().map(|(key, value)| format!("{}={}", sanitize(key), sanitize(value))).collect::<Vec<_>>().join(" ");
         match level {
             Level::Trace => tracing::trace!(target: "policy", %fields, "{message}"),
             Level::Debug => tracing::debug!(target: "policy", %fields, "{message}"),
@@ -43,11 +39,7 @@ mod tests {
 
     #[test]
     fn sanitize_keeps_one_bounded_line() {
-        let cases = [
-            ("plain", "plain".to_string()),
-            ("two\nlines\r\tend", "two lines  end".to_string()),
-            (&*"é".repeat(3000), "é".repeat(2048)),
-        ];
+        let cases = [("plain", "plain".to_string()), ("two\nlines\r\tend", "two lines  end".to_string()), (&*"é".repeat(3000), "é".repeat(2048))];
         for (input, expected) in cases {
             assert_eq!(sanitize(input), expected, "input {input:?}");
         }

@@ -1,12 +1,10 @@
 //! `openclaw:bedrock/runtime`: Bedrock runtime calls made by the host on the policy's behalf.
 //! Streams live in the instance's resource table and die with it.
 
-use crate::imports::no_bedrock_access;
-use super::generated_runtime::{
-    ConverseRequest, ConverseResponse, Host, HostEventStream, HostChunkStream, InvokeRequest, InvokeResponse, StreamEvent,
-};
+use super::generated_runtime::{ConverseRequest, ConverseResponse, Host, HostChunkStream, HostEventStream, InvokeRequest, InvokeResponse, StreamEvent};
 use super::generated_types::ApiError;
-use crate::capability::{BedrockAccess, EventStreamResource, ChunkStreamResource};
+use crate::capability::{BedrockAccess, ChunkStreamResource, EventStreamResource};
+use crate::imports::no_bedrock_access;
 use crate::state::HostState;
 use std::sync::Arc;
 use wasmtime::component::Resource;
@@ -44,10 +42,7 @@ impl Host for HostState {
         Ok(bedrock.invoke_model(request.into()).await.map(Into::into).map_err(Into::into))
     }
 
-    async fn invoke_model_with_response_stream(
-        &mut self,
-        request: InvokeRequest,
-    ) -> wasmtime::Result<Result<Resource<ChunkStreamResource>, ApiError>> {
+    async fn invoke_model_with_response_stream(&mut self, request: InvokeRequest) -> wasmtime::Result<Result<Resource<ChunkStreamResource>, ApiError>> {
         let bedrock = match bedrock(self) {
             Ok(bedrock) => bedrock,
             Err(error) => return Ok(Err(error)),

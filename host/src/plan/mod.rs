@@ -126,7 +126,11 @@ pub struct Serving {
 
 impl std::fmt::Debug for Serving {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Serving").field("policy", &self.policy.info()).field("version", &self.version).field("routes", &self.plan.as_ref().map(|plan| plan.len())).finish()
+        f.debug_struct("Serving")
+            .field("policy", &self.policy.info())
+            .field("version", &self.version)
+            .field("routes", &self.plan.as_ref().map(|plan| plan.len()))
+            .finish()
     }
 }
 

@@ -66,7 +66,13 @@ impl Planner {
     /// requests. On failure the previous plan keeps serving when it belongs to the same
     /// policy; a new policy whose plan fails serves through `resolve` (its decisions cannot be
     /// another policy's plan). Either way the reason is logged and returned.
-    pub async fn replan(&self, policy: Option<Arc<LoadedPolicy>>, config: Option<Arc<ConfigSource>>, refresh: bool, why: &'static str) -> Result<Arc<Serving>, PlanError> {
+    pub async fn replan(
+        &self,
+        policy: Option<Arc<LoadedPolicy>>,
+        config: Option<Arc<ConfigSource>>,
+        refresh: bool,
+        why: &'static str,
+    ) -> Result<Arc<Serving>, PlanError> {
         let _one_at_a_time = self.planning.lock().await;
         self.replan_locked(policy, config, refresh, why).await
     }
@@ -84,7 +90,13 @@ impl Planner {
         self.replan_locked(None, None, true, "catalog refresh").await
     }
 
-    async fn replan_locked(&self, policy: Option<Arc<LoadedPolicy>>, config: Option<Arc<ConfigSource>>, refresh: bool, why: &'static str) -> Result<Arc<Serving>, PlanError> {
+    async fn replan_locked(
+        &self,
+        policy: Option<Arc<LoadedPolicy>>,
+        config: Option<Arc<ConfigSource>>,
+        refresh: bool,
+        why: &'static str,
+    ) -> Result<Arc<Serving>, PlanError> {
         let previous = self.current();
         let policy = policy.unwrap_or_else(|| Arc::clone(previous.policy()));
         let config = config.unwrap_or_else(|| Arc::clone(previous.config()));

@@ -93,7 +93,9 @@ pub(crate) fn contract_of(engine: &Engine, component: &Component, origin: &str) 
     let implemented = Contract::ALL.map(Contract::as_str).join(", ");
     let refused = |message: String| PolicyError::NotAPolicy { origin: origin.to_string(), message };
     match versions.as_slice() {
-        [version] => Contract::of(version).map(Some).ok_or_else(|| refused(format!("it was built for openclaw:bedrock@{version}; this host implements {implemented}"))),
+        [version] => {
+            Contract::of(version).map(Some).ok_or_else(|| refused(format!("it was built for openclaw:bedrock@{version}; this host implements {implemented}")))
+        }
         [] => Ok(None),
         _ => Err(refused(format!("it exports the policy interface of several versions ({})", versions.join(", ")))),
     }

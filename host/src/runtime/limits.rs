@@ -18,12 +18,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            memory_bytes: 64 << 20,
-            call_deadline: Duration::from_secs(2),
-            epoch_tick: Duration::from_millis(10),
-            max_instances: 1000,
-        }
+        Self { memory_bytes: 64 << 20, call_deadline: Duration::from_secs(2), epoch_tick: Duration::from_millis(10), max_instances: 1000 }
     }
 }
 

@@ -18,11 +18,11 @@ pub use instance::{ChatStream, PolicyInstance};
 pub use limits::Limits;
 pub use loader::{CompileOutcome, PolicySource};
 
-use crate::state::HostState;
-use contract::PolicyPre;
 use crate::capability::Capabilities;
+use crate::state::HostState;
 use crate::types::{PolicyInfo, RegionEnvironment};
 use arc_swap::ArcSwap;
+use contract::PolicyPre;
 use error::one_line;
 use loader::CompileCache;
 use std::path::PathBuf;
@@ -204,9 +204,7 @@ async fn load(
     let origin = source.origin();
     let compiled = loader::compile(engine, source, cache)?;
     let contract = contract::contract_of(engine, &compiled.component, &origin)?;
-    let instance_pre = linker
-        .instantiate_pre(&compiled.component)
-        .map_err(|e| PolicyError::Link { origin: origin.clone(), message: one_line(&e) })?;
+    let instance_pre = linker.instantiate_pre(&compiled.component).map_err(|e| PolicyError::Link { origin: origin.clone(), message: one_line(&e) })?;
     let pre = contract::bind(contract, instance_pre, &origin)?;
     let checked = async {
         let mut instance = PolicyInstance::start(engine, &pre, limits, Capabilities::default(), None).await?;

@@ -255,8 +255,24 @@ mod tests {
         assert_eq!(lines.len(), 2, "{text}");
         let first = &lines[0];
         for field in [
-            "time", "request_id", "client_key_id", "method", "route", "model_requested", "target", "region", "policy", "plan_version", "stream",
-            "status", "error_class", "latency_ms", "ttft_ms", "tokens_in", "tokens_out", "tokens_cached",
+            "time",
+            "request_id",
+            "client_key_id",
+            "method",
+            "route",
+            "model_requested",
+            "target",
+            "region",
+            "policy",
+            "plan_version",
+            "stream",
+            "status",
+            "error_class",
+            "latency_ms",
+            "ttft_ms",
+            "tokens_in",
+            "tokens_out",
+            "tokens_cached",
         ] {
             assert!(first.get(field).is_some(), "{field} missing: {first}");
         }

@@ -337,7 +337,8 @@ fn target(endpoint: &str) -> Result<Target, OtlpError> {
     if authority.is_empty() || authority.contains('@') || authority.chars().any(char::is_whitespace) {
         return Err(bad());
     }
-    let authority = if authority.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok()) { authority.to_string() } else { format!("{authority}:80") };
+    let authority =
+        if authority.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok()) { authority.to_string() } else { format!("{authority}:80") };
     let base = base.trim_end_matches('/');
     let path = if base.is_empty() { "/v1/traces".to_string() } else { format!("/{base}/v1/traces") };
     Ok(Target { authority, path })

@@ -80,11 +80,7 @@ pub async fn bedrock_for(emulator: &RunningEmulator) -> Arc<dyn BedrockAccess> {
 
 /// Bedrock access to `emulator`, with its default keys or with no credentials at all.
 pub async fn bedrock_with(emulator: &RunningEmulator, keys: bool) -> Arc<dyn BedrockAccess> {
-    let mut vars = vec![
-        ("AWS_ENDPOINT_URL", emulator.endpoint()),
-        ("AWS_REGION", "us-east-1".to_string()),
-        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
-    ];
+    let mut vars = vec![("AWS_ENDPOINT_URL", emulator.endpoint()), ("AWS_REGION", "us-east-1".to_string()), ("AWS_EC2_METADATA_DISABLED", "true".to_string())];
     if keys {
         vars.extend([("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID.to_string()), ("AWS_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY.to_string())]);
     }
@@ -93,12 +89,7 @@ pub async fn bedrock_with(emulator: &RunningEmulator, keys: bool) -> Arc<dyn Bed
 
 /// The emulator's runtime calls so far: operation and JSON body, oldest first.
 pub fn runtime_calls(emulator: &RunningEmulator) -> Vec<(String, Value)> {
-    emulator
-        .request_log()
-        .into_iter()
-        .filter(|entry| entry.path.starts_with("/model/"))
-        .map(|entry| (entry.operation.clone(), entry.body_json()))
-        .collect()
+    emulator.request_log().into_iter().filter(|entry| entry.path.starts_with("/model/")).map(|entry| (entry.operation.clone(), entry.body_json())).collect()
 }
 
 impl TestGateway {

@@ -219,8 +219,7 @@ impl Catalog {
     pub fn builtin(region: &str) -> Catalog {
         let fill = |text: &str| text.replace("${region}", region).replace("${account}", ACCOUNT_ID);
         // The built-in JSON is checked by this crate's tests, so a parse failure is a bug here.
-        Catalog::from_json(Some(&fill(BUILTIN_MODELS)), Some(&fill(BUILTIN_PROFILES)))
-            .unwrap_or_else(|e| panic!("built-in catalog data is invalid: {e}"))
+        Catalog::from_json(Some(&fill(BUILTIN_MODELS)), Some(&fill(BUILTIN_PROFILES))).unwrap_or_else(|e| panic!("built-in catalog data is invalid: {e}"))
     }
 
     /// A catalog from a ListFoundationModels and a ListInferenceProfiles response body; a missing
@@ -238,19 +237,13 @@ impl Catalog {
         }
         let models = match models {
             None => Vec::new(),
-            Some(text) => serde_json::from_str::<Models>(text)?
-                .model_summaries
-                .into_iter()
-                .map(FoundationModel::from_summary)
-                .collect::<Result<_, _>>()?,
+            Some(text) => serde_json::from_str::<Models>(text)?.model_summaries.into_iter().map(FoundationModel::from_summary).collect::<Result<_, _>>()?,
         };
         let profiles = match profiles {
             None => Vec::new(),
-            Some(text) => serde_json::from_str::<Profiles>(text)?
-                .inference_profile_summaries
-                .into_iter()
-                .map(InferenceProfile::from_summary)
-                .collect::<Result<_, _>>()?,
+            Some(text) => {
+                serde_json::from_str::<Profiles>(text)?.inference_profile_summaries.into_iter().map(InferenceProfile::from_summary).collect::<Result<_, _>>()?
+            }
         };
         Ok(Catalog { models, profiles })
     }
@@ -262,15 +255,11 @@ impl Catalog {
         let parse_error = |path: &Path, what, source| EmulatorError::ParseFile { path: path.to_path_buf(), what, source };
         let models = match models {
             None => builtin.models,
-            Some(path) => Catalog::from_json(Some(&read(path)?), None)
-                .map_err(|e| parse_error(path, "ListFoundationModels response", e))?
-                .models,
+            Some(path) => Catalog::from_json(Some(&read(path)?), None).map_err(|e| parse_error(path, "ListFoundationModels response", e))?.models,
         };
         let profiles = match profiles {
             None => builtin.profiles,
-            Some(path) => Catalog::from_json(None, Some(&read(path)?))
-                .map_err(|e| parse_error(path, "ListInferenceProfiles response", e))?
-                .profiles,
+            Some(path) => Catalog::from_json(None, Some(&read(path)?)).map_err(|e| parse_error(path, "ListInferenceProfiles response", e))?.profiles,
         };
         Ok(Catalog { models, profiles })
     }

@@ -15,11 +15,7 @@ pub fn unix_seconds(time: SystemTime) -> i64 {
 
 /// The `SystemTime` for a count of seconds since the Unix epoch.
 pub fn from_unix_seconds(seconds: i64) -> SystemTime {
-    if seconds >= 0 {
-        UNIX_EPOCH + Duration::from_secs(seconds as u64)
-    } else {
-        UNIX_EPOCH - Duration::from_secs(seconds.unsigned_abs())
-    }
+    if seconds >= 0 { UNIX_EPOCH + Duration::from_secs(seconds as u64) } else { UNIX_EPOCH - Duration::from_secs(seconds.unsigned_abs()) }
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -84,11 +84,8 @@ pub fn handle(state: &State, parts: &RequestParts) -> Reply {
             no_content()
         }
         ("POST", "credentials") => {
-            let request = if parts.body.iter().all(u8::is_ascii_whitespace) {
-                Ok(IssueRequest::default())
-            } else {
-                serde_json::from_slice::<IssueRequest>(&parts.body)
-            };
+            let request =
+                if parts.body.iter().all(u8::is_ascii_whitespace) { Ok(IssueRequest::default()) } else { serde_json::from_slice::<IssueRequest>(&parts.body) };
             match request {
                 Ok(request) => {
                     let role = request.role_arn.unwrap_or_else(|| format!("arn:aws:iam::{ACCOUNT_ID}:role/emulator-test-role"));

@@ -76,12 +76,7 @@ pub fn list_inference_profiles(catalog: &Catalog, query: &[(String, String)]) ->
         None => 0,
         Some(token) => decode_token(token).ok_or_else(|| ApiError::validation("The provided pagination token is invalid."))?,
     };
-    let matching: Vec<&Value> = catalog
-        .profiles
-        .iter()
-        .filter(|p| type_equals.as_deref().is_none_or(|t| p.profile_type == t))
-        .map(|p| &p.summary)
-        .collect();
+    let matching: Vec<&Value> = catalog.profiles.iter().filter(|p| type_equals.as_deref().is_none_or(|t| p.profile_type == t)).map(|p| &p.summary).collect();
     if start > matching.len() {
         return Err(ApiError::validation("The provided pagination token is invalid."));
     }

@@ -106,7 +106,10 @@ pub fn imds(sessions: &ImdsSessions, store: &CredentialStore, region: &str, meth
 /// Answers the container credentials endpoint, checking its authorization token.
 pub fn container(store: &CredentialStore, expected_token: &str, authorization: Option<&str>) -> Reply {
     if authorization.map(str::trim) != Some(expected_token) {
-        return Reply::json(401, &json!({ "code": "AccessDenied", "message": "Unauthorized: the Authorization header does not match the container credentials token." }));
+        return Reply::json(
+            401,
+            &json!({ "code": "AccessDenied", "message": "Unauthorized: the Authorization header does not match the container credentials token." }),
+        );
     }
     let role_arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/emulator-task-role");
     let issued = store.issue(&role_arn, INSTANCE_CREDENTIAL_LIFETIME);
@@ -215,9 +218,13 @@ impl StsCall {
     }
 
     fn required(&self, name: &str) -> Result<&str, ApiError> {
-        self.param(name)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| ApiError::new(400, "ValidationError", format!("1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null", lower_first(name))))
+        self.param(name).filter(|v| !v.is_empty()).ok_or_else(|| {
+            ApiError::new(
+                400,
+                "ValidationError",
+                format!("1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null", lower_first(name)),
+            )
+        })
     }
 
     fn duration(&self) -> Result<Duration, ApiError> {
@@ -225,7 +232,13 @@ impl StsCall {
             None => Ok(Duration::from_secs(3600)),
             Some(text) => match text.parse::<u64>() {
                 Ok(seconds) if (900..=43_200).contains(&seconds) => Ok(Duration::from_secs(seconds)),
-                _ => Err(ApiError::new(400, "ValidationError", format!("1 validation error detected: Value '{text}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"))),
+                _ => Err(ApiError::new(
+                    400,
+                    "ValidationError",
+                    format!(
+                        "1 validation error detected: Value '{text}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
+                    ),
+                )),
             },
         }
     }
@@ -243,7 +256,11 @@ impl StsCall {
             let session_name = self.required("RoleSessionName")?;
             let token = self.required("WebIdentityToken")?;
             if !accepted_tokens.iter().any(|t| t == token.trim()) {
-                return Err(ApiError::new(400, "InvalidIdentityToken", "The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request."));
+                return Err(ApiError::new(
+                    400,
+                    "InvalidIdentityToken",
+                    "The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request.",
+                ));
             }
             let issued = store.issue(role_arn, self.duration()?);
             let body = format!(
@@ -268,10 +285,7 @@ impl StsCall {
 
     /// `GetCallerIdentity`, for an authenticated caller.
     pub fn get_caller_identity(principal_arn: &str) -> Reply {
-        let body = format!(
-            "    <Arn>{}</Arn>\n    <UserId>AIDAEMULATOREXAMPLE</UserId>\n    <Account>{ACCOUNT_ID}</Account>\n",
-            xml_escape(principal_arn)
-        );
+        let body = format!("    <Arn>{}</Arn>\n    <UserId>AIDAEMULATOREXAMPLE</UserId>\n    <Account>{ACCOUNT_ID}</Account>\n", xml_escape(principal_arn));
         sts_success("GetCallerIdentity", &body)
     }
 }

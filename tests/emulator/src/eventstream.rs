@@ -91,10 +91,7 @@ fn crc32(bytes: &[u8]) -> u32 {
 impl Frame {
     /// A frame with string headers, as Bedrock sends them.
     pub fn with_string_headers(headers: &[(&str, &str)], payload: impl Into<Vec<u8>>) -> Self {
-        Frame {
-            headers: headers.iter().map(|(k, v)| (k.to_string(), HeaderValue::String(v.to_string()))).collect(),
-            payload: payload.into(),
-        }
+        Frame { headers: headers.iter().map(|(k, v)| (k.to_string(), HeaderValue::String(v.to_string()))).collect(), payload: payload.into() }
     }
 
     /// The value of a string header, if present.
@@ -244,9 +241,7 @@ fn decode_headers(bytes: &[u8]) -> Result<Vec<(String, HeaderValue)>, FrameError
         if name_len == 0 {
             return Err(FrameError::Header("empty header name".into()));
         }
-        let name = std::str::from_utf8(reader.take(name_len)?)
-            .map_err(|_| FrameError::Header("header name is not UTF-8".into()))?
-            .to_string();
+        let name = std::str::from_utf8(reader.take(name_len)?).map_err(|_| FrameError::Header("header name is not UTF-8".into()))?.to_string();
         let tag = reader.array::<1>()?[0];
         let value = match tag {
             0 => HeaderValue::Bool(true),
@@ -285,10 +280,8 @@ pub fn event_frame(event_type: &str, mut payload: serde_json::Value) -> Bytes {
     if let Some(object) = payload.as_object_mut() {
         object.insert("p".into(), serde_json::Value::String(padding()));
     }
-    let frame = Frame::with_string_headers(
-        &[(":event-type", event_type), (":content-type", "application/json"), (":message-type", "event")],
-        payload.to_string(),
-    );
+    let frame =
+        Frame::with_string_headers(&[(":event-type", event_type), (":content-type", "application/json"), (":message-type", "event")], payload.to_string());
     // Bedrock events are far below the header and frame limits, so encoding cannot fail here.
     frame.encode().unwrap_or_default()
 }
@@ -302,10 +295,8 @@ pub fn exception_frame(exception_type: &str, message: &str) -> Bytes {
         payload["originalMessage"] = message.into();
     }
     let payload = payload.to_string();
-    let frame = Frame::with_string_headers(
-        &[(":exception-type", exception_type), (":content-type", "application/json"), (":message-type", "exception")],
-        payload,
-    );
+    let frame =
+        Frame::with_string_headers(&[(":exception-type", exception_type), (":content-type", "application/json"), (":message-type", "exception")], payload);
     frame.encode().unwrap_or_default()
 }
 
@@ -316,11 +307,7 @@ mod tests {
     #[test]
     fn encode_then_decode_round_trips() {
         let frame = Frame {
-            headers: vec![
-                ("b".into(), HeaderValue::Bool(false)),
-                ("s".into(), HeaderValue::String("x".into())),
-                ("u".into(), HeaderValue::Uuid(7)),
-            ],
+            headers: vec![("b".into(), HeaderValue::Bool(false)), ("s".into(), HeaderValue::String("x".into())), ("u".into(), HeaderValue::Uuid(7))],
             payload: b"{}".to_vec(),
         };
         let bytes = frame.encode().unwrap();

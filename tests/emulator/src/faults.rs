@@ -398,10 +398,16 @@ mod tests {
     #[test]
     fn fault_rules_parse_from_the_documented_json() {
         let cases = [
-            (r#"{"fault":{"kind":"http_error","type":"ThrottlingException"}}"#, Fault::HttpError { error_type: "ThrottlingException".into(), status: None, message: None }),
+            (
+                r#"{"fault":{"kind":"http_error","type":"ThrottlingException"}}"#,
+                Fault::HttpError { error_type: "ThrottlingException".into(), status: None, message: None },
+            ),
             (r#"{"fault":{"kind":"delay_headers","ms":5}}"#, Fault::DelayHeaders { ms: 5 }),
             (r#"{"fault":{"kind":"delay_events","ms":5}}"#, Fault::DelayEvents { ms: 5 }),
-            (r#"{"fault":{"kind":"exception_after","events":2,"type":"throttlingException"}}"#, Fault::ExceptionAfter { events: 2, exception_type: "throttlingException".into(), message: None }),
+            (
+                r#"{"fault":{"kind":"exception_after","events":2,"type":"throttlingException"}}"#,
+                Fault::ExceptionAfter { events: 2, exception_type: "throttlingException".into(), message: None },
+            ),
             (r#"{"fault":{"kind":"truncate_after","events":1}}"#, Fault::TruncateAfter { events: 1 }),
             (r#"{"fault":{"kind":"corrupt_crc","event":0}}"#, Fault::CorruptCrc { event: 0 }),
             (r#"{"fault":{"kind":"connection_reset"}}"#, Fault::ConnectionReset),

@@ -108,7 +108,15 @@ pub struct AuthInfo {
 
 impl AuthInfo {
     fn none() -> Self {
-        AuthInfo { scheme: AuthScheme::None, access_key_id: None, region: None, service: None, session_token_present: false, principal_arn: None, denied: false }
+        AuthInfo {
+            scheme: AuthScheme::None,
+            access_key_id: None,
+            region: None,
+            service: None,
+            session_token_present: false,
+            principal_arn: None,
+            denied: false,
+        }
     }
 }
 
@@ -176,7 +184,14 @@ impl CredentialStore {
 
     /// Authenticates a request signed for `service` in one of `regions` (or carrying a bearer
     /// token when `allow_bearer`). The info is returned even on failure, for the request log.
-    pub fn authenticate(&self, request: &RequestParts, regions: &[&str], service: &str, allow_bearer: bool, now: SystemTime) -> (AuthInfo, Result<(), ApiError>) {
+    pub fn authenticate(
+        &self,
+        request: &RequestParts,
+        regions: &[&str],
+        service: &str,
+        allow_bearer: bool,
+        now: SystemTime,
+    ) -> (AuthInfo, Result<(), ApiError>) {
         let mut info = AuthInfo::none();
         // Servers trim header values, so `Bearer ` with an empty token arrives as `Bearer`.
         let bearer = request.header("authorization").map(str::trim).and_then(|h| if h == "Bearer" { Some("") } else { h.strip_prefix("Bearer ") });

@@ -168,7 +168,6 @@ fn embedding(text: &str, dimensions: usize) -> Vec<f64> {
         .collect()
 }
 
-
 fn short_stop(reason: &str) -> &'static str {
     if reason == "max_tokens" { "length" } else { "stop" }
 }
@@ -230,7 +229,9 @@ pub fn invoke(target: &InvocationTarget, body: &Value, limit: u32) -> Result<Inv
             "response_id": crate::reply::request_id(), "text": text, "generation_id": crate::reply::request_id(), "chat_history": [],
             "finish_reason": if g.stop_reason == "max_tokens" { "MAX_TOKENS" } else { "COMPLETE" },
         }),
-        Family::CohereText => json!({ "id": crate::reply::request_id(), "prompt": prompt, "generations": [ { "id": crate::reply::request_id(), "text": text, "finish_reason": if g.stop_reason == "max_tokens" { "MAX_TOKENS" } else { "COMPLETE" } } ] }),
+        Family::CohereText => {
+            json!({ "id": crate::reply::request_id(), "prompt": prompt, "generations": [ { "id": crate::reply::request_id(), "text": text, "finish_reason": if g.stop_reason == "max_tokens" { "MAX_TOKENS" } else { "COMPLETE" } } ] })
+        }
         Family::DeepSeek => json!({ "choices": [ { "text": text, "stop_reason": short_stop(g.stop_reason) } ] }),
         Family::OpenAi => json!({
             "id": format!("chatcmpl-{}", crate::reply::request_id()), "object": "chat.completion", "model": target.model_id,

@@ -85,6 +85,6 @@ pub use emulator::{Emulator, EmulatorBuilder, RunningEmulator, TlsOptions};
 pub use errors::{ApiError, EmulatorError};
 pub use faults::{AuthScheme, Fault, FaultQueue, FaultRule, RequestLogEntry, StreamEnds};
 pub use identity::{
-    DEFAULT_ACCESS_KEY_ID, DEFAULT_BEARER_TOKEN, DEFAULT_CONTAINER_AUTHORIZATION_TOKEN, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_WEB_IDENTITY_TOKEN,
-    IMDS_ROLE_NAME, IssuedCredentials, StaticCredentials,
+    DEFAULT_ACCESS_KEY_ID, DEFAULT_BEARER_TOKEN, DEFAULT_CONTAINER_AUTHORIZATION_TOKEN, DEFAULT_SECRET_ACCESS_KEY, DEFAULT_WEB_IDENTITY_TOKEN, IMDS_ROLE_NAME,
+    IssuedCredentials, StaticCredentials,
 };

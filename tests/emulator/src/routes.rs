@@ -91,7 +91,8 @@ pub fn route(parts: &RequestParts) -> Route {
             return simple(RouteKind::Sts, &call.action);
         }
     }
-    let with_model = |kind: RouteKind, operation: &str, id: &str, streaming: bool| Route { kind, operation: operation.into(), model: Some(decode(id)), streaming };
+    let with_model =
+        |kind: RouteKind, operation: &str, id: &str, streaming: bool| Route { kind, operation: operation.into(), model: Some(decode(id)), streaming };
     match (method, segments.as_slice()) {
         ("GET", ["foundation-models"]) => simple(RouteKind::ListFoundationModels, "ListFoundationModels"),
         ("GET", ["foundation-models", id]) if !id.is_empty() => with_model(RouteKind::GetFoundationModel, "GetFoundationModel", id, false),
@@ -181,7 +182,9 @@ pub fn dispatch(state: &State, route: &Route, parts: &RequestParts, principal: O
                 "AssumeRoleWithWebIdentity" => call.assume_role_with_web_identity(&state.credentials, &state.web_identity_tokens),
                 "AssumeRole" => call.assume_role(&state.credentials),
                 "GetCallerIdentity" => StsCall::get_caller_identity(principal.unwrap_or_default()),
-                other => credentials_endpoints::sts_error(&ApiError::new(400, "InvalidAction", format!("Could not find operation {other} for version 2011-06-15"))),
+                other => {
+                    credentials_endpoints::sts_error(&ApiError::new(400, "InvalidAction", format!("Could not find operation {other} for version 2011-06-15")))
+                }
             })
         }
         RouteKind::ListFoundationModels => control_plane::list_foundation_models(&state.catalog, &query),
@@ -216,7 +219,12 @@ mod tests {
             ("GET", "/foundation-models", RouteKind::ListFoundationModels, None),
             ("GET", "/foundation-models/amazon.nova-pro-v1%3A0", RouteKind::GetFoundationModel, Some("amazon.nova-pro-v1:0")),
             ("GET", "/inference-profiles", RouteKind::ListInferenceProfiles, None),
-            ("POST", "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A%3Afoundation-model%2Fx/converse", RouteKind::Converse, Some("arn:aws:bedrock:us-east-1::foundation-model/x")),
+            (
+                "POST",
+                "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A%3Afoundation-model%2Fx/converse",
+                RouteKind::Converse,
+                Some("arn:aws:bedrock:us-east-1::foundation-model/x"),
+            ),
             ("POST", "/model/m/converse-stream", RouteKind::ConverseStream, Some("m")),
             ("POST", "/model/m/invoke", RouteKind::InvokeModel, Some("m")),
             ("POST", "/model/m/invoke-with-response-stream", RouteKind::InvokeModelWithResponseStream, Some("m")),

@@ -139,15 +139,21 @@ fn parse_converse(body: &Value, model: Option<&FoundationModel>, limit: u32) -> 
     for message in &messages {
         let role = message.get("role").and_then(Value::as_str).unwrap_or("");
         if role != "user" && role != "assistant" {
-            return Err(ApiError::validation(format!("1 validation error detected: Value '{role}' at 'messages.role' failed to satisfy constraint: Member must satisfy enum value set: [user, assistant]")));
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{role}' at 'messages.role' failed to satisfy constraint: Member must satisfy enum value set: [user, assistant]"
+            )));
         }
         if role == previous_role {
-            return Err(ApiError::validation("A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again."));
+            return Err(ApiError::validation(
+                "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.",
+            ));
         }
         previous_role = role;
         let blocks = message.get("content").and_then(Value::as_array).cloned().unwrap_or_default();
         if blocks.is_empty() {
-            return Err(ApiError::validation("The content field in the Message object is empty. Add a ContentBlock object to the content field and try again."));
+            return Err(ApiError::validation(
+                "The content field in the Message object is empty. Add a ContentBlock object to the content field and try again.",
+            ));
         }
         let (text, tokens) = text_of_blocks(&blocks, model)?;
         input_tokens += tokens;
@@ -249,10 +255,7 @@ pub fn converse_stream(target: &InvocationTarget, body: &[u8], started: Instant)
     }
     frames.push(eventstream::event_frame("contentBlockStop", json!({ "contentBlockIndex": 0 })));
     frames.push(eventstream::event_frame("messageStop", json!({ "stopReason": generation.stop_reason })));
-    frames.push(eventstream::event_frame(
-        "metadata",
-        json!({ "usage": usage(&generation), "metrics": { "latencyMs": started.elapsed().as_millis() as u64 } }),
-    ));
+    frames.push(eventstream::event_frame("metadata", json!({ "usage": usage(&generation), "metrics": { "latencyMs": started.elapsed().as_millis() as u64 } })));
     Ok(Reply::events(frames))
 }
 

@@ -149,13 +149,24 @@ async fn imds_and_sts_wire_details() {
             assert!(String::from_utf8_lossy(&body).contains(text), "{request}: {}", String::from_utf8_lossy(&body));
         }
     }
-    let form = |body: &str| format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
-    let web_identity = format!("Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=s&WebIdentityToken={DEFAULT_WEB_IDENTITY_TOKEN}");
+    let form = |body: &str| {
+        format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let web_identity = format!(
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=s&WebIdentityToken={DEFAULT_WEB_IDENTITY_TOKEN}"
+    );
     let sts_cases: Vec<(String, u16, &str)> = vec![
         (web_identity.clone(), 200, "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"),
         (web_identity.replace("RoleSessionName=s&", ""), 400, "<Code>ValidationError</Code>"),
         (web_identity.replace("&DurationSeconds=1", "") + "&DurationSeconds=10", 400, "<Code>ValidationError</Code>"),
-        ("Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=s".into(), 403, "<Code>MissingAuthenticationTokenException</Code>"),
+        (
+            "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=s".into(),
+            403,
+            "<Code>MissingAuthenticationTokenException</Code>",
+        ),
         ("Action=Explode&Version=2011-06-15".into(), 403, "<Code>MissingAuthenticationTokenException</Code>"),
     ];
     for (body, expected_status, expected_text) in sts_cases {

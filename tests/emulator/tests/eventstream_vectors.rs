@@ -73,7 +73,12 @@ fn sdk_string_header(message: &Message, name: &str) -> Option<String> {
 #[test]
 fn emulator_frames_decode_with_the_sdk_decoder() {
     let cases = [
-        (eventstream::event_frame("contentBlockDelta", serde_json::json!({"contentBlockIndex": 0, "delta": {"text": "hi"}})), "event", Some("contentBlockDelta"), None),
+        (
+            eventstream::event_frame("contentBlockDelta", serde_json::json!({"contentBlockIndex": 0, "delta": {"text": "hi"}})),
+            "event",
+            Some("contentBlockDelta"),
+            None,
+        ),
         (eventstream::event_frame("chunk", serde_json::json!({"bytes": "eyJ0eXBlIjoibWVzc2FnZV9zdG9wIn0="})), "event", Some("chunk"), None),
         (eventstream::exception_frame("throttlingException", "slow down"), "exception", None, Some("throttlingException")),
     ];

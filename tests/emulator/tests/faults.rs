@@ -60,9 +60,14 @@ async fn http_error_faults_reach_the_sdk_as_each_bedrock_error() {
         assert_eq!(converse(&client, NOVA_PRO).await, Ok(()), "{error_type} applies once");
     }
     emulator.faults().push(FaultRule::new(http_error("ServiceQuotaExceededException")).operation("InvokeModel"));
-    let error = client.invoke_model().model_id(NOVA_PRO).body(Blob::new(r#"{"messages":[{"role":"user","content":[{"text":"x"}]}]}"#)).send().await.unwrap_err();
+    let error =
+        client.invoke_model().model_id(NOVA_PRO).body(Blob::new(r#"{"messages":[{"role":"user","content":[{"text":"x"}]}]}"#)).send().await.unwrap_err();
     assert_eq!(error_code(&error), ("ServiceQuotaExceededException".to_string(), 429));
-    let custom = Fault::HttpError { error_type: "ThrottlingException".into(), status: Some(400), message: Some("Too many tokens, please wait before trying again.".into()) };
+    let custom = Fault::HttpError {
+        error_type: "ThrottlingException".into(),
+        status: Some(400),
+        message: Some("Too many tokens, please wait before trying again.".into()),
+    };
     emulator.faults().push(FaultRule::new(custom));
     let error = client.converse().model_id(NOVA_PRO).messages(user_message("x")).send().await.unwrap_err();
     assert_eq!(error_code(&error), ("ThrottlingException".to_string(), 400));
@@ -88,7 +93,10 @@ async fn faults_match_by_operation_model_and_count() {
 #[tokio::test]
 async fn standard_retries_ride_out_a_throttle() {
     let emulator = common::start().await;
-    let options = ClientOptions { retries: aws_config::retry::RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(10)), ..ClientOptions::default() };
+    let options = ClientOptions {
+        retries: aws_config::retry::RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(10)),
+        ..ClientOptions::default()
+    };
     let client = common::runtime_client_with(&emulator, Auth::default_keys(), options).await;
     emulator.faults().push(FaultRule::new(http_error("ThrottlingException")).operation("Converse"));
     assert_eq!(converse(&client, NOVA_PRO).await, Ok(()));
@@ -104,7 +112,12 @@ async fn delay_before_headers_is_felt_and_can_time_a_client_out() {
     let started = Instant::now();
     assert_eq!(converse(&client, NOVA_PRO).await, Ok(()));
     assert!(started.elapsed() >= Duration::from_millis(300));
-    let impatient = common::runtime_client_with(&emulator, Auth::default_keys(), ClientOptions { attempt_timeout: Some(Duration::from_millis(100)), ..ClientOptions::default() }).await;
+    let impatient = common::runtime_client_with(
+        &emulator,
+        Auth::default_keys(),
+        ClientOptions { attempt_timeout: Some(Duration::from_millis(100)), ..ClientOptions::default() },
+    )
+    .await;
     emulator.faults().push(FaultRule::new(Fault::DelayHeaders { ms: 1000 }));
     let error = impatient.converse().model_id(NOVA_PRO).messages(user_message("x")).send().await.unwrap_err();
     assert!(matches!(error, aws_sdk_bedrockruntime::error::SdkError::TimeoutError(_)), "{error:?}");
@@ -133,7 +146,9 @@ async fn exception_frames_after_k_events_surface_as_stream_errors() {
         ("serviceUnavailableException", "ServiceUnavailableException"),
     ];
     for (exception_type, sdk_code) in kinds {
-        emulator.faults().push(FaultRule::new(Fault::ExceptionAfter { events: 3, exception_type: exception_type.into(), message: None }).operation("ConverseStream"));
+        emulator
+            .faults()
+            .push(FaultRule::new(Fault::ExceptionAfter { events: 3, exception_type: exception_type.into(), message: None }).operation("ConverseStream"));
         let (events, error) = drain_converse_stream(&client).await;
         assert_eq!((events, error.as_deref()), (3, Some(sdk_code)), "{exception_type}");
     }
@@ -161,14 +176,22 @@ async fn truncated_frames_corrupted_crcs_and_resets_break_the_stream() {
     assert!(error.as_deref().is_some_and(|e| e.to_lowercase().contains("checksum") || e.to_lowercase().contains("crc")), "{error:?}");
     emulator.faults().push(FaultRule::new(Fault::ConnectionReset).operation("Converse"));
     let error = client.converse().model_id(NOVA_PRO).messages(user_message("x")).send().await.unwrap_err();
-    assert!(matches!(error, aws_sdk_bedrockruntime::error::SdkError::DispatchFailure(_) | aws_sdk_bedrockruntime::error::SdkError::ResponseError(_)), "{error:?}");
+    assert!(
+        matches!(error, aws_sdk_bedrockruntime::error::SdkError::DispatchFailure(_) | aws_sdk_bedrockruntime::error::SdkError::ResponseError(_)),
+        "{error:?}"
+    );
     assert_eq!(converse(&client, NOVA_PRO).await, Ok(()), "the emulator keeps serving");
 }
 
 #[tokio::test]
 async fn a_hang_never_answers_until_the_client_gives_up() {
     let emulator = common::start().await;
-    let client = common::runtime_client_with(&emulator, Auth::default_keys(), ClientOptions { attempt_timeout: Some(Duration::from_millis(300)), ..ClientOptions::default() }).await;
+    let client = common::runtime_client_with(
+        &emulator,
+        Auth::default_keys(),
+        ClientOptions { attempt_timeout: Some(Duration::from_millis(300)), ..ClientOptions::default() },
+    )
+    .await;
     emulator.faults().push(FaultRule::new(Fault::Hang).operation("Converse"));
     let error = client.converse().model_id(NOVA_PRO).messages(user_message("x")).send().await.unwrap_err();
     assert!(matches!(error, aws_sdk_bedrockruntime::error::SdkError::TimeoutError(_)), "{error:?}");
@@ -185,7 +208,10 @@ async fn control_api_round_trip(emulator: &RunningEmulator) {
     let (status, log) = common::control(emulator, "GET", "/__emulator/requests", "").await;
     assert_eq!(status, 200);
     let entry = &log["requests"][0];
-    assert_eq!((entry["operation"].as_str(), entry["model_id"].as_str(), entry["auth_scheme"].as_str(), entry["status"].as_u64()), (Some("Converse"), Some(NOVA_PRO), Some("sigv4"), Some(503)));
+    assert_eq!(
+        (entry["operation"].as_str(), entry["model_id"].as_str(), entry["auth_scheme"].as_str(), entry["status"].as_u64()),
+        (Some("Converse"), Some(NOVA_PRO), Some("sigv4"), Some(503))
+    );
     assert_eq!(common::control(emulator, "POST", "/__emulator/reset", "").await.0, 204);
     assert_eq!(common::control(emulator, "GET", "/__emulator/faults", "").await.1, serde_json::json!({"faults": []}));
     assert_eq!(common::control(emulator, "GET", "/__emulator/requests", "").await.1, serde_json::json!({"requests": []}));
@@ -266,5 +292,8 @@ async fn the_log_keeps_bedrock_bodies_and_no_header() {
     let (_, log) = common::control(&emulator, "GET", "/__emulator/requests", "").await;
     let shown = log.to_string();
     assert!(shown.contains("logged words"), "the body over the control API: {shown}");
-    assert!(!shown.to_lowercase().contains("authorization") && !shown.contains(bedrock_emulator::DEFAULT_SECRET_ACCESS_KEY) && !shown.contains("Signature="), "no header, no secret: {shown}");
+    assert!(
+        !shown.to_lowercase().contains("authorization") && !shown.contains(bedrock_emulator::DEFAULT_SECRET_ACCESS_KEY) && !shown.contains("Signature="),
+        "no header, no secret: {shown}"
+    );
 }

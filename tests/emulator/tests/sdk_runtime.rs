@@ -8,9 +8,7 @@
 mod common;
 
 use aws_sdk_bedrockruntime::primitives::Blob;
-use aws_sdk_bedrockruntime::types::{
-    ConverseStreamOutput, ConverseTokensRequest, CountTokensInput, InferenceConfiguration, ResponseStream, StopReason,
-};
+use aws_sdk_bedrockruntime::types::{ConverseStreamOutput, ConverseTokensRequest, CountTokensInput, InferenceConfiguration, ResponseStream, StopReason};
 use bedrock_emulator::{AuthScheme, DEFAULT_BEARER_TOKEN, DEFAULT_SECRET_ACCESS_KEY, Emulator, StaticCredentials, TlsOptions};
 use common::{Auth, ClientOptions, HAIKU_3, NOVA_PRO, SONNET_45, US_SONNET_45, error_code, user_message};
 
@@ -96,7 +94,10 @@ async fn converse_stream_runs_to_the_end_in_bedrocks_event_order() {
         });
     }
     assert_eq!(text, "Echo: stream me please");
-    assert_eq!(kinds, ["messageStart", "contentBlockDelta", "contentBlockDelta", "contentBlockDelta", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata"]);
+    assert_eq!(
+        kinds,
+        ["messageStart", "contentBlockDelta", "contentBlockDelta", "contentBlockDelta", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata"]
+    );
 }
 
 #[tokio::test]
@@ -104,7 +105,11 @@ async fn invoke_model_speaks_each_providers_body() {
     let emulator = common::start().await;
     let client = common::runtime_client(&emulator).await;
     let cases: &[(&str, serde_json::Value, &str)] = &[
-        (HAIKU_3, serde_json::json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50, "messages": [{"role": "user", "content": "hi there"}]}), "/content/0/text"),
+        (
+            HAIKU_3,
+            serde_json::json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50, "messages": [{"role": "user", "content": "hi there"}]}),
+            "/content/0/text",
+        ),
         ("meta.llama3-1-8b-instruct-v1:0", serde_json::json!({"prompt": "hi there", "max_gen_len": 50}), "/generation"),
         ("mistral.mistral-large-2407-v1:0", serde_json::json!({"prompt": "hi there"}), "/outputs/0/text"),
         (NOVA_PRO, serde_json::json!({"messages": [{"role": "user", "content": [{"text": "hi there"}]}]}), "/output/message/content/0/text"),
@@ -114,7 +119,14 @@ async fn invoke_model_speaks_each_providers_body() {
         ("amazon.titan-text-express-v1", serde_json::json!({"inputText": "hi there"}), "/results/0/outputText"),
     ];
     for (model, body, pointer) in cases {
-        let output = client.invoke_model().model_id(*model).content_type("application/json").body(Blob::new(body.to_string())).send().await.unwrap_or_else(|e| panic!("{model}: {e:?}"));
+        let output = client
+            .invoke_model()
+            .model_id(*model)
+            .content_type("application/json")
+            .body(Blob::new(body.to_string()))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{model}: {e:?}"));
         let reply: serde_json::Value = serde_json::from_slice(output.body().as_ref()).unwrap();
         assert_eq!(reply.pointer(pointer).and_then(|v| v.as_str()), Some("Echo: hi there"), "{model}: {reply}");
     }
@@ -150,7 +162,19 @@ async fn invoke_with_response_stream_runs_to_the_end_with_anthropic_chunks() {
         last = chunk;
     }
     assert_eq!(text, "Echo: two words");
-    assert_eq!(types, ["message_start", "content_block_start", "content_block_delta", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
+    assert_eq!(
+        types,
+        [
+            "message_start",
+            "content_block_start",
+            "content_block_delta",
+            "content_block_delta",
+            "content_block_delta",
+            "content_block_stop",
+            "message_delta",
+            "message_stop"
+        ]
+    );
     assert_eq!(last["amazon-bedrock-invocationMetrics"]["outputTokenCount"], 3);
 }
 
@@ -179,9 +203,21 @@ async fn validation_errors_carry_bedrocks_texts() {
     };
     let cases: Vec<(&str, Result<_, _>, &str)> = vec![
         ("unknown model", converse("acme.nonexistent-v1:0", None).await, "The provided model identifier is invalid."),
-        ("profile-only bare id", converse(SONNET_45, None).await, "Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn\u{2019}t supported. Retry your request with the ID or ARN of an inference profile that contains this model."),
-        ("max tokens over limit", converse(NOVA_PRO, Some(too_many)).await, "The maximum tokens you requested exceeds the model limit of 10000. Try again with a maximum tokens value that is lower than 10000."),
-        ("embedding model", converse("amazon.titan-embed-text-v2:0", None).await, "This action doesn't support the model that you provided. Try again with a supported text or chat model."),
+        (
+            "profile-only bare id",
+            converse(SONNET_45, None).await,
+            "Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput isn\u{2019}t supported. Retry your request with the ID or ARN of an inference profile that contains this model.",
+        ),
+        (
+            "max tokens over limit",
+            converse(NOVA_PRO, Some(too_many)).await,
+            "The maximum tokens you requested exceeds the model limit of 10000. Try again with a maximum tokens value that is lower than 10000.",
+        ),
+        (
+            "embedding model",
+            converse("amazon.titan-embed-text-v2:0", None).await,
+            "This action doesn't support the model that you provided. Try again with a supported text or chat model.",
+        ),
     ];
     for (what, result, message) in cases {
         let error = result.expect_err(what);
@@ -190,7 +226,13 @@ async fn validation_errors_carry_bedrocks_texts() {
     }
     let stream = client.converse_stream().model_id("cohere.command-light-text-v14").messages(user_message("hi")).send().await.expect_err("cannot stream");
     assert_eq!(error_code(&stream), ("ValidationException".to_string(), 400));
-    let no_max = client.invoke_model().model_id(HAIKU_3).body(Blob::new(r#"{"anthropic_version":"bedrock-2023-05-31","messages":[]}"#)).send().await.expect_err("max_tokens required");
+    let no_max = client
+        .invoke_model()
+        .model_id(HAIKU_3)
+        .body(Blob::new(r#"{"anthropic_version":"bedrock-2023-05-31","messages":[]}"#))
+        .send()
+        .await
+        .expect_err("max_tokens required");
     assert_eq!(error_code(&no_max), ("ValidationException".to_string(), 400));
 }
 
@@ -205,7 +247,11 @@ async fn authentication_outcomes_match_aws() {
         .await
         .unwrap();
     let issued = emulator.issue_credentials(std::time::Duration::from_secs(900));
-    let keys = |id: &str, secret: &str, token: Option<&str>| Auth::Keys { access_key_id: id.into(), secret_access_key: secret.into(), session_token: token.map(str::to_string) };
+    let keys = |id: &str, secret: &str, token: Option<&str>| Auth::Keys {
+        access_key_id: id.into(),
+        secret_access_key: secret.into(),
+        session_token: token.map(str::to_string),
+    };
     let cases: Vec<(&str, Auth, Result<(), (&str, u16)>)> = vec![
         ("default pair", Auth::default_keys(), Ok(())),
         ("static pair with its session token", keys("AKIDWITHTOKENEXAMPLE", "secret-with-token", Some("static-session-token")), Ok(())),
@@ -226,10 +272,19 @@ async fn authentication_outcomes_match_aws() {
         assert_eq!(got, expected, "{what}");
     }
     emulator.expire_issued_credentials();
-    let client = common::runtime_client_with(&emulator, keys(&issued.access_key_id, &issued.secret_access_key, Some(&issued.session_token)), ClientOptions::default()).await;
+    let client =
+        common::runtime_client_with(&emulator, keys(&issued.access_key_id, &issued.secret_access_key, Some(&issued.session_token)), ClientOptions::default())
+            .await;
     assert_eq!(converse_text(&client, NOVA_PRO, "hi").await, Err(("ExpiredTokenException".to_string(), 403)));
     let log = serde_json::to_string(&emulator.request_log()).unwrap();
-    for secret in [DEFAULT_SECRET_ACCESS_KEY, "secret-with-token", "static-session-token", DEFAULT_BEARER_TOKEN, issued.secret_access_key.as_str(), issued.session_token.as_str()] {
+    for secret in [
+        DEFAULT_SECRET_ACCESS_KEY,
+        "secret-with-token",
+        "static-session-token",
+        DEFAULT_BEARER_TOKEN,
+        issued.secret_access_key.as_str(),
+        issued.session_token.as_str(),
+    ] {
         assert!(!log.contains(secret), "the request log leaks a secret");
     }
 }

@@ -5,15 +5,16 @@
 mod common;
 
 use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, Message, StopReason, Tool, ToolConfiguration, ToolInputSchema,
-    ToolResultBlock, ToolResultContentBlock, ToolSpecification, ToolUseBlock,
+    ContentBlock, ContentBlockDelta, ContentBlockStart, ConverseStreamOutput, Message, StopReason, Tool, ToolConfiguration, ToolInputSchema, ToolResultBlock,
+    ToolResultContentBlock, ToolSpecification, ToolUseBlock,
 };
 use aws_smithy_types::Document;
 use common::{NOVA_PRO, error_code, user_message};
 
 fn tool_config() -> ToolConfiguration {
     let schema = Document::Object([("type".to_string(), Document::String("object".into()))].into_iter().collect());
-    let spec = ToolSpecification::builder().name("get_weather").description("Weather by city.").input_schema(ToolInputSchema::Json(schema)).build().expect("spec");
+    let spec =
+        ToolSpecification::builder().name("get_weather").description("Weather by city.").input_schema(ToolInputSchema::Json(schema)).build().expect("spec");
     ToolConfiguration::builder().tools(Tool::ToolSpec(spec)).build().expect("config")
 }
 
@@ -39,13 +40,16 @@ async fn converse_calls_the_named_tool_then_answers_its_result() {
     assert_eq!((call.name(), query_of(call.input())), ("get_weather", Some("in Paris")));
     assert!(call.tool_use_id().starts_with("tooluse_"));
 
-    let result = ToolResultBlock::builder().tool_use_id(call.tool_use_id()).content(ToolResultContentBlock::Text("sunny and 21".into())).build().expect("result");
+    let result =
+        ToolResultBlock::builder().tool_use_id(call.tool_use_id()).content(ToolResultContentBlock::Text("sunny and 21".into())).build().expect("result");
     let answer = client
         .converse()
         .model_id(NOVA_PRO)
         .messages(user_message("please call get_weather in Paris"))
         .messages(message)
-        .messages(Message::builder().role(aws_sdk_bedrockruntime::types::ConversationRole::User).content(ContentBlock::ToolResult(result)).build().expect("message"))
+        .messages(
+            Message::builder().role(aws_sdk_bedrockruntime::types::ConversationRole::User).content(ContentBlock::ToolResult(result)).build().expect("message"),
+        )
         .tool_config(tool_config())
         .send()
         .await
@@ -62,7 +66,9 @@ async fn converse_calls_the_named_tool_then_answers_its_result() {
         .converse()
         .model_id(NOVA_PRO)
         .messages(user_message("hi"))
-        .messages(Message::builder().role(aws_sdk_bedrockruntime::types::ConversationRole::Assistant).content(ContentBlock::ToolUse(tool_use)).build().expect("m"))
+        .messages(
+            Message::builder().role(aws_sdk_bedrockruntime::types::ConversationRole::Assistant).content(ContentBlock::ToolUse(tool_use)).build().expect("m"),
+        )
         .messages(user_message("go on"))
         .send()
         .await

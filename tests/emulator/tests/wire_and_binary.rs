@@ -32,7 +32,8 @@ fn signed_raw(emulator: &RunningEmulator, method: &str, path: &str, body: &[u8],
         let sep = if i == 0 && !path.contains('?') { '?' } else { '&' };
         target.push_str(&format!("{sep}{k}={}", percent_encode(v)));
     }
-    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+    let mut request =
+        format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
     for header in &signed_headers {
         request.push_str(&format!("{}: {}\r\n", header.name(), header.value()));
     }
@@ -83,7 +84,8 @@ async fn malformed_bodies_get_validation_errors() {
 async fn bad_authentication_headers_get_aws_errors() {
     let emulator = common::start().await;
     let host = emulator.local_addr();
-    let request = |headers: &str| format!("POST {CONVERSE} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 2\r\nConnection: close\r\n{headers}\r\n{{}}").into_bytes();
+    let request =
+        |headers: &str| format!("POST {CONVERSE} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 2\r\nConnection: close\r\n{headers}\r\n{{}}").into_bytes();
     let cases: &[(&str, &[u8], u16, &str)] = &[
         ("no authentication", b"", 403, "missingauthenticationtokenexception"),
         ("garbage after the algorithm", b"Authorization: AWS4-HMAC-SHA256 garbage\r\nX-Amz-Date: 20250101T000000Z\r\n", 400, "incompletesignatureexception"),
@@ -137,7 +139,12 @@ async fn clock_skew_beyond_five_minutes_is_refused_and_presigned_urls_work() {
 #[tokio::test]
 async fn garbage_on_the_wire_never_stops_the_server() {
     let emulator = common::start().await;
-    let garbage: &[&[u8]] = &[b"NOT HTTP AT ALL\r\n\r\n", b"\x00\x01\x02\x03", b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n", b"POST /model/x/converse HTTP/1.1\r\n"];
+    let garbage: &[&[u8]] = &[
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"\x00\x01\x02\x03",
+        b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n",
+        b"POST /model/x/converse HTTP/1.1\r\n",
+    ];
     for bytes in garbage {
         // An incomplete request would wait for more bytes; two seconds shows the server took it.
         let _ = tokio::time::timeout(Duration::from_secs(2), common::raw_http(emulator.local_addr(), bytes)).await;
@@ -158,7 +165,8 @@ impl Drop for Binary {
 }
 
 fn spawn_binary(args: &[&str]) -> (Binary, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bedrock-emulator")).args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("binary starts");
+    let mut child =
+        Command::new(env!("CARGO_BIN_EXE_bedrock-emulator")).args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("binary starts");
     let stdout = child.stdout.take().unwrap();
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).expect("first line");
@@ -181,21 +189,37 @@ async fn the_binary_prints_its_address_and_serves_files_and_flags() {
     std::fs::write(&catalog, r#"{"modelSummaries":[{"modelArn":"arn:aws:bedrock:us-east-1::foundation-model/acme.tiny-v1:0","modelId":"acme.tiny-v1:0","modelName":"Tiny","providerName":"Acme","inputModalities":["TEXT"],"outputModalities":["TEXT"],"responseStreamingSupported":true,"customizationsSupported":[],"inferenceTypesSupported":["ON_DEMAND"],"modelLifecycle":{"status":"ACTIVE"}}]}"#).unwrap();
     let profiles = dir.path().join("profiles.json");
     std::fs::write(&profiles, r#"{"inferenceProfileSummaries":[]}"#).unwrap();
-    let (_custom, line) = spawn_binary(&["--catalog", catalog.to_str().unwrap(), "--profiles", profiles.to_str().unwrap(), "--access-key", "AKIDCUSTOMEXAMPLE", "--secret-key", "custom-secret"]);
+    let (_custom, line) = spawn_binary(&[
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--profiles",
+        profiles.to_str().unwrap(),
+        "--access-key",
+        "AKIDCUSTOMEXAMPLE",
+        "--secret-key",
+        "custom-secret",
+    ]);
     let endpoint = line.strip_prefix("listening on ").unwrap().to_string();
     let custom = common::Auth::Keys { access_key_id: "AKIDCUSTOMEXAMPLE".into(), secret_access_key: "custom-secret".into(), session_token: None };
     let config = common::sdk_config(&endpoint, custom, common::ClientOptions::default()).await;
     let listed = aws_sdk_bedrock::Client::new(&config).list_foundation_models().send().await.unwrap();
     let ids: Vec<&str> = listed.model_summaries().iter().map(|m| m.model_id()).collect();
     assert_eq!(ids, ["acme.tiny-v1:0"]);
-    let reply = aws_sdk_bedrockruntime::Client::new(&config).converse().model_id("acme.tiny-v1:0").messages(common::user_message("hello file")).send().await.unwrap();
+    let reply =
+        aws_sdk_bedrockruntime::Client::new(&config).converse().model_id("acme.tiny-v1:0").messages(common::user_message("hello file")).send().await.unwrap();
     assert_eq!(reply.output().unwrap().as_message().unwrap().content()[0].as_text().unwrap(), "Echo: hello file");
     let defaults = common::sdk_config(&endpoint, common::Auth::default_keys(), common::ClientOptions::default()).await;
     let refused = aws_sdk_bedrock::Client::new(&defaults).list_foundation_models().send().await.unwrap_err();
     assert_eq!(common::error_code(&refused).0, "UnrecognizedClientException", "the defaults are off once keys are given");
 
-    let status = Command::new(env!("CARGO_BIN_EXE_bedrock-emulator")).args(["--access-key", "AKIDONLY"]).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
+    let status =
+        Command::new(env!("CARGO_BIN_EXE_bedrock-emulator")).args(["--access-key", "AKIDONLY"]).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
     assert!(!status.success(), "a key without a secret is refused");
-    let status = Command::new(env!("CARGO_BIN_EXE_bedrock-emulator")).args(["--catalog", "/nonexistent/models.json"]).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_bedrock-emulator"))
+        .args(["--catalog", "/nonexistent/models.json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
     assert!(!status.success(), "a missing catalog file is refused");
 }

@@ -33,6 +33,9 @@ pub enum TestGuest {
     /// list-catalog): the config text `<converse model> <invoke model>`; each outcome comes back
     /// as a warning whose path names the import (see `tests/guests/import-caller`).
     ImportCaller,
+    /// The default policy (`guest/`) built against the frozen 0.1.0 contract (its
+    /// `contract-v0-1` feature): the host runs it on the 0.1.0 path, `chat` per request.
+    DefaultV0_1,
 }
 
 impl TestGuest {
@@ -45,6 +48,7 @@ impl TestGuest {
             Self::Unlinkable => "unlinkable.wasm",
             Self::NotAPolicy => "not_a_policy.wasm",
             Self::HttpCaller => "http_caller.wasm",
+            Self::DefaultV0_1 => "default_policy_v0_1.wasm",
             Self::ImportCaller => "import_caller.wasm",
         };
         Path::new(env!("OUT_DIR")).join(file)

@@ -14,10 +14,7 @@ impl Parser<'_> {
             match self.peek() {
                 None => return Err(Self::error_at(start, "unterminated string (missing closing quote)")),
                 Some('\n' | '\r') => {
-                    return Err(Self::error_at(
-                        start,
-                        "unterminated string: a line break inside a string must be escaped with `\\`",
-                    ));
+                    return Err(Self::error_at(start, "unterminated string: a line break inside a string must be escaped with `\\`"));
                 }
                 Some('\\') => {
                     self.bump();
@@ -78,10 +75,7 @@ impl Parser<'_> {
                     code = code * 16 + digit;
                 }
                 None => {
-                    return Err(Self::error_at(
-                        escape_position,
-                        format!("invalid escape: expected {count} hex digits, found {}", show(self.peek())),
-                    ));
+                    return Err(Self::error_at(escape_position, format!("invalid escape: expected {count} hex digits, found {}", show(self.peek()))));
                 }
             }
         }
@@ -91,12 +85,7 @@ impl Parser<'_> {
     /// A `\uXXXX` escape (the `\u` consumed), combining a UTF-16 surrogate pair.
     fn unicode_escape(&mut self, escape_position: Position) -> Parsed<char> {
         let code = self.hex_digits(4, escape_position)?;
-        let lone = |code: u32| {
-            Self::error_at(
-                escape_position,
-                format!("invalid escape `\\u{code:04X}`: a lone UTF-16 surrogate is not a character"),
-            )
-        };
+        let lone = |code: u32| Self::error_at(escape_position, format!("invalid escape `\\u{code:04X}`: a lone UTF-16 surrogate is not a character"));
         match code {
             0xD800..=0xDBFF => {
                 if !(self.peek() == Some('\\') && self.peek_second() == Some('u')) {

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_types::os_shim_internal::{Env, Fs};
 use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulator, RunningEmulator};
@@ -96,7 +96,10 @@ pub async fn sdk_config(endpoint: &str, auth: Auth, options: ClientOptions) -> S
     }
     if let Some(pem) = options.trust_pem {
         use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
-        let context = TlsContext::builder().with_trust_store(TrustStore::empty().with_native_roots(false).with_pem_certificate(pem.into_bytes())).build().expect("TLS context");
+        let context = TlsContext::builder()
+            .with_trust_store(TrustStore::empty().with_native_roots(false).with_pem_certificate(pem.into_bytes()))
+            .build()
+            .expect("TLS context");
         let client = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc)).tls_context(context).build_https();
         loader = loader.http_client(client);
     }
