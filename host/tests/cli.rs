@@ -4,6 +4,9 @@
 use openclaw_test_support::{PLANTED_ACCESS_KEY_ID, PLANTED_SECRET_ACCESS_KEY, Run, TestGuest, TestHome, config_cases_dir, run_in_home};
 use std::path::Path;
 
+/// Environment variables a case sets: (name, value).
+type Vars<'a> = &'a [(&'a str, &'a str)];
+
 /// Runs `openclaw` in `home` with extra environment variables.
 fn openclaw(home: &TestHome, env: &[(&str, &str)], args: &[&str]) -> Run {
     run_in_home(env!("CARGO_BIN_EXE_openclaw"), home, env, args)
@@ -58,7 +61,7 @@ fn the_config_path_follows_flag_then_variables_then_home() {
     let flag = flag_file.display().to_string();
     let variable = elsewhere.path().join("variable.json").display().to_string();
     let home_default = home.state_dir().join("openclaw.json").display().to_string();
-    let cases: [(&[(&str, &str)], &[&str], &str, &str); 6] = [
+    let cases: [(Vars, &[&str], &str, &str); 6] = [
         (&[], &[], &home_default, "home"),
         (&[("OPENCLAW_STATE_DIR", &state)], &[], &format!("{state}/openclaw.json"), "state_dir_variable"),
         (&[("OPENCLAW_STATE_DIR", &state), ("OPENCLAW_CONFIG_PATH", &variable)], &[], &variable, "config_path_variable"),
@@ -81,7 +84,7 @@ fn the_config_path_follows_flag_then_variables_then_home() {
 fn show_resolves_the_region_from_the_selected_profile() {
     let home = TestHome::new().unwrap();
     home.write_config("{ models: { bedrockDiscovery: { refreshInterval: 60 } } }").unwrap();
-    let cases: [(&[(&str, &str)], &str, &str); 5] = [
+    let cases: [(Vars, &str, &str); 5] = [
         (&[], "us-west-2", "profile"),
         (&[("AWS_PROFILE", "dev")], "eu-central-1", "profile"),
         (&[("AWS_PROFILE", " ")], "us-west-2", "profile"),

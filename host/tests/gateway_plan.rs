@@ -15,6 +15,11 @@ use std::time::Duration;
 const US_SONNET: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
 const GLOBAL_SONNET: &str = "global.anthropic.claude-sonnet-4-6-20251001-v1:0";
 
+/// (model, stream, status, routed (by the plan, by the policy) after it)
+type RoutingCase<'a> = (Option<&'a str>, bool, u16, (u64, u64));
+/// (stream, fault on the us. profile, fault on the global. one, status, (model, status) calls made)
+type FallbackCase<'a> = (bool, Option<Fault>, Option<Fault>, u16, Vec<(&'a str, u16)>);
+
 fn body(model: Option<&str>, stream: bool) -> Value {
     let mut body = json!({ "stream": stream, "messages": [{ "role": "user", "content": "hello plan" }] });
     if let Some(model) = model {
@@ -45,7 +50,7 @@ async fn requests_the_plan_covers_make_no_guest_call() {
     let plan = serving.plan().expect("the default policy plans");
     assert!(plan.len() > 30, "the plan covers the emulator's catalog: {} routes", plan.len());
     // (model, stream, status, routed (by the plan, by the policy) after it)
-    let cases: [(Option<&str>, bool, u16, (u64, u64)); 8] = [
+    let cases: [RoutingCase; 8] = [
         (Some(MODEL), false, 200, (1, 0)),
         (Some(MODEL), true, 200, (2, 0)),
         (None, false, 200, (3, 0)),
@@ -80,7 +85,7 @@ async fn the_host_runs_the_plans_fallback_chain() {
     let throttled = || Fault::HttpError { error_type: "ThrottlingException".into(), status: None, message: None };
     let unknown = || Fault::HttpError { error_type: "ResourceNotFoundException".into(), status: None, message: None };
     // (stream, faults on the us. profile then on the global. one, status, calls made)
-    let cases: [(bool, Option<Fault>, Option<Fault>, u16, Vec<(&str, u16)>); 5] = [
+    let cases: [FallbackCase; 5] = [
         (false, Some(throttled()), None, 200, vec![(US_SONNET, 429), (GLOBAL_SONNET, 200)]),
         (true, Some(throttled()), None, 200, vec![(US_SONNET, 429), (GLOBAL_SONNET, 200)]),
         (false, Some(throttled()), Some(unknown()), 429, vec![(US_SONNET, 429), (GLOBAL_SONNET, 404)]),

@@ -6,6 +6,11 @@ use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_BEARER_TOKEN, DEFAULT_SECR
 use openclaw_test_support::{Run, TestHome, run_in_home_async};
 use std::time::Duration;
 
+/// Environment variables a case sets: (name, value).
+type Vars<'a> = &'a [(&'a str, &'a str)];
+/// A case of the second table: (name, variables, what the output says, what it must not).
+type OwnedVarsCase<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, &'a str);
+
 const MODEL: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
 
 async fn emulator() -> RunningEmulator {
@@ -39,8 +44,10 @@ fn home_with_model(model: &str) -> TestHome {
 async fn the_probe_reports_each_outcome_and_exits_nonzero_on_failure() {
     let emulator = emulator().await;
     type Setup = fn(&RunningEmulator);
+    /// (name, model, variables, faults, extra flags, status, what the error says)
+    type ProbeCase<'a> = (&'a str, &'a str, Vars<'a>, Setup, &'a [&'a str], &'a str, &'a str);
     let no_fault: Setup = |_| {};
-    let cases: [(&str, &str, &[(&str, &str)], Setup, &[&str], &str, &str); 11] = [
+    let cases: [ProbeCase; 11] = [
         ("ok", MODEL, &[], no_fault, &[], "ok", NO_ERROR),
         ("wrong secret", MODEL, &[("AWS_SECRET_ACCESS_KEY", "wrong-secret")], no_fault, &[], "auth", "signature"),
         (
@@ -160,7 +167,7 @@ async fn every_credential_source_is_named_and_signs_a_call_bedrock_accepts() {
     let config_path = config_file.display().to_string();
     let token_path = web_identity_token.display().to_string();
     let container_uri = format!("{endpoint}/v2/credentials/test");
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str, &str)> = vec![
+    let cases: Vec<OwnedVarsCase> = vec![
         ("bearer token", vec![("AWS_BEARER_TOKEN_BEDROCK", DEFAULT_BEARER_TOKEN)], "bearer_token", "bearer token (AWS_BEARER_TOKEN_BEDROCK)"),
         (
             "bearer token wins over keys",

@@ -131,10 +131,13 @@ fn an_unknown_default_model_leaves_the_default_route_to_resolve() {
     assert_eq!(error.class, ErrorClass::NotFound);
 }
 
+/// A case of `resolutions_say_whether_they_may_be_remembered`.
+type RememberCase<'a> = (&'a str, FakeControlPlane, Option<&'a str>, Result<(&'a str, bool), ErrorClass>);
+
 #[test]
 fn resolutions_say_whether_they_may_be_remembered() {
     // (config, control plane, model, Ok((target, remember)) or the error class)
-    let cases: [(&str, FakeControlPlane, Option<&str>, Result<(&str, bool), ErrorClass>); 6] = [
+    let cases: [RememberCase; 6] = [
         ("{}", FakeControlPlane::serving(catalog(false)), Some(&format!("bedrock/{MISTRAL}")), Ok((MISTRAL, true))),
         ("{}", FakeControlPlane::failing(ErrorClass::Overloaded, "down"), Some(SONNET), Ok((SONNET, false))),
         ("{ models: { bedrockDiscovery: { refreshInterval: 0 } } }", FakeControlPlane::serving(catalog(false)), Some(SONNET), Ok((US, false))),

@@ -6,6 +6,10 @@
 //! so this module compiles the newest version's conversion and import files (`#[path]`) against
 //! its own generated types, as Zed's extension host keeps a `since_vX` module per version.
 
+// The conversion and import files are compiled once per contract version on purpose (the
+// same glue against each version's generated types), so loading them twice is no mistake.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "../bindings/convert_policy.rs"]
 mod convert_policy;
 #[path = "../bindings/convert_runtime.rs"]
