@@ -1,4 +1,4 @@
-//! Chat (behaviour.md section 6): which model and region a chat request goes to, with what
+//! Chat (BEHAVIOUR.md section 6): which model and region a chat request goes to, with what
 //! limits, and the fallback to a `global.` profile when a geography profile is throttled or
 //! overloaded before its first event.
 

@@ -1,4 +1,4 @@
-//! Model references: how a user names the model to call (behaviour.md section 1).
+//! Model references: how a user names the model to call (BEHAVIOUR.md section 1).
 
 use crate::diagnostics::excerpt;
 use crate::region::check_region_name;

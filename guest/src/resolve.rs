@@ -1,4 +1,4 @@
-//! Model resolution at call time (behaviour.md section 6), used by the probe and chat: a bare
+//! Model resolution at call time (BEHAVIOUR.md section 6), used by the probe and chat: a bare
 //! id of a profile-only model becomes the system profile of the configured region's
 //! geography, an unknown bare id is refused with the closest discovered ids, and the model's
 //! known max tokens come along.
@@ -48,7 +48,7 @@ pub struct CatalogView<'a> {
 }
 
 impl<'a> CatalogView<'a> {
-    /// Describes `catalog` under `settings` once (behaviour.md 5.3-5.5).
+    /// Describes `catalog` under `settings` once (BEHAVIOUR.md 5.3-5.5).
     pub fn new(catalog: &'a Catalog, settings: &Settings) -> Self {
         let discovered = describe_catalog(catalog, &settings.discovery, &settings.region.name);
         let mut discovered_max = HashMap::with_capacity(discovered.len());

@@ -2,7 +2,7 @@
 //! reference, the routing plan of every reference the policy knows, and the answer for a
 //! reference the plan does not cover.
 //!
-//! A route is the whole decision chat makes at call time (behaviour.md section 6): the target
+//! A route is the whole decision chat makes at call time (BEHAVIOUR.md section 6): the target
 //! and region ([`resolve`]), the max tokens when the request names none, and the fallback to
 //! the `global.` profile when a geography profile is throttled or overloaded before its first
 //! event. Chat runs the same route ([`crate::chat`]), so a plan-served request and a chat
@@ -125,7 +125,7 @@ pub fn resolve_one(
     Ok(Resolution { route: route_of(&reference, resolved, &settings), remember })
 }
 
-/// Computes the routing plan: the config's settings, whether discovery runs (behaviour.md 5.1),
+/// Computes the routing plan: the config's settings, whether discovery runs (BEHAVIOUR.md 5.1),
 /// the region's catalog when it does, and a route for every id and profile of the catalog,
 /// every discovered model and the default model as written, each resolved exactly as a call
 /// would be. A control-plane failure with no catalog to fall back on fails the plan (the host

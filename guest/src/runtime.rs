@@ -2,7 +2,7 @@
 //! plain types and two small traits, so that the probe and chat policies run natively against
 //! a fake in unit tests and against the host through `component`.
 
-/// What kind of failure an error is (behaviour.md section 6).
+/// What kind of failure an error is (BEHAVIOUR.md section 6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorClass {
     /// The credentials were refused.

@@ -16,7 +16,7 @@ pub struct CallTarget {
     pub region: String,
 }
 
-/// Resolves a parsed reference against the effective region (behaviour.md section 3: the
+/// Resolves a parsed reference against the effective region (BEHAVIOUR.md section 3: the
 /// region inside an ARN wins).
 pub fn call_target(reference: &ModelReference, resolved_region: &str) -> CallTarget {
     CallTarget { model_id: reference.target.clone(), region: reference.region.clone().unwrap_or_else(|| resolved_region.to_string()) }

@@ -1,4 +1,4 @@
-//! Each credential source of behaviour.md section 4 resolves, is described in the right words,
+//! Each credential source of BEHAVIOUR.md section 4 resolves, is described in the right words,
 //! and signs a call the emulator accepts; no credentials and refused credentials are `auth`
 //! errors; nothing shown ever holds a secret.
 

@@ -1,4 +1,4 @@
-//! `openclaw models list` against the emulator's built-in catalog: what behaviour.md section 5
+//! `openclaw models list` against the emulator's built-in catalog: what BEHAVIOUR.md section 5
 //! says is listed, from the cache unless refreshed, stale after a failed refresh.
 
 use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulator, Fault, FaultRule, RunningEmulator};

@@ -1,5 +1,5 @@
 //! The config file: parsing, strict validation of the keys this provider owns, the two
-//! locations of each setting and their merge (behaviour.md sections 2 and 3).
+//! locations of each setting and their merge (BEHAVIOUR.md sections 2 and 3).
 
 mod credentials;
 mod fields;

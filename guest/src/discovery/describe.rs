@@ -1,4 +1,4 @@
-//! What each kept model becomes (behaviour.md 5.5): its `model-info`.
+//! What each kept model becomes (BEHAVIOUR.md 5.5): its `model-info`.
 
 use super::known_models::{self, KnownModel, ZERO};
 use super::{ModelInfo, ModelKind};

@@ -1,4 +1,4 @@
-//! Which foundation models and inference profiles are kept (behaviour.md 5.3 and 5.4).
+//! Which foundation models and inference profiles are kept (BEHAVIOUR.md 5.3 and 5.4).
 //!
 //! Enum-like fields are compared as strings, ASCII case-insensitively: real responses carry
 //! values newer than any SDK's enums, and a change of case must not hide a model.

@@ -1,4 +1,4 @@
-//! The known-models table (behaviour.md 5.5): context window, max output tokens, extended
+//! The known-models table (BEHAVIOUR.md 5.5): context window, max output tokens, extended
 //! reasoning, document input and list prices of the Bedrock models the policy knows, keyed by
 //! the base model id with its geography prefix and version suffix removed ([`table_key`]).
 //!

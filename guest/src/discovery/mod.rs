@@ -1,4 +1,4 @@
-//! Model discovery (behaviour.md section 5): whether it runs, which models of the region's
+//! Model discovery (BEHAVIOUR.md section 5): whether it runs, which models of the region's
 //! catalog are kept, what each becomes, and their order.
 //!
 //! The pipeline is plain Rust over a [`ControlPlane`]: the host's catalog and credential
@@ -98,7 +98,7 @@ pub struct RunDecision {
     pub reason: String,
 }
 
-/// Whether discovery runs (behaviour.md 5.1): `enabled: false` never, `enabled: true` always,
+/// Whether discovery runs (BEHAVIOUR.md 5.1): `enabled: false` never, `enabled: true` always,
 /// unset only when a credential source is visible without a network call.
 pub fn decide(enabled: Option<bool>, visible: &[VisibleSource]) -> RunDecision {
     let (runs, reason) = match (enabled, visible.first()) {

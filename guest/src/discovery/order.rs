@@ -1,4 +1,4 @@
-//! The display order and de-duplication of discovered models (behaviour.md 5.5).
+//! The display order and de-duplication of discovered models (BEHAVIOUR.md 5.5).
 
 use std::collections::HashSet;
 

@@ -75,20 +75,20 @@ pub fn numbers_equal(want: &serde_json::Number, got: &serde_json::Number) -> boo
     }
 }
 
-/// The sections of behaviour.md a case's `basis` may cite.
+/// The sections of BEHAVIOUR.md a case's `basis` may cite.
 const BEHAVIOUR_SECTIONS: [&str; 14] = ["1", "2", "3", "4", "5", "5.1", "5.2", "5.3", "5.4", "5.5", "5.6", "6", "7", "8"];
 
-/// Checks a case's `basis`: `"behaviour.md §N"` (a section that exists) or
+/// Checks a case's `basis`: `"BEHAVIOUR.md §N"` (a section that exists) or
 /// `"default policy: <decision>"`.
 pub fn check_basis(case: &Json, problems: &mut Vec<String>) {
     let basis = case["basis"].as_str().unwrap_or_default();
-    let valid = match basis.strip_prefix("behaviour.md §") {
+    let valid = match basis.strip_prefix("BEHAVIOUR.md §") {
         Some(section) => BEHAVIOUR_SECTIONS.contains(&section),
         None => basis.strip_prefix("default policy: ").is_some_and(|decision| !decision.trim().is_empty()),
     };
     if !valid {
         problems.push(format!(
-            "`basis` must be \"behaviour.md §N\" (N one of {}) or \"default policy: <decision>\", found {basis:?}",
+            "`basis` must be \"BEHAVIOUR.md §N\" (N one of {}) or \"default policy: <decision>\", found {basis:?}",
             BEHAVIOUR_SECTIONS.join(", ")
         ));
     }

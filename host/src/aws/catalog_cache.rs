@@ -1,4 +1,4 @@
-//! The catalog cache (behaviour.md 5.6), in memory and on disk (see [`super::catalog_disk`]).
+//! The catalog cache (BEHAVIOUR.md 5.6), in memory and on disk (see [`super::catalog_disk`]).
 //!
 //! What is cached is the raw catalog of a region, keyed by region, endpoint in use and identity
 //! ([`CacheKey`]). The provider filter and the two defaults of the spec's key are applied by the

@@ -1,4 +1,4 @@
-//! The control-plane catalog of a region (behaviour.md 5.2): `ListFoundationModels` (no
+//! The control-plane catalog of a region (BEHAVIOUR.md 5.2): `ListFoundationModels` (no
 //! server-side filter) and every page of `ListInferenceProfiles` (all types, so application
 //! profiles come too), both at once, each under its own deadline, through the cached SDK client
 //! with the resolved credentials (bearer token or SigV4, as for every other call).

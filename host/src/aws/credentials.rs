@@ -1,4 +1,4 @@
-//! Credentials per behaviour.md section 4: which sources are visible without a network call,
+//! Credentials per BEHAVIOUR.md section 4: which sources are visible without a network call,
 //! a cache in front of aws-config's default chain (shared by the SDK clients and the signer of
 //! policy requests), and descriptions of what resolved, without a secret.
 

@@ -1,4 +1,4 @@
-//! Classifying failures per behaviour.md section 6: the SDK's errors (HTTP answers, in-stream
+//! Classifying failures per BEHAVIOUR.md section 6: the SDK's errors (HTTP answers, in-stream
 //! exceptions, dispatch failures, credential failures) and our own timeouts become an
 //! [`ApiError`] with one class, a one-line message and no secret.
 

@@ -4,15 +4,15 @@
 //!
 //! - [`Bedrock`]: the capability (cheap to clone). Build it with [`Bedrock::from_process_env`]
 //!   or, for tests, [`Bedrock::from_env`] / [`Bedrock::builder`] over an [`AwsEnvironment`].
-//! - Credentials (behaviour.md 4): `AWS_BEARER_TOKEN_BEDROCK` first (sent as
+//! - Credentials (BEHAVIOUR.md 4): `AWS_BEARER_TOKEN_BEDROCK` first (sent as
 //!   `Authorization: Bearer`, no SigV4, by the SDK clients and [`Bedrock::authenticate`] alike),
 //!   otherwise aws-config's default chain (environment, profile, web identity, container, IMDSv2).
-//! - Calls (behaviour.md 6): the SDK's standard retry (3 attempts by default, jittered
+//! - Calls (BEHAVIOUR.md 6): the SDK's standard retry (3 attempts by default, jittered
 //!   exponential backoff) covers throttling and 5xx until a response starts; each call has one
 //!   deadline, its request's `timeout`, covering retries and, for streams, every event up to the
 //!   last. An error after a stream began is reported, never retried.
-//! - Errors (behaviour.md 6): [`errors::classify`].
-//! - The control-plane catalog (behaviour.md 5.2, 5.6): [`Bedrock::list_catalog`], both listings
+//! - Errors (BEHAVIOUR.md 6): [`errors::classify`].
+//! - The control-plane catalog (BEHAVIOUR.md 5.2, 5.6): [`Bedrock::list_catalog`], both listings
 //!   at once, cached in memory and under the state directory (`catalog_cache`).
 
 mod access;
@@ -42,7 +42,7 @@ use catalog_cache::CatalogCache;
 use clients::{Clients, SdkSettings};
 use credentials::CachedChain;
 
-/// The region used when nothing names one (behaviour.md 3).
+/// The region used when nothing names one (BEHAVIOUR.md 3).
 pub const FALLBACK_REGION: &str = "us-east-1";
 /// Attempts per call by default, the first included.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;

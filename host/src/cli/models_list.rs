@@ -94,7 +94,7 @@ pub(super) async fn run(context: &Context, args: ListArgs) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-/// The provider filter's rule (behaviour.md 5.3): the provider name or the id's provider
+/// The provider filter's rule (BEHAVIOUR.md 5.3): the provider name or the id's provider
 /// prefix, trimmed and case-insensitive.
 fn provider_matches(model: &ModelInfo, wanted: &str) -> bool {
     let wanted = wanted.trim().to_lowercase();

@@ -50,31 +50,31 @@ pub enum CorpusError {
 
 /// Where a case's expectation comes from: a section of the behaviour document, or a choice
 /// the default policy makes where the document leaves room. A case file says which in
-/// `basis`: `"behaviour.md §5.3"` or `"default policy: <the decision>"`.
+/// `basis`: `"BEHAVIOUR.md §5.3"` or `"default policy: <the decision>"`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
-    /// A section of `behaviour.md`, e.g. `5.3`.
+    /// A section of `BEHAVIOUR.md`, e.g. `5.3`.
     Behaviour(String),
     /// A decision of the default policy, in a few words.
     Policy(String),
 }
 
-/// The sections of `behaviour.md` a case may cite.
+/// The sections of `BEHAVIOUR.md` a case may cite.
 pub const BEHAVIOUR_SECTIONS: [&str; 14] = ["1", "2", "3", "4", "5", "5.1", "5.2", "5.3", "5.4", "5.5", "5.6", "6", "7", "8"];
 
 impl Basis {
     /// Parses a case's `basis`.
     pub fn parse(text: &str) -> Result<Self, String> {
-        if let Some(section) = text.strip_prefix("behaviour.md §") {
+        if let Some(section) = text.strip_prefix("BEHAVIOUR.md §") {
             return match BEHAVIOUR_SECTIONS.contains(&section) {
                 true => Ok(Self::Behaviour(section.to_string())),
-                false => Err(format!("`basis`: behaviour.md has no section {section:?} (sections: {})", BEHAVIOUR_SECTIONS.join(", "))),
+                false => Err(format!("`basis`: BEHAVIOUR.md has no section {section:?} (sections: {})", BEHAVIOUR_SECTIONS.join(", "))),
             };
         }
         match text.strip_prefix("default policy: ").map(str::trim) {
             Some(decision) if !decision.is_empty() => Ok(Self::Policy(decision.to_string())),
-            _ => Err(format!("`basis` must be \"behaviour.md §N\" or \"default policy: <decision>\", not {text:?}")),
+            _ => Err(format!("`basis` must be \"BEHAVIOUR.md §N\" or \"default policy: <decision>\", not {text:?}")),
         }
     }
 }
