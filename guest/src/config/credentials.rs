@@ -97,44 +97,32 @@ pub(crate) fn report_credential(key: &str, path: &str, key_position: Position, d
 
 /// Reports every credential-looking key at any depth inside `value` (at `path`).
 pub(crate) fn scan_for_credentials(value: &Value, path: &str, diagnostics: &mut Diagnostics) {
-    match &value.kind {
-        ValueKind::Object(members) => {
-            for member in members {
-                let member_path = child_path(path, &member.key);
-                if is_credential_key(&member.key) {
-                    report_credential(&member.key, &member_path, member.key_position, diagnostics);
-                } else {
-                    scan_for_credentials(&member.value, &member_path, diagnostics);
-                }
-            }
-        }
-        ValueKind::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                scan_for_credentials(item, &index_path(path, index), diagnostics);
-            }
-        }
-        _ => {}
-    }
+    scan(value, path, is_credential_key, diagnostics);
 }
 
 /// Reports every AWS credential name at any depth of the document (the provider's own
 /// sections are checked against the wider [`CREDENTIAL_KEYS`] by the walk; the same key reported
 /// twice is merged by [`super::load_config`]).
 pub(crate) fn scan_for_aws_credentials(value: &Value, path: &str, diagnostics: &mut Diagnostics) {
+    scan(value, path, is_aws_credential_key, diagnostics);
+}
+
+/// Reports every key at any depth inside `value` that `matches`, without descending into it.
+fn scan(value: &Value, path: &str, matches: fn(&str) -> bool, diagnostics: &mut Diagnostics) {
     match &value.kind {
         ValueKind::Object(members) => {
             for member in members {
                 let member_path = child_path(path, &member.key);
-                if is_aws_credential_key(&member.key) {
+                if matches(&member.key) {
                     report_credential(&member.key, &member_path, member.key_position, diagnostics);
                 } else {
-                    scan_for_aws_credentials(&member.value, &member_path, diagnostics);
+                    scan(&member.value, &member_path, matches, diagnostics);
                 }
             }
         }
         ValueKind::Array(items) => {
             for (index, item) in items.iter().enumerate() {
-                scan_for_aws_credentials(item, &index_path(path, index), diagnostics);
+                scan(item, &index_path(path, index), matches, diagnostics);
             }
         }
         _ => {}
