@@ -9,23 +9,19 @@
 
 use super::errors::{HttpError, guest_failure_kind};
 use super::openai::{Collected, Completion, parse_completion};
-use super::sse::{Body, ChunkEncoder, error_event};
+use super::sse::{Body, ChunkEncoder};
+use super::stream::{EventFrames, EventSource};
 use super::{Reply, Shared, json_response};
 use crate::aws::model::{ApiError, StreamEvent};
 use crate::plan::call::{self, RoutedStream};
 use crate::plan::{Route, Serving};
 use crate::runtime::{ChatStream, PolicyError};
-use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
-use tokio::sync::{OwnedSemaphorePermit, mpsc};
-
-/// Frames buffered between the policy task and the connection.
-const STREAM_BUFFER: usize = 32;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// Handles one chat request; the model label for metrics comes back with the response.
 pub async fn chat(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant) -> Reply {
@@ -104,7 +100,7 @@ async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instan
     let first = stream.next().await.map_err(|error| HttpError::from_api(&error))?;
     let model = if completion.model.is_empty() { stream.target().to_string() } else { completion.model };
     let encoder = ChunkEncoder::new(id, created, model, completion.include_usage);
-    let mut response = stream_response(shared, permit, encoder, first, started, Routed(stream));
+    let mut response = EventFrames::respond(shared, permit, encoder, first, started, Routed(stream));
     set_policy_header(&mut response, policy);
     Ok(response)
 }
@@ -165,15 +161,9 @@ async fn start_in_policy(
     }
     let first = next_event(shared, &mut stream).await?;
     let encoder = ChunkEncoder::new(id, created, model, completion.include_usage);
-    let mut response = stream_response(shared, permit, encoder, first, started, InPolicy(Arc::clone(shared), stream));
+    let mut response = EventFrames::respond(shared, permit, encoder, first, started, InPolicy(Arc::clone(shared), stream));
     set_policy_header(&mut response, policy);
     Ok(response)
-}
-
-/// Where a streamed response's events come from.
-trait EventSource: Send + 'static {
-    /// The next event; `None` after the last.
-    fn next(&mut self) -> impl Future<Output = Result<Option<StreamEvent>, HttpError>> + Send;
 }
 
 /// Bedrock's stream on a route, run by the host.
@@ -192,64 +182,6 @@ impl EventSource for InPolicy {
     async fn next(&mut self) -> Result<Option<StreamEvent>, HttpError> {
         next_event(&self.0, &mut self.1).await
     }
-}
-
-/// Streams events as SSE frames from a task: `first`, then the source's, until the end, an
-/// error (sent as a final error event), or the client leaving: then the source is dropped at
-/// once, which ends the Bedrock call and releases the request slot.
-fn stream_response(
-    shared: &Arc<Shared>,
-    permit: OwnedSemaphorePermit,
-    mut encoder: ChunkEncoder,
-    first: Option<StreamEvent>,
-    started: Instant,
-    mut source: impl EventSource,
-) -> Response<Body> {
-    let (sender, receiver) = mpsc::channel::<Bytes>(STREAM_BUFFER);
-    let shared = Arc::clone(shared);
-    shared.metrics.stream_open(1);
-    tokio::spawn(async move {
-        let _permit = permit;
-        let mut first_token = FirstToken { started, seen: false };
-        let mut event = first;
-        loop {
-            let Some(current) = event.take() else {
-                let _ = sender.send(encoder.done()).await;
-                break;
-            };
-            first_token.check(&shared, &current);
-            if let StreamEvent::Metadata { usage, .. } = &current {
-                shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
-            }
-            if let Some(frame) = encoder.event(current)
-                && sender.send(frame).await.is_err()
-            {
-                tracing::debug!("client went away; the stream is dropped");
-                break;
-            }
-            let next = tokio::select! {
-                next = source.next() => next,
-                () = sender.closed() => {
-                    tracing::debug!("client went away; the stream is dropped");
-                    break;
-                }
-            };
-            match next {
-                Ok(next) => event = next,
-                Err(error) => {
-                    let _ = sender.send(error_event(&error)).await;
-                    break;
-                }
-            }
-        }
-        drop(source);
-        shared.metrics.stream_open(-1);
-    });
-    let mut response = Response::new(Body::Channel(receiver));
-    let headers = response.headers_mut();
-    headers.insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/event-stream"));
-    headers.insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-cache"));
-    response
 }
 
 /// The next event, with both kinds of failure as an [`HttpError`].

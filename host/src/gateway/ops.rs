@@ -47,7 +47,7 @@ pub async fn models(shared: &Shared, query: Option<&str>) -> Response<Body> {
         }
     }
     if let Some(plan) = serving.plan().filter(|plan| plan.serves_requests()) {
-        return json_response(200, &model_list(plan.discovery()));
+        return json_response(200, &model_list(&plan.discovery));
     }
     let mut instance = match shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await {
         Ok(instance) => instance,
