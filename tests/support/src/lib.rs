@@ -1,8 +1,10 @@
 //! Helpers shared by the integration tests, written once: the test components built from
-//! `tests/guests/`, the corpus location, a temporary home with AWS files in it, and the variables
-//! that point an AWS environment at the emulator.
+//! `tests/guests/`, the corpus location, a temporary home with AWS files in it, the variables
+//! that point an AWS environment at the emulator, and the module graph of a crate's sources.
 
 #![forbid(unsafe_code)]
+
+pub mod module_graph;
 
 use std::path::{Path, PathBuf};
 
