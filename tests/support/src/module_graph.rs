@@ -77,7 +77,7 @@ impl ModuleGraph {
             let mut seen = BTreeSet::new();
             let mut stack = vec![from.clone()];
             while let Some(module) = stack.pop() {
-                for ((a, b), _) in &self.edges {
+                for (a, b) in self.edges.keys() {
                     if *a == module && seen.insert(b.clone()) {
                         stack.push(b.clone());
                     }
@@ -113,7 +113,7 @@ impl ModuleGraph {
         let mut previous: BTreeMap<String, String> = BTreeMap::new();
         let mut queue = std::collections::VecDeque::from([start.clone()]);
         'search: while let Some(module) = queue.pop_front() {
-            for ((a, b), _) in &self.edges {
+            for (a, b) in self.edges.keys() {
                 if *a == module && cycle.contains(b) && !previous.contains_key(b) {
                     previous.insert(b.clone(), module.clone());
                     if b == start {
