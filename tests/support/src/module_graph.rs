@@ -161,6 +161,48 @@ fn resolve(segments: &[String], module: &[String]) -> Option<Vec<String>> {
     Some(base)
 }
 
+/// The inline modules (`mod x { ... }`) open at a point of a file, followed token by token.
+#[derive(Default)]
+struct InlineModules {
+    /// Each open module's name and the brace depth outside it.
+    open: Vec<(String, usize)>,
+    depth: usize,
+}
+
+impl InlineModules {
+    /// Follows the token at `i` (braces, and `mod x {` opening a module); returns how many
+    /// tokens it took.
+    fn follow(&mut self, tokens: &[Token], i: usize) -> usize {
+        match &tokens[i].kind {
+            Kind::Punct('{') => self.depth += 1,
+            Kind::Punct('}') => {
+                self.depth = self.depth.saturating_sub(1);
+                if self.open.last().is_some_and(|(_, depth)| *depth == self.depth) {
+                    self.open.pop();
+                }
+            }
+            Kind::Ident(word) if word == "mod" => {
+                if let (Some(Kind::Ident(name)), Some(Kind::Punct('{'))) = (kind_at(tokens, i + 1), kind_at(tokens, i + 2)) {
+                    self.open.push((name.clone(), self.depth));
+                    self.depth += 1;
+                    return 3;
+                }
+            }
+            _ => {}
+        }
+        1
+    }
+
+    /// `module` with the open inline modules appended.
+    fn within(&self, module: &[String]) -> Vec<String> {
+        module.iter().cloned().chain(self.open.iter().map(|(name, _)| name.clone())).collect()
+    }
+}
+
+fn kind_at(tokens: &[Token], i: usize) -> Option<&Kind> {
+    tokens.get(i).map(|t| &t.kind)
+}
+
 /// Follows `mod x;` declarations from `file` (module path `module`), adding (file, module
 /// path, tokens) for it and every file below it.
 fn collect_modules(file: &Path, tokens: &[Token], module: &[String], mod_rs: bool, out: &mut Vec<(PathBuf, Vec<String>, Vec<Token>)>) -> Result<(), String> {
@@ -168,53 +210,33 @@ fn collect_modules(file: &Path, tokens: &[Token], module: &[String], mod_rs: boo
     let parent = file.parent().unwrap_or(Path::new("."));
     // Where `mod x;` looks for x: beside a root or mod.rs, in a directory named after others.
     let own_dir = if mod_rs { parent.to_path_buf() } else { parent.join(file.file_stem().unwrap_or_default()) };
-    let mut inline: Vec<(String, usize)> = Vec::new();
-    let mut depth = 0usize;
+    let mut inline = InlineModules::default();
     let mut path_attribute: Option<String> = None;
     let mut i = 0;
     while i < tokens.len() {
-        match &tokens[i].kind {
-            Kind::Punct('{') => depth += 1,
-            Kind::Punct('}') => {
-                depth = depth.saturating_sub(1);
-                if inline.last().is_some_and(|(_, d)| *d == depth) {
-                    inline.pop();
-                }
-            }
-            Kind::Punct('#') if matches!(tokens.get(i + 2).map(|t| &t.kind), Some(Kind::Ident(name)) if name == "path") => {
-                if let Some(Kind::Str(value)) = tokens.get(i + 4).map(|t| &t.kind) {
+        match (&tokens[i].kind, kind_at(tokens, i + 1), kind_at(tokens, i + 2)) {
+            (Kind::Punct('#'), _, Some(Kind::Ident(name))) if name == "path" => {
+                if let Some(Kind::Str(value)) = kind_at(tokens, i + 4) {
                     path_attribute = Some(value.clone());
                 }
             }
-            Kind::Ident(word) if word == "mod" => {
-                if let (Some(Kind::Ident(name)), Some(next)) = (tokens.get(i + 1).map(|t| &t.kind), tokens.get(i + 2).map(|t| &t.kind)) {
-                    let mut child: Vec<String> = module.to_vec();
-                    child.extend(inline.iter().map(|(n, _)| n.clone()));
-                    child.push(name.clone());
-                    let inline_dir = inline.iter().fold(own_dir.clone(), |dir, (n, _)| dir.join(n));
-                    match next {
-                        Kind::Punct(';') => {
-                            // A file given by `#[path]` owns its directory, as a mod.rs does.
-                            let (path, child_mod_rs) = match path_attribute.take() {
-                                Some(path) if inline.is_empty() => (parent.join(path), true),
-                                Some(path) => (inline_dir.join(path), true),
-                                None if inline_dir.join(format!("{name}.rs")).exists() => (inline_dir.join(format!("{name}.rs")), false),
-                                None => (inline_dir.join(name).join("mod.rs"), true),
-                            };
-                            let text = std::fs::read_to_string(&path).map_err(|e| format!("mod {name} ({}): {e}", path.display()))?;
-                            collect_modules(&path, &lex(&text), &child, child_mod_rs, out)?;
-                        }
-                        Kind::Punct('{') => {
-                            inline.push((name.clone(), depth));
-                        }
-                        _ => {}
-                    }
-                }
-                path_attribute = None;
+            (Kind::Ident(word), Some(Kind::Ident(name)), Some(Kind::Punct(';'))) if word == "mod" => {
+                let child: Vec<String> = inline.within(module).into_iter().chain([name.clone()]).collect();
+                let inline_dir = inline.open.iter().fold(own_dir.clone(), |dir, (n, _)| dir.join(n));
+                // A file given by `#[path]` owns its directory, as a mod.rs does.
+                let (path, child_mod_rs) = match path_attribute.take() {
+                    Some(path) if inline.open.is_empty() => (parent.join(path), true),
+                    Some(path) => (inline_dir.join(path), true),
+                    None if inline_dir.join(format!("{name}.rs")).exists() => (inline_dir.join(format!("{name}.rs")), false),
+                    None => (inline_dir.join(name).join("mod.rs"), true),
+                };
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("mod {name} ({}): {e}", path.display()))?;
+                collect_modules(&path, &lex(&text), &child, child_mod_rs, out)?;
             }
+            (Kind::Ident(word), ..) if word == "mod" => path_attribute = None,
             _ => {}
         }
-        i += 1;
+        i += inline.follow(tokens, i);
     }
     Ok(())
 }
@@ -223,65 +245,32 @@ fn collect_modules(file: &Path, tokens: &[Token], module: &[String], mod_rs: boo
 /// is written in, and whether it is in a `use`.
 fn scan_paths(tokens: &[Token], module: &[String]) -> Vec<(WrittenPath, Vec<String>, bool)> {
     let mut out = Vec::new();
-    let mut inline: Vec<(String, usize)> = Vec::new();
-    let mut depth = 0usize;
+    let mut inline = InlineModules::default();
     let mut i = 0;
-    let here = |inline: &[(String, usize)]| {
-        let mut m = module.to_vec();
-        m.extend(inline.iter().map(|(n, _)| n.clone()));
-        m
-    };
     while i < tokens.len() {
         let previous_is_path = i > 0 && matches!(tokens[i - 1].kind, Kind::Colons | Kind::Punct('$'));
-        match &tokens[i].kind {
-            Kind::Punct('{') => depth += 1,
-            Kind::Punct('}') => {
-                depth = depth.saturating_sub(1);
-                if inline.last().is_some_and(|(_, d)| *d == depth) {
-                    inline.pop();
-                }
-            }
-            Kind::Ident(word) if word == "mod" => {
-                if let (Some(Kind::Ident(name)), Some(Kind::Punct('{'))) = (tokens.get(i + 1).map(|t| &t.kind), tokens.get(i + 2).map(|t| &t.kind)) {
-                    inline.push((name.clone(), depth));
-                    depth += 1;
-                    i += 3;
-                    continue;
-                }
-            }
-            Kind::Ident(word) if word == "use" => {
+        match (&tokens[i].kind, kind_at(tokens, i + 1)) {
+            (Kind::Ident(word), _) if word == "use" => {
                 let mut j = i + 1;
                 let mut paths = Vec::new();
                 use_tree(tokens, &mut j, Vec::new(), &mut paths);
-                let module = here(&inline);
-                out.extend(paths.into_iter().map(|p| (p, module.clone(), true)));
+                let here = inline.within(module);
+                out.extend(paths.into_iter().map(|p| (p, here.clone(), true)));
                 i = j;
-                continue;
             }
-            Kind::Ident(word)
-                if !previous_is_path
-                    && matches!(word.as_str(), "crate" | "super" | "self")
-                    && matches!(tokens.get(i + 1).map(|t| &t.kind), Some(Kind::Colons)) =>
-            {
+            (Kind::Ident(word), Some(Kind::Colons)) if !previous_is_path && matches!(word.as_str(), "crate" | "super" | "self") => {
                 let line = tokens[i].line;
                 let mut segments = vec![word.clone()];
                 let mut j = i + 1;
-                while matches!(tokens.get(j).map(|t| &t.kind), Some(Kind::Colons)) {
-                    match tokens.get(j + 1).map(|t| &t.kind) {
-                        Some(Kind::Ident(next)) => {
-                            segments.push(next.clone());
-                            j += 2;
-                        }
-                        _ => break,
-                    }
+                while let (Some(Kind::Colons), Some(Kind::Ident(next))) = (kind_at(tokens, j), kind_at(tokens, j + 1)) {
+                    segments.push(next.clone());
+                    j += 2;
                 }
-                out.push((WrittenPath { segments, bound: None, line }, here(&inline), false));
+                out.push((WrittenPath { segments, bound: None, line }, inline.within(module), false));
                 i = j;
-                continue;
             }
-            _ => {}
+            _ => i += inline.follow(tokens, i),
         }
-        i += 1;
     }
     out
 }
