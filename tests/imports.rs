@@ -9,7 +9,7 @@ use openclaw_host::aws::environment::AwsEnvironment;
 use openclaw_host::capability::{BedrockAccess, Capabilities};
 use openclaw_host::runtime::{PolicyHost, PolicySource};
 use openclaw_host::types::{ConfigSource, RegionEnvironment};
-use openclaw_test_support::TestGuest;
+use openclaw_test_support::{TestGuest, emulator_aws_vars};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -40,14 +40,7 @@ fn policy_log() -> &'static Mutex<Vec<String>> {
 }
 
 async fn bedrock_for(emulator: &RunningEmulator, home: &std::path::Path) -> Arc<dyn BedrockAccess> {
-    let env = AwsEnvironment::from_vars([
-        ("AWS_ENDPOINT_URL", emulator.endpoint()),
-        ("AWS_REGION", "us-east-1".into()),
-        ("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID.into()),
-        ("AWS_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY.into()),
-        ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ("HOME", home.display().to_string()),
-    ]);
+    let env = AwsEnvironment::from_vars(emulator_aws_vars(&emulator.endpoint(), (DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY), home));
     Arc::new(Bedrock::builder(env).max_attempts(1).build().await)
 }
 

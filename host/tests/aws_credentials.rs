@@ -299,7 +299,6 @@ async fn temporary_credentials_far_from_expiry_are_resolved_once() {
 }
 
 #[tokio::test]
-#[ignore = "fails today: the SDK's own identity cache keeps credentials until ~10 s before expiry, so the host's 5-minute refresh window (aws/credentials.rs REFRESH_BEFORE_EXPIRY) is never reached by runtime calls (issue 11)"]
 async fn temporary_credentials_near_expiry_are_resolved_again_before_each_call() {
     // Within the refresh window (five minutes before expiry) each call resolves again, so none
     // is signed with credentials about to expire.

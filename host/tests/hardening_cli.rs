@@ -7,7 +7,7 @@ mod gateway_common;
 
 use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulator, RunningEmulator};
 use gateway_common::send;
-use openclaw_test_support::{Run, TestHome, run_in_home, run_in_home_async};
+use openclaw_test_support::{Run, TestHome, emulator_aws_vars, run_in_home, run_in_home_async};
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -37,11 +37,18 @@ fn validate_json_prints_a_document_for_files_it_cannot_judge() {
     std::fs::write(&huge, format!("{{{keys}}}")).expect("write");
     let fifo = dir.path().join("fifo.json");
     mkfifo(&fifo);
+    // Under the size limit, yet more than the policy's 64 MiB of memory can hold: 262,000
+    // unknown keys in a section the provider owns, each a parsed member (with its position and
+    // literal) and an error diagnostic; about twice what fits.
+    let exhausting = dir.path().join("exhausting.json");
+    std::fs::write(&exhausting, format!("{{ models: {{ bedrockDiscovery: {{ {} }} }} }}", "a:0,".repeat(262_000))).expect("write");
+    assert!(std::fs::metadata(&exhausting).expect("size").len() <= 1 << 20, "within the size limit");
     // (file, what the one diagnostic says)
     let cases = [
         (&not_utf8, "is not UTF-8 text (invalid byte at offset 13)"),
         (&huge, "is larger than 1048576 bytes, the limit for a config file"),
         (&fifo, "is a FIFO, not a regular file"),
+        (&exhausting, "is too large or too complex for the policy to read"),
     ];
     for (file, says) in cases {
         let path = file.display().to_string();
@@ -49,8 +56,11 @@ fn validate_json_prints_a_document_for_files_it_cannot_judge() {
         assert_eq!(run.code, Some(1), "{path}: {}", run.all_output());
         let report = run.json();
         assert_eq!((report["valid"].as_bool(), report["config_found"].as_bool()), (Some(false), Some(true)), "{path}");
-        let message = report["diagnostics"][0]["message"].as_str().unwrap_or_default();
-        assert!(message.contains(says), "{path}: {message}");
+        assert_eq!(report["config_path"]["path"].as_str(), Some(path.as_str()), "{path}: {report}");
+        let diagnostics = report["diagnostics"].as_array().map(Vec::as_slice).unwrap_or_default();
+        assert_eq!((diagnostics.len(), diagnostics[0]["severity"].as_str()), (1, Some("error")), "{path}: {report}");
+        let message = diagnostics[0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says) && !message.contains('\n'), "{path}: {message}");
         // Without --json: the same, as one line on stderr.
         let plain = openclaw(&home, &["--config", &path, "config", "validate"]);
         assert_eq!((plain.code, plain.stderr.lines().count()), (Some(1), 1), "{path}: {}", plain.stderr);
@@ -72,18 +82,13 @@ fn aws_credential_names_are_refused_anywhere_in_the_file() {
     assert!(!run.all_output().contains("FAKE/") && !run.all_output().contains("sk-theirs"), "{}", run.all_output());
 }
 
-/// The environment that points a child at the emulator with its keys.
-fn emulator_env(emulator: &RunningEmulator) -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ENDPOINT_URL", emulator.endpoint()),
-        ("AWS_REGION", "us-east-1".into()),
-        ("AWS_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID.into()),
-        ("AWS_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY.into()),
-    ]
+/// The environment that points a child in `home` at the emulator with its keys.
+fn emulator_env(home: &TestHome, emulator: &RunningEmulator) -> Vec<(&'static str, String)> {
+    emulator_aws_vars(&emulator.endpoint(), (DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY), home.path())
 }
 
 async fn models_list(home: &TestHome, emulator: &RunningEmulator, args: &[&str]) -> Run {
-    let env = emulator_env(emulator);
+    let env = emulator_env(home, emulator);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut all = vec!["models", "list"];
     all.extend_from_slice(args);
@@ -149,7 +154,7 @@ impl Drop for Gateway {
 async fn gateway(home: &TestHome, emulator: &RunningEmulator, config: &Path) -> Gateway {
     let mut command = Command::new(env!("CARGO_BIN_EXE_openclaw"));
     home.apply(&mut command);
-    command.envs(emulator_env(emulator)).args(["--config", &config.display().to_string(), "gateway", "--listen", "127.0.0.1:0"]);
+    command.envs(emulator_env(home, emulator)).args(["--config", &config.display().to_string(), "gateway", "--listen", "127.0.0.1:0"]);
     let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("openclaw starts");
     let stdout = child.stdout.take().expect("stdout");
     let line = tokio::time::timeout(

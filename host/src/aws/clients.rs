@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use aws_config::identity::IdentityCache;
 use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -57,7 +58,11 @@ pub(crate) async fn load(env: &AwsEnvironment, settings: &SdkSettings) -> (SdkCo
         .await;
     let cached = sdk.credentials_provider().map(CachedChain::new);
     let sdk = match &cached {
-        Some(chain) => sdk.into_builder().credentials_provider(SharedCredentialsProvider::new(chain.clone())).build(),
+        // The cache is the host's alone: the SDK's own identity cache would keep credentials
+        // until ~10 s before their expiry, so calls would never reach CachedChain's earlier
+        // refresh (credentials.rs, REFRESH_BEFORE_EXPIRY) and could be signed with credentials
+        // about to expire.
+        Some(chain) => sdk.into_builder().credentials_provider(SharedCredentialsProvider::new(chain.clone())).identity_cache(IdentityCache::no_cache()).build(),
         None => sdk,
     };
     (sdk, cached)

@@ -2,7 +2,7 @@
 //! a cache in front of aws-config's default chain (shared by the SDK clients and the signer of
 //! policy requests), and descriptions of what resolved, without a secret.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -11,9 +11,12 @@ use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentialsProvider};
 
+mod profiles;
+
 use super::environment::AwsEnvironment;
 use super::errors::{api_error, credentials_error};
 use super::model::{ApiError, CredentialDescription, ErrorClass, SourceKind, VisibleSource};
+use profiles::{FileKind, Section};
 
 /// The words for a bearer token source.
 pub const BEARER_TOKEN_SOURCE: &str = "bearer token (AWS_BEARER_TOKEN_BEDROCK)";
@@ -33,19 +36,6 @@ fn environment_words(env: &AwsEnvironment) -> String {
 
 /// Credentials closer than this to their expiry are resolved again.
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
-
-/// Profile keys that make a profile a credential source.
-const PROFILE_CREDENTIAL_KEYS: &[&str] = &[
-    "aws_access_key_id",
-    "credential_process",
-    "sso_session",
-    "sso_start_url",
-    "sso_account_id",
-    "role_arn",
-    "web_identity_token_file",
-    "credential_source",
-    "login_session",
-];
 
 /// aws-config's default chain behind a cache: one resolution serves every client and the
 /// policy-request signer until the credentials near their expiry. Errors are not cached.
@@ -86,63 +76,50 @@ impl ProvideCredentials for CachedChain {
     }
 }
 
-/// Where a profile is defined.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a profile is defined, as the SDK's default chain reads the shared files.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct ProfileLocation {
-    /// The file holding its section, when one does.
+    /// The file holding its section (or the file that stops the SDK from reading any), when
+    /// there is one.
     file: Option<PathBuf>,
-    /// Whether the section has a key that makes it a credential source.
+    /// Whether the chain stops at this profile: it has a key that makes it a credential source,
+    /// or a file is unusable (the SDK's profile provider then fails rather than passing on).
     has_credentials: bool,
+    /// What the chain will refuse there, in one line.
+    problem: Option<String>,
 }
 
-/// The keys of section `profile` in a shared config (`[profile name]`, `[default]`) or
-/// credentials (`[name]`) file's text; `None` when the section is absent.
-fn section_keys(text: &str, profile: &str, is_config: bool) -> Option<Vec<String>> {
-    let mut keys = None::<Vec<String>>;
-    let mut inside = false;
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(header) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
-            let header = header.trim();
-            let prefixed = header.strip_prefix("profile").filter(|rest| rest.starts_with(char::is_whitespace)).map(str::trim);
-            let name = if is_config { prefixed.unwrap_or(header) } else { header };
-            let matches = name == profile && (!is_config || header != name || name == "default");
-            inside = matches;
-            if matches && keys.is_none() {
-                keys = Some(Vec::new());
-            }
-        } else if inside
-            && let Some((key, _)) = line.split_once('=')
-            && let Some(keys) = keys.as_mut()
-        {
-            keys.push(key.trim().to_ascii_lowercase());
-        }
-    }
-    keys
-}
-
-/// Finds the profile's section, the credentials file first (as aws-config lets it win).
+/// Finds the profile's section, the credentials file first (as aws-config lets it win), each
+/// file read by the SDK's own parser ([`profiles`]).
 fn locate_profile(env: &AwsEnvironment, profile: &str) -> ProfileLocation {
-    let files = [(env.credentials_file(), false), (env.config_file(), true)];
-    let mut location = ProfileLocation { file: None, has_credentials: false };
-    for (path, is_config) in files {
-        let Some(path) = path else { continue };
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        if let Some(keys) = section_keys(&text, profile, is_config) {
-            let has_credentials = keys.iter().any(|k| PROFILE_CREDENTIAL_KEYS.contains(&k.as_str()));
-            if location.file.is_none() || (has_credentials && !location.has_credentials) {
-                location = ProfileLocation { file: Some(path.clone()), has_credentials: has_credentials || location.has_credentials };
+    let read = |path: Option<PathBuf>, kind| path.map(|path| (profiles::read(&path, kind), path));
+    let credentials = read(env.credentials_file(), FileKind::Credentials);
+    let config = read(env.config_file(), FileKind::Config);
+    let sessions = config.as_ref().and_then(|(file, _)| file.profiles());
+    let mut location = ProfileLocation::default();
+    for (file, path) in [&credentials, &config].into_iter().flatten() {
+        match file.section(profile, sessions) {
+            Section::Absent => {}
+            // The SDK reads both files before it looks at a profile: one it refuses stops it.
+            Section::Unusable(reason) => return ProfileLocation { file: Some(path.clone()), has_credentials: true, problem: Some(reason) },
+            Section::Present { has_credentials, problem } => {
+                if location.file.is_none() || (has_credentials && !location.has_credentials) {
+                    location.file = Some(path.clone());
+                }
+                location.has_credentials |= has_credentials;
+                location.problem = location.problem.or(problem);
             }
         }
     }
     location
 }
 
-/// `profile "dev" (~/.aws/credentials)`.
-fn profile_words(env: &AwsEnvironment, profile: &str, file: Option<&Path>) -> String {
-    match file {
-        Some(file) => format!("profile \"{profile}\" ({})", env.display_path(file)),
-        None => {
+/// `profile "dev" (~/.aws/credentials)`, with what is wrong there when something is.
+fn profile_words(env: &AwsEnvironment, profile: &str, location: &ProfileLocation) -> String {
+    match (&location.file, &location.problem) {
+        (Some(file), None) => format!("profile \"{profile}\" ({})", env.display_path(file)),
+        (Some(file), Some(problem)) => format!("profile \"{profile}\" ({}: {problem})", env.display_path(file)),
+        (None, _) => {
             let files: Vec<String> = [env.credentials_file(), env.config_file()].into_iter().flatten().map(|p| env.display_path(&p)).collect();
             format!("profile \"{profile}\" (not in {})", files.join(" or "))
         }
@@ -164,7 +141,7 @@ pub fn visible_sources(env: &AwsEnvironment) -> Vec<VisibleSource> {
     let profile = env.profile_name();
     let location = locate_profile(env, profile);
     if env.is_set("AWS_PROFILE") || location.has_credentials {
-        push(SourceKind::Profile, profile_words(env, profile, location.file.as_deref()));
+        push(SourceKind::Profile, profile_words(env, profile, &location));
     }
     if env.is_set("AWS_WEB_IDENTITY_TOKEN_FILE") && env.is_set("AWS_ROLE_ARN") {
         push(SourceKind::WebIdentity, "web identity".into());
@@ -217,7 +194,7 @@ pub fn describe(credentials: &Credentials, env: &AwsEnvironment) -> CredentialDe
         SourceKind::Environment => environment_words(env),
         SourceKind::Profile => {
             let profile = env.profile_name();
-            profile_words(env, profile, locate_profile(env, profile).file.as_deref())
+            profile_words(env, profile, &locate_profile(env, profile))
         }
         SourceKind::WebIdentity => "web identity".into(),
         SourceKind::Container => "container".into(),
@@ -283,25 +260,6 @@ pub fn resolution_error(error: &CredentialsError, env: &AwsEnvironment, secrets:
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sections_of_both_file_kinds() {
-        let credentials = "[default]\naws_access_key_id = A\n[dev]\naws_access_key_id=B\n";
-        let config = "[default]\nregion = us-east-1\n[profile ops]\ncredential_process = /bin/x\n[other]\nrole_arn = r\n";
-        let cases: &[(&str, &str, bool, Option<Vec<&str>>)] = &[
-            (credentials, "default", false, Some(vec!["aws_access_key_id"])),
-            (credentials, "dev", false, Some(vec!["aws_access_key_id"])),
-            (credentials, "ops", false, None),
-            (config, "default", true, Some(vec!["region"])),
-            (config, "ops", true, Some(vec!["credential_process"])),
-            // A config file needs the `profile ` prefix for every profile but the default.
-            (config, "other", true, None),
-        ];
-        for (text, profile, is_config, expected) in cases {
-            let expected = expected.as_ref().map(|keys| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>());
-            assert_eq!(section_keys(text, profile, *is_config), expected, "{profile} {is_config}");
-        }
-    }
 
     #[test]
     fn masking_keeps_the_last_four() {

@@ -4,9 +4,12 @@
 //! the field (`param`) the way OpenAI does. Unknown fields are ignored, as OpenAI-compatible
 //! servers do; `n` other than 1 is refused.
 
+mod image;
+
 use super::errors::HttpError;
 use crate::aws::model::{ContentBlock, ConverseResponse, Message, Role, StreamEvent, ToolSpec, Usage};
 use crate::types::{ChatRequest, ConfigSource, Discovery};
+use image::image_block;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
@@ -226,53 +229,6 @@ fn user_content(content: Option<&Value>, param: &str) -> Result<Vec<ContentBlock
     }
 }
 
-/// An image from a `data:image/<format>;base64,<data>` URL.
-fn image_block(url: &str) -> Result<ContentBlock, String> {
-    let Some(rest) = url.strip_prefix("data:") else {
-        return Err("only `data:` image URLs are supported (the gateway fetches nothing)".into());
-    };
-    let Some((meta, data)) = rest.split_once(',') else {
-        return Err("a data URL needs a comma before its data".into());
-    };
-    let Some(media) = meta.strip_suffix(";base64") else {
-        return Err("a data URL must be base64 encoded".into());
-    };
-    let format = match media.to_ascii_lowercase().as_str() {
-        "image/png" => "png",
-        "image/jpeg" | "image/jpg" => "jpeg",
-        "image/gif" => "gif",
-        "image/webp" => "webp",
-        _ => return Err("supported images: png, jpeg, gif, webp".into()),
-    };
-    let bytes = base64_decode(data).ok_or_else(|| "the image data is not valid base64".to_string())?;
-    Ok(ContentBlock::Image { format: format.into(), bytes })
-}
-
-/// Standard base64 (padding optional, no whitespace).
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for byte in text.bytes() {
-        let value = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        buffer = (buffer << 6) | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
 fn assistant_content(object: &Map<String, Value>, param: &str) -> Result<Vec<ContentBlock>, HttpError> {
     let mut blocks = Vec::new();
     let text = text_only(object.get("content"), &format!("{param}.content"))?;
@@ -458,6 +414,10 @@ mod tests {
             (json!({"messages": [{"role": "user", "content": "x"}], "n": 2}), "n"),
             (
                 json!({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]}]}),
+                "messages[0].content[0].image_url",
+            ),
+            (
+                json!({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,SGk_"}}]}]}),
                 "messages[0].content[0].image_url",
             ),
             (json!({"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": {}}]}), "tools[0].function.name"),

@@ -1,7 +1,10 @@
 //! Helpers shared by the integration tests, written once: the test components built from
-//! `tests/guests/`, the corpus location, and a temporary home with AWS files in it.
+//! `tests/guests/`, the corpus location, a temporary home with AWS files in it, the variables
+//! that point an AWS environment at the emulator, and the module graph of a crate's sources.
 
 #![forbid(unsafe_code)]
+
+pub mod module_graph;
 
 use std::path::{Path, PathBuf};
 
@@ -155,6 +158,22 @@ impl TestHome {
     pub fn apply(&self, command: &mut std::process::Command) {
         apply_env(command, self.env());
     }
+}
+
+/// The AWS variables of an environment that reaches the Bedrock emulator at `endpoint` with
+/// the key pair `keys` (access key id, secret) and nothing else: the emulator as every
+/// service's endpoint, its region, no instance metadata (nothing leaves loopback) and `HOME` in
+/// `home` (no real profile is read). For an `AwsEnvironment::from_vars` or a child process.
+pub fn emulator_aws_vars(endpoint: &str, keys: (&str, &str), home: &Path) -> Vec<(&'static str, String)> {
+    let (access_key_id, secret_access_key) = keys;
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint.to_string()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID", access_key_id.into()),
+        ("AWS_SECRET_ACCESS_KEY", secret_access_key.into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("HOME", home.display().to_string()),
+    ]
 }
 
 /// Writes the SSO token cache file an `aws sso login` for `start_url` would leave in `home`
