@@ -48,15 +48,6 @@ pub fn child_path(parent: &str, key: &str) -> String {
     }
 }
 
-/// At most `max_chars` characters of `text`, with `…` when cut, for quoting in a message.
-pub fn excerpt(text: &str, max_chars: usize) -> String {
-    let mut short: String = text.chars().take(max_chars).collect();
-    if text.chars().nth(max_chars).is_some() {
-        short.push('…');
-    }
-    short
-}
-
 /// The path of element `index` of the array at `parent` (`providerFilter[2]`).
 pub fn index_path(parent: &str, index: usize) -> String {
     format!("{parent}[{index}]")

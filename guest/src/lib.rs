@@ -14,6 +14,7 @@ pub mod discovery;
 pub mod json5;
 pub mod model_ref;
 pub mod probe;
+pub mod quote;
 pub mod region;
 pub mod resolve;
 pub mod routing;

@@ -2,7 +2,7 @@
 
 pub use openclaw_domain::{ModelReference, ReferenceKind};
 
-use crate::diagnostics::excerpt;
+use crate::quote::excerpt;
 use crate::region::check_region_name;
 
 /// The provider qualifiers this provider answers to, in their canonical spelling.

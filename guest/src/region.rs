@@ -2,7 +2,7 @@
 
 pub use openclaw_domain::{RegionEnvironment, RegionSource, ResolvedRegion};
 
-use crate::diagnostics::excerpt;
+use crate::quote::excerpt;
 
 /// The region used when nothing else names one.
 pub const DEFAULT_REGION: &str = "us-east-1";

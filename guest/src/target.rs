@@ -2,8 +2,9 @@
 //! starts from, and the `global.` profile a geography profile can fall back to.
 
 use crate::config::{ConfigSource, Settings, load_config};
-use crate::diagnostics::{Severity, excerpt};
+use crate::diagnostics::Severity;
 use crate::model_ref::ModelReference;
+use crate::quote::excerpt;
 use crate::region::RegionEnvironment;
 use crate::runtime::{ApiError, ErrorClass};
 

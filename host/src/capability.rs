@@ -4,7 +4,7 @@
 //! a host without AWS access (config commands), the real AWS SDK client ([`crate::aws`]) and
 //! test doubles all plug in the same way.
 
-use crate::aws::model::{
+use openclaw_domain::{
     ApiError, Catalog, CatalogRequest, ConverseRequest, ConverseResponse, CredentialDescription, InvokeRequest, InvokeResponse, StreamEvent, VisibleSource,
 };
 use std::future::Future;

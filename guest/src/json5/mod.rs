@@ -82,7 +82,7 @@ impl Value {
         match &self.kind {
             ValueKind::Null => "null".to_string(),
             ValueKind::Bool(flag) => flag.to_string(),
-            ValueKind::Number(number) => crate::diagnostics::excerpt(number.literal(), 40),
+            ValueKind::Number(number) => crate::quote::excerpt(number.literal(), 40),
             ValueKind::String(text) if text.trim().is_empty() => "a blank string".to_string(),
             ValueKind::String(_) => "a string".to_string(),
             ValueKind::Array(_) => "an array".to_string(),

@@ -1,6 +1,6 @@
 //! The recursive-descent JSON5 parser behind [`super::parse`].
 
-use crate::diagnostics::excerpt;
+use crate::quote::excerpt;
 
 use super::{MAX_DEPTH, Member, Number, Position, SyntaxError, Value, ValueKind};
 
