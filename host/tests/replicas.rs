@@ -410,9 +410,8 @@ async fn three_replicas_behind_haproxy_drain_die_and_swap_without_failed_request
     // it was sent. (Read from the outcomes, not from a snapshot of the streams in flight: a
     // snapshot taken after the kill misses a stream cut before it, one taken before it misses
     // a stream that began meanwhile.)
-    let held_by_g1 = |o: &Outcome| {
-        o.kind == Kind::Stream && o.server.as_deref() == Some("g1") && o.headers_at.is_some_and(|at| at <= killed_at) && o.ended_at >= kill_sent
-    };
+    let held_by_g1 =
+        |o: &Outcome| o.kind == Kind::Stream && o.server.as_deref() == Some("g1") && o.headers_at.is_some_and(|at| at <= killed_at) && o.ended_at >= kill_sent;
     for lost in &failed {
         assert!(held_by_g1(lost), "a stream g1 did not hold was lost: {lost:?}");
     }

@@ -170,11 +170,7 @@ impl Context {
 
     /// A host running the selected policy, with the compile cache in the state directory.
     async fn host(&self) -> anyhow::Result<PolicyHost> {
-        PolicyHost::builder()
-            .compile_cache(environment::policy_cache_dir())
-            .build(self.policy_source())
-            .await
-            .context("cannot load the policy")
+        PolicyHost::builder().compile_cache(environment::policy_cache_dir()).build(self.policy_source()).await.context("cannot load the policy")
     }
 
     /// The Bedrock capability every command calls through: Amazon Bedrock with the process's

@@ -51,16 +51,7 @@ impl Telemetry {
             record.trace_id = span.as_ref().map(Span::trace_id);
             record
         });
-        let inner = Inner {
-            started,
-            log: self.access_log.clone(),
-            record,
-            exporter: self.exporter.clone(),
-            span,
-            call: None,
-            error_class: None,
-            ttft: None,
-        };
+        let inner = Inner { started, log: self.access_log.clone(), record, exporter: self.exporter.clone(), span, call: None, error_class: None, ttft: None };
         Observation { inner: Some(Box::new(inner)) }
     }
 

@@ -86,4 +86,3 @@ pub fn attributes(span: &Value) -> HashMap<String, Value> {
         })
         .collect()
 }
-
