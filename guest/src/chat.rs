@@ -2,41 +2,16 @@
 //! limits, and the fallback to a `global.` profile when a geography profile is throttled or
 //! overloaded before its first event.
 
-use std::time::Instant;
+pub use openclaw_domain::ChatRequest;
 
-use crate::config::ConfigSource;
+use std::time::{Duration, Instant};
+
 use crate::control_plane::ControlPlane;
 use crate::region::RegionEnvironment;
 use crate::resolve::resolve;
 use crate::routing::{FallbackStep, requested_reference, route_of};
-use crate::runtime::{ApiError, ConverseRequest, ErrorClass, EventStream, InferenceConfig, LogLevel, Message, Runtime, StreamEvent, ToolSpec};
+use crate::runtime::{ApiError, ConverseRequest, ErrorClass, EventStream, InferenceConfig, LogLevel, Runtime, StreamEvent};
 use crate::target::load_settings;
-
-/// A chat request as a client sends it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ChatRequest {
-    /// The config file (default model, region, defaults).
-    pub config: ConfigSource,
-    /// A model reference; `None` uses the default model.
-    pub model: Option<String>,
-    /// System prompts.
-    pub system: Vec<String>,
-    /// The conversation.
-    pub messages: Vec<Message>,
-    /// Most tokens to generate; `None` takes the model's known max tokens, else the config's
-    /// `defaultMaxTokens`.
-    pub max_tokens: Option<u32>,
-    /// Sampling temperature.
-    pub temperature: Option<f32>,
-    /// Nucleus sampling.
-    pub top_p: Option<f32>,
-    /// Sequences that stop generation.
-    pub stop_sequences: Vec<String>,
-    /// Tools the model may call.
-    pub tools: Vec<ToolSpec>,
-    /// Time limit for the whole call, fallback included, in ms.
-    pub timeout_ms: u32,
-}
 
 pub use crate::routing::NO_MODEL;
 
@@ -89,7 +64,7 @@ pub fn start_chat<R: Runtime>(
             stop_sequences: request.stop_sequences,
         },
         tools: request.tools,
-        timeout_ms: request.timeout_ms,
+        timeout: request.timeout,
     };
     let mut chat =
         ChatStream { runtime, request: call, stream: None, delivered: false, fallback: Fallback::Available(route.fallbacks), started: Instant::now() };
@@ -163,8 +138,7 @@ impl<R: Runtime> ChatStream<R> {
             &[("from", &original_target), ("to", &self.request.model_id), ("region", &self.request.region), ("class", &class), ("error", &error.message)],
         );
         self.fallback = Fallback::Trying { original_target, original_error: error, report_original_on: step.report_original_on, rest };
-        let elapsed = u32::try_from(self.started.elapsed().as_millis()).unwrap_or(u32::MAX);
-        self.request.timeout_ms = self.request.timeout_ms.saturating_sub(elapsed).max(1);
+        self.request.timeout = self.request.timeout.saturating_sub(self.started.elapsed()).max(Duration::from_millis(1));
         match self.runtime.converse_stream(&self.request) {
             Ok(stream) => {
                 self.stream = Some(stream);

@@ -1,31 +1,8 @@
 //! Findings about a config file: errors (the config is refused) and warnings.
 
+pub use openclaw_domain::{Diagnostic, Severity};
+
 use crate::json5::Position;
-
-/// How serious a diagnostic is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    /// The config is invalid.
-    Error,
-    /// The config is valid but something deserves attention.
-    Warning,
-}
-
-/// One finding, located in the source text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// Error or warning.
-    pub severity: Severity,
-    /// JSON path of the value concerned (`models.bedrockDiscovery.region`); empty for the
-    /// document as a whole.
-    pub path: String,
-    /// 1-based line; 0 when there is no position.
-    pub line: u32,
-    /// 1-based column in characters; 0 when there is no position.
-    pub column: u32,
-    /// The text only: the host prefixes `path:line:col:` itself.
-    pub message: String,
-}
 
 /// Collects diagnostics while a config is walked, so that every problem is reported at once.
 #[derive(Debug, Default)]

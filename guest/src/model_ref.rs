@@ -1,41 +1,9 @@
 //! Model references: how a user names the model to call (BEHAVIOUR.md section 1).
 
+pub use openclaw_domain::{ModelReference, ReferenceKind};
+
 use crate::diagnostics::excerpt;
 use crate::region::check_region_name;
-
-/// The form a model reference was written in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReferenceKind {
-    /// A bare Bedrock model or system inference profile id.
-    BareId,
-    /// `arn:<partition>:bedrock:<region>::foundation-model/<id>`.
-    FoundationModelArn,
-    /// `arn:<partition>:bedrock:<region>:<account>:inference-profile/<id>`.
-    InferenceProfileArn,
-    /// `arn:<partition>:bedrock:<region>:<account>:application-inference-profile/<id>`.
-    ApplicationProfileArn,
-    /// `arn:<partition>:bedrock:<region>:<account>:provisioned-model/<id>`.
-    ProvisionedModelArn,
-}
-
-/// A parsed model reference.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ModelReference {
-    /// The form it was written in.
-    pub kind: ReferenceKind,
-    /// What to send to Bedrock: the bare id or the whole ARN (without a provider qualifier).
-    pub target: String,
-    /// The bare id, or the ARN's resource id after the `/`.
-    pub resource_id: String,
-    /// `amazon-bedrock` or `bedrock` (lowercased) when the reference was qualified.
-    pub qualifier: Option<String>,
-    /// The ARN's partition.
-    pub partition: Option<String>,
-    /// The ARN's region.
-    pub region: Option<String>,
-    /// The ARN's account id.
-    pub account: Option<String>,
-}
 
 /// The provider qualifiers this provider answers to, in their canonical spelling.
 pub const QUALIFIERS: [&str; 2] = ["amazon-bedrock", "bedrock"];

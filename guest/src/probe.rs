@@ -1,9 +1,10 @@
 //! The probe behind `openclaw models status --probe` (BEHAVIOUR.md section 7): one tiny
 //! ConverseStream request to the default model, judged honestly.
 
+pub use openclaw_domain::{ProbeRequest, ProbeResult, ProbeStatus};
+
 use std::time::Instant;
 
-use crate::config::ConfigSource;
 use crate::control_plane::ControlPlane;
 use crate::region::{RegionEnvironment, resolve_region};
 use crate::resolve::resolve;
@@ -12,72 +13,6 @@ use crate::target::load_settings;
 
 /// The prompt the probe sends.
 pub const PROBE_PROMPT: &str = "Reply with OK.";
-
-/// What to probe with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProbeRequest {
-    /// The config file (default model and region).
-    pub config: ConfigSource,
-    /// Most tokens to ask for.
-    pub max_tokens: u32,
-    /// Time limit for the whole probe, in ms.
-    pub timeout_ms: u32,
-}
-
-/// How a probe ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProbeStatus {
-    /// The model produced output, or ended its message cleanly.
-    Ok,
-    /// The credentials were refused.
-    Auth,
-    /// Throttled after the host's retries.
-    RateLimit,
-    /// The model or service is unavailable.
-    Overloaded,
-    /// No answer in time.
-    Timeout,
-    /// Refused as invalid (also: an invalid config file).
-    Format,
-    /// The model does not exist or is not visible.
-    NotFound,
-    /// No default model is configured.
-    NoModel,
-    /// Anything else.
-    Unknown,
-}
-
-impl ProbeStatus {
-    /// The status a failure of `class` reports.
-    pub fn of_class(class: ErrorClass) -> Self {
-        match class {
-            ErrorClass::Auth => Self::Auth,
-            ErrorClass::RateLimit => Self::RateLimit,
-            ErrorClass::Overloaded => Self::Overloaded,
-            ErrorClass::Timeout => Self::Timeout,
-            ErrorClass::Format | ErrorClass::ContextOverflow => Self::Format,
-            ErrorClass::NotFound => Self::NotFound,
-            ErrorClass::ModelError | ErrorClass::Network | ErrorClass::Unknown => Self::Unknown,
-        }
-    }
-}
-
-/// The outcome of a probe.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProbeResult {
-    /// How it ended.
-    pub status: ProbeStatus,
-    /// The default model reference as configured.
-    pub model: Option<String>,
-    /// The model id sent to Bedrock.
-    pub target: Option<String>,
-    /// The region called (or that would have been).
-    pub region: String,
-    /// From just before the call to the first output or the failure, in ms.
-    pub latency_ms: u64,
-    /// The failure, when there was one.
-    pub error: Option<ApiError>,
-}
 
 /// Probes the default model of `request.config`.
 ///
@@ -107,7 +42,7 @@ pub fn probe(request: &ProbeRequest, environment: &RegionEnvironment, runtime: &
         messages: vec![Message::user_text(PROBE_PROMPT)],
         inference: InferenceConfig { max_tokens: Some(request.max_tokens), ..InferenceConfig::default() },
         tools: Vec::new(),
-        timeout_ms: request.timeout_ms,
+        timeout: request.timeout,
     };
     let started = Instant::now();
     let outcome = judge(runtime, &call, started);
@@ -135,8 +70,8 @@ fn judge(runtime: &dyn Runtime, call: &ConverseRequest, started: Instant) -> Res
         match stream.next()? {
             Some(event) if event.is_output() => return Ok(()),
             Some(StreamEvent::MessageStop(_)) => return Ok(()),
-            Some(_) if started.elapsed().as_millis() > u128::from(call.timeout_ms) => {
-                return Err(ApiError::policy(ErrorClass::Timeout, format!("no output within {} ms", call.timeout_ms)));
+            Some(_) if started.elapsed() > call.timeout => {
+                return Err(ApiError::policy(ErrorClass::Timeout, format!("no output within {} ms", call.timeout.as_millis())));
             }
             Some(_) => {}
             None => return Err(ApiError::policy(ErrorClass::Unknown, "the stream ended without output and without a message stop")),
@@ -147,9 +82,11 @@ fn judge(runtime: &dyn Runtime, call: &ConverseRequest, started: Instant) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ConfigSource;
     use crate::control_plane::fake::FakeControlPlane;
     use crate::runtime::fake::{Answer, FakeRuntime, error, text};
     use crate::runtime::{Role, Usage};
+    use std::time::Duration;
 
     const MODEL: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
 
@@ -159,7 +96,11 @@ mod tests {
     }
 
     fn request(config: Option<&str>) -> ProbeRequest {
-        ProbeRequest { config: ConfigSource { origin: "openclaw.json".into(), text: config.map(str::to_string) }, max_tokens: 8, timeout_ms: 8000 }
+        ProbeRequest {
+            config: ConfigSource { origin: "openclaw.json".into(), text: config.map(str::to_string) },
+            max_tokens: 8,
+            timeout: Duration::from_secs(8),
+        }
     }
 
     fn with_model(model: &str) -> String {
@@ -206,7 +147,10 @@ mod tests {
             assert_eq!(result.error.is_none(), status == ProbeStatus::Ok, "{name}");
             let sent = runtime.requests.borrow();
             assert_eq!(sent.len(), 1, "{name}");
-            assert_eq!((sent[0].inference.max_tokens, sent[0].timeout_ms, sent[0].messages.clone()), (Some(8), 8000, vec![Message::user_text(PROBE_PROMPT)]));
+            assert_eq!(
+                (sent[0].inference.max_tokens, sent[0].timeout, sent[0].messages.clone()),
+                (Some(8), Duration::from_secs(8), vec![Message::user_text(PROBE_PROMPT)])
+            );
         }
     }
 

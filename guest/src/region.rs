@@ -1,46 +1,11 @@
 //! Which AWS region discovery and calls use, and where that choice came from.
 
+pub use openclaw_domain::{RegionEnvironment, RegionSource, ResolvedRegion};
+
 use crate::diagnostics::excerpt;
 
 /// The region used when nothing else names one.
 pub const DEFAULT_REGION: &str = "us-east-1";
-
-/// The region-related environment the host hands over, raw (blank values included).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RegionEnvironment {
-    /// `AWS_REGION`.
-    pub aws_region: Option<String>,
-    /// `AWS_DEFAULT_REGION`.
-    pub aws_default_region: Option<String>,
-    /// `AWS_PROFILE`.
-    pub profile: Option<String>,
-    /// The `region` of the selected profile in the AWS config file.
-    pub profile_region: Option<String>,
-}
-
-/// Where the effective region came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RegionSource {
-    /// The config file.
-    Config,
-    /// `AWS_REGION`.
-    AwsRegion,
-    /// `AWS_DEFAULT_REGION`.
-    AwsDefaultRegion,
-    /// The selected AWS profile's `region`.
-    Profile,
-    /// [`DEFAULT_REGION`].
-    Default,
-}
-
-/// The effective region and its source.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResolvedRegion {
-    /// e.g. `us-east-1`.
-    pub name: String,
-    /// Where it came from.
-    pub source: RegionSource,
-}
 
 /// The first region set among: the config, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's
 /// region, then [`DEFAULT_REGION`]. Values are trimmed; blank ones count as unset. Environment

@@ -10,6 +10,7 @@
 //! Bedrock answers; the reason is logged at debug.
 
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use crate::config::Settings;
 use crate::control_plane::{Catalog, CatalogRequest, ControlPlane, FoundationModelRecord};
@@ -171,7 +172,7 @@ pub fn catalog(settings: &Settings, control_plane: &dyn ControlPlane, runtime: &
         runtime.log(LogLevel::Debug, "the catalog is not consulted; the model is sent as given", &[("model", model), ("why", &decision.reason)]);
         return CatalogAnswer::NotConsulted;
     }
-    let request = CatalogRequest { region: region.to_string(), max_age_seconds: settings.discovery.refresh_interval, refresh: false };
+    let request = CatalogRequest { region: region.to_string(), max_age: Duration::from_secs(settings.discovery.refresh_interval), refresh: false };
     match control_plane.list_catalog(&request) {
         Ok(catalog) if catalog.models.is_empty() && catalog.profiles.is_empty() => {
             runtime.log(LogLevel::Debug, "the catalog is empty; the model is sent as given", &[("model", model), ("region", region)]);

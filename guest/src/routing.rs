@@ -8,7 +8,10 @@
 //! event. Chat runs the same route ([`crate::chat`]), so a plan-served request and a chat
 //! call can never decide differently.
 
-use std::collections::HashSet;
+pub use openclaw_domain::{FallbackStep, Resolution, Route, RoutingPlan};
+
+use std::collections::HashMap;
+use std::time::Duration;
 
 use crate::config::{ConfigSource, Settings};
 use crate::control_plane::{CatalogRequest, ControlPlane};
@@ -25,55 +28,6 @@ pub const NO_MODEL: &str = "no model given and no default model configured (set 
 /// How long a plan built on a stale catalog holds before the host asks again, in seconds:
 /// the control plane failed, so try again soon rather than after a whole refresh interval.
 pub const STALE_PLAN_SECONDS: u64 = 30;
-
-/// One step of a fallback chain.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FallbackStep {
-    /// The failures that trigger the step.
-    pub on: Vec<ErrorClass>,
-    /// The model id to call instead.
-    pub target: String,
-    /// The region to call.
-    pub region: String,
-    /// When the step fails with one of these, the failure that triggered it is reported.
-    pub report_original_on: Vec<ErrorClass>,
-}
-
-/// Where a request for one reference goes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Route {
-    /// The model id sent to Bedrock.
-    pub target: String,
-    /// The region called.
-    pub region: String,
-    /// Max output tokens when the request names none.
-    pub max_tokens: u32,
-    /// Tried in order while nothing has been delivered.
-    pub fallbacks: Vec<FallbackStep>,
-}
-
-/// The routing decisions for every reference the policy knows.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RoutingPlan {
-    /// `(reference as written, route)`, first listing wins.
-    pub routes: Vec<(String, Route)>,
-    /// The route of a request that names no model.
-    pub default_route: Option<Route>,
-    /// The models clients are shown.
-    pub discovery: Discovery,
-    /// How long the plan holds, in seconds; `None` until an input changes; `Some(0)` not at
-    /// all (the catalog cache is off: every request resolves afresh).
-    pub valid_for_seconds: Option<u64>,
-}
-
-/// A route, and whether the host may keep it until the next plan.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Resolution {
-    /// Where the reference goes.
-    pub route: Route,
-    /// Whether the same reference resolves the same way until the next plan.
-    pub remember: bool,
-}
 
 /// The route of a resolved reference: a reference written without its own region (not an
 /// ARN) whose target is a geography profile falls back to the `global.` profile on
@@ -141,7 +95,7 @@ pub fn plan(
     let region = settings.region.name.clone();
     let decision = decide(settings.discovery.enabled, &control_plane.visible_sources());
     let mut plan = RoutingPlan {
-        routes: Vec::new(),
+        routes: HashMap::new(),
         default_route: None,
         discovery: Discovery {
             runs: decision.runs,
@@ -152,73 +106,56 @@ pub fn plan(
             stale_reason: None,
             fetched_at: None,
         },
-        valid_for_seconds: None,
+        valid_for: None,
     };
-    let mut listed = PlanRoutes::default();
     if !plan.discovery.runs {
-        add_default(&mut plan, &mut listed, &settings, Lookup::NotNeeded, runtime);
-        plan.routes = listed.routes;
+        add_default(&mut plan, &settings, Lookup::NotNeeded, runtime);
         return Ok(plan);
     }
-    let request = CatalogRequest { region, max_age_seconds: settings.discovery.refresh_interval, refresh };
+    let request = CatalogRequest { region, max_age: Duration::from_secs(settings.discovery.refresh_interval), refresh };
     let catalog = control_plane.list_catalog(&request)?;
-    plan.valid_for_seconds = Some(match settings.discovery.refresh_interval {
+    plan.valid_for = Some(Duration::from_secs(match settings.discovery.refresh_interval {
         0 => 0,
         interval if catalog.stale => interval.min(STALE_PLAN_SECONDS),
         interval => interval,
-    });
+    }));
     plan.discovery.stale = catalog.stale;
     plan.discovery.stale_reason.clone_from(&catalog.stale_reason);
     plan.discovery.fetched_at = Some(catalog.fetched_at);
     let view = CatalogView::new(&catalog, &settings);
     let lookup = if catalog.models.is_empty() && catalog.profiles.is_empty() { Lookup::NotNeeded } else { Lookup::Catalog(&view) };
-    add_default(&mut plan, &mut listed, &settings, lookup, runtime);
+    add_default(&mut plan, &settings, lookup, runtime);
     let ids = catalog.models.iter().map(|model| model.model_id.as_str());
     let profiles = catalog.profiles.iter().map(|profile| profile.id.as_str());
     let discovered = view.discovered().iter().map(|model| model.id.as_str());
     for text in ids.chain(profiles).chain(discovered) {
-        listed.add(text, &settings, lookup, runtime);
+        add_listed(&mut plan.routes, text, &settings, lookup, runtime);
     }
     plan.discovery.models = view.discovered().to_vec();
-    plan.routes = listed.routes;
     Ok(plan)
 }
 
 /// The default model's route (the plan's `default-route`, and an entry under the reference as
 /// written). A default model that does not resolve gets neither: requests then reach
 /// `resolve`, whose error names the problem.
-fn add_default(plan: &mut RoutingPlan, listed: &mut PlanRoutes, settings: &Settings, lookup: Lookup<'_, '_>, runtime: &dyn Runtime) {
+fn add_default(plan: &mut RoutingPlan, settings: &Settings, lookup: Lookup<'_, '_>, runtime: &dyn Runtime) {
     let (Some(written), Some(reference)) = (settings.default_model.as_deref(), settings.default_model_reference.as_ref()) else { return };
     if let Ok(resolved) = resolve_in(reference, settings, lookup, runtime) {
         let route = route_of(reference, resolved, settings);
         plan.default_route = Some(route.clone());
-        listed.push(written, route);
+        plan.routes.entry(written.to_string()).or_insert(route);
     }
 }
 
-/// The routes of a plan, each reference once.
-#[derive(Default)]
-struct PlanRoutes {
-    seen: HashSet<String>,
-    routes: Vec<(String, Route)>,
-}
-
-impl PlanRoutes {
-    fn push(&mut self, reference: &str, route: Route) {
-        if self.seen.insert(reference.to_string()) {
-            self.routes.push((reference.to_string(), route));
-        }
+/// Resolves `text` as a call would and lists it when it resolves (each reference once, the
+/// first listing wins).
+fn add_listed(routes: &mut HashMap<String, Route>, text: &str, settings: &Settings, lookup: Lookup<'_, '_>, runtime: &dyn Runtime) {
+    if text.is_empty() || routes.contains_key(text) {
+        return;
     }
-
-    /// Resolves `text` as a call would and lists it when it resolves.
-    fn add(&mut self, text: &str, settings: &Settings, lookup: Lookup<'_, '_>, runtime: &dyn Runtime) {
-        if text.is_empty() || self.seen.contains(text) {
-            return;
-        }
-        let Ok(reference) = parse_model_reference(text) else { return };
-        if let Ok(resolved) = resolve_in(&reference, settings, lookup, runtime) {
-            self.push(text, route_of(&reference, resolved, settings));
-        }
+    let Ok(reference) = parse_model_reference(text) else { return };
+    if let Ok(resolved) = resolve_in(&reference, settings, lookup, runtime) {
+        routes.insert(text.to_string(), route_of(&reference, resolved, settings));
     }
 }
 

@@ -1,6 +1,8 @@
 //! The policy's check of its own tables and invariants, run by the host before it accepts the
 //! component.
 
+pub use openclaw_domain::PolicyInfo;
+
 use crate::config::{ConfigSource, DISCOVERY_FIELDS, FieldKind, is_credential_key, load_config};
 use crate::discovery::known_models::{check_table, table_key};
 use crate::model_ref::{ReferenceKind, parse_model_reference};
@@ -17,17 +19,6 @@ pub const CONTRACT_VERSION: &str = "0.2.0";
 /// The version of the WIT package this build implements (the `contract-v0-1` build).
 #[cfg(feature = "contract-v0-1")]
 pub const CONTRACT_VERSION: &str = "0.1.0";
-
-/// Who the policy is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PolicyInfo {
-    /// [`POLICY_NAME`].
-    pub name: String,
-    /// The crate's version.
-    pub version: String,
-    /// [`CONTRACT_VERSION`].
-    pub contract: String,
-}
 
 /// References that must parse to the given kind, one per form.
 const REFERENCE_EXAMPLES: [(&str, ReferenceKind); 5] = [

@@ -48,7 +48,7 @@ async fn requests_the_plan_covers_make_no_guest_call() {
     let gateway = gateway_with(&format!("{{ model: '{MODEL}' }}")).await;
     let serving = gateway.handle.serving();
     let plan = serving.plan().expect("the default policy plans");
-    assert!(plan.len() > 30, "the plan covers the emulator's catalog: {} routes", plan.len());
+    assert!(plan.routes.len() > 30, "the plan covers the emulator's catalog: {} routes", plan.routes.len());
     // (model, stream, status, routed (by the plan, by the policy) after it)
     let cases: [RoutingCase; 8] = [
         (Some(MODEL), false, 200, (1, 0)),

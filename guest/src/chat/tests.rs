@@ -1,7 +1,9 @@
 use super::*;
+use crate::config::ConfigSource;
 use crate::control_plane::fake::FakeControlPlane;
 use crate::runtime::fake::{Answer, FakeRuntime, error, text};
-use crate::runtime::{Role, Usage};
+use crate::runtime::{Message, Role, Usage};
+use std::time::Duration;
 
 /// A case of `model_region_and_limits`: model, config, max tokens, then the target, region
 /// and max tokens sent, or the class of the error.
@@ -29,7 +31,7 @@ fn request(model: Option<&str>, config: Option<&str>) -> ChatRequest {
         top_p: None,
         stop_sequences: Vec::new(),
         tools: Vec::new(),
-        timeout_ms: 30_000,
+        timeout: Duration::from_secs(30),
     }
 }
 

@@ -13,28 +13,17 @@
 //! elsewhere (the spec's "zeros unless known"). `documents` says whether Bedrock's Converse API
 //! takes document blocks for the model (AWS's "supported models and model features" table).
 
-/// Prices in US dollars per million tokens: input, output, cache read, cache write.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Prices {
-    /// Input tokens.
-    pub input: f64,
-    /// Output tokens.
-    pub output: f64,
-    /// Tokens read from the prompt cache.
-    pub cache_read: f64,
-    /// Tokens written to the prompt cache.
-    pub cache_write: f64,
-}
+use openclaw_domain::ModelCost;
 
 /// Unknown prices.
-pub const ZERO: Prices = Prices { input: 0.0, output: 0.0, cache_read: 0.0, cache_write: 0.0 };
+pub const ZERO: ModelCost = ModelCost { input: 0.0, output: 0.0, cache_read: 0.0, cache_write: 0.0 };
 
-const fn price(input: f64, output: f64) -> Prices {
-    Prices { input, output, cache_read: 0.0, cache_write: 0.0 }
+const fn price(input: f64, output: f64) -> ModelCost {
+    ModelCost { input, output, cache_read: 0.0, cache_write: 0.0 }
 }
 
-const fn cached(input: f64, output: f64, cache_read: f64, cache_write: f64) -> Prices {
-    Prices { input, output, cache_read, cache_write }
+const fn cached(input: f64, output: f64, cache_read: f64, cache_write: f64) -> ModelCost {
+    ModelCost { input, output, cache_read, cache_write }
 }
 
 /// What the policy knows about one model.
@@ -51,10 +40,10 @@ pub struct KnownModel {
     /// Converse accepts document blocks.
     pub documents: bool,
     /// List prices.
-    pub cost: Prices,
+    pub cost: ModelCost,
 }
 
-const fn known(key: &'static str, context_window: u32, max_tokens: u32, reasoning: bool, documents: bool, cost: Prices) -> KnownModel {
+const fn known(key: &'static str, context_window: u32, max_tokens: u32, reasoning: bool, documents: bool, cost: ModelCost) -> KnownModel {
     KnownModel { key, context_window, max_tokens, reasoning, documents, cost }
 }
 

@@ -4,6 +4,8 @@
 //! The pipeline is plain Rust over a [`ControlPlane`]: the host's catalog and credential
 //! descriptions in `component`, a fake in tests.
 
+pub use openclaw_domain::{DiscoverRequest, Discovery, ModelCost, ModelInfo, ModelKind};
+
 mod describe;
 pub mod filter;
 pub mod known_models;
@@ -12,82 +14,16 @@ mod order;
 mod tests;
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 pub use describe::{Defaults, geography_prefix, inputs};
-pub use known_models::Prices as ModelCost;
 
-use crate::config::{ConfigSource, DiscoverySettings};
+use crate::config::DiscoverySettings;
 use crate::control_plane::{Catalog, CatalogRequest, ControlPlane, FoundationModelRecord, VisibleSource};
 use crate::region::RegionEnvironment;
 use crate::runtime::ApiError;
 use crate::target::load_settings;
 use filter::{Access, ProviderFilter};
-
-/// How a listed model is addressed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ModelKind {
-    /// A foundation model, by bare id.
-    Foundation,
-    /// A system inference profile, by id.
-    SystemProfile,
-    /// An application inference profile, by ARN.
-    ApplicationProfile,
-}
-
-/// One model as the provider lists it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ModelInfo {
-    /// The id to call: bare id, system profile id, or application profile ARN.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Provider name as Bedrock reports it.
-    pub provider: String,
-    /// The base foundation model id, without geography prefix.
-    pub base_model_id: String,
-    /// How it is addressed.
-    pub kind: ModelKind,
-    /// `text`, `image`, `document`, `video`.
-    pub input: Vec<String>,
-    /// Extended reasoning.
-    pub reasoning: bool,
-    /// Context window in tokens.
-    pub context_window: u32,
-    /// Max output tokens per request.
-    pub max_tokens: u32,
-    /// Prices, zero where unknown.
-    pub cost: ModelCost,
-    /// The region it was discovered in.
-    pub region: String,
-}
-
-/// What to discover with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DiscoverRequest {
-    /// The config file.
-    pub config: ConfigSource,
-    /// Fetch the catalog now even if the host's cache is fresh.
-    pub refresh: bool,
-}
-
-/// The models a user sees.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Discovery {
-    /// Whether discovery ran.
-    pub runs: bool,
-    /// Why it ran or did not, in words.
-    pub reason: String,
-    /// The region discovered.
-    pub region: String,
-    /// The models, in display order, without duplicate ids.
-    pub models: Vec<ModelInfo>,
-    /// True when the catalog is the last good one after a failed refresh.
-    pub stale: bool,
-    /// Why the refresh failed, when stale.
-    pub stale_reason: Option<String>,
-    /// When the catalog was fetched (seconds since the Unix epoch); `None` when none was.
-    pub fetched_at: Option<u64>,
-}
 
 /// Whether discovery runs, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,7 +63,8 @@ pub fn discover(request: &DiscoverRequest, environment: &RegionEnvironment, cont
     if !runs {
         return Ok(Discovery { runs, reason, region, models: Vec::new(), stale: false, stale_reason: None, fetched_at: None });
     }
-    let catalog_request = CatalogRequest { region: region.clone(), max_age_seconds: settings.discovery.refresh_interval, refresh: request.refresh };
+    let catalog_request =
+        CatalogRequest { region: region.clone(), max_age: Duration::from_secs(settings.discovery.refresh_interval), refresh: request.refresh };
     let catalog = control_plane.list_catalog(&catalog_request)?;
     let models = describe_catalog(&catalog, &settings.discovery, &region);
     Ok(Discovery { runs, reason, region, models, stale: catalog.stale, stale_reason: catalog.stale_reason, fetched_at: Some(catalog.fetched_at) })

@@ -1,5 +1,6 @@
 use super::known_models::{KNOWN_MODELS, candidate_keys, check_table, lookup, strip_version, table_key};
 use super::*;
+use crate::config::ConfigSource;
 use crate::control_plane::fake::{FakeControlPlane, model, system_profile};
 use crate::control_plane::{InferenceProfileRecord, SourceKind};
 use crate::runtime::ErrorClass;
@@ -303,7 +304,7 @@ fn discover_asks_the_control_plane_as_configured() {
     assert_eq!((found.runs, found.region.as_str(), ids(&found.models)), (true, "eu-west-1", vec!["mistral.mistral-large-2407-v1:0"]));
     assert_eq!((found.stale, found.stale_reason.as_deref(), found.fetched_at), (true, Some("ThrottlingException"), Some(1_700_000_000)));
     assert_eq!(found.models[0].region, "eu-west-1");
-    assert_eq!(*plane.requests.borrow(), vec![CatalogRequest { region: "eu-west-1".into(), max_age_seconds: 60, refresh: true }]);
+    assert_eq!(*plane.requests.borrow(), vec![CatalogRequest { region: "eu-west-1".into(), max_age: Duration::from_secs(60), refresh: true }]);
 
     let off = discover(&config("{ models: { bedrockDiscovery: { enabled: false } } }"), &environment, &plane).expect("decides");
     assert_eq!((off.runs, off.models.len(), off.fetched_at), (false, 0, None));

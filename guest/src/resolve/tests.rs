@@ -140,7 +140,7 @@ fn without_a_catalog_the_reference_is_sent_as_given() {
         &FakeRuntime::default(),
     );
     assert_eq!(resolved.map(|resolved| resolved.target.model_id).as_deref(), Ok(US));
-    assert_eq!(enabled.requests.borrow()[0], CatalogRequest { region: "us-east-1".into(), max_age_seconds: 0, refresh: false });
+    assert_eq!(enabled.requests.borrow()[0], CatalogRequest { region: "us-east-1".into(), max_age: Duration::ZERO, refresh: false });
 }
 
 #[test]

@@ -11,9 +11,8 @@
 // same glue against each version's generated types), so loading them twice is no mistake.
 #![allow(clippy::duplicate_mod)]
 
-mod convert_policy;
+mod convert;
 mod convert_routing;
-mod convert_runtime;
 #[path = "../imports/control_plane.rs"]
 mod import_control_plane;
 #[path = "../imports/credentials.rs"]

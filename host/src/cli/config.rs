@@ -173,7 +173,7 @@ fn show(loaded: &Loaded, json: bool) -> anyhow::Result<ExitCode> {
 
 /// The human-readable settings table.
 fn render_settings(loaded: &Loaded, settings: &Settings) -> String {
-    let source_of = |setting: &str| match settings.sources.get(setting) {
+    let source_of = |setting: &str| match settings.source_of(setting) {
         Some(path) => format!("(from {path})"),
         None => "(default)".to_string(),
     };

@@ -9,24 +9,20 @@
 
 use super::errors::{HttpError, guest_failure_kind};
 use super::openai::{Collected, Completion, parse_completion};
-use super::sse::{Body, ChunkEncoder, error_event};
+use super::sse::{Body, ChunkEncoder};
+use super::stream::{EventFrames, EventSource};
 use super::{Reply, Shared, error_class, json_response};
 use crate::aws::model::{ApiError, StreamEvent};
 use crate::plan::call::{self, RoutedStream};
 use crate::plan::{Route, Serving};
 use crate::runtime::{ChatStream, PolicyError};
-use crate::telemetry::request::{CLIENT_CLOSED, Observation};
-use bytes::Bytes;
+use crate::telemetry::request::Observation;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
-use tokio::sync::{OwnedSemaphorePermit, mpsc};
-
-/// Frames buffered between the policy task and the connection.
-const STREAM_BUFFER: usize = 32;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// Handles one chat request; the model label for metrics comes back with the response. A
 /// streamed response takes `observation` with it and finishes it when the stream ends.
@@ -118,7 +114,7 @@ async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instan
     observation.answered(stream.target(), stream.region());
     let model = if completion.model.is_empty() { stream.target().to_string() } else { completion.model };
     let encoder = ChunkEncoder::new(id, created, model, completion.include_usage);
-    let mut response = stream_response(shared, permit, encoder, first, started, Routed(stream), observation.take());
+    let mut response = EventFrames::respond(shared, permit, encoder, first, started, Routed(stream), observation.take());
     set_policy_header(&mut response, policy);
     Ok(response)
 }
@@ -191,7 +187,7 @@ async fn start_in_policy(
     }
     let first = next_event(shared, &mut stream).await?;
     let encoder = ChunkEncoder::new(id, created, model, completion.include_usage);
-    let mut response = stream_response(shared, permit, encoder, first, started, InPolicy(Arc::clone(shared), stream), observation.take());
+    let mut response = EventFrames::respond(shared, permit, encoder, first, started, InPolicy(Arc::clone(shared), stream), observation.take());
     set_policy_header(&mut response, policy);
     Ok(response)
 }
@@ -204,12 +200,6 @@ async fn chat_in_policy(shared: &Shared, serving: &Serving, completion: &Complet
         Ok(Err(error)) => Err(HttpError::from_api(&error)),
         Ok(Ok(stream)) => Ok(stream),
     }
-}
-
-/// Where a streamed response's events come from.
-trait EventSource: Send + 'static {
-    /// The next event; `None` after the last.
-    fn next(&mut self) -> impl Future<Output = Result<Option<StreamEvent>, HttpError>> + Send;
 }
 
 /// Bedrock's stream on a route, run by the host.
@@ -228,77 +218,6 @@ impl EventSource for InPolicy {
     async fn next(&mut self) -> Result<Option<StreamEvent>, HttpError> {
         next_event(&self.0, &mut self.1).await
     }
-}
-
-/// Streams events as SSE frames from a task: `first`, then the source's, until the end, an
-/// error (sent as a final error event), or the client leaving: then the source is dropped at
-/// once, which ends the Bedrock call and releases the request slot. The request's
-/// `observation` is finished then.
-fn stream_response(
-    shared: &Arc<Shared>,
-    permit: OwnedSemaphorePermit,
-    mut encoder: ChunkEncoder,
-    first: Option<StreamEvent>,
-    started: Instant,
-    mut source: impl EventSource,
-    mut observation: Observation,
-) -> Response<Body> {
-    let (sender, receiver) = mpsc::channel::<Bytes>(STREAM_BUFFER);
-    let shared = Arc::clone(shared);
-    shared.metrics.stream_open(1);
-    tokio::spawn(async move {
-        let _permit = permit;
-        let mut first_token = FirstToken { started, seen: false };
-        let mut event = first;
-        loop {
-            let Some(current) = event.take() else {
-                let _ = sender.send(encoder.done()).await;
-                break;
-            };
-            if let Some(ttft) = first_token.check(&shared, &current) {
-                observation.first_token(ttft);
-            }
-            match &current {
-                StreamEvent::Metadata { usage, .. } => {
-                    shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
-                    observation.usage(usage);
-                }
-                StreamEvent::MessageStop(reason) => observation.finish_reason(reason),
-                _ => {}
-            }
-            if let Some(frame) = encoder.event(current)
-                && sender.send(frame).await.is_err()
-            {
-                tracing::debug!("client went away; the stream is dropped");
-                observation.failed(CLIENT_CLOSED);
-                break;
-            }
-            let next = tokio::select! {
-                next = source.next() => next,
-                () = sender.closed() => {
-                    tracing::debug!("client went away; the stream is dropped");
-                    observation.failed(CLIENT_CLOSED);
-                    break;
-                }
-            };
-            match next {
-                Ok(next) => event = next,
-                Err(error) => {
-                    observation.failed(error_class(&error));
-                    let _ = sender.send(error_event(&error)).await;
-                    break;
-                }
-            }
-        }
-        drop(source);
-        shared.metrics.stream_open(-1);
-        observation.finish(200);
-    });
-    let mut response = Response::new(Body::Channel(receiver));
-    let headers = response.headers_mut();
-    headers.insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/event-stream"));
-    headers.insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-cache"));
-    response
 }
 
 /// The next event, with both kinds of failure as an [`HttpError`].

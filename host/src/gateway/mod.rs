@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod openai;
 mod ops;
 pub mod sse;
+mod stream;
 pub mod watch;
 
 pub use auth::ClientKey;

@@ -51,7 +51,7 @@ pub async fn models(shared: &Shared, query: Option<&str>) -> Result<Response<Bod
         }
     }
     if let Some(plan) = serving.plan().filter(|plan| plan.serves_requests()) {
-        return Ok(json_response(200, &model_list(plan.discovery())));
+        return Ok(json_response(200, &model_list(&plan.discovery)));
     }
     let mut instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await.map_err(failed)?;
     match instance.discover(serving.config(), refresh).await {

@@ -1,5 +1,5 @@
 //! Server-sent events in the OpenAI chunk format, and the response body type that carries
-//! them (a whole body, or frames from a channel fed by the task that drives the policy).
+//! them (a whole body, or the frames of a streamed response).
 
 use super::errors::HttpError;
 use super::openai::{finish_reason, usage_json};
@@ -9,7 +9,6 @@ use serde::Serialize;
 use serde_json::json;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use tokio::sync::mpsc;
 
 /// Turns the policy's stream events into `chat.completion.chunk` events.
 #[derive(Debug)]
@@ -129,13 +128,27 @@ fn data(value: &impl Serialize) -> Bytes {
     Bytes::from(out)
 }
 
-/// A response body: whole, or frames sent by another task (ends when the sender is dropped).
-#[derive(Debug)]
+/// What [`Body::Events`] polls: a streamed response's frames.
+pub trait SseFrames: Send {
+    /// Every frame ready now, as one chunk; `None` once the stream has ended.
+    fn poll_frames(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Bytes>>;
+}
+
+/// A response body: whole, or the SSE frames of a streamed response ([`super::stream`]).
 pub enum Body {
     /// A whole body (taken on the first poll).
     Full(Option<Bytes>),
-    /// Frames from a channel.
-    Channel(mpsc::Receiver<Bytes>),
+    /// Frames produced as hyper polls.
+    Events(Pin<Box<dyn SseFrames>>),
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Full(bytes) => f.debug_tuple("Full").field(&bytes.as_ref().map(Bytes::len)).finish(),
+            Self::Events(_) => f.write_str("Events"),
+        }
+    }
 }
 
 impl Body {
@@ -152,7 +165,7 @@ impl http_body::Body for Body {
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
         match self.get_mut() {
             Self::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(http_body::Frame::data(b)))),
-            Self::Channel(receiver) => receiver.poll_recv(cx).map(|frame| frame.map(|b| Ok(http_body::Frame::data(b)))),
+            Self::Events(frames) => frames.as_mut().poll_frames(cx).map(|frame| frame.map(|b| Ok(http_body::Frame::data(b)))),
         }
     }
 
@@ -164,7 +177,7 @@ impl http_body::Body for Body {
         match self {
             Self::Full(Some(bytes)) => http_body::SizeHint::with_exact(bytes.len() as u64),
             Self::Full(None) => http_body::SizeHint::with_exact(0),
-            Self::Channel(_) => http_body::SizeHint::default(),
+            Self::Events(_) => http_body::SizeHint::default(),
         }
     }
 }

@@ -118,7 +118,7 @@ impl Planner {
                 return Err(error);
             }
         };
-        let routes = planned.as_ref().map_or(0, |plan| plan.len());
+        let routes = planned.as_ref().map_or(0, |plan| plan.routes.len());
         tracing::info!(why, version, routes, policy = %policy.info(), contract = policy.contract().as_str(), "routing plan in service");
         let serving = Arc::new(Serving::new(policy, config, planned, version));
         self.current.store(Arc::clone(&serving));

@@ -1,4 +1,6 @@
 use super::*;
+use crate::types::Discovery;
+use std::time::Duration;
 
 fn route(target: &str) -> Route {
     Route { target: target.into(), region: "us-east-1".into(), max_tokens: 4096, fallbacks: Vec::new() }
@@ -20,7 +22,7 @@ fn a_plan_routes_exact_references_and_the_default() {
     for (model, target) in cases {
         assert_eq!(plan.route(model).map(|route| route.target.as_str()), target, "{model:?}");
     }
-    assert_eq!(plan.len(), 1, "a reference listed twice keeps its first route");
+    assert_eq!(plan.routes.len(), 1, "a reference listed twice keeps its first route");
 }
 
 #[tokio::test]

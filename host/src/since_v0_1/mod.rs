@@ -10,10 +10,8 @@
 // same glue against each version's generated types), so loading them twice is no mistake.
 #![allow(clippy::duplicate_mod)]
 
-#[path = "../bindings/convert_policy.rs"]
-mod convert_policy;
-#[path = "../bindings/convert_runtime.rs"]
-mod convert_runtime;
+#[path = "../bindings/convert.rs"]
+mod convert;
 #[path = "../imports/control_plane.rs"]
 mod import_control_plane;
 #[path = "../imports/credentials.rs"]

@@ -1,0 +1,171 @@
+//! A streamed chat response, driven by the connection itself: each time hyper polls the
+//! response body, the body polls the event source (Bedrock's stream on a route, or a 0.1.0
+//! policy's `chat-stream`) and encodes every event that is ready into one SSE write.
+//!
+//! No task and no channel sit between Bedrock and the client: events that arrive together
+//! (one TCP read of the upstream event stream usually holds several) leave in one write, and
+//! nothing crosses threads per event. When the client leaves, hyper drops the body, which
+//! drops the source at once: the Bedrock call ends and the request slot is released.
+//!
+//! The request's telemetry ([`Observation`]) rides with the body and is finished when the
+//! body is dropped: after its last frame, or when the client left.
+
+use super::errors::HttpError;
+use super::{Shared, error_class};
+use super::sse::{Body, ChunkEncoder, SseFrames, error_event};
+use crate::aws::model::StreamEvent;
+use crate::telemetry::request::{CLIENT_CLOSED, Observation};
+use bytes::Bytes;
+use hyper::Response;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+use tokio::sync::OwnedSemaphorePermit;
+
+/// Most bytes of SSE frames gathered into one write; past it the rest waits for the next poll.
+const MAX_WRITE: usize = 64 * 1024;
+
+/// Where a streamed response's events come from.
+pub trait EventSource: Send + 'static {
+    /// The next event; `None` after the last.
+    fn next(&mut self) -> impl Future<Output = Result<Option<StreamEvent>, HttpError>> + Send;
+}
+
+/// The source's pending `next`, owning the source while it runs.
+type NextEvent<S> = Pin<Box<dyn Future<Output = (S, Result<Option<StreamEvent>, HttpError>)> + Send>>;
+
+enum State<S> {
+    /// Between events.
+    Idle(S),
+    /// Waiting for the next event.
+    Waiting(NextEvent<S>),
+    /// The last frame has been produced.
+    Done,
+}
+
+/// The SSE body of one streamed response.
+pub struct EventFrames<S> {
+    shared: Arc<Shared>,
+    /// Held until the response ends or the client leaves.
+    _permit: OwnedSemaphorePermit,
+    encoder: ChunkEncoder,
+    started: Instant,
+    first_token_seen: bool,
+    /// Frames encoded but not yet handed to hyper.
+    buffer: Vec<u8>,
+    state: State<S>,
+    observation: Observation,
+}
+
+impl<S: EventSource> EventFrames<S> {
+    /// The response for a stream whose `first` event has arrived (so the 200 is committed),
+    /// the rest to come from `source`; `observation` is finished when the response ends.
+    pub fn respond(
+        shared: &Arc<Shared>,
+        permit: OwnedSemaphorePermit,
+        encoder: ChunkEncoder,
+        first: Option<StreamEvent>,
+        started: Instant,
+        source: S,
+        observation: Observation,
+    ) -> Response<Body> {
+        shared.metrics.stream_open(1);
+        let mut frames = Self {
+            shared: Arc::clone(shared),
+            _permit: permit,
+            encoder,
+            started,
+            first_token_seen: false,
+            buffer: Vec::new(),
+            state: State::Idle(source),
+            observation,
+        };
+        frames.push(first);
+        let mut response = Response::new(Body::Events(Box::pin(frames)));
+        let headers = response.headers_mut();
+        headers.insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/event-stream"));
+        headers.insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-cache"));
+        response
+    }
+
+    /// Encodes one event (`None`: the end of the stream) into the buffer.
+    fn push(&mut self, event: Option<StreamEvent>) {
+        let Some(event) = event else {
+            self.buffer.extend_from_slice(&self.encoder.done());
+            self.state = State::Done;
+            return;
+        };
+        if !self.first_token_seen && event.is_output() {
+            self.first_token_seen = true;
+            self.shared.metrics.first_token(self.started.elapsed());
+            self.observation.first_token(self.started.elapsed());
+        }
+        match &event {
+            StreamEvent::Metadata { usage, .. } => {
+                self.shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
+                self.observation.usage(usage);
+            }
+            StreamEvent::MessageStop(reason) => self.observation.finish_reason(reason),
+            _ => {}
+        }
+        if let Some(frame) = self.encoder.event(event) {
+            self.buffer.extend_from_slice(&frame);
+        }
+    }
+}
+
+impl<S: EventSource> SseFrames for EventFrames<S> {
+    fn poll_frames(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+        let this = self.get_mut();
+        while this.buffer.len() < MAX_WRITE {
+            match std::mem::replace(&mut this.state, State::Done) {
+                State::Done => break,
+                State::Idle(mut source) => {
+                    this.state = State::Waiting(Box::pin(async move {
+                        let next = source.next().await;
+                        (source, next)
+                    }));
+                }
+                State::Waiting(mut next) => match next.as_mut().poll(cx) {
+                    Poll::Pending => {
+                        this.state = State::Waiting(next);
+                        break;
+                    }
+                    Poll::Ready((source, Ok(event))) => {
+                        this.state = State::Idle(source);
+                        this.push(event);
+                    }
+                    // A failure after streaming began: one error event, then the end.
+                    Poll::Ready((_source, Err(error))) => {
+                        this.observation.failed(error_class(&error));
+                        this.buffer.extend_from_slice(&error_event(&error));
+                    }
+                },
+            }
+        }
+        if !this.buffer.is_empty() {
+            return Poll::Ready(Some(Bytes::from(std::mem::take(&mut this.buffer))));
+        }
+        match this.state {
+            State::Done => Poll::Ready(None),
+            State::Idle(_) | State::Waiting(_) => Poll::Pending,
+        }
+    }
+}
+
+// Nothing in the body is pinned structurally (the pending future is boxed), so moving it is
+// fine whatever the source is.
+impl<S> Unpin for EventFrames<S> {}
+
+impl<S> Drop for EventFrames<S> {
+    fn drop(&mut self) {
+        if !matches!(self.state, State::Done) {
+            tracing::debug!("client went away; the stream is dropped");
+            self.observation.failed(CLIENT_CLOSED);
+        }
+        self.shared.metrics.stream_open(-1);
+        self.observation.take().finish(200);
+    }
+}
