@@ -11,8 +11,8 @@
 //! body is dropped: after its last frame, or when the client left.
 
 use super::errors::HttpError;
-use super::{Shared, error_class};
 use super::sse::{Body, ChunkEncoder, SseFrames, error_event};
+use super::{Shared, error_class};
 use crate::aws::model::StreamEvent;
 use crate::telemetry::request::{CLIENT_CLOSED, Observation};
 use bytes::Bytes;
