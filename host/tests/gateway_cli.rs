@@ -200,7 +200,9 @@ async fn the_binary_serves_reloads_on_sighup_and_exits_0_on_sigterm() {
     std::fs::File::options().write(true).open(&aside).and_then(|f| f.set_modified(mtime)).expect("set mtime");
     std::fs::rename(&aside, &policy).expect("rename");
     signal(&process.child, "HUP");
-    let (lines, seen) = wait_for_line(lines, "policy swapped in").await;
+    // The gateway's line, logged once the new policy's routing plan (or its absence, for a 0.1.0
+    // policy) is in service; the runtime's own "policy swapped in" comes before that.
+    let (lines, seen) = wait_for_line(lines, "new requests use it").await;
     assert!(seen.iter().any(|line| line.contains("SIGHUP")), "the swap followed the hangup: {seen:?}");
     let body = chat_body("after hangup", true).to_string().into_bytes();
     let after = send(process.addr, "POST", "/v1/chat/completions", &json, body).await;
