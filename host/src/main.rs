@@ -8,5 +8,6 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     cli::init_logging();
+    cli::exit_quietly_when_stdout_closes();
     cli::run(args)
 }

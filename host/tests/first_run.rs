@@ -87,14 +87,6 @@ fn status_and_chat_with_the_flag_answer_from_the_emulator() {
 }
 
 #[test]
-fn a_command_that_cannot_emulate_yet_refuses_rather_than_asking_aws() {
-    let (list, _home) = fresh_with(&[("AWS_EC2_METADATA_DISABLED", "true")], &["--emulate", "models", "list"]);
-    assert_eq!(list.code, Some(1), "{}", list.all_output());
-    assert_eq!(list.stdout, "");
-    assert!(list.stderr.starts_with("error: `models list` does not run against the emulator yet"), "{}", list.stderr);
-}
-
-#[test]
 fn without_the_flag_nothing_falls_back_to_the_emulator() {
     // Tests never reach for the network: the instance profile (tried last) is turned off.
     let (run, _home) = fresh_with(&[("AWS_EC2_METADATA_DISABLED", "true")], &["models", "status", "--probe-provider", "bedrock"]);

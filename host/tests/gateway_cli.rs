@@ -200,7 +200,9 @@ async fn the_binary_serves_reloads_on_sighup_and_exits_0_on_sigterm() {
     std::fs::File::options().write(true).open(&aside).and_then(|f| f.set_modified(mtime)).expect("set mtime");
     std::fs::rename(&aside, &policy).expect("rename");
     signal(&process.child, "HUP");
-    let (lines, seen) = wait_for_line(lines, "policy swapped in").await;
+    // The gateway's line, logged once the new policy's routing plan (or its absence, for a 0.1.0
+    // policy) is in service; the runtime's own "policy swapped in" comes before that.
+    let (lines, seen) = wait_for_line(lines, "new requests use it").await;
     assert!(seen.iter().any(|line| line.contains("SIGHUP")), "the swap followed the hangup: {seen:?}");
     let body = chat_body("after hangup", true).to_string().into_bytes();
     let after = send(process.addr, "POST", "/v1/chat/completions", &json, body).await;
@@ -246,4 +248,56 @@ async fn flags_are_checked_and_an_open_public_listener_is_warned_about() {
     let (code, stderr) = wait(keyed).await;
     assert_eq!(code, Some(0));
     assert!(!stderr.contains("warning") && !stderr.contains("process-key"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_access_log_and_trace_flags_reach_the_gateway_and_flush_at_exit() {
+    use gateway_common::collector::Collector;
+    let emulator = Emulator::builder().start().await.expect("emulator");
+    let home = TestHome::empty().expect("home");
+    let dir = tempfile::tempdir().expect("dir");
+    let collector = Collector::start().await;
+    let file = dir.path().join("access.jsonl");
+    let file_arg = file.display().to_string();
+    // (the access-log flag, whether traces are asked for by flag or by the standard variable)
+    let cases: [(&str, bool); 2] = [("-", true), (file_arg.as_str(), false)];
+    for (index, (sink, by_flag)) in cases.into_iter().enumerate() {
+        let mut args = vec!["gateway", "--listen", "127.0.0.1:0", "--access-log", sink];
+        if by_flag {
+            args.extend(["--otlp-endpoint", &collector.endpoint]);
+        }
+        let mut gateway = command(&home, &emulator.endpoint(), &args);
+        if !by_flag {
+            gateway.env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint);
+        }
+        let process = spawn(gateway).await;
+        let request_id = format!("cli-{index}");
+        let headers = [("content-type", "application/json"), ("x-request-id", request_id.as_str())];
+        let chat = send(process.addr, "POST", "/v1/chat/completions", &headers, chat_body("logged prompt", false).to_string().into_bytes()).await;
+        assert_eq!((chat.status, chat.header("x-request-id")), (200, Some(request_id.as_str())), "{}", chat.body);
+        signal(&process.child, "TERM");
+        let (code, stderr) = wait(process).await;
+        assert_eq!(code, Some(0), "{stderr}");
+        // The line is written by the time the process has exited.
+        let text = if sink == "-" { stderr } else { std::fs::read_to_string(&file).expect("the access-log file") };
+        let line: serde_json::Value = text
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .find(|line: &serde_json::Value| line["request_id"] == request_id.as_str())
+            .unwrap_or_else(|| panic!("no access-log line for {request_id} in {text}"));
+        assert_eq!((line["status"].as_u64(), line["target"].as_str()), (Some(200), Some(MODEL)), "{line}");
+        assert!(!text.contains("logged prompt"), "{text}");
+        let spans = collector.trace_of(&request_id, 3, Duration::from_secs(30)).await;
+        assert_eq!(spans.len(), 3, "{spans:#?}");
+    }
+    let mut bad = command(&home, &emulator.endpoint(), &["gateway", "--listen", "127.0.0.1:0", "--otlp-endpoint", "https://collector.example:4318"]);
+    let output = tokio::task::spawn_blocking(move || bad.output().expect("runs")).await.expect("thread");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("OTLP endpoint") && stderr.lines().count() == 1, "one line saying what is wrong: {stderr}");
+    let mut unwritable = command(&home, &emulator.endpoint(), &["gateway", "--listen", "127.0.0.1:0", "--access-log", "/nonexistent-dir/access.jsonl"]);
+    let output = tokio::task::spawn_blocking(move || unwritable.output().expect("runs")).await.expect("thread");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--access-log") && stderr.lines().count() == 1, "{stderr}");
 }

@@ -33,9 +33,9 @@ const EVENT_PACE_MS: u64 = 80;
 /// Streamed and whole clients running at once: the load's bound.
 const STREAM_CLIENTS: usize = 4;
 const WHOLE_CLIENTS: usize = 4;
-/// How long a replica stays up but not ready after SIGTERM: more than the gateway's 5 s
-/// readiness cache plus haproxy's check interval.
-const DRAIN_SECS: u64 = 7;
+/// How long a replica stays up but not ready after SIGTERM (its `/readyz` answers 503 from
+/// the signal on): many times haproxy's check interval (200 ms, one failure marks it down).
+const DRAIN_SECS: u64 = 3;
 /// The outer bound on any wait for an event: only there so that a broken build fails rather
 /// than hangs; nothing asserts on how long things took.
 const PATIENCE: Duration = Duration::from_secs(120);

@@ -1,19 +1,19 @@
 //! `openclaw gateway`: the long-running OpenAI-compatible server.
 
 use super::config::Loaded;
-use super::drain::Drainable;
 use super::{Context, problems};
 use anyhow::Context as _;
 use clap::Args;
 use openclaw_host::capability::{BedrockAccess, Capabilities};
 use openclaw_host::environment;
-use openclaw_host::gateway::{ClientKey, DEFAULT_LISTEN, Gateway, GatewayOptions};
+use openclaw_host::gateway::{ClientKey, DEFAULT_LISTEN, Gateway, GatewayHandle, GatewayOptions};
 use openclaw_host::runtime::{Limits, PolicyHost};
+use openclaw_host::telemetry::access_log::{AccessLog, Sink};
+use openclaw_host::telemetry::otlp::OtlpConfig;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 #[derive(Debug, Args)]
@@ -28,11 +28,21 @@ pub(super) struct GatewayArgs {
     /// Seconds streams may run on after SIGINT/SIGTERM before the gateway exits.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     grace_period: u64,
-    /// Seconds to keep serving after SIGINT/SIGTERM with `/readyz` answering 503, before the
-    /// gateway stops accepting: time for a load balancer to take it out of rotation. Readiness
-    /// answers are reused for 5 s, so behind a balancer use more than 5 plus its check time.
+    /// Seconds to keep serving after SIGINT/SIGTERM with `/readyz` answering 503 (from the
+    /// signal on), before the gateway stops accepting: time for a load balancer to take it out
+    /// of rotation (more than its health-check interval times its fall count).
     #[arg(long, value_name = "SECS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=3600))]
     drain_period: u64,
+    /// Write one JSON line per request (time, request id, client key id, model asked, target,
+    /// region, policy, plan version, status, error class, latency, TTFT, tokens; never prompt
+    /// text or a secret) to PATH (appended to, created 0600), or to stderr with `-` or `stderr`.
+    #[arg(long, value_name = "PATH|-")]
+    access_log: Option<String>,
+    /// Export traces over OTLP/HTTP (JSON) to this collector, e.g. http://127.0.0.1:4318
+    /// (spans go to URL/v1/traces). Default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
+    /// OTEL_EXPORTER_OTLP_ENDPOINT when set, else no traces.
+    #[arg(long, value_name = "URL")]
+    otlp_endpoint: Option<String>,
     /// Most chat requests in flight; more get 503.
     #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=16384))]
     max_in_flight: u32,
@@ -59,7 +69,7 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
     let limits = Limits { max_instances: args.max_in_flight + 16, ..Limits::default() };
     let host = PolicyHost::builder()
         .limits(limits)
-        .compile_cache(environment::state_dir().join("cache").join("policies"))
+        .compile_cache(environment::policy_cache_dir())
         .build(context.policy_source())
         .await
         .context("cannot load the policy")?;
@@ -69,8 +79,17 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
         eprintln!("emulator: every Bedrock call goes to the {}", emulation.describe());
     }
     warn_unless_credentials_resolve(Arc::clone(&bedrock), context.tag());
-    let draining = Arc::new(AtomicBool::new(false));
-    let bedrock: Arc<dyn BedrockAccess> = Arc::new(Drainable::new(bedrock, Arc::clone(&draining)));
+    let access_log = match &args.access_log {
+        None => AccessLog::off(),
+        Some(sink) => AccessLog::open(Sink::parse(sink)).with_context(|| format!("--access-log {sink}: cannot open it"))?,
+    };
+    let otlp = match &args.otlp_endpoint {
+        Some(endpoint) => Some(OtlpConfig::from_env().map_or_else(|| OtlpConfig::new(endpoint), |config| OtlpConfig { endpoint: endpoint.clone(), ..config })),
+        None => OtlpConfig::from_env(),
+    };
+    if let Some(config) = &otlp {
+        tracing::info!(endpoint = %config.endpoint, "exporting traces over OTLP/HTTP");
+    }
     let options = GatewayOptions {
         listen: args.listen,
         client_key,
@@ -79,13 +98,15 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
         config_path: Some(environment::config_path(context.config.as_deref()).path),
         max_in_flight: args.max_in_flight as usize,
         request_timeout: Duration::from_secs(args.request_timeout),
+        access_log,
+        otlp,
         ..GatewayOptions::default()
     };
     let gateway = Gateway::bind(options, Arc::new(host), Capabilities { environment, bedrock: Some(bedrock) }).await?;
     let handle = gateway.handle();
     tracing::info!(policy = %handle.policy().info(), "gateway ready");
     // Signals are caught from before the address line: a client may send one right after it.
-    let shutdown = drain_then_stop(shutdown_signal()?, draining, Duration::from_secs(args.drain_period));
+    let shutdown = drain_then_stop(shutdown_signal()?, handle.clone(), Duration::from_secs(args.drain_period));
     let hangups = handle.reload_on_sighup();
     {
         let mut stdout = std::io::stdout().lock();
@@ -118,13 +139,14 @@ fn warn_unless_credentials_resolve(bedrock: Arc<dyn BedrockAccess>, tag: &'stati
     });
 }
 
-/// Completes `drain` after `signal`: first readiness turns off and the gateway keeps serving
-/// for `drain`, then the returned future completes and the gateway stops accepting.
-async fn drain_then_stop(signal: impl std::future::Future<Output = ()>, draining: Arc<AtomicBool>, drain: Duration) {
+/// Completes after `signal` and `drain`: at the signal readiness turns off (503) and the
+/// gateway keeps serving for `drain`; then the returned future completes and the gateway stops
+/// accepting.
+async fn drain_then_stop(signal: impl std::future::Future<Output = ()>, gateway: GatewayHandle, drain: Duration) {
     signal.await;
+    gateway.start_draining();
     if !drain.is_zero() {
-        draining.store(true, Ordering::SeqCst);
-        tracing::info!(seconds = drain.as_secs(), "draining: /readyz answers 503; still serving until the drain period ends");
+        tracing::info!(seconds = drain.as_secs(), "still serving until the drain period ends");
         tokio::time::sleep(drain).await;
     }
 }

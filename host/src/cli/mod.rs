@@ -3,7 +3,6 @@
 mod chat;
 mod config;
 mod demo;
-mod drain;
 mod emulate;
 mod gateway;
 mod healthcheck;
@@ -90,6 +89,33 @@ fn is_sdk_target(target: &str) -> bool {
     target.starts_with("aws_")
 }
 
+/// Output piped into a reader that stops early (`openclaw models list | head -1`) ends the
+/// command quietly with exit 0, as the reader asked for no more: Rust ignores SIGPIPE, so a
+/// write to the closed pipe fails, and `print!` panics on that failure (exit 101 and a panic
+/// message). This hook turns exactly that panic into a quiet exit; every other panic is
+/// reported as before. (Restoring SIGPIPE's default would also kill the process when one of
+/// its sockets' peers leaves: vectored socket writes do not suppress the signal.)
+pub fn exit_quietly_when_stdout_closes() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload().downcast_ref::<String>().map(String::as_str).or_else(|| info.payload().downcast_ref::<&str>().copied()).unwrap_or("");
+        if is_closed_stdout(message) {
+            std::process::exit(0);
+        }
+        report(info);
+    }));
+}
+
+/// Whether a panic message is `print!`'s for a write to a closed pipe.
+fn is_closed_stdout(message: &str) -> bool {
+    message.starts_with("failed printing to stdout") && message.contains(&format!("(os error {})", libc::EPIPE))
+}
+
+/// Whether a command failed only because its stdout was closed (a `writeln!` to it).
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
 /// Runs a parsed command line: exit 0 on success, 1 on a failure the user can act on.
 pub fn run(cli: Cli) -> ExitCode {
     // The gateway serves many connections at once: it gets a worker per core.
@@ -103,6 +129,8 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => code,
+        // The reader of our output stopped reading (see `exit_quietly_when_stdout_closes`).
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => fail(&error),
     }
 }
@@ -142,11 +170,7 @@ impl Context {
 
     /// A host running the selected policy, with the compile cache in the state directory.
     async fn host(&self) -> anyhow::Result<PolicyHost> {
-        PolicyHost::builder()
-            .compile_cache(environment::state_dir().join("cache").join("policies"))
-            .build(self.policy_source())
-            .await
-            .context("cannot load the policy")
+        PolicyHost::builder().compile_cache(environment::policy_cache_dir()).build(self.policy_source()).await.context("cannot load the policy")
     }
 
     /// The Bedrock capability every command calls through: Amazon Bedrock with the process's

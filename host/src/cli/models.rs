@@ -57,11 +57,6 @@ fn parse_provider(value: &str) -> Result<String, String> {
 pub(super) async fn run(context: &Context, command: ModelsCommand) -> anyhow::Result<ExitCode> {
     match command {
         ModelsCommand::Status(args) => status(context, args).await,
-        // `models list` builds its Bedrock capability itself (models_list.rs, not yet through
-        // `Context::bedrock`): with --emulate it would quietly ask AWS, so it refuses instead.
-        ModelsCommand::List(_) if context.emulate => {
-            anyhow::bail!("`models list` does not run against the emulator yet; `openclaw --emulate demo` shows the discovered models' count")
-        }
         ModelsCommand::List(args) => super::models_list::run(context, args).await,
     }
 }
@@ -88,8 +83,8 @@ pub(super) struct DiscoveryReport {
 /// With `--emulate`: what answered.
 #[derive(Serialize)]
 pub(super) struct EmulatorReport {
-    endpoint: String,
-    region: String,
+    pub(super) endpoint: String,
+    pub(super) region: String,
 }
 
 #[derive(Serialize)]

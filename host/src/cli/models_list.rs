@@ -1,9 +1,11 @@
-//! `openclaw models list`: the discovered models as a table or one JSON document.
+//! `openclaw models list`: the discovered models as a table or one JSON document. With
+//! `--emulate` the emulator's catalog answers, and every row says so.
 
 use super::config::Loaded;
+use super::models::EmulatorReport;
 use super::{Context, print_json};
 use clap::Args;
-use openclaw_host::capability::{BedrockAccess, Capabilities};
+use openclaw_host::capability::Capabilities;
 use openclaw_host::types::{Discovery, ModelInfo, ModelKind, Settings};
 use serde::Serialize;
 use std::io::IsTerminal as _;
@@ -43,6 +45,8 @@ struct ListReport<'a> {
     stale_reason: Option<&'a str>,
     fetched_at: Option<u64>,
     default_model: Option<&'a str>,
+    /// Null unless `--emulate`: what answered.
+    emulator: Option<EmulatorReport>,
     models: Vec<Row<'a>>,
 }
 
@@ -53,7 +57,13 @@ pub(super) async fn run(context: &Context, args: ListArgs) -> anyhow::Result<Exi
         eprintln!("{}: invalid; fix the errors above (openclaw config validate)", loaded.source.origin);
         return Ok(ExitCode::FAILURE);
     };
-    let bedrock: Arc<dyn BedrockAccess> = Arc::new(openclaw_host::aws::Bedrock::from_process_env().await);
+    // Through the one place that decides between Bedrock and `--emulate`'s emulator.
+    let bedrock = context.bedrock(&settings.region.name).await?;
+    if let Some(emulation) = context.emulation()
+        && !args.json
+    {
+        eprintln!("emulator: the models come from the {}", emulation.describe());
+    }
     let capabilities = Capabilities { environment: Arc::clone(&loaded.environment), bedrock: Some(bedrock) };
     let mut instance = loaded.host.instance_with(capabilities).await?;
     let spinner = (!args.json && std::io::stderr().is_terminal()).then(|| Spinner::start(format!("discovering models in {}", settings.region.name)));
@@ -62,7 +72,7 @@ pub(super) async fn run(context: &Context, args: ListArgs) -> anyhow::Result<Exi
     let discovery = match outcome? {
         Ok(discovery) => discovery,
         Err(error) => {
-            eprintln!("error: discovery failed: {}", printable(&error.message));
+            eprintln!("error: discovery failed: {}{}", printable(&error.message), context.tag());
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -81,16 +91,18 @@ pub(super) async fn run(context: &Context, args: ListArgs) -> anyhow::Result<Exi
             stale_reason: discovery.stale_reason.as_deref(),
             fetched_at: discovery.fetched_at,
             default_model: settings.default_model.as_deref(),
+            emulator: context.emulation().map(|e| EmulatorReport { endpoint: e.endpoint(), region: e.region().to_string() }),
             models: rows,
         })?;
         return Ok(ExitCode::SUCCESS);
     }
+    let tag = context.tag();
     if !discovery.runs {
         eprintln!("discovery is off: {}", printable(&discovery.reason));
     } else if discovery.stale {
-        eprintln!("warning: the model list is stale (refresh failed: {})", printable(discovery.stale_reason.as_deref().unwrap_or("unknown error")));
+        eprintln!("warning: the model list is stale (refresh failed: {}){tag}", printable(discovery.stale_reason.as_deref().unwrap_or("unknown error")));
     }
-    print!("{}", render(&rows));
+    print!("{}", render(&rows, tag));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -134,7 +146,8 @@ fn compact(tokens: u32) -> String {
     }
 }
 
-fn render(rows: &[Row<'_>]) -> String {
+/// The table; `tag` ends every model's row (` [emulator]` with `--emulate`).
+fn render(rows: &[Row<'_>], tag: &str) -> String {
     let header = ["ID", "NAME", "INPUT", "CONTEXT", "MAX OUT", "TAGS"].map(String::from);
     let mut table: Vec<[String; 6]> = vec![header];
     for row in rows {
@@ -157,9 +170,12 @@ fn render(rows: &[Row<'_>]) -> String {
         }
     }
     let mut out = String::new();
-    for line in &table {
+    for (index, line) in table.iter().enumerate() {
         let cells: Vec<String> = line.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
         out.push_str(cells.join("  ").trim_end());
+        if index > 0 {
+            out.push_str(tag);
+        }
         out.push('\n');
     }
     out

@@ -23,6 +23,12 @@ impl ClientKey {
         (!key.is_empty()).then(|| Self { digest: Sha256::digest(key.as_bytes()).into() })
     }
 
+    /// The key's name in the access log: `key-` and 12 hex digits of its SHA-256, never the
+    /// key ([`crate::telemetry::access_log::client_key_id`]).
+    pub fn id(&self) -> String {
+        crate::telemetry::access_log::client_key_id_of_digest(&self.digest)
+    }
+
     /// Whether an `Authorization` header value carries this key.
     pub fn accepts(&self, authorization: Option<&[u8]>) -> bool {
         let Some(value) = authorization else { return false };

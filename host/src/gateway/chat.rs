@@ -11,28 +11,34 @@ use super::errors::{HttpError, guest_failure_kind};
 use super::openai::{Collected, Completion, parse_completion};
 use super::sse::{Body, ChunkEncoder};
 use super::stream::{EventFrames, EventSource};
-use super::{Reply, Shared, json_response};
+use super::{Reply, Shared, error_class, json_response};
 use crate::aws::model::{ApiError, StreamEvent};
 use crate::plan::call::{self, RoutedStream};
 use crate::plan::{Route, Serving};
 use crate::runtime::{ChatStream, PolicyError};
+use crate::telemetry::request::Observation;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::OwnedSemaphorePermit;
 
-/// Handles one chat request; the model label for metrics comes back with the response.
-pub async fn chat(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant) -> Reply {
+/// Handles one chat request; the model label for metrics comes back with the response. A
+/// streamed response takes `observation` with it and finishes it when the stream ends.
+pub async fn chat(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant, observation: &mut Observation) -> Reply {
     let completion = match read_completion(shared, request).await {
         Ok(completion) => completion,
-        Err(error) => return (error.into(), String::new()),
+        Err(error) => return super::reject(observation, error),
     };
+    observation.asked(&completion.model, completion.stream);
     let model = completion.model.clone();
-    let response = match start(shared, completion, started).await {
+    let response = match start(shared, completion, started, observation).await {
         Ok(response) => response,
-        Err(error) => error.into(),
+        Err(error) => {
+            observation.failed(error_class(&error));
+            error.into()
+        }
     };
     (response, model)
 }
@@ -65,29 +71,36 @@ fn policy_failed(shared: &Shared, error: &PolicyError) -> HttpError {
     HttpError::from_policy(error)
 }
 
-async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instant) -> Result<Response<Body>, HttpError> {
+async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instant, observation: &mut Observation) -> Result<Response<Body>, HttpError> {
     let Ok(permit) = Arc::clone(&shared.permits).try_acquire_owned() else {
         return Err(HttpError::busy());
     };
     let serving = shared.planner.current();
+    observation.serving(&serving);
     if !serving.policy().contract().plans() {
         completion.request.config = serving.config().as_ref().clone();
-        return start_in_policy(shared, completion, started, permit, &serving).await;
+        return start_in_policy(shared, completion, started, permit, &serving, observation).await;
     }
-    let route = route(shared, &serving, completion.request.model.as_deref()).await?;
+    let route = route(shared, &serving, completion.request.model.as_deref(), observation).await?;
     let Some(bedrock) = shared.capabilities.bedrock.clone() else {
         return Err(HttpError::from_api(&crate::imports::no_bedrock_access()));
     };
     let policy = serving.policy().info_line();
     let request = completion.request.converse_request();
+    observation.calling(&route.target, &route.region, Some(request.inference.max_tokens.unwrap_or(route.max_tokens)));
     let (id, created) = (completion_id(), unix_now());
     if !completion.stream {
         let whole = call::converse(bedrock.as_ref(), &route, request).await.map_err(|error| HttpError::from_api(&error))?;
         drop(permit);
         shared.metrics.first_token(started.elapsed());
+        observation.first_token(started.elapsed());
+        // The region of the route's first step: `Whole` names only the model a fallback called.
+        observation.answered(&whole.target, &route.region);
+        observation.finish_reason(&whole.response.stop_reason);
         let collected = Collected::from(whole.response);
         if let Some(usage) = collected.usage {
             shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
+            observation.usage(&usage);
         }
         let model = if completion.model.is_empty() { whole.target } else { completion.model };
         let mut response = json_response(200, &collected.response(&id, created, &model));
@@ -98,21 +111,31 @@ async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instan
     // Wait for the first event before committing to a 200, so an error the call starts with
     // (throttling after every fallback, a refused request, ...) still gets its own status.
     let first = stream.next().await.map_err(|error| HttpError::from_api(&error))?;
+    observation.answered(stream.target(), stream.region());
     let model = if completion.model.is_empty() { stream.target().to_string() } else { completion.model };
     let encoder = ChunkEncoder::new(id, created, model, completion.include_usage);
-    let mut response = EventFrames::respond(shared, permit, encoder, first, started, Routed(stream));
+    let mut response = EventFrames::respond(shared, permit, encoder, first, started, Routed(stream), observation.take());
     set_policy_header(&mut response, policy);
     Ok(response)
 }
 
 /// The route of `model` (or of a request naming none): from the plan when it covers it (no
 /// guest call), else from the policy's `resolve` in a fresh instance of the serving policy.
-async fn route(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>) -> Result<Route, HttpError> {
+async fn route(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>, observation: &mut Observation) -> Result<Route, HttpError> {
+    let decision = observation.deciding();
     if let Some(route) = serving.route(model) {
         shared.metrics.routed(true);
+        observation.decided(decision, false, None);
         return Ok(route);
     }
     shared.metrics.routed(false);
+    let resolved = resolve(shared, serving, model).await;
+    observation.decided(decision, true, resolved.as_ref().err().map(error_class));
+    resolved
+}
+
+/// The policy's `resolve` for a reference the plan does not cover, in a fresh instance.
+async fn resolve(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>) -> Result<Route, HttpError> {
     let mut instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await.map_err(|e| policy_failed(shared, &e))?;
     match instance.resolve(serving.config(), model).await {
         Err(error) => Err(policy_failed(shared, &error)),
@@ -134,25 +157,28 @@ async fn start_in_policy(
     started: Instant,
     permit: OwnedSemaphorePermit,
     serving: &Serving,
+    observation: &mut Observation,
 ) -> Result<Response<Body>, HttpError> {
-    let instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await.map_err(|e| policy_failed(shared, &e))?;
+    // The policy decides inside its `chat`: the decision's span covers starting that call.
+    let decision = observation.deciding();
+    let started_chat = chat_in_policy(shared, serving, &completion).await;
+    observation.decided(decision, true, started_chat.as_ref().err().map(error_class));
+    let mut stream = started_chat?;
     let policy = serving.policy().info_line();
-    let mut stream = match instance.chat(&completion.request).await {
-        Err(error) => return Err(policy_failed(shared, &error)),
-        Ok(Err(error)) => return Err(HttpError::from_api(&error)),
-        Ok(Ok(stream)) => stream,
-    };
     let model = if completion.model.is_empty() { stream.target().await.map_err(|e| policy_failed(shared, &e))? } else { completion.model.clone() };
     let (id, created) = (completion_id(), unix_now());
     if !completion.stream {
         let mut first_token = FirstToken { started, seen: false };
         let mut collected = Collected::default();
         while let Some(event) = next_event(shared, &mut stream).await? {
-            first_token.check(shared, &event);
+            if let Some(ttft) = first_token.check(shared, &event) {
+                observation.first_token(ttft);
+            }
             collected.push(event);
         }
         if let Some(usage) = collected.usage {
             shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
+            observation.usage(&usage);
         }
         drop(permit);
         let mut response = json_response(200, &collected.response(&id, created, &model));
@@ -161,9 +187,19 @@ async fn start_in_policy(
     }
     let first = next_event(shared, &mut stream).await?;
     let encoder = ChunkEncoder::new(id, created, model, completion.include_usage);
-    let mut response = EventFrames::respond(shared, permit, encoder, first, started, InPolicy(Arc::clone(shared), stream));
+    let mut response = EventFrames::respond(shared, permit, encoder, first, started, InPolicy(Arc::clone(shared), stream), observation.take());
     set_policy_header(&mut response, policy);
     Ok(response)
+}
+
+/// A 0.1.0 policy's `chat`, started in a fresh instance.
+async fn chat_in_policy(shared: &Shared, serving: &Serving, completion: &Completion) -> Result<ChatStream, HttpError> {
+    let instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await.map_err(|e| policy_failed(shared, &e))?;
+    match instance.chat(&completion.request).await {
+        Err(error) => Err(policy_failed(shared, &error)),
+        Ok(Err(error)) => Err(HttpError::from_api(&error)),
+        Ok(Ok(stream)) => Ok(stream),
+    }
 }
 
 /// Bedrock's stream on a route, run by the host.
@@ -200,11 +236,15 @@ struct FirstToken {
 }
 
 impl FirstToken {
-    fn check(&mut self, shared: &Shared, event: &StreamEvent) {
+    /// Counts the time to `event` when it is the first token; that time, then.
+    fn check(&mut self, shared: &Shared, event: &StreamEvent) -> Option<Duration> {
         if !self.seen && matches!(event, StreamEvent::TextDelta { .. } | StreamEvent::ToolUseStart { .. } | StreamEvent::ReasoningDelta { .. }) {
             self.seen = true;
-            shared.metrics.first_token(self.started.elapsed());
+            let ttft = self.started.elapsed();
+            shared.metrics.first_token(ttft);
+            return Some(ttft);
         }
+        None
     }
 }
 

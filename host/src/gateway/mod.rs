@@ -10,7 +10,10 @@
 //! - The config file is read at start and re-read when it changes (polled with the policy
 //!   file), not per request; each change, and each policy swap, makes a new plan.
 //! - Shutdown ([`Gateway::serve`]'s future) stops accepting, lets responses and streams finish
-//!   within the grace period, then returns.
+//!   within the grace period, then returns. [`GatewayHandle::start_draining`] (SIGTERM, before
+//!   the drain period) turns `/readyz` to 503 while the gateway goes on serving.
+//! - Every response carries an `x-request-id` (the client's when sane, else a new one); the
+//!   access log and traces ([`crate::telemetry`]) record each request when its response ends.
 //!
 //! Routes: `POST /v1/chat/completions`, `GET /v1/models`, `GET /healthz`, `GET /readyz`,
 //! `GET /metrics`, and `POST /admin/policy` when client authentication is on.
@@ -34,6 +37,10 @@ pub use watch::ReloadError;
 use crate::capability::Capabilities;
 use crate::plan::{Planner, Serving};
 use crate::runtime::{LoadedPolicy, PolicyHost};
+use crate::telemetry::access_log::AccessLog;
+use crate::telemetry::otlp::{Exporter, OtlpConfig, OtlpError};
+use crate::telemetry::request::{Observation, Telemetry};
+use crate::telemetry::request_id;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
@@ -44,6 +51,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -83,6 +91,11 @@ pub struct GatewayOptions {
     /// Bytes of request bodies buffered at once across all requests (503 beyond), at least
     /// `max_body_bytes`. Default 64 MiB.
     pub max_body_memory: usize,
+    /// One JSON line per request ([`crate::telemetry::access_log`]). Default off.
+    pub access_log: AccessLog,
+    /// Where to export traces over OTLP/HTTP; the exporter starts in [`Gateway::bind`].
+    /// Default off.
+    pub otlp: Option<OtlpConfig>,
 }
 
 /// The default listen address.
@@ -104,6 +117,8 @@ impl Default for GatewayOptions {
             body_read_timeout: Duration::from_secs(60),
             max_connections: 4096,
             max_body_memory: 64 << 20,
+            access_log: AccessLog::off(),
+            otlp: None,
         }
     }
 }
@@ -119,6 +134,9 @@ pub enum GatewayError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The OTLP endpoint is not usable.
+    #[error(transparent)]
+    Otlp(#[from] OtlpError),
 }
 
 /// What every request handler shares.
@@ -135,6 +153,11 @@ pub struct Shared {
     max_body_bytes: usize,
     watch_interval: Duration,
     ready: ops::ReadyCache,
+    /// Set when shutdown is coming: `/readyz` answers 503 from then on.
+    draining: AtomicBool,
+    telemetry: Telemetry,
+    /// The access log's name for the client key ([`ClientKey::id`]), computed once.
+    client_key_id: Option<String>,
 }
 
 /// A running gateway's controls, cheap to clone: reload, current policy, metrics.
@@ -179,6 +202,20 @@ impl GatewayHandle {
     pub fn swap_counts(&self) -> (u64, u64) {
         self.shared.metrics.swap_counts()
     }
+
+    /// Shutdown is coming: `/readyz` answers 503 (reason `draining`) from now on, so a load
+    /// balancer takes this gateway out of rotation, while it goes on serving every request
+    /// until [`Gateway::serve`]'s shutdown future completes.
+    pub fn start_draining(&self) {
+        if !self.shared.draining.swap(true, Ordering::SeqCst) {
+            tracing::info!("draining: /readyz answers 503; still serving");
+        }
+    }
+
+    /// Whether [`GatewayHandle::start_draining`] was called (or shutdown began).
+    pub fn is_draining(&self) -> bool {
+        self.shared.draining.load(Ordering::SeqCst)
+    }
 }
 
 /// A bound gateway, ready to serve.
@@ -197,6 +234,9 @@ impl Gateway {
         let listener = TcpListener::bind(options.listen).await.map_err(|source| GatewayError::Bind { addr: options.listen, source })?;
         let config = watch::read_config(options.config_path.as_deref()).await;
         let planner = Planner::start(Arc::clone(&host), capabilities.clone(), Arc::new(config)).await;
+        // The export task runs until the last `Exporter` clone (the one in `Shared`) is gone.
+        let exporter = options.otlp.map(|config| Exporter::start(config).map(|(exporter, _task)| exporter)).transpose()?;
+        let client_key_id = options.client_key.as_ref().map(ClientKey::id);
         let shared = Arc::new(Shared {
             permits: Arc::new(Semaphore::new(in_flight_limit(options.max_in_flight, host.limits().max_instances))),
             host,
@@ -210,6 +250,9 @@ impl Gateway {
             max_body_bytes: options.max_body_bytes,
             watch_interval: options.watch_interval.max(Duration::from_millis(10)),
             ready: ops::ReadyCache::default(),
+            draining: AtomicBool::new(false),
+            telemetry: Telemetry { access_log: options.access_log, exporter },
+            client_key_id,
         });
         Ok(Self { listener, shared, grace_period: options.grace_period, bounds })
     }
@@ -302,6 +345,7 @@ impl Gateway {
             connections.set_task(id, task.abort_handle());
         }
         drop(self.listener);
+        self.shared.draining.store(true, Ordering::SeqCst);
         watcher.abort();
         tracing::info!(connections = connections.count(), grace = ?self.grace_period, "shutting down: no new connections; letting responses finish");
         let _ = closing.send(true);
@@ -312,8 +356,13 @@ impl Gateway {
                 connections.abort_all();
             }
         }
+        // The last requests' access-log lines and spans, before the process may exit.
+        self.shared.telemetry.flush(TELEMETRY_FLUSH).await;
     }
 }
+
+/// Longest the gateway waits at shutdown for the access log and the span exporter.
+const TELEMETRY_FLUSH: Duration = Duration::from_secs(2);
 
 /// Instance slots kept free for what is not a chat request (`/v1/models`, swaps' self-checks).
 const RESERVED_INSTANCES: usize = 8;
@@ -326,36 +375,69 @@ fn in_flight_limit(wanted: usize, max_instances: u32) -> usize {
 /// A response and the model label it is counted under.
 type Reply = (Response<Body>, String);
 
+/// Serves one request: routes it, echoes its request id, counts it, and finishes its telemetry
+/// (a streamed response's is finished by the task that streams it, when the stream ends).
 async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
     let started = Instant::now();
+    let headers = request.headers();
+    let request_id = request_id::for_request(headers.get(request_id::HEADER).map(|v| v.as_bytes()));
     let route = metrics::route_index(request.uri().path());
-    let (response, model) = route_request(&shared, request, started).await;
-    shared.metrics.request(route, response.status().as_u16(), &model, started.elapsed());
+    let traceparent = headers.get("traceparent").and_then(|v| v.to_str().ok());
+    let mut observation = shared.telemetry.observe(started, &request_id, request.method().as_str(), request.uri().path(), metrics::ROUTES[route], traceparent);
+    let (mut response, model) = route_request(&shared, request, started, &mut observation).await;
+    // Always a valid header value: `for_request` keeps only visible ASCII.
+    if let Ok(value) = hyper::header::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(request_id::HEADER, value);
+    }
+    let status = response.status().as_u16();
+    shared.metrics.request(route, status, &model, started.elapsed());
+    observation.finish(status);
     Ok(response)
 }
 
-async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant) -> Reply {
+async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant, observation: &mut Observation) -> Reply {
     let path = request.uri().path();
     let method = request.method();
     let open = matches!(path, "/healthz" | "/readyz");
-    if !open
-        && let Some(key) = &shared.client_key
-        && !key.accepts(request.headers().get(hyper::header::AUTHORIZATION).map(|v| v.as_bytes()))
-    {
-        return (HttpError::unauthorized().into(), String::new());
+    if !open && let Some(key) = &shared.client_key {
+        if !key.accepts(request.headers().get(hyper::header::AUTHORIZATION).map(|v| v.as_bytes())) {
+            return reject(observation, HttpError::unauthorized());
+        }
+        observation.client(shared.client_key_id.as_deref());
     }
     let response = match (path, method) {
-        ("/v1/chat/completions", &Method::POST) => return chat::chat(shared, request, started).await,
-        ("/v1/models", &Method::GET) => ops::models(shared, request.uri().query()).await,
+        ("/v1/chat/completions", &Method::POST) => return chat::chat(shared, request, started, observation).await,
+        ("/v1/models", &Method::GET) => match ops::models(shared, request.uri().query()).await {
+            Ok(response) => response,
+            Err(error) => return reject(observation, error),
+        },
         ("/healthz", &Method::GET) => json_response(200, &serde_json::json!({ "status": "ok" })),
         ("/readyz", &Method::GET) => ops::ready(shared).await,
         ("/metrics", &Method::GET) => ops::metrics(shared),
-        ("/admin/policy", &Method::POST) if shared.client_key.is_some() => ops::admin_reload(shared).await,
-        ("/v1/chat/completions" | "/admin/policy", _) if path != "/admin/policy" || shared.client_key.is_some() => HttpError::method_not_allowed("POST").into(),
-        ("/v1/models" | "/healthz" | "/readyz" | "/metrics", _) => HttpError::method_not_allowed("GET").into(),
-        _ => HttpError::not_found(path).into(),
+        ("/admin/policy", &Method::POST) if shared.client_key.is_some() => match ops::admin_reload(shared).await {
+            Ok(response) => response,
+            Err(error) => return reject(observation, error),
+        },
+        ("/v1/chat/completions" | "/admin/policy", _) if path != "/admin/policy" || shared.client_key.is_some() => {
+            return reject(observation, HttpError::method_not_allowed("POST"));
+        }
+        ("/v1/models" | "/healthz" | "/readyz" | "/metrics", _) => return reject(observation, HttpError::method_not_allowed("GET")),
+        _ => return reject(observation, HttpError::not_found(path)),
     };
     (response, String::new())
+}
+
+/// An error response, its class recorded.
+fn reject(observation: &mut Observation, error: HttpError) -> Reply {
+    observation.failed(error_class(&error));
+    (error.into(), String::new())
+}
+
+/// The error class the access log and traces record for a failed request: the OpenAI error
+/// `code` the client received (`rate_limit_exceeded`, `model_not_found`, `invalid_json`,
+/// `policy_trap`, ...), else its `type`. Low-cardinality by construction.
+fn error_class(error: &HttpError) -> &str {
+    error.code.as_deref().unwrap_or(error.kind)
 }
 
 /// A JSON response.

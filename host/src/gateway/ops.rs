@@ -10,12 +10,16 @@ use hyper::Response;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// How long a readiness answer is reused (credential resolution may use the network).
 const READY_TTL: Duration = Duration::from_secs(5);
 /// Longest a readiness check waits for credentials.
 const READY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The readiness reason while draining.
+const DRAINING: &str = "draining: shutting down, finishing the requests in flight";
 
 /// The last readiness answer: credentials' source, or why they did not resolve.
 #[derive(Debug, Default)]
@@ -27,42 +31,44 @@ pub struct ReadyCache {
 /// routing plan (a refresh plans again, coalesced with any refresh in progress). A policy
 /// without a plan in service (0.1.0, a failed plan, the catalog cache off) runs its
 /// `discover` in a fresh instance.
-pub async fn models(shared: &Shared, query: Option<&str>) -> Response<Body> {
+pub async fn models(shared: &Shared, query: Option<&str>) -> Result<Response<Body>, HttpError> {
     let refresh = query.is_some_and(|q| q.split('&').any(|pair| pair == "refresh=true" || pair == "refresh=1"));
     let failed = |error: crate::runtime::PolicyError| {
         if let Some(kind) = guest_failure_kind(&error) {
             shared.metrics.guest_failure(kind);
         }
-        HttpError::from_policy(&error).into()
+        HttpError::from_policy(&error)
     };
     let Ok(_permit) = shared.permits.try_acquire() else {
-        return HttpError::busy().into();
+        return Err(HttpError::busy());
     };
     let mut serving = shared.planner.current();
     if refresh && serving.plan().is_some_and(|plan| plan.serves_requests()) {
         match shared.planner.refresh().await {
             Ok(refreshed) => serving = refreshed,
-            Err(PlanError::Policy(error)) => return failed(error),
-            Err(PlanError::Refused(error)) => return HttpError::from_api(&error).into(),
+            Err(PlanError::Policy(error)) => return Err(failed(error)),
+            Err(PlanError::Refused(error)) => return Err(HttpError::from_api(&error)),
         }
     }
     if let Some(plan) = serving.plan().filter(|plan| plan.serves_requests()) {
-        return json_response(200, &model_list(&plan.discovery));
+        return Ok(json_response(200, &model_list(&plan.discovery)));
     }
-    let mut instance = match shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await {
-        Ok(instance) => instance,
-        Err(error) => return failed(error),
-    };
+    let mut instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await.map_err(failed)?;
     match instance.discover(serving.config(), refresh).await {
-        Ok(Ok(discovery)) => json_response(200, &model_list(&discovery)),
-        Ok(Err(error)) => HttpError::from_api(&error).into(),
-        Err(error) => failed(error),
+        Ok(Ok(discovery)) => Ok(json_response(200, &model_list(&discovery))),
+        Ok(Err(error)) => Err(HttpError::from_api(&error)),
+        Err(error) => Err(failed(error)),
     }
 }
 
 /// `GET /readyz`: 200 when a policy is loaded and credentials resolve, else 503. Cached for
-/// a few seconds so that probes do not hammer the credential chain.
+/// a few seconds so that probes do not hammer the credential chain. Draining (shutdown is
+/// coming) answers 503 at once, whatever is cached.
 pub async fn ready(shared: &Shared) -> Response<Body> {
+    if shared.draining.load(Ordering::SeqCst) {
+        let policy = shared.host.current().info().to_string();
+        return json_response(503, &json!({ "status": "draining", "policy": policy, "reason": DRAINING }));
+    }
     let cached = shared.ready.last.lock().ok().and_then(|last| last.as_ref().filter(|(at, _)| at.elapsed() < READY_TTL).map(|(_, r)| r.clone()));
     let credentials = match cached {
         Some(answer) => answer,
@@ -88,20 +94,31 @@ pub async fn ready(shared: &Shared) -> Response<Body> {
     }
 }
 
-/// `GET /metrics`.
+/// `GET /metrics`, with what the access log and the span exporter dropped.
 pub fn metrics(shared: &Shared) -> Response<Body> {
-    let text = shared.metrics.render(&shared.host.current().info().to_string());
+    let mut text = shared.metrics.render(&shared.host.current().info().to_string());
+    let telemetry = &shared.telemetry;
+    text.push_str("# HELP openclaw_gateway_access_log_dropped_total Access-log lines dropped (queue full or sink failed).\n");
+    text.push_str("# TYPE openclaw_gateway_access_log_dropped_total counter\n");
+    text.push_str(&format!("openclaw_gateway_access_log_dropped_total {}\n", telemetry.access_log.dropped()));
+    if let Some(exporter) = &telemetry.exporter {
+        let stats = exporter.stats();
+        text.push_str("# HELP openclaw_gateway_spans_total Spans handed to the OTLP exporter, by outcome.\n");
+        text.push_str("# TYPE openclaw_gateway_spans_total counter\n");
+        text.push_str(&format!("openclaw_gateway_spans_total{{outcome=\"exported\"}} {}\n", stats.exported()));
+        text.push_str(&format!("openclaw_gateway_spans_total{{outcome=\"dropped\"}} {}\n", stats.dropped()));
+    }
     let mut response = Response::new(Body::full(text));
     response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/plain; version=0.0.4"));
     response
 }
 
 /// `POST /admin/policy`: reloads the policy file (and the config) now.
-pub async fn admin_reload(shared: &Shared) -> Response<Body> {
+pub async fn admin_reload(shared: &Shared) -> Result<Response<Body>, HttpError> {
     watch::reload_config(shared).await;
     match watch::reload_policy(shared, true).await {
-        Ok(loaded) => json_response(200, &json!({ "policy": loaded.info().to_string(), "sha256": loaded.digest() })),
-        Err(error @ ReloadError::NoPolicyFile) => HttpError::new(409, "invalid_request_error", error.to_string()).with_code("no_policy_file").into(),
-        Err(error @ ReloadError::Refused(_)) => HttpError::new(422, "invalid_request_error", error.to_string()).with_code("policy_refused").into(),
+        Ok(loaded) => Ok(json_response(200, &json!({ "policy": loaded.info().to_string(), "sha256": loaded.digest() }))),
+        Err(error @ ReloadError::NoPolicyFile) => Err(HttpError::new(409, "invalid_request_error", error.to_string()).with_code("no_policy_file")),
+        Err(error @ ReloadError::Refused(_)) => Err(HttpError::new(422, "invalid_request_error", error.to_string()).with_code("policy_refused")),
     }
 }

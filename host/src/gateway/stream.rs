@@ -6,11 +6,15 @@
 //! (one TCP read of the upstream event stream usually holds several) leave in one write, and
 //! nothing crosses threads per event. When the client leaves, hyper drops the body, which
 //! drops the source at once: the Bedrock call ends and the request slot is released.
+//!
+//! The request's telemetry ([`Observation`]) rides with the body and is finished when the
+//! body is dropped: after its last frame, or when the client left.
 
-use super::Shared;
 use super::errors::HttpError;
 use super::sse::{Body, ChunkEncoder, SseFrames, error_event};
+use super::{Shared, error_class};
 use crate::aws::model::StreamEvent;
+use crate::telemetry::request::{CLIENT_CLOSED, Observation};
 use bytes::Bytes;
 use hyper::Response;
 use std::future::Future;
@@ -52,11 +56,12 @@ pub struct EventFrames<S> {
     /// Frames encoded but not yet handed to hyper.
     buffer: Vec<u8>,
     state: State<S>,
+    observation: Observation,
 }
 
 impl<S: EventSource> EventFrames<S> {
     /// The response for a stream whose `first` event has arrived (so the 200 is committed),
-    /// the rest to come from `source`.
+    /// the rest to come from `source`; `observation` is finished when the response ends.
     pub fn respond(
         shared: &Arc<Shared>,
         permit: OwnedSemaphorePermit,
@@ -64,10 +69,19 @@ impl<S: EventSource> EventFrames<S> {
         first: Option<StreamEvent>,
         started: Instant,
         source: S,
+        observation: Observation,
     ) -> Response<Body> {
         shared.metrics.stream_open(1);
-        let mut frames =
-            Self { shared: Arc::clone(shared), _permit: permit, encoder, started, first_token_seen: false, buffer: Vec::new(), state: State::Idle(source) };
+        let mut frames = Self {
+            shared: Arc::clone(shared),
+            _permit: permit,
+            encoder,
+            started,
+            first_token_seen: false,
+            buffer: Vec::new(),
+            state: State::Idle(source),
+            observation,
+        };
         frames.push(first);
         let mut response = Response::new(Body::Events(Box::pin(frames)));
         let headers = response.headers_mut();
@@ -86,9 +100,15 @@ impl<S: EventSource> EventFrames<S> {
         if !self.first_token_seen && event.is_output() {
             self.first_token_seen = true;
             self.shared.metrics.first_token(self.started.elapsed());
+            self.observation.first_token(self.started.elapsed());
         }
-        if let StreamEvent::Metadata { usage, .. } = &event {
-            self.shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
+        match &event {
+            StreamEvent::Metadata { usage, .. } => {
+                self.shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
+                self.observation.usage(usage);
+            }
+            StreamEvent::MessageStop(reason) => self.observation.finish_reason(reason),
+            _ => {}
         }
         if let Some(frame) = self.encoder.event(event) {
             self.buffer.extend_from_slice(&frame);
@@ -118,7 +138,10 @@ impl<S: EventSource> SseFrames for EventFrames<S> {
                         this.push(event);
                     }
                     // A failure after streaming began: one error event, then the end.
-                    Poll::Ready((_source, Err(error))) => this.buffer.extend_from_slice(&error_event(&error)),
+                    Poll::Ready((_source, Err(error))) => {
+                        this.observation.failed(error_class(&error));
+                        this.buffer.extend_from_slice(&error_event(&error));
+                    }
                 },
             }
         }
@@ -140,7 +163,9 @@ impl<S> Drop for EventFrames<S> {
     fn drop(&mut self) {
         if !matches!(self.state, State::Done) {
             tracing::debug!("client went away; the stream is dropped");
+            self.observation.failed(CLIENT_CLOSED);
         }
         self.shared.metrics.stream_open(-1);
+        self.observation.take().finish(200);
     }
 }

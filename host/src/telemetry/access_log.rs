@@ -45,8 +45,13 @@ pub struct AccessRecord {
     pub region: Option<String>,
     /// The policy that decided (`name version`).
     pub policy: Option<String>,
-    /// The version of the routing plan the policy computed, once plans exist.
-    pub plan_version: Option<String>,
+    /// The SHA-256 of the policy component, hex.
+    pub policy_digest: Option<String>,
+    /// The number of the routing plan the request was served from (each new plan gets the
+    /// next one); null for a 0.1.0 policy, which has no plan.
+    pub plan_version: Option<u64>,
+    /// The trace id (32 hex digits) when traces are exported, to find the request's spans.
+    pub trace_id: Option<String>,
     /// Whether the client asked for a stream.
     pub stream: bool,
     /// The HTTP status sent.
@@ -79,7 +84,9 @@ impl AccessRecord {
             target: None,
             region: None,
             policy: None,
+            policy_digest: None,
             plan_version: None,
+            trace_id: None,
             stream: false,
             status: 0,
             error_class: None,
@@ -119,8 +126,12 @@ fn as_rfc3339<S: serde::Serializer>(time: &SystemTime, serializer: S) -> Result<
 /// A stable, non-reversible name for a client key: `key-` and the first 12 hex digits of its
 /// SHA-256. Lets the log tell keys apart without holding one.
 pub fn client_key_id(key: &str) -> String {
-    let digest = Sha256::digest(key.as_bytes());
-    format!("key-{}", &hex::encode(digest)[..12])
+    client_key_id_of_digest(&Sha256::digest(key.as_bytes()).into())
+}
+
+/// [`client_key_id`] from the key's SHA-256 (what a gateway keeps instead of the key).
+pub fn client_key_id_of_digest(digest: &[u8; 32]) -> String {
+    format!("key-{}", hex::encode(&digest[..6]))
 }
 
 /// Where the lines go.
@@ -132,11 +143,23 @@ pub enum Sink {
     File(PathBuf),
 }
 
+impl Sink {
+    /// `-` or `stderr` is standard error; anything else a file path.
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "-" | "stderr" => Self::Stderr,
+            path => Self::File(PathBuf::from(path)),
+        }
+    }
+}
+
 /// The access log handle, cheap to clone; [`AccessLog::off`] makes every call a no-op.
 #[derive(Debug, Clone, Default)]
 pub struct AccessLog {
     sender: Option<SyncSender<String>>,
     dropped: Arc<AtomicU64>,
+    /// Lines queued and not yet written.
+    pending: Arc<AtomicU64>,
     writer: Option<Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>>,
 }
 
@@ -165,8 +188,10 @@ impl AccessLog {
             }
         };
         let (sender, receiver) = std::sync::mpsc::sync_channel(capacity.max(1));
-        let writer = std::thread::Builder::new().name("openclaw-access-log".into()).spawn(move || write_lines(receiver, out))?;
-        Ok(Self { sender: Some(sender), dropped: Arc::default(), writer: Some(Arc::new(std::sync::Mutex::new(Some(writer)))) })
+        let counters = Counters { pending: Arc::default(), dropped: Arc::default() };
+        let (pending, dropped) = (Arc::clone(&counters.pending), Arc::clone(&counters.dropped));
+        let writer = std::thread::Builder::new().name("openclaw-access-log".into()).spawn(move || write_lines(receiver, out, &counters))?;
+        Ok(Self { sender: Some(sender), dropped, pending, writer: Some(Arc::new(std::sync::Mutex::new(Some(writer)))) })
     }
 
     /// Whether records are written at all.
@@ -177,11 +202,22 @@ impl AccessLog {
     /// Queues one line; never blocks. A full queue drops it (counted).
     pub fn record(&self, record: &AccessRecord) {
         let Some(sender) = &self.sender else { return };
+        self.pending.fetch_add(1, Ordering::Relaxed);
         match sender.try_send(record.to_line()) {
             Ok(()) => {}
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.pending.fetch_sub(1, Ordering::Relaxed);
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
+        }
+    }
+
+    /// Waits (at most `limit`) until every line queued so far is written: at shutdown, so
+    /// that the last requests' lines are not lost with the process.
+    pub async fn flush(&self, limit: Duration) {
+        let started = std::time::Instant::now();
+        while self.pending.load(Ordering::Relaxed) > 0 && started.elapsed() < limit {
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 
@@ -204,20 +240,30 @@ impl AccessLog {
     }
 }
 
-/// The writer thread: writes lines as they come, flushing whenever the queue is empty.
-fn write_lines(receiver: Receiver<String>, mut out: Box<dyn std::io::Write + Send>) {
+/// What the writer thread counts: lines waiting, lines lost.
+struct Counters {
+    pending: Arc<AtomicU64>,
+    dropped: Arc<AtomicU64>,
+}
+
+/// The writer thread: writes lines as they come, flushing whenever the queue is empty; counts
+/// each line off `pending` once it is flushed, or as dropped when the sink failed.
+fn write_lines(receiver: Receiver<String>, mut out: Box<dyn std::io::Write + Send>, counters: &Counters) {
+    let mut failed = false;
     while let Ok(line) = receiver.recv() {
-        if out.write_all(line.as_bytes()).is_err() {
-            break;
-        }
+        let mut lines = 1;
+        failed = failed || out.write_all(line.as_bytes()).is_err();
         while let Ok(more) = receiver.try_recv() {
-            if out.write_all(more.as_bytes()).is_err() {
-                return;
-            }
+            lines += 1;
+            failed = failed || out.write_all(more.as_bytes()).is_err();
         }
-        if out.flush().is_err() {
-            break;
+        // A sink that failed (a full disk, a closed stderr) stays failed: its lines are
+        // counted as dropped rather than piling up.
+        failed = failed || out.flush().is_err();
+        if failed {
+            counters.dropped.fetch_add(lines, Ordering::Relaxed);
         }
+        counters.pending.fetch_sub(lines, Ordering::Relaxed);
     }
     let _ = out.flush();
 }
@@ -264,7 +310,9 @@ mod tests {
             "target",
             "region",
             "policy",
+            "policy_digest",
             "plan_version",
+            "trace_id",
             "stream",
             "status",
             "error_class",
@@ -311,8 +359,8 @@ mod tests {
             }
         }
         let (sender, receiver) = std::sync::mpsc::sync_channel(1);
-        let _writer = std::thread::spawn(move || write_lines(receiver, Box::new(Stuck)));
-        let log = AccessLog { sender: Some(sender), dropped: Arc::default(), writer: None };
+        let _writer = std::thread::spawn(move || write_lines(receiver, Box::new(Stuck), &Counters { pending: Arc::default(), dropped: Arc::default() }));
+        let log = AccessLog { sender: Some(sender), dropped: Arc::default(), pending: Arc::default(), writer: None };
         for i in 0..100 {
             log.record(&sample(&format!("req-{i}")));
         }

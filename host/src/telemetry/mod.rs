@@ -4,6 +4,8 @@
 //! - [`request_id`]: the `x-request-id` a client sent, kept when it is sane, else a new one.
 //! - [`access_log`]: one JSON line per request ([`access_log::AccessRecord`]), to a file or
 //!   stderr, written off the request path; never prompt text, never a secret.
+//! - [`request`]: one request's share of both, filled in by the gateway's handlers and
+//!   finished when the response ends.
 //! - [`otlp`]: OpenTelemetry traces over OTLP/HTTP (JSON encoding): a span per request with
 //!   child spans for the policy decision and the Bedrock call, attributes per the GenAI
 //!   semantic conventions, exported in batches off the request path.
@@ -13,6 +15,7 @@
 
 pub mod access_log;
 pub mod otlp;
+pub mod request;
 pub mod request_id;
 mod time;
 

@@ -206,6 +206,11 @@ impl Span {
         self
     }
 
+    /// Whether this is a request's own span (not a child).
+    pub fn is_server(&self) -> bool {
+        self.kind == SpanKind::Server
+    }
+
     /// The trace id as 32 hex digits (for logs and the access log).
     pub fn trace_id(&self) -> String {
         hex::encode(self.trace_id)
@@ -348,8 +353,17 @@ fn target(endpoint: &str) -> Result<Target, OtlpError> {
 /// every clone is dropped.
 #[derive(Debug, Clone)]
 pub struct Exporter {
-    sender: mpsc::Sender<Span>,
+    sender: mpsc::Sender<Message>,
     counts: Counts,
+}
+
+/// What the export task receives.
+#[derive(Debug)]
+enum Message {
+    /// An ended span.
+    Span(Span),
+    /// Send what is batched now, then answer.
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 /// What became of the exported spans; holding it does not keep the export task alive.
@@ -382,9 +396,21 @@ impl Exporter {
 
     /// Queues an ended span; never waits. A full queue drops it (counted).
     pub fn export(&self, span: Span) {
-        if self.sender.try_send(span).is_err() {
+        if self.sender.try_send(Message::Span(span)).is_err() {
             self.counts.dropped.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Sends the spans exported so far now instead of at the end of the batching interval,
+    /// waiting at most `limit` (at shutdown, so that the last requests' spans are not lost).
+    pub async fn flush(&self, limit: Duration) {
+        let (done, answered) = tokio::sync::oneshot::channel();
+        let _ = tokio::time::timeout(limit, async {
+            if self.sender.send(Message::Flush(done)).await.is_ok() {
+                let _ = answered.await;
+            }
+        })
+        .await;
     }
 
     /// The counts, for metrics.
@@ -402,7 +428,7 @@ struct Counts {
 
 /// Collects spans into batches and posts each; ends (after a last export) when every
 /// [`Exporter`] clone is gone.
-async fn run(mut receiver: mpsc::Receiver<Span>, target: Target, config: OtlpConfig, counts: Counts) {
+async fn run(mut receiver: mpsc::Receiver<Message>, target: Target, config: OtlpConfig, counts: Counts) {
     let mut batch: Vec<Span> = Vec::new();
     loop {
         let next = if batch.is_empty() {
@@ -417,11 +443,17 @@ async fn run(mut receiver: mpsc::Receiver<Span>, target: Target, config: OtlpCon
             }
         };
         match next {
-            Some(span) => {
+            Some(Message::Span(span)) => {
                 batch.push(span);
                 if batch.len() >= MAX_BATCH {
                     send(&target, &config.service_name, std::mem::take(&mut batch), &counts).await;
                 }
+            }
+            Some(Message::Flush(done)) => {
+                if !batch.is_empty() {
+                    send(&target, &config.service_name, std::mem::take(&mut batch), &counts).await;
+                }
+                let _ = done.send(());
             }
             None => {
                 if !batch.is_empty() {
