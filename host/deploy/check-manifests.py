@@ -103,7 +103,11 @@ check(any(m["mountPath"] == state and "emptyDir" in volumes[m["name"]] for m in 
 
 drain = int(flag(args, "drain-period") or 0)
 grace = int(flag(args, "grace-period") or 10)
-check(drain > 5, "--drain-period must outlast the 5 s readiness cache so the endpoint is removed before the listener closes")
+# /readyz answers 503 the moment SIGTERM arrives; the kubelet sees it at the next probe and
+# removes the endpoint after failureThreshold of them, so the drain must outlast that.
+readiness = gateway.get("readinessProbe", {})
+noticed = readiness.get("periodSeconds", 10) * readiness.get("failureThreshold", 3)
+check(drain > noticed, f"--drain-period ({drain} s) must outlast the readiness probe's {noticed} s (periodSeconds x failureThreshold) so the endpoint is removed before the listener closes")
 check(pod.get("terminationGracePeriodSeconds", 30) > drain + grace, "terminationGracePeriodSeconds does not cover the drain and grace periods")
 
 pdb = documents["PodDisruptionBudget"]["spec"]

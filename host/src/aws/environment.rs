@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 /// produces.
 const SECRET_VARIABLES: &[&str] = &["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "AWS_CONTAINER_AUTHORIZATION_TOKEN"];
 
+/// Variables that name something (a profile): surrounding whitespace is never part of the name,
+/// so it is trimmed on entry, and the SDK sees the same name the host describes.
+const NAME_VARIABLES: &[&str] = &["AWS_PROFILE"];
+
 /// A snapshot of environment variables. Blank or whitespace-only values are dropped on entry.
 /// Its `Debug` shows variable names only, never values.
 #[derive(Clone, Default)]
@@ -30,7 +34,15 @@ impl AwsEnvironment {
 
     /// Exactly these variables (blank values dropped).
     pub fn from_vars<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
-        let vars = vars.into_iter().map(|(k, v)| (k.into(), v.into())).filter(|(_, v)| !v.trim().is_empty()).collect();
+        let vars = vars
+            .into_iter()
+            .map(|(k, v)| {
+                let (name, value): (String, String) = (k.into(), v.into());
+                let value = if NAME_VARIABLES.contains(&name.as_str()) { value.trim().to_string() } else { value };
+                (name, value)
+            })
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
         AwsEnvironment { vars }
     }
 
@@ -95,7 +107,7 @@ impl AwsEnvironment {
 
     /// The profile the chain uses: `AWS_PROFILE` or `default`.
     pub fn profile_name(&self) -> &str {
-        self.get("AWS_PROFILE").map(str::trim).unwrap_or("default")
+        self.get("AWS_PROFILE").unwrap_or("default")
     }
 
     /// A path for people: under the home directory it starts with `~`.
@@ -119,6 +131,18 @@ mod tests {
         assert_eq!((env.get("A"), env.get("B"), env.get("C")), (Some("x"), None, None));
         assert!(!format!("{env:?}").contains("topsecret"));
         assert_eq!(env.secrets(), vec!["topsecret".to_string()]);
+    }
+
+    #[test]
+    fn a_profile_name_is_handed_on_trimmed() {
+        // (AWS_PROFILE as set, the name the host describes and the SDK is handed)
+        let cases = [(" dev", Some("dev")), ("dev \t", Some("dev")), ("dev", Some("dev")), ("  ", None)];
+        for (set, expected) in cases {
+            let env = AwsEnvironment::from_vars([("AWS_PROFILE", set)]);
+            let handed = env.pairs().find(|(name, _)| *name == "AWS_PROFILE").map(|(_, value)| value);
+            assert_eq!((env.get("AWS_PROFILE"), handed), (expected, expected), "{set:?}");
+            assert_eq!(env.profile_name(), expected.unwrap_or("default"), "{set:?}");
+        }
     }
 
     #[test]
