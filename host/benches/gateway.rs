@@ -8,7 +8,8 @@
 //! RSS idle and with 1,000 open streams.
 //!
 //! `cargo bench -p openclaw-host --bench gateway`; `OPENCLAW_BENCH_SCALE=0.2` runs fewer
-//! requests. The load generator (hyper, one keep-alive connection per concurrent client) and
+//! requests; `OPENCLAW_BENCH_BASELINE=/path/to/an/older/openclaw` adds a third gateway, that
+//! binary with the default config, interleaved with the others (a before/after in one run). The load generator (hyper, one keep-alive connection per concurrent client) and
 //! the emulator share this process; each gateway runs in its own.
 
 use bedrock_emulator::{DEFAULT_BEARER_TOKEN, Emulator, Fault, FaultRule, RunningEmulator};
@@ -172,11 +173,22 @@ const CONFIGS: [(&str, &str); 2] = [
     ("discovery off", "{ model: 'amazon.nova-pro-v1:0', models: { bedrockDiscovery: { enabled: false } } }"),
 ];
 
-/// Starts `openclaw gateway` on 127.0.0.1:0 in front of the emulator, with `config`.
-fn start_gateway(emulator: &RunningEmulator, home: &std::path::Path, config: &str) -> (Child, SocketAddr) {
+/// The gateways compared: (label, binary, config file text): this build with each of
+/// [`CONFIGS`], and the baseline binary with the default config when one is given.
+fn gateway_specs() -> Vec<(String, std::path::PathBuf, &'static str)> {
+    let this = std::path::PathBuf::from(env!("CARGO_BIN_EXE_openclaw"));
+    let mut specs: Vec<_> = CONFIGS.iter().map(|(label, config)| (label.to_string(), this.clone(), *config)).collect();
+    if let Some(baseline) = std::env::var_os("OPENCLAW_BENCH_BASELINE") {
+        specs.push(("default, baseline binary".to_string(), baseline.into(), CONFIGS[0].1));
+    }
+    specs
+}
+
+/// Starts `binary gateway` on 127.0.0.1:0 in front of the emulator, with `config`.
+fn start_gateway(emulator: &RunningEmulator, binary: &std::path::Path, home: &std::path::Path, config: &str) -> (Child, SocketAddr) {
     std::fs::create_dir_all(home.join(".openclaw")).expect("state dir");
     std::fs::write(home.join(".openclaw").join("openclaw.json"), config).expect("config file");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_openclaw"))
+    let mut child = Command::new(binary)
         .args(["gateway", "--listen", "127.0.0.1:0", "--grace-period", "1", "--max-in-flight", "1200"])
         .env_clear()
         .env("HOME", home)
@@ -229,10 +241,11 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(async move {
         let emulator = Emulator::builder().region("us-east-1").start().await.expect("emulator");
-        let homes: Vec<tempfile::TempDir> = CONFIGS.iter().map(|_| tempfile::tempdir().expect("home")).collect();
-        let mut gateways: Vec<(&str, Child, SocketAddr, u32)> = Vec::new();
-        for ((label, config), home) in CONFIGS.iter().zip(&homes) {
-            let (child, addr) = start_gateway(&emulator, home.path(), config);
+        let specs = gateway_specs();
+        let homes: Vec<tempfile::TempDir> = specs.iter().map(|_| tempfile::tempdir().expect("home")).collect();
+        let mut gateways: Vec<(String, Child, SocketAddr, u32)> = Vec::new();
+        for ((label, binary, config), home) in specs.into_iter().zip(&homes) {
+            let (child, addr) = start_gateway(&emulator, &binary, home.path(), config);
             let pid = child.id();
             gateways.push((label, child, addr, pid));
         }
