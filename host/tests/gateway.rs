@@ -296,3 +296,21 @@ async fn requests_beyond_the_in_flight_limit_get_503() {
     assert_eq!(slow.await.expect("task").streamed_text(), "Echo: one two three");
     assert_eq!(gateway.chat("free again", false).await.text(), "Echo: free again");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_refused_for_its_size_is_read_off_so_its_413_arrives() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let gateway = TestGateway::start().await;
+    let mut stream = tokio::net::TcpStream::connect(gateway.addr).await.expect("connect");
+    let head = format!("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", 1u64 << 40);
+    stream.write_all(head.as_bytes()).await.expect("head");
+    // 4 MiB, far more than socket buffers hold: had the gateway closed with them unread, the
+    // connection would be reset and these writes (or the answer) would fail.
+    let chunk = vec![b' '; 64 << 10];
+    for _ in 0..64 {
+        stream.write_all(&chunk).await.expect("the gateway reads the refused body off");
+    }
+    let mut answer = [0u8; 12];
+    stream.read_exact(&mut answer).await.expect("an answer");
+    assert_eq!(&answer, b"HTTP/1.1 413", "{}", String::from_utf8_lossy(&answer));
+}

@@ -63,9 +63,13 @@ pub(super) struct ReadBody {
 /// deadline and the shared budget.
 pub(super) async fn read<B>(body: B, declared: Option<u64>, max: usize, limits: &BodyLimits) -> Result<ReadBody, BodyError>
 where
-    B: http_body::Body<Data = Bytes> + Unpin,
+    B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
 {
-    if declared.is_some_and(|length| length > max as u64) {
+    if let Some(length) = declared.filter(|length| *length > max as u64) {
+        // Refused before reading; the rest of the body is read and thrown away (bounded) while
+        // the 413 goes out, so the client finishes sending and reads the answer: closing with
+        // its bytes unread would reset the connection and could lose the 413 on the way.
+        tokio::spawn(discard(body, length.min(DISCARD_MAX), DISCARD_DEADLINE));
         return Err(BodyError::TooLarge);
     }
     let deadline = limits.deadline;
@@ -73,6 +77,28 @@ where
         Ok(result) => result,
         Err(_) => Err(BodyError::Timeout(deadline)),
     }
+}
+
+/// Most bytes of a refused body read and thrown away, and for how long, before the connection
+/// is closed anyway.
+const DISCARD_MAX: u64 = 16 << 20;
+const DISCARD_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Reads and drops up to `limit` bytes of `body` within `deadline`; nothing is kept.
+async fn discard<B>(mut body: B, limit: u64, deadline: Duration)
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+{
+    let _ = tokio::time::timeout(deadline, async move {
+        let mut seen: u64 = 0;
+        while seen < limit {
+            match body.frame().await {
+                Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |data| data.len() as u64),
+                Some(Err(_)) | None => break,
+            }
+        }
+    })
+    .await;
 }
 
 async fn collect<B>(mut body: B, declared: Option<u64>, max: usize, limits: &BodyLimits) -> Result<ReadBody, BodyError>
