@@ -28,7 +28,8 @@ pub use policy::{
 };
 pub use routing::{FallbackStep, PlanRequest, Resolution, ResolveRequest, Route, RoutingPlan};
 pub use runtime::{
-    ContentBlock, ConverseRequest, ConverseResponse, InferenceConfig, InvokeRequest, InvokeResponse, Message, Role, StreamEvent, ToolSpec, Usage,
+    ContentBlock, ConverseOptions, ConverseRequest, ConverseResponse, DocumentSource, InferenceConfig, InvokeRequest, InvokeResponse, Message, OutputSchema,
+    ReasoningEffort, ReasoningRequest, Role, StreamEvent, ToolChoice, ToolSpec, Usage,
 };
 pub use types::{ApiError, ErrorClass, FoundationModelRecord, InferenceProfileRecord, ModelCost, ModelInfo, ModelKind};
 

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::runtime::{ConverseRequest, InferenceConfig, Message, ToolSpec};
+use crate::runtime::{ConverseOptions, ConverseRequest, InferenceConfig, Message, ToolSpec};
 use crate::types::{ApiError, ErrorClass, ModelInfo};
 
 /// Who a policy component is, as its self-check reports.
@@ -358,6 +358,7 @@ impl ChatRequest {
             inference: InferenceConfig { max_tokens: self.max_tokens, temperature: self.temperature, top_p: self.top_p, stop_sequences: self.stop_sequences },
             tools: self.tools,
             timeout: self.timeout,
+            options: ConverseOptions::default(),
         }
     }
 }

@@ -43,8 +43,38 @@ pub enum ContentBlock {
         /// Whether the tool failed.
         is_error: bool,
     },
-    /// Model reasoning text.
-    Reasoning(String),
+    /// Model reasoning text, with the signature the model gave it (Anthropic's signed
+    /// thinking: the block goes back unchanged on the next turn).
+    Reasoning {
+        /// The reasoning text.
+        text: String,
+        /// The model's signature over it, when it sent one.
+        signature: Option<String>,
+    },
+    /// Reasoning the model's provider encrypted; it goes back unchanged on the next turn.
+    RedactedReasoning(Vec<u8>),
+    /// A document (PDF, text, ...) for the model to read. Not in contract 0.2.0: only the
+    /// gateway's data path sends it.
+    Document {
+        /// `pdf`, `csv`, `doc`, `docx`, `xls`, `xlsx`, `html`, `txt` or `md`.
+        format: String,
+        /// The name Bedrock shows the model (its character rules are the sender's to meet).
+        name: String,
+        /// The document's content.
+        source: DocumentSource,
+    },
+    /// A prompt-cache point: the content before it may be cached. Not in contract 0.2.0.
+    CachePoint,
+}
+
+/// Where a document's content is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
+pub enum DocumentSource {
+    /// The file's bytes.
+    Bytes(Vec<u8>),
+    /// Plain text.
+    Text(String),
 }
 
 /// One message of a conversation.
@@ -109,6 +139,76 @@ pub struct ConverseRequest {
     /// Time limit for the whole call, retries included (for a stream: until the last event);
     /// whole milliseconds cross the WIT.
     pub timeout: Duration,
+    /// What the gateway's clients may ask beyond contract 0.2.0's `converse-request`.
+    pub options: ConverseOptions,
+}
+
+/// The parts of a Converse request that contract 0.2.0 does not carry: the host's data path
+/// sets them from what a client asked; a request a policy builds leaves them at their
+/// defaults (nothing asked).
+#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ConverseOptions {
+    /// Whether and which tool the model must call; `None` leaves the model's default (auto).
+    pub tool_choice: Option<ToolChoice>,
+    /// Extended reasoning asked for, if any.
+    pub reasoning: Option<ReasoningRequest>,
+    /// A JSON Schema the answer must follow (Converse `outputConfig.textFormat`).
+    pub output_schema: Option<OutputSchema>,
+    /// Indices of the system prompts each followed by a prompt-cache point.
+    pub system_cache_points: Vec<u32>,
+    /// A prompt-cache point after the tool list.
+    pub tools_cache_point: bool,
+    /// The caller's tags for the call (Converse `requestMetadata`).
+    pub request_metadata: Vec<(String, String)>,
+}
+
+/// Which tool the model must call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
+pub enum ToolChoice {
+    /// The model decides.
+    Auto,
+    /// Some tool, the model picks which.
+    Any,
+    /// This tool.
+    Tool(String),
+}
+
+/// Extended reasoning asked for: an effort, an explicit token budget, or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ReasoningRequest {
+    /// How hard to think, as OpenAI's `reasoning_effort` says it.
+    pub effort: Option<ReasoningEffort>,
+    /// Most tokens to think with (Anthropic's `budget_tokens`).
+    pub budget_tokens: Option<u32>,
+}
+
+/// OpenAI's `reasoning_effort` levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
+pub enum ReasoningEffort {
+    /// As little as the model allows.
+    Minimal,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+}
+
+/// A JSON Schema the model's answer must follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct OutputSchema {
+    /// The schema's name.
+    pub name: String,
+    /// What it describes, if said.
+    pub description: Option<String>,
+    /// The schema, a JSON document.
+    pub schema: String,
 }
 
 /// Token counts.
@@ -121,6 +221,10 @@ pub struct Usage {
     pub output_tokens: u32,
     /// Both.
     pub total_tokens: u32,
+    /// Prompt tokens read from the prompt cache (not in contract 0.2.0).
+    pub cache_read_input_tokens: u32,
+    /// Prompt tokens written to the prompt cache (not in contract 0.2.0).
+    pub cache_write_input_tokens: u32,
 }
 
 /// A Converse response.
@@ -157,6 +261,20 @@ pub enum StreamEvent {
         /// The text.
         text: String,
     },
+    /// The signature of a reasoning block (not in contract 0.2.0).
+    ReasoningSignature {
+        /// The content block's index.
+        index: u32,
+        /// The signature.
+        signature: String,
+    },
+    /// Encrypted reasoning for a block (not in contract 0.2.0).
+    RedactedReasoning {
+        /// The content block's index.
+        index: u32,
+        /// The encrypted bytes.
+        data: Vec<u8>,
+    },
     /// A tool call block begins.
     ToolUseStart {
         /// The content block's index.
@@ -190,7 +308,15 @@ impl StreamEvent {
     /// Whether the event carries something the model produced (text, reasoning or a tool
     /// call): after one, a fallback would repeat output the client already has.
     pub fn is_output(&self) -> bool {
-        matches!(self, Self::TextDelta { .. } | Self::ReasoningDelta { .. } | Self::ToolUseStart { .. } | Self::ToolUseDelta { .. })
+        matches!(
+            self,
+            Self::TextDelta { .. }
+                | Self::ReasoningDelta { .. }
+                | Self::ReasoningSignature { .. }
+                | Self::RedactedReasoning { .. }
+                | Self::ToolUseStart { .. }
+                | Self::ToolUseDelta { .. }
+        )
     }
 }
 

@@ -10,7 +10,7 @@ use crate::control_plane::ControlPlane;
 use crate::region::RegionEnvironment;
 use crate::resolve::resolve;
 use crate::routing::{FallbackStep, requested_reference, route_of};
-use crate::runtime::{ApiError, ConverseRequest, ErrorClass, EventStream, InferenceConfig, LogLevel, Runtime, StreamEvent};
+use crate::runtime::{ApiError, ConverseOptions, ConverseRequest, ErrorClass, EventStream, InferenceConfig, LogLevel, Runtime, StreamEvent};
 use crate::target::load_settings;
 
 pub use crate::routing::NO_MODEL;
@@ -65,6 +65,7 @@ pub fn start_chat<R: Runtime>(
         },
         tools: request.tools,
         timeout: request.timeout,
+        options: ConverseOptions::default(),
     };
     let mut chat =
         ChatStream { runtime, request: call, stream: None, delivered: false, fallback: Fallback::Available(route.fallbacks), started: Instant::now() };

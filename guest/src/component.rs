@@ -89,7 +89,14 @@ impl wit::GuestChatStream for ChatStreamResource {
     }
 
     fn next(&self) -> Result<Option<runtime::StreamEvent>, ApiError> {
-        Ok(self.0.borrow_mut().next_event()?.map(Into::into))
+        // The host hands this policy only events the contract has a form for.
+        loop {
+            match self.0.borrow_mut().next_event()?.map(runtime::StreamEvent::try_from) {
+                None => return Ok(None),
+                Some(Ok(event)) => return Ok(Some(event)),
+                Some(Err(convert::NotInContract)) => continue,
+            }
+        }
     }
 }
 

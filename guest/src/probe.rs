@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::control_plane::ControlPlane;
 use crate::region::{RegionEnvironment, resolve_region};
 use crate::resolve::resolve;
-use crate::runtime::{ApiError, ConverseRequest, ErrorClass, InferenceConfig, LogLevel, Message, Runtime, StreamEvent};
+use crate::runtime::{ApiError, ConverseOptions, ConverseRequest, ErrorClass, InferenceConfig, LogLevel, Message, Runtime, StreamEvent};
 use crate::target::load_settings;
 
 /// The prompt the probe sends.
@@ -43,6 +43,7 @@ pub fn probe(request: &ProbeRequest, environment: &RegionEnvironment, runtime: &
         inference: InferenceConfig { max_tokens: Some(request.max_tokens), ..InferenceConfig::default() },
         tools: Vec::new(),
         timeout: request.timeout,
+        options: ConverseOptions::default(),
     };
     let started = Instant::now();
     let outcome = judge(runtime, &call, started);

@@ -2,7 +2,7 @@
 //! plain types and two small traits, so that the probe and chat policies run natively against
 //! a fake in unit tests and against the host through `component`.
 
-pub use openclaw_domain::{ApiError, ContentBlock, ConverseRequest, ErrorClass, InferenceConfig, Message, Role, StreamEvent, ToolSpec, Usage};
+pub use openclaw_domain::{ApiError, ContentBlock, ConverseOptions, ConverseRequest, ErrorClass, InferenceConfig, Message, Role, StreamEvent, ToolSpec, Usage};
 
 /// A streamed response in progress.
 pub trait EventStream {

@@ -273,7 +273,7 @@ async fn every_content_block_kind_reaches_bedrock_and_bad_tool_json_never_leaves
         Message {
             role: Role::Assistant,
             content: vec![
-                ContentBlock::Reasoning("I should look".into()),
+                ContentBlock::Reasoning { text: "I should look".into(), signature: Some("sig-1".into()) },
                 ContentBlock::ToolUse { id: "t1".into(), name: "lookup".into(), input: r#"{"q":"it"}"#.into() },
             ],
         },

@@ -206,7 +206,7 @@ fn events_pass_through_unchanged() {
         StreamEvent::ToolUseDelta { index: 1, text: "{}".into() },
         StreamEvent::BlockStop(1),
         StreamEvent::MessageStop("tool_use".into()),
-        StreamEvent::Metadata { usage: Usage { input_tokens: 3, output_tokens: 4, total_tokens: 7 }, latency_ms: 9 },
+        StreamEvent::Metadata { usage: Usage { input_tokens: 3, output_tokens: 4, total_tokens: 7, ..Usage::default() }, latency_ms: 9 },
     ];
     let runtime = FakeRuntime::new(vec![Ok(events.iter().cloned().map(Ok).collect())]);
     let mut chat = start_chat(request(Some(US), None), &RegionEnvironment::default(), &runtime, &no_catalog()).expect("starts");

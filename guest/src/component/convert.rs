@@ -141,20 +141,29 @@ impl From<rt::ContentBlock> for d::ContentBlock {
             rt::ContentBlock::Image(image) => Self::Image { format: image.format, bytes: image.bytes },
             rt::ContentBlock::ToolUse(call) => Self::ToolUse { id: call.id, name: call.name, input: call.input },
             rt::ContentBlock::ToolResult(result) => Self::ToolResult { id: result.id, content: result.content, is_error: result.is_error },
-            rt::ContentBlock::Reasoning(text) => Self::Reasoning(text),
+            rt::ContentBlock::Reasoning(text) => Self::Reasoning { text, signature: None },
         }
     }
 }
 
-impl From<d::ContentBlock> for rt::ContentBlock {
-    fn from(block: d::ContentBlock) -> Self {
-        match block {
+/// A domain value the contract has no form for (documents, cache points, encrypted reasoning,
+/// reasoning signatures): only the host's data path sends them, so a policy never holds one
+/// it would have to pass on.
+#[derive(Debug)]
+pub struct NotInContract;
+
+impl TryFrom<d::ContentBlock> for rt::ContentBlock {
+    type Error = NotInContract;
+
+    fn try_from(block: d::ContentBlock) -> Result<Self, NotInContract> {
+        Ok(match block {
             d::ContentBlock::Text(text) => Self::Text(text),
             d::ContentBlock::Image { format, bytes } => Self::Image(rt::Image { format, bytes }),
             d::ContentBlock::ToolUse { id, name, input } => Self::ToolUse(rt::ToolUse { id, name, input }),
             d::ContentBlock::ToolResult { id, content, is_error } => Self::ToolResult(rt::ToolResult { id, content, is_error }),
-            d::ContentBlock::Reasoning(text) => Self::Reasoning(text),
-        }
+            d::ContentBlock::Reasoning { text, signature: _ } => Self::Reasoning(text),
+            d::ContentBlock::RedactedReasoning(_) | d::ContentBlock::Document { .. } | d::ContentBlock::CachePoint => return Err(NotInContract),
+        })
     }
 }
 
@@ -166,7 +175,7 @@ impl From<rt::Message> for d::Message {
 
 impl From<d::Message> for rt::Message {
     fn from(message: d::Message) -> Self {
-        Self { role: message.role.into(), content: message.content.into_iter().map(Into::into).collect() }
+        Self { role: message.role.into(), content: message.content.into_iter().filter_map(|block| block.try_into().ok()).collect() }
     }
 }
 
@@ -204,7 +213,7 @@ impl From<&d::ConverseRequest> for rt::ConverseRequest {
 
 impl From<rt::Usage> for d::Usage {
     fn from(usage: rt::Usage) -> Self {
-        Self { input_tokens: usage.input_tokens, output_tokens: usage.output_tokens, total_tokens: usage.total_tokens }
+        Self { input_tokens: usage.input_tokens, output_tokens: usage.output_tokens, total_tokens: usage.total_tokens, ..d::Usage::default() }
     }
 }
 
@@ -229,9 +238,11 @@ impl From<rt::StreamEvent> for d::StreamEvent {
     }
 }
 
-impl From<d::StreamEvent> for rt::StreamEvent {
-    fn from(event: d::StreamEvent) -> Self {
-        match event {
+impl TryFrom<d::StreamEvent> for rt::StreamEvent {
+    type Error = NotInContract;
+
+    fn try_from(event: d::StreamEvent) -> Result<Self, NotInContract> {
+        Ok(match event {
             d::StreamEvent::MessageStart(role) => Self::MessageStart(role.into()),
             d::StreamEvent::TextDelta { index, text } => Self::TextDelta(rt::BlockDelta { index, text }),
             d::StreamEvent::ReasoningDelta { index, text } => Self::ReasoningDelta(rt::BlockDelta { index, text }),
@@ -240,7 +251,8 @@ impl From<d::StreamEvent> for rt::StreamEvent {
             d::StreamEvent::BlockStop(index) => Self::BlockStop(index),
             d::StreamEvent::MessageStop(reason) => Self::MessageStop(reason),
             d::StreamEvent::Metadata { usage, latency_ms } => Self::Metadata(rt::StreamMetadata { usage: usage.into(), latency_ms }),
-        }
+            d::StreamEvent::ReasoningSignature { .. } | d::StreamEvent::RedactedReasoning { .. } => return Err(NotInContract),
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use aws_sdk_bedrockruntime::types as sdk;
 use aws_smithy_types::{Document, Number};
 
 use super::errors::api_error;
-use super::model::{ApiError, ContentBlock, ConverseRequest, ErrorClass, Message, Role, StreamEvent, Usage};
+use super::model::{ApiError, ContentBlock, ConverseRequest, DocumentSource, ErrorClass, Message, Role, StreamEvent, Usage};
 
 /// The parts of a Converse request the SDK's builders take.
 pub(crate) struct SdkConverseParts {
@@ -99,10 +99,30 @@ fn block_to_sdk(block: &ContentBlock) -> Result<sdk::ContentBlock, ApiError> {
                 .build()
                 .map_err(|e| built("tool result block", e))?,
         ),
-        ContentBlock::Reasoning(text) => sdk::ContentBlock::ReasoningContent(sdk::ReasoningContentBlock::ReasoningText(
-            sdk::ReasoningTextBlock::builder().text(text).build().map_err(|e| built("reasoning block", e))?,
+        ContentBlock::Reasoning { text, signature } => sdk::ContentBlock::ReasoningContent(sdk::ReasoningContentBlock::ReasoningText(
+            sdk::ReasoningTextBlock::builder().text(text).set_signature(signature.clone()).build().map_err(|e| built("reasoning block", e))?,
         )),
+        ContentBlock::RedactedReasoning(data) => {
+            sdk::ContentBlock::ReasoningContent(sdk::ReasoningContentBlock::RedactedContent(aws_smithy_types::Blob::new(data.clone())))
+        }
+        ContentBlock::Document { format, name, source } => sdk::ContentBlock::Document(
+            sdk::DocumentBlock::builder()
+                .format(sdk::DocumentFormat::from(format.as_str()))
+                .name(name)
+                .source(match source {
+                    DocumentSource::Bytes(bytes) => sdk::DocumentSource::Bytes(aws_smithy_types::Blob::new(bytes.clone())),
+                    DocumentSource::Text(text) => sdk::DocumentSource::Text(text.clone()),
+                })
+                .build()
+                .map_err(|e| built("document block", e))?,
+        ),
+        ContentBlock::CachePoint => sdk::ContentBlock::CachePoint(cache_point()?),
     })
+}
+
+/// A prompt-cache point of the default kind.
+pub(crate) fn cache_point() -> Result<sdk::CachePointBlock, ApiError> {
+    sdk::CachePointBlock::builder().r#type(sdk::CachePointType::Default).build().map_err(|e| format_error(format!("cache point: {e}")))
 }
 
 fn message_to_sdk(message: &Message) -> Result<sdk::Message, ApiError> {
@@ -152,7 +172,10 @@ pub(crate) fn block_from_sdk(block: &sdk::ContentBlock) -> Option<ContentBlock> 
             Some(ContentBlock::ToolUse { id: tool.tool_use_id().to_string(), name: tool.name().to_string(), input: document_to_json(tool.input()).to_string() })
         }
         sdk::ContentBlock::ReasoningContent(sdk::ReasoningContentBlock::ReasoningText(reasoning)) => {
-            Some(ContentBlock::Reasoning(reasoning.text().to_string()))
+            Some(ContentBlock::Reasoning { text: reasoning.text().to_string(), signature: reasoning.signature().map(str::to_string) })
+        }
+        sdk::ContentBlock::ReasoningContent(sdk::ReasoningContentBlock::RedactedContent(data)) => {
+            Some(ContentBlock::RedactedReasoning(data.clone().into_inner()))
         }
         sdk::ContentBlock::Image(image) => match image.source() {
             Some(sdk::ImageSource::Bytes(bytes)) => {
@@ -168,7 +191,13 @@ pub(crate) fn block_from_sdk(block: &sdk::ContentBlock) -> Option<ContentBlock> 
 pub(crate) fn usage_from_sdk(usage: Option<&sdk::TokenUsage>) -> Usage {
     let count = |n: i32| u32::try_from(n).unwrap_or(0);
     usage
-        .map(|u| Usage { input_tokens: count(u.input_tokens()), output_tokens: count(u.output_tokens()), total_tokens: count(u.total_tokens()) })
+        .map(|u| Usage {
+            input_tokens: count(u.input_tokens()),
+            output_tokens: count(u.output_tokens()),
+            total_tokens: count(u.total_tokens()),
+            cache_read_input_tokens: u.cache_read_input_tokens().map_or(0, count),
+            cache_write_input_tokens: u.cache_write_input_tokens().map_or(0, count),
+        })
         .unwrap_or_default()
 }
 
@@ -195,6 +224,12 @@ pub(crate) fn event_from_sdk(event: sdk::ConverseStreamOutput) -> Option<StreamE
                 Some(sdk::ContentBlockDelta::ToolUse(tool)) => Some(StreamEvent::ToolUseDelta { index: at, text: tool.input().to_string() }),
                 Some(sdk::ContentBlockDelta::ReasoningContent(sdk::ReasoningContentBlockDelta::Text(text))) => {
                     Some(StreamEvent::ReasoningDelta { index: at, text: text.clone() })
+                }
+                Some(sdk::ContentBlockDelta::ReasoningContent(sdk::ReasoningContentBlockDelta::Signature(signature))) => {
+                    Some(StreamEvent::ReasoningSignature { index: at, signature: signature.clone() })
+                }
+                Some(sdk::ContentBlockDelta::ReasoningContent(sdk::ReasoningContentBlockDelta::RedactedContent(data))) => {
+                    Some(StreamEvent::RedactedReasoning { index: at, data: data.clone().into_inner() })
                 }
                 _ => None,
             }

@@ -3,6 +3,7 @@
 //! one.
 
 pub use openclaw_domain::{
-    ApiError, Catalog, CatalogRequest, ContentBlock, ConverseRequest, ConverseResponse, CredentialDescription, ErrorClass, FoundationModelRecord,
-    InferenceConfig, InferenceProfileRecord, InvokeRequest, InvokeResponse, Message, Role, SourceKind, StreamEvent, ToolSpec, Usage, VisibleSource,
+    ApiError, Catalog, CatalogRequest, ContentBlock, ConverseOptions, ConverseRequest, ConverseResponse, CredentialDescription, DocumentSource, ErrorClass,
+    FoundationModelRecord, InferenceConfig, InferenceProfileRecord, InvokeRequest, InvokeResponse, Message, OutputSchema, ReasoningEffort, ReasoningRequest,
+    Role, SourceKind, StreamEvent, ToolChoice, ToolSpec, Usage, VisibleSource,
 };

@@ -175,21 +175,36 @@ impl From<r::ContentBlock> for d::ContentBlock {
             r::ContentBlock::Image(image) => Self::Image { format: image.format, bytes: image.bytes },
             r::ContentBlock::ToolUse(call) => Self::ToolUse { id: call.id, name: call.name, input: call.input },
             r::ContentBlock::ToolResult(result) => Self::ToolResult { id: result.id, content: result.content, is_error: result.is_error },
-            r::ContentBlock::Reasoning(text) => Self::Reasoning(text),
+            r::ContentBlock::Reasoning(text) => Self::Reasoning { text, signature: None },
         }
     }
 }
 
-impl From<d::ContentBlock> for r::ContentBlock {
-    fn from(block: d::ContentBlock) -> Self {
-        match block {
+/// A domain value the contract has no form for: documents, cache points, encrypted reasoning,
+/// reasoning signatures. Only the host's data path asks Bedrock for them (the gateway refuses
+/// a request that needs them when a 0.1.0 policy would have to carry it), so what a policy
+/// receives without them is what it asked for.
+#[derive(Debug)]
+pub struct NotInContract;
+
+impl TryFrom<d::ContentBlock> for r::ContentBlock {
+    type Error = NotInContract;
+
+    fn try_from(block: d::ContentBlock) -> Result<Self, NotInContract> {
+        Ok(match block {
             d::ContentBlock::Text(text) => Self::Text(text),
             d::ContentBlock::Image { format, bytes } => Self::Image(r::Image { format, bytes }),
             d::ContentBlock::ToolUse { id, name, input } => Self::ToolUse(r::ToolUse { id, name, input }),
             d::ContentBlock::ToolResult { id, content, is_error } => Self::ToolResult(r::ToolResult { id, content, is_error }),
-            d::ContentBlock::Reasoning(text) => Self::Reasoning(text),
-        }
+            d::ContentBlock::Reasoning { text, signature: _ } => Self::Reasoning(text),
+            d::ContentBlock::RedactedReasoning(_) | d::ContentBlock::Document { .. } | d::ContentBlock::CachePoint => return Err(NotInContract),
+        })
     }
+}
+
+/// The blocks the contract has a form for, in order.
+fn contract_blocks(blocks: Vec<d::ContentBlock>) -> Vec<r::ContentBlock> {
+    blocks.into_iter().filter_map(|block| block.try_into().ok()).collect()
 }
 
 impl From<r::Message> for d::Message {
@@ -200,7 +215,7 @@ impl From<r::Message> for d::Message {
 
 impl From<d::Message> for r::Message {
     fn from(message: d::Message) -> Self {
-        Self { role: message.role.into(), content: message.content.into_iter().map(Into::into).collect() }
+        Self { role: message.role.into(), content: contract_blocks(message.content) }
     }
 }
 
@@ -218,7 +233,7 @@ impl From<d::ToolSpec> for r::ToolSpec {
 
 impl From<r::Usage> for d::Usage {
     fn from(u: r::Usage) -> Self {
-        Self { input_tokens: u.input_tokens, output_tokens: u.output_tokens, total_tokens: u.total_tokens }
+        Self { input_tokens: u.input_tokens, output_tokens: u.output_tokens, total_tokens: u.total_tokens, ..d::Usage::default() }
     }
 }
 
@@ -244,24 +259,22 @@ impl From<r::ConverseRequest> for d::ConverseRequest {
             },
             tools: request.tools.into_iter().map(Into::into).collect(),
             timeout: Duration::from_millis(request.timeout_ms.into()),
+            options: d::ConverseOptions::default(),
         }
     }
 }
 
 impl From<d::ConverseResponse> for r::ConverseResponse {
     fn from(response: d::ConverseResponse) -> Self {
-        Self {
-            content: response.content.into_iter().map(Into::into).collect(),
-            stop_reason: response.stop_reason,
-            usage: response.usage.into(),
-            latency_ms: response.latency_ms,
-        }
+        Self { content: contract_blocks(response.content), stop_reason: response.stop_reason, usage: response.usage.into(), latency_ms: response.latency_ms }
     }
 }
 
-impl From<d::StreamEvent> for r::StreamEvent {
-    fn from(event: d::StreamEvent) -> Self {
-        match event {
+impl TryFrom<d::StreamEvent> for r::StreamEvent {
+    type Error = NotInContract;
+
+    fn try_from(event: d::StreamEvent) -> Result<Self, NotInContract> {
+        Ok(match event {
             d::StreamEvent::MessageStart(role) => Self::MessageStart(role.into()),
             d::StreamEvent::TextDelta { index, text } => Self::TextDelta(r::BlockDelta { index, text }),
             d::StreamEvent::ReasoningDelta { index, text } => Self::ReasoningDelta(r::BlockDelta { index, text }),
@@ -270,7 +283,8 @@ impl From<d::StreamEvent> for r::StreamEvent {
             d::StreamEvent::BlockStop(index) => Self::BlockStop(index),
             d::StreamEvent::MessageStop(reason) => Self::MessageStop(reason),
             d::StreamEvent::Metadata { usage, latency_ms } => Self::Metadata(r::StreamMetadata { usage: usage.into(), latency_ms }),
-        }
+            d::StreamEvent::ReasoningSignature { .. } | d::StreamEvent::RedactedReasoning { .. } => return Err(NotInContract),
+        })
     }
 }
 

@@ -287,9 +287,13 @@ impl From<ConverseResponse> for Collected {
         for (index, block) in response.content.into_iter().enumerate() {
             match block {
                 ContentBlock::Text(text) => collected.text.push_str(&text),
-                ContentBlock::Reasoning(text) => collected.reasoning.push_str(&text),
+                ContentBlock::Reasoning { text, .. } => collected.reasoning.push_str(&text),
                 ContentBlock::ToolUse { id, name, input } => collected.tool_calls.push((u32::try_from(index).unwrap_or(u32::MAX), id, name, input)),
-                ContentBlock::Image { .. } | ContentBlock::ToolResult { .. } => {}
+                ContentBlock::Image { .. }
+                | ContentBlock::ToolResult { .. }
+                | ContentBlock::RedactedReasoning(_)
+                | ContentBlock::Document { .. }
+                | ContentBlock::CachePoint => {}
             }
         }
         collected
@@ -310,7 +314,8 @@ impl Collected {
             }
             StreamEvent::MessageStop(reason) => self.stop_reason = Some(reason),
             StreamEvent::Metadata { usage, .. } => self.usage = Some(usage),
-            StreamEvent::MessageStart(_) | StreamEvent::BlockStop(_) => {}
+            // Signatures and encrypted reasoning have no Chat Completions form yet.
+            StreamEvent::MessageStart(_) | StreamEvent::BlockStop(_) | StreamEvent::ReasoningSignature { .. } | StreamEvent::RedactedReasoning { .. } => {}
         }
     }
 
@@ -437,7 +442,7 @@ mod tests {
             StreamEvent::ToolUseDelta { index: 0, text: "{\"a\":".into() },
             StreamEvent::ToolUseDelta { index: 0, text: "1}".into() },
             StreamEvent::MessageStop("tool_use".into()),
-            StreamEvent::Metadata { usage: Usage { input_tokens: 3, output_tokens: 4, total_tokens: 7 }, latency_ms: 1 },
+            StreamEvent::Metadata { usage: Usage { input_tokens: 3, output_tokens: 4, total_tokens: 7, ..Usage::default() }, latency_ms: 1 },
         ] {
             collected.push(event);
         }

@@ -56,7 +56,8 @@ impl ChunkEncoder {
                 let tool_index = self.tool_blocks.iter().rposition(|block| *block == index)?;
                 Some(self.chunk(json!({ "tool_calls": [{ "index": tool_index, "function": { "arguments": text } }] }), None))
             }
-            StreamEvent::BlockStop(_) => None,
+            // Signatures and encrypted reasoning have no Chat Completions form yet.
+            StreamEvent::BlockStop(_) | StreamEvent::ReasoningSignature { .. } | StreamEvent::RedactedReasoning { .. } => None,
             StreamEvent::MessageStop(reason) => {
                 self.finished = true;
                 Some(self.chunk(json!({}), Some(finish_reason(&reason))))
@@ -197,7 +198,7 @@ mod tests {
             StreamEvent::ToolUseStart { index: 1, id: "t".into(), name: "f".into() },
             StreamEvent::ToolUseDelta { index: 1, text: "{}".into() },
             StreamEvent::MessageStop("tool_use".into()),
-            StreamEvent::Metadata { usage: Usage { input_tokens: 1, output_tokens: 2, total_tokens: 3 }, latency_ms: 0 },
+            StreamEvent::Metadata { usage: Usage { input_tokens: 1, output_tokens: 2, total_tokens: 3, ..Usage::default() }, latency_ms: 0 },
         ]
         .into_iter()
         .filter_map(|e| encoder.event(e))

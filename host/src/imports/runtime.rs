@@ -57,7 +57,18 @@ impl Host for HostState {
 impl HostEventStream for HostState {
     async fn next(&mut self, stream: Resource<EventStreamResource>) -> wasmtime::Result<Result<Option<StreamEvent>, ApiError>> {
         let stream = self.table.get_mut(&stream)?;
-        Ok(stream.0.next().await.map(|event| event.map(Into::into)).map_err(Into::into))
+        // Events the contract has no form for (reasoning signatures, encrypted reasoning) are
+        // passed over: the policy did not ask for them and could not read them.
+        loop {
+            match stream.0.next().await {
+                Ok(Some(event)) => match event.try_into() {
+                    Ok(event) => return Ok(Ok(Some(event))),
+                    Err(super::convert::NotInContract) => continue,
+                },
+                Ok(None) => return Ok(Ok(None)),
+                Err(error) => return Ok(Err(error.into())),
+            }
+        }
     }
 
     async fn drop(&mut self, stream: Resource<EventStreamResource>) -> wasmtime::Result<()> {

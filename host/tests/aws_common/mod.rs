@@ -91,6 +91,7 @@ pub fn converse_request(model_id: &str, prompt: &str, timeout: Duration) -> Conv
         inference: InferenceConfig::default(),
         tools: vec![],
         timeout,
+        options: Default::default(),
     }
 }
 
