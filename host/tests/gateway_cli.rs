@@ -301,3 +301,49 @@ async fn the_access_log_and_trace_flags_reach_the_gateway_and_flush_at_exit() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("--access-log") && stderr.lines().count() == 1, "{stderr}");
 }
+
+/// The region each chat call was signed for, oldest first.
+fn signed_regions(emulator: &bedrock_emulator::RunningEmulator) -> Vec<String> {
+    emulator.request_log().into_iter().filter(|entry| entry.path.starts_with("/model/")).filter_map(|entry| entry.signed_region).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_of_the_aws_profile_region_makes_a_new_plan_without_a_restart() {
+    // The emulator answers requests signed for one region: a call to another is refused.
+    let emulator = Emulator::builder().region("eu-west-1").start().await.expect("emulator");
+    let home = TestHome::empty().expect("home");
+    home.write_config(&format!("{{ model: '{MODEL}', models: {{ bedrockDiscovery: {{ enabled: false }} }} }}")).expect("config");
+    let aws_dir = home.path().join(".aws");
+    std::fs::create_dir_all(&aws_dir).expect(".aws");
+    std::fs::write(aws_dir.join("config"), "[default]\nregion = us-west-2\n").expect("profile");
+    let mut gateway = command(&home, &emulator.endpoint(), &["gateway", "--listen", "127.0.0.1:0"]);
+    // The region comes from the profile alone.
+    gateway.env_remove("AWS_REGION").env("RUST_LOG", "openclaw_host=info");
+    let mut process = spawn(gateway).await;
+    let lines = stderr_lines(&mut process.child);
+    let json = [("content-type", "application/json")];
+    let chat = async |prompt: &str| send(process.addr, "POST", "/v1/chat/completions", &json, chat_body(prompt, false).to_string().into_bytes()).await;
+
+    let before = chat("in the profile's first region").await;
+    assert_eq!(before.status, 403, "the plan routes to the profile's region, which this emulator refuses: {}", before.body);
+    assert_eq!(signed_regions(&emulator), ["us-west-2"]);
+
+    // Written aside and renamed, as editors do; the watcher sees the new size and time.
+    let (lines, _) = wait_for_line(lines, "config file read").await;
+    std::fs::write(aws_dir.join("config.new"), "[default]\nregion = eu-west-1\n\n").expect("new profile");
+    std::fs::rename(aws_dir.join("config.new"), aws_dir.join("config")).expect("rename");
+    let (lines, seen) = wait_for_line(lines, "AWS profile changed").await;
+    assert!(seen.iter().any(|line| line.contains("AWS profile files changed") && line.contains("eu-west-1")), "{seen:?}");
+    let after = chat("in the new region").await;
+    assert_eq!((after.status, after.text()), (200, "Echo: in the new region".to_string()), "{}", after.body);
+    assert_eq!(signed_regions(&emulator), ["us-west-2", "eu-west-1"], "the new plan routes to the profile's new region");
+
+    // A change that alters nothing the policy sees (a comment) makes no new plan.
+    std::fs::write(aws_dir.join("config"), "# the same profile\n[default]\nregion = eu-west-1\n").expect("comment");
+    let (lines, seen) = wait_for_line(lines, "the plan stays").await;
+    assert!(!seen.iter().any(|line| line.contains("AWS profile changed")), "no new plan for an unchanged view: {seen:?}");
+    signal(&process.child, "TERM");
+    let (code, _) = wait(process).await;
+    let rest: Vec<String> = tokio::task::spawn_blocking(move || lines.iter().collect()).await.expect("reader");
+    assert_eq!(code, Some(0), "{rest:?}");
+}

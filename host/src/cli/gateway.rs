@@ -100,6 +100,7 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
         request_timeout: Duration::from_secs(args.request_timeout),
         access_log,
         otlp,
+        aws_profile_files: aws_profile_files(),
         ..GatewayOptions::default()
     };
     let gateway = Gateway::bind(options, Arc::new(host), Capabilities { environment, bedrock: Some(bedrock) }).await?;
@@ -172,4 +173,11 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     Ok(async {
         let _ = tokio::signal::ctrl_c().await;
     })
+}
+
+/// The AWS shared config and credentials files this process's environment names: a change to
+/// either (the profile's region, credentials appearing or going) makes a new plan.
+fn aws_profile_files() -> Vec<std::path::PathBuf> {
+    let aws = openclaw_host::aws::AwsEnvironment::from_process();
+    [aws.config_file(), aws.credentials_file()].into_iter().flatten().collect()
 }

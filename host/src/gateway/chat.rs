@@ -82,7 +82,7 @@ async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instan
         return start_in_policy(shared, completion, started, permit, &serving, observation).await;
     }
     let route = route(shared, &serving, completion.request.model.as_deref(), observation).await?;
-    let Some(bedrock) = shared.capabilities.bedrock.clone() else {
+    let Some(bedrock) = shared.bedrock.clone() else {
         return Err(HttpError::from_api(&crate::imports::no_bedrock_access()));
     };
     let policy = serving.policy().info_line();
@@ -136,7 +136,7 @@ async fn route(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>, obs
 
 /// The policy's `resolve` for a reference the plan does not cover, in a fresh instance.
 async fn resolve(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>) -> Result<Route, HttpError> {
-    let mut instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await.map_err(|e| policy_failed(shared, &e))?;
+    let mut instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.planner.capabilities()).await.map_err(|e| policy_failed(shared, &e))?;
     match instance.resolve(serving.config(), model).await {
         Err(error) => Err(policy_failed(shared, &error)),
         Ok(Err(error)) => Err(HttpError::from_api(&error)),
@@ -194,7 +194,7 @@ async fn start_in_policy(
 
 /// A 0.1.0 policy's `chat`, started in a fresh instance.
 async fn chat_in_policy(shared: &Shared, serving: &Serving, completion: &Completion) -> Result<ChatStream, HttpError> {
-    let instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await.map_err(|e| policy_failed(shared, &e))?;
+    let instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.planner.capabilities()).await.map_err(|e| policy_failed(shared, &e))?;
     match instance.chat(&completion.request).await {
         Err(error) => Err(policy_failed(shared, &error)),
         Ok(Err(error)) => Err(HttpError::from_api(&error)),

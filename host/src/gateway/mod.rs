@@ -34,7 +34,7 @@ pub use auth::ClientKey;
 pub use errors::HttpError;
 pub use watch::ReloadError;
 
-use crate::capability::Capabilities;
+use crate::capability::{BedrockAccess, Capabilities};
 use crate::plan::{Planner, Serving};
 use crate::runtime::{LoadedPolicy, PolicyHost};
 use crate::telemetry::access_log::AccessLog;
@@ -96,6 +96,11 @@ pub struct GatewayOptions {
     /// Where to export traces over OTLP/HTTP; the exporter starts in [`Gateway::bind`].
     /// Default off.
     pub otlp: Option<OtlpConfig>,
+    /// The AWS shared config and credentials files: when one changes, the region environment
+    /// is read again from this process's environment and those files, and the plan is
+    /// computed again if it (the profile's region) or the visible credential sources changed.
+    /// Default none (an embedder's own environment is kept as given).
+    pub aws_profile_files: Vec<PathBuf>,
 }
 
 /// The default listen address.
@@ -119,6 +124,7 @@ impl Default for GatewayOptions {
             max_body_memory: 64 << 20,
             access_log: AccessLog::off(),
             otlp: None,
+            aws_profile_files: Vec::new(),
         }
     }
 }
@@ -142,8 +148,11 @@ pub enum GatewayError {
 /// What every request handler shares.
 pub struct Shared {
     host: Arc<PolicyHost>,
-    capabilities: Capabilities,
+    /// Bedrock access for the host's own calls; policy instances get theirs from the planner.
+    bedrock: Option<Arc<dyn BedrockAccess>>,
     planner: Planner,
+    /// The AWS shared config and credentials files watched for profile changes.
+    aws_profile_files: Vec<PathBuf>,
     config_path: Option<PathBuf>,
     policy_file: Option<PathBuf>,
     client_key: Option<ClientKey>,
@@ -233,15 +242,17 @@ impl Gateway {
         let bounds = limits::ClientBounds::of(&options);
         let listener = TcpListener::bind(options.listen).await.map_err(|source| GatewayError::Bind { addr: options.listen, source })?;
         let config = watch::read_config(options.config_path.as_deref()).await;
-        let planner = Planner::start(Arc::clone(&host), capabilities.clone(), Arc::new(config)).await;
+        let bedrock = capabilities.bedrock.clone();
+        let planner = Planner::start(Arc::clone(&host), capabilities, Arc::new(config)).await;
         // The export task runs until the last `Exporter` clone (the one in `Shared`) is gone.
         let exporter = options.otlp.map(|config| Exporter::start(config).map(|(exporter, _task)| exporter)).transpose()?;
         let client_key_id = options.client_key.as_ref().map(ClientKey::id);
         let shared = Arc::new(Shared {
             permits: Arc::new(Semaphore::new(in_flight_limit(options.max_in_flight, host.limits().max_instances))),
             host,
-            capabilities,
+            bedrock,
             planner,
+            aws_profile_files: options.aws_profile_files,
             config_path: options.config_path,
             policy_file: options.policy_file,
             client_key: options.client_key,

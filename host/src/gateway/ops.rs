@@ -53,7 +53,7 @@ pub async fn models(shared: &Shared, query: Option<&str>) -> Result<Response<Bod
     if let Some(plan) = serving.plan().filter(|plan| plan.serves_requests()) {
         return Ok(json_response(200, &model_list(&plan.discovery)));
     }
-    let mut instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.capabilities.clone()).await.map_err(failed)?;
+    let mut instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.planner.capabilities()).await.map_err(failed)?;
     match instance.discover(serving.config(), refresh).await {
         Ok(Ok(discovery)) => Ok(json_response(200, &model_list(&discovery))),
         Ok(Err(error)) => Err(HttpError::from_api(&error)),
@@ -73,7 +73,7 @@ pub async fn ready(shared: &Shared) -> Response<Body> {
     let credentials = match cached {
         Some(answer) => answer,
         None => {
-            let answer = match &shared.capabilities.bedrock {
+            let answer = match &shared.bedrock {
                 None => Err("no Bedrock access configured".to_string()),
                 Some(bedrock) => match tokio::time::timeout(READY_TIMEOUT, bedrock.resolve_credentials()).await {
                     Ok(Ok(description)) => Ok(description.source),

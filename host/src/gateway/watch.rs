@@ -1,6 +1,8 @@
-//! Live reloads: the `--policy` file and the config file are polled (size, modification time;
-//! the policy's SHA-256 decides whether it really changed), and SIGHUP reloads both at once.
-//! Each change makes a new routing plan ([`crate::plan::Planner`]); so does a plan whose
+//! Live reloads: the `--policy` file, the config file and the AWS profile files are polled
+//! (size, modification time; the policy's SHA-256 decides whether it really changed), and
+//! SIGHUP reloads the policy and config at once. Each change makes a new routing plan
+//! ([`crate::plan::Planner`]): an AWS profile file only when what the policy sees of it (the
+//! profile's region, the visible credential sources) changed. So does a plan whose
 //! validity ran out (the catalog's refresh interval), checked at the same polls, and a plan
 //! that failed is tried again every [`PLAN_RETRY`].
 //!
@@ -9,8 +11,9 @@
 //! broken component; writing to a temporary name and renaming avoids the wait altogether.
 
 use super::Shared;
+use crate::aws::model::VisibleSource;
 use crate::runtime::{LoadedPolicy, PolicyError, PolicySource};
-use crate::types::ConfigSource;
+use crate::types::{ConfigSource, RegionEnvironment};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Arc;
@@ -100,8 +103,52 @@ pub async fn reload_config(shared: &Shared) {
     }
 }
 
-/// Polls the policy and config files every `shared.watch_interval` until the task is aborted.
+/// What a policy sees of the AWS profile files: the region environment and the credential
+/// sources visible without a network call.
+#[derive(Debug, PartialEq)]
+struct ProfileView {
+    environment: RegionEnvironment,
+    visible: Vec<VisibleSource>,
+}
+
+impl ProfileView {
+    async fn read(shared: &Shared) -> Self {
+        let environment = crate::environment::region_environment().await;
+        let visible = shared.bedrock.as_ref().map(|bedrock| bedrock.visible_sources()).unwrap_or_default();
+        Self { environment, visible }
+    }
+}
+
+/// Re-reads the AWS profile files' view and plans again when it changed; returns the view.
+/// `first` (the watcher's first poll) says nothing when nothing changed.
+async fn reload_profile(shared: &Shared, seen: ProfileView, first: bool) -> ProfileView {
+    let now = ProfileView::read(shared).await;
+    if now != seen {
+        tracing::info!(
+            profile_region = now.environment.profile_region.as_deref().unwrap_or("(none)"),
+            visible_sources = now.visible.len(),
+            "AWS profile files changed"
+        );
+        let _ = shared.planner.replan_environment(Arc::new(now.environment.clone()), "AWS profile changed").await;
+    } else if !first {
+        tracing::info!("AWS profile files changed; nothing the policy sees of them did, the plan stays");
+    }
+    now
+}
+
+/// Polls the policy, config and AWS profile files every `shared.watch_interval` until the
+/// task is aborted.
 pub async fn watch_files(shared: Arc<Shared>) {
+    // What the plan in service was computed from; the profile files' first poll compares with
+    // it, so a change between start and the first poll is not missed.
+    let mut profile_view = if shared.aws_profile_files.is_empty() {
+        None
+    } else {
+        let environment = shared.planner.capabilities().environment.as_ref().clone();
+        let visible = shared.bedrock.as_ref().map(|bedrock| bedrock.visible_sources()).unwrap_or_default();
+        Some(ProfileView { environment, visible })
+    };
+    let mut profile_seen: Vec<Option<Fingerprint>> = vec![None; shared.aws_profile_files.len()];
     // Nothing seen yet: the first poll counts as a change, so a file replaced between loading
     // and the watcher's start is not missed (an unchanged policy is recognised by its digest).
     let mut policy_seen: Option<Fingerprint> = None;
@@ -128,6 +175,14 @@ pub async fn watch_files(shared: Arc<Shared>) {
             if Some(now) != config_seen {
                 config_seen = Some(now);
                 reload_config(&shared).await;
+            }
+        }
+        let now: Vec<Option<Fingerprint>> = shared.aws_profile_files.iter().map(|path| Some(fingerprint(path))).collect();
+        if now != profile_seen {
+            let first = profile_seen.iter().all(Option::is_none);
+            profile_seen = now;
+            if let Some(seen) = profile_view.take() {
+                profile_view = Some(reload_profile(&shared, seen, first).await);
             }
         }
         let serving = shared.planner.current();

@@ -9,7 +9,7 @@
 use super::{RoutingPlan, Serving};
 use crate::capability::Capabilities;
 use crate::runtime::{LoadedPolicy, PolicyError, PolicyHost};
-use crate::types::ConfigSource;
+use crate::types::{ConfigSource, RegionEnvironment};
 use arc_swap::ArcSwap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,7 +28,9 @@ pub enum PlanError {
 /// Holds what requests are served from and replaces it when an input changes.
 pub struct Planner {
     host: Arc<PolicyHost>,
-    capabilities: Capabilities,
+    /// What plans (and the policy's `resolve` and `discover` for requests) are computed with;
+    /// its region environment is replaced when the AWS profile files change.
+    capabilities: ArcSwap<Capabilities>,
     current: ArcSwap<Serving>,
     planning: tokio::sync::Mutex<()>,
     versions: AtomicU64,
@@ -48,7 +50,7 @@ impl Planner {
         let planner = Planner {
             current: ArcSwap::from_pointee(Serving::new(Arc::clone(&policy), Arc::clone(&config), None, 0)),
             host,
-            capabilities,
+            capabilities: ArcSwap::from_pointee(capabilities),
             planning: tokio::sync::Mutex::new(()),
             versions: AtomicU64::new(0),
         };
@@ -59,6 +61,21 @@ impl Planner {
     /// What requests are served from now.
     pub fn current(&self) -> Arc<Serving> {
         self.current.load_full()
+    }
+
+    /// The capabilities policy instances get now (the newest region environment).
+    pub fn capabilities(&self) -> Capabilities {
+        self.capabilities.load().as_ref().clone()
+    }
+
+    /// Plans again with a new region environment (the AWS profile's region changed) or the
+    /// same one (the visible credential sources changed), which also serves the policy's
+    /// `resolve` and `discover` from now on.
+    pub async fn replan_environment(&self, environment: Arc<RegionEnvironment>, why: &'static str) -> Result<Arc<Serving>, PlanError> {
+        let _one_at_a_time = self.planning.lock().await;
+        let bedrock = self.capabilities.load().bedrock.clone();
+        self.capabilities.store(Arc::new(Capabilities { environment, bedrock }));
+        self.replan_locked(None, None, false, why).await
     }
 
     /// Plans again from the current inputs, replacing `policy` and/or `config` when given
@@ -119,9 +136,11 @@ impl Planner {
             }
         };
         let routes = planned.as_ref().map_or(0, |plan| plan.routes.len());
-        tracing::info!(why, version, routes, policy = %policy.info(), contract = policy.contract().as_str(), "routing plan in service");
         let serving = Arc::new(Serving::new(policy, config, planned, version));
         self.current.store(Arc::clone(&serving));
+        // Logged once it is true: a request sent after this line is served from this plan.
+        let policy = serving.policy();
+        tracing::info!(why, version, routes, policy = %policy.info(), contract = policy.contract().as_str(), "routing plan in service");
         Ok(serving)
     }
 
@@ -130,7 +149,7 @@ impl Planner {
         if !policy.contract().plans() {
             return Ok(None);
         }
-        let mut instance = self.host.instance_of(Arc::clone(policy), self.capabilities.clone()).await?;
+        let mut instance = self.host.instance_of(Arc::clone(policy), self.capabilities()).await?;
         match instance.plan(config, refresh).await? {
             Ok(plan) => Ok(Some(plan)),
             Err(error) => Err(PlanError::Refused(error)),
