@@ -195,6 +195,20 @@ pub struct Settings {
     pub sources: Vec<SettingSource>,
     /// Warnings about the valid config, ordered by position.
     pub warnings: Vec<Diagnostic>,
+    /// Model names the config defines (`plugins.entries.amazon-bedrock.config.aliases`), in
+    /// file order. Not in contract 0.2.0's `settings`: the policy uses them in its plan.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub aliases: Vec<ModelAlias>,
+}
+
+/// A model name the config defines and the model reference it stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ModelAlias {
+    /// The name clients send, e.g. `claude-sonnet-4-6` or `fast`.
+    pub name: String,
+    /// The model reference it stands for, as written (trimmed).
+    pub target: String,
 }
 
 impl Settings {

@@ -57,6 +57,7 @@ fn settings_sources_are_an_object_in_json_both_ways() {
             SettingSource { setting: "discovery.region".to_string(), path: "models.bedrockDiscovery.region".to_string() },
         ],
         warnings: Vec::new(),
+        aliases: Vec::new(),
     };
     let json = serde_json::to_value(&settings).expect("serializes");
     assert_eq!(json["sources"], serde_json::json!({ "model": "agents.defaults.model.primary", "discovery.region": "models.bedrockDiscovery.region" }));

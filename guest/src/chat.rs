@@ -49,7 +49,7 @@ pub fn start_chat<R: Runtime>(
     control_plane: &dyn ControlPlane,
 ) -> Result<ChatStream<R>, ApiError> {
     let settings = load_settings(&request.config, environment)?;
-    let reference = requested_reference(request.model.as_deref(), &settings)?;
+    let reference = requested_reference(request.model.as_deref(), &settings, control_plane)?;
     let resolved = resolve(&reference, &settings, control_plane, &runtime)?;
     let route = route_of(&reference, resolved, &settings);
     let call = ConverseRequest {

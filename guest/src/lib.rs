@@ -12,6 +12,7 @@ pub mod control_plane;
 pub mod diagnostics;
 pub mod discovery;
 pub mod json5;
+pub mod model_names;
 pub mod model_ref;
 pub mod probe;
 pub mod quote;

@@ -40,6 +40,33 @@ pub fn foreign_provider(text: &str) -> Option<&str> {
     (!is_ours && !prefix.contains(':') && !prefix.is_empty()).then_some(prefix)
 }
 
+/// A model name that is not a Bedrock reference (a config alias, an Anthropic name such as
+/// `claude-sonnet-4-6`), optionally qualified (`amazon-bedrock/fast`), when `is_name` accepts
+/// it: a bare reference to the name itself, which [`crate::model_names`] later expands to what
+/// it stands for. `None` for anything else.
+pub fn parse_model_name(text: &str, is_name: impl Fn(&str) -> bool) -> Option<ModelReference> {
+    let text = text.trim();
+    let (qualifier, name) = split_qualifier(text).ok()?;
+    let plain = !name.is_empty() && name.len() <= MAX_LENGTH && !name.chars().any(|c| c.is_whitespace() || c == ':' || c == '/');
+    (plain && is_name(name)).then(|| ModelReference {
+        kind: ReferenceKind::BareId,
+        target: name.to_string(),
+        resource_id: name.to_string(),
+        qualifier,
+        partition: None,
+        region: None,
+        account: None,
+    })
+}
+
+/// `text` without an `amazon-bedrock/` or `bedrock/` qualifier.
+pub fn unqualified(text: &str) -> &str {
+    match split_qualifier(text.trim()) {
+        Ok((_, rest)) => rest,
+        Err(_) => text,
+    }
+}
+
 fn parse_trimmed(text: &str) -> Result<ModelReference, String> {
     if text.is_empty() {
         return Err("the model reference is empty".to_string());

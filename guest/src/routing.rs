@@ -16,6 +16,7 @@ use std::time::Duration;
 use crate::config::{ConfigSource, Settings};
 use crate::control_plane::{CatalogRequest, ControlPlane};
 use crate::discovery::{Discovery, decide};
+use crate::model_names;
 use crate::model_ref::{ModelReference, parse_model_reference};
 use crate::region::RegionEnvironment;
 use crate::resolve::{CatalogView, Lookup, Resolved, resolve, resolve_in};
@@ -52,14 +53,35 @@ pub fn route_of(reference: &ModelReference, resolved: Resolved, settings: &Setti
     }
 }
 
-/// The reference a request names (parsed), else the config's default model. Neither is a
-/// `format` error ([`NO_MODEL`]): the client's request is incomplete, nothing on Bedrock is
-/// missing; a reference that does not parse is a `format` error with the parser's message.
-pub fn requested_reference(model: Option<&str>, settings: &Settings) -> Result<ModelReference, ApiError> {
-    match model {
-        Some(text) => parse_model_reference(text).map_err(|message| ApiError::policy(ErrorClass::Format, message)),
-        None => settings.default_model_reference.clone().ok_or_else(|| ApiError::policy(ErrorClass::Format, NO_MODEL)),
+/// The reference a request names (parsed), else the config's default model. A name (a config
+/// alias, an Anthropic name: [`model_names`]) means the reference it stands for; the region's
+/// catalog is fetched only for a name that only a catalog could know. Neither a model nor a
+/// default is a `format` error ([`NO_MODEL`]): the client's request is incomplete, nothing on
+/// Bedrock is missing; a reference that does not parse is a `format` error with the parser's
+/// message.
+pub fn requested_reference(model: Option<&str>, settings: &Settings, control_plane: &dyn ControlPlane) -> Result<ModelReference, ApiError> {
+    let written = match model {
+        Some(text) => text,
+        None => {
+            let reference = settings.default_model_reference.clone().ok_or_else(|| ApiError::policy(ErrorClass::Format, NO_MODEL))?;
+            match settings.default_model.as_deref().filter(|text| model_names::may_need_catalog(text, &settings.aliases)) {
+                Some(text) => text,
+                None => return Ok(reference),
+            }
+        }
+    };
+    let catalog = if model_names::may_need_catalog(written, &settings.aliases) { catalog_for_names(settings, control_plane) } else { None };
+    parse_model_reference(&model_names::expand(written, &settings.aliases, catalog.as_ref())).map_err(|message| ApiError::policy(ErrorClass::Format, message))
+}
+
+/// The region's catalog, for names only a catalog knows: when discovery runs (5.1) and the
+/// host has it; otherwise none, and such a name is sent as written.
+fn catalog_for_names(settings: &Settings, control_plane: &dyn ControlPlane) -> Option<crate::control_plane::Catalog> {
+    if !decide(settings.discovery.enabled, &control_plane.visible_sources()).runs {
+        return None;
     }
+    let request = CatalogRequest { region: settings.region.name.clone(), max_age: Duration::from_secs(settings.discovery.refresh_interval), refresh: false };
+    control_plane.list_catalog(&request).ok()
 }
 
 /// Resolves one reference the plan does not cover (or a request with no model). The answer
@@ -73,7 +95,7 @@ pub fn resolve_one(
     runtime: &dyn Runtime,
 ) -> Result<Resolution, ApiError> {
     let settings = load_settings(config, environment)?;
-    let reference = requested_reference(model, &settings)?;
+    let reference = requested_reference(model, &settings, control_plane)?;
     let resolved = resolve(&reference, &settings, control_plane, runtime)?;
     let remember = resolved.settled && settings.discovery.refresh_interval > 0;
     Ok(Resolution { route: route_of(&reference, resolved, &settings), remember })
@@ -109,7 +131,8 @@ pub fn plan(
         valid_for: None,
     };
     if !plan.discovery.runs {
-        add_default(&mut plan, &settings, Lookup::NotNeeded, runtime);
+        add_default(&mut plan, &settings, None, Lookup::NotNeeded, runtime);
+        add_names(&mut plan.routes, &model_names::names(&settings.aliases, None), &settings, Lookup::NotNeeded, runtime);
         return Ok(plan);
     }
     let request = CatalogRequest { region, max_age: Duration::from_secs(settings.discovery.refresh_interval), refresh };
@@ -124,7 +147,8 @@ pub fn plan(
     plan.discovery.fetched_at = Some(catalog.fetched_at);
     let view = CatalogView::new(&catalog, &settings);
     let lookup = if catalog.models.is_empty() && catalog.profiles.is_empty() { Lookup::NotNeeded } else { Lookup::Catalog(&view) };
-    add_default(&mut plan, &settings, lookup, runtime);
+    add_default(&mut plan, &settings, Some(&catalog), lookup, runtime);
+    add_names(&mut plan.routes, &model_names::names(&settings.aliases, Some(&catalog)), &settings, lookup, runtime);
     let ids = catalog.models.iter().map(|model| model.model_id.as_str());
     let profiles = catalog.profiles.iter().map(|profile| profile.id.as_str());
     let discovered = view.discovered().iter().map(|model| model.id.as_str());
@@ -138,12 +162,31 @@ pub fn plan(
 /// The default model's route (the plan's `default-route`, and an entry under the reference as
 /// written). A default model that does not resolve gets neither: requests then reach
 /// `resolve`, whose error names the problem.
-fn add_default(plan: &mut RoutingPlan, settings: &Settings, lookup: Lookup<'_, '_>, runtime: &dyn Runtime) {
+fn add_default(plan: &mut RoutingPlan, settings: &Settings, catalog: Option<&crate::control_plane::Catalog>, lookup: Lookup<'_, '_>, runtime: &dyn Runtime) {
     let (Some(written), Some(reference)) = (settings.default_model.as_deref(), settings.default_model_reference.as_ref()) else { return };
+    // A name only the catalog knows: what it stands for there (the config knew no better).
+    let named = model_names::may_need_catalog(written, &settings.aliases)
+        .then(|| parse_model_reference(&model_names::expand(written, &settings.aliases, catalog)).ok())
+        .flatten();
+    let reference = named.as_ref().unwrap_or(reference);
     if let Ok(resolved) = resolve_in(reference, settings, lookup, runtime) {
         let route = route_of(reference, resolved, settings);
         plan.default_route = Some(route.clone());
         plan.routes.entry(written.to_string()).or_insert(route);
+    }
+}
+
+/// Lists each name (an alias, an Anthropic name) with the route of the reference it stands
+/// for, when that resolves.
+fn add_names(routes: &mut HashMap<String, Route>, names: &[(String, String)], settings: &Settings, lookup: Lookup<'_, '_>, runtime: &dyn Runtime) {
+    for (name, target) in names {
+        if routes.contains_key(name) {
+            continue;
+        }
+        let Ok(reference) = parse_model_reference(target) else { continue };
+        if let Ok(resolved) = resolve_in(&reference, settings, lookup, runtime) {
+            routes.insert(name.clone(), route_of(&reference, resolved, settings));
+        }
     }
 }
 

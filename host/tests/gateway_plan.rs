@@ -205,3 +205,27 @@ async fn the_default_policy_built_for_0_1_routes_as_its_plan_does() {
         assert_eq!(seen[0], seen[1], "{model:?} stream={stream}: plan-served vs 0.1.0 chat");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn model_names_are_routed_from_the_plan_to_what_they_stand_for() {
+    let aliases = "plugins: { entries: { 'amazon-bedrock': { config: { aliases: { fast: 'amazon.nova-micro-v1:0' } } } } }";
+    let gateway = gateway_with(&format!("{{ model: '{MODEL}', {aliases} }}")).await;
+    // (model as the client sends it, model id Bedrock is called with)
+    let cases = [
+        // Anthropic's names for the catalog's Claude model: the region's geography profile.
+        ("claude-sonnet-4-6", US_SONNET),
+        ("claude-sonnet-4-6-20251001", US_SONNET),
+        ("claude-sonnet-4-6-latest", US_SONNET),
+        ("claude-haiku-4-5-20251001", "us.anthropic.claude-haiku-4-5-20251001-v1:0"),
+        // An alias the config defines.
+        ("fast", "amazon.nova-micro-v1:0"),
+    ];
+    for (model, target) in cases {
+        gateway.emulator.log().clear();
+        let response = gateway.post("/v1/chat/completions", &body(Some(model), false)).await;
+        assert_eq!(response.status, 200, "{model}: {}", response.text());
+        let called: Vec<String> = runtime_calls(&gateway).into_iter().map(|(_, model, _)| model).collect();
+        assert_eq!(called, [target], "{model}");
+    }
+    assert_eq!(gateway.handle.routing_counts(), (cases.len() as u64, 0), "every name was in the plan: no guest call");
+}

@@ -10,6 +10,7 @@ use super::walk::{AgentsModel, ConfigInput, FieldSet, Located, ModelSetting};
 use super::{DiscoverySettings, SettingSource, Settings};
 use crate::diagnostics::Diagnostics;
 use crate::region::{RegionEnvironment, resolve_region};
+use openclaw_domain::ModelAlias;
 
 /// The settings `input` resolves to (warnings go to `diagnostics`, not into the result).
 pub(crate) fn resolve(input: ConfigInput, environment: &RegionEnvironment, diagnostics: &mut Diagnostics) -> Settings {
@@ -24,13 +25,26 @@ pub(crate) fn resolve(input: ConfigInput, environment: &RegionEnvironment, diagn
             sources.push(SettingSource { setting: field.setting.to_string(), path: value.path.clone() });
         }
     }
+    if let Some(path) = input.aliases_path.filter(|_| !input.aliases.is_empty()) {
+        sources.push(SettingSource { setting: "aliases".to_string(), path });
+    }
     let discovery = discovery_settings(&fields);
     let region = resolve_region(discovery.region.as_deref(), environment);
     let (default_model, default_model_reference) = match model {
         Some(model) => (Some(model.value.text), Some(model.value.reference)),
         None => (None, None),
     };
-    Settings { default_model, default_model_reference, discovery, region, sources, warnings: Vec::new() }
+    let aliases: Vec<ModelAlias> = input.aliases.into_iter().map(|(name, target)| ModelAlias { name, target: target.value.text }).collect();
+    // A default model written as a name (an alias, an Anthropic name) means what it stands for.
+    let default_model_reference = match (&default_model, default_model_reference) {
+        (Some(written), Some(reference)) => match crate::model_names::expand(written, &aliases, None) {
+            std::borrow::Cow::Owned(target) => Some(crate::model_ref::parse_model_reference(&target).unwrap_or(reference)),
+            std::borrow::Cow::Borrowed(target) if target != written.as_str() => Some(crate::model_ref::parse_model_reference(target).unwrap_or(reference)),
+            std::borrow::Cow::Borrowed(_) => Some(reference),
+        },
+        (_, reference) => reference,
+    };
+    Settings { default_model, default_model_reference, discovery, region, sources, warnings: Vec::new(), aliases }
 }
 
 /// The default model: the agents location wins when it names one of ours. When it names

@@ -11,7 +11,7 @@ use super::credentials::{is_credential_key, report_credential, scan_for_aws_cred
 use super::fields::{DISCOVERY_FIELDS, DISCOVERY_KEYS, FieldValue, validate_field};
 use crate::diagnostics::{Diagnostics, child_path};
 use crate::json5::{Member, Position, Value, ValueKind};
-use crate::model_ref::{ModelReference, foreign_provider, parse_model_reference};
+use crate::model_ref::{ModelReference, foreign_provider, parse_model_name, parse_model_reference};
 use crate::suggest::{did_you_mean, near_miss, normalize_key};
 
 /// A value and where it was read from.
@@ -51,6 +51,10 @@ pub(crate) struct ConfigInput {
     pub legacy_discovery: FieldSet,
     /// `plugins.entries.amazon-bedrock.config.discovery`.
     pub plugin_discovery: FieldSet,
+    /// `plugins.entries.amazon-bedrock.config.aliases`: each name and the reference it stands for.
+    pub aliases: Vec<(String, Located<ModelSetting>)>,
+    /// Where the aliases object is.
+    pub aliases_path: Option<String>,
 }
 
 /// Our keys at the root, and OpenClaw keys there that are near misses of ours but legitimate
@@ -63,13 +67,15 @@ const AGENT_DEFAULTS_OTHERS: [&str; 1] = ["models"];
 const PLUGIN_ID: &str = "amazon-bedrock";
 const PLUGIN_ID_ALIASES: [&str; 3] = ["bedrock", "aws-bedrock", "awsbedrock"];
 const PLUGIN_ENTRY_KEYS: [&str; 2] = ["enabled", "config"];
-const PLUGIN_CONFIG_KEYS: [&str; 1] = ["discovery"];
+const PLUGIN_CONFIG_KEYS: [&str; 2] = ["discovery", "aliases"];
+/// Longest model name an alias may define (names are sent as a request's `model`).
+const ALIAS_NAME_MAX: usize = 256;
 /// Provider ids under `models.providers` whose sections are checked for credentials.
 const PROVIDER_IDS: [&str; 2] = ["amazonbedrock", "bedrock"];
 
 /// Walks the document; `root` must be an object (anything else is reported).
 pub(crate) fn walk_document(root: &Value, diagnostics: &mut Diagnostics) -> ConfigInput {
-    let mut walker = Walker { diagnostics, input: ConfigInput::default() };
+    let mut walker = Walker { diagnostics, input: ConfigInput::default(), alias_names: alias_names(root) };
     let Some(members) = root.as_object() else {
         walker.diagnostics.error("", root.position, format!("the config must be an object at the top level, found {}", root.describe()));
         return walker.input;
@@ -78,7 +84,7 @@ pub(crate) fn walk_document(root: &Value, diagnostics: &mut Diagnostics) -> Conf
         let path = child_path("", &member.key);
         match member.key.as_str() {
             "model" => {
-                walker.input.legacy_model = walker.read_our_model(&member.value, &path);
+                walker.input.legacy_model = walker.read_our_model(&member.value, &path, true);
             }
             "models" => walker.walk_models(&member.value, &path),
             "agents" => walker.walk_agents(&member.value, &path),
@@ -94,6 +100,19 @@ pub(crate) fn walk_document(root: &Value, diagnostics: &mut Diagnostics) -> Conf
 struct Walker<'d> {
     diagnostics: &'d mut Diagnostics,
     input: ConfigInput,
+    /// The names `aliases` defines, read ahead: `model` may name one before it is defined.
+    alias_names: Vec<String>,
+}
+
+/// The keys of `plugins.entries.amazon-bedrock.config.aliases`, if it is an object (its values
+/// are checked when the walk gets there).
+fn alias_names(root: &Value) -> Vec<String> {
+    let mut value = root;
+    for key in ["plugins", "entries", PLUGIN_ID, "config", "aliases"] {
+        let Some(member) = value.as_object().and_then(|members| members.iter().rev().find(|member| member.key == key)) else { return Vec::new() };
+        value = &member.value;
+    }
+    value.as_object().map(|members| members.iter().map(|member| member.key.clone()).collect()).unwrap_or_default()
 }
 
 impl Walker<'_> {
@@ -208,18 +227,24 @@ impl Walker<'_> {
             let model = Located { value: text.trim().to_string(), path: path.to_string(), position: value.position };
             return Some(AgentsModel::Foreign { model, provider: provider.to_string() });
         }
-        self.read_our_model(value, path).map(AgentsModel::Ours)
+        self.read_our_model(value, path, true).map(AgentsModel::Ours)
     }
 
     /// A model reference that must be ours (in the top-level `model`, another provider's model
-    /// is an error: that key belongs to this provider).
-    fn read_our_model(&mut self, value: &Value, path: &str) -> Option<Located<ModelSetting>> {
+    /// is an error: that key belongs to this provider); with `names_allowed`, also a model name
+    /// (an alias, an Anthropic name) that stands for one.
+    fn read_our_model(&mut self, value: &Value, path: &str, names_allowed: bool) -> Option<Located<ModelSetting>> {
         let Some(text) = value.as_str() else {
             let message = format!("expected a model reference (a string such as \"us.anthropic.claude-sonnet-4-6-20251001-v1:0\"), found {}", value.describe());
             self.diagnostics.error(path, value.position, message);
             return None;
         };
-        match parse_model_reference(text) {
+        let parsed = parse_model_reference(text).or_else(|problem| {
+            // A default model may be a name: an alias of this file, or an Anthropic name.
+            let is_name = |name: &str| names_allowed && (self.alias_names.iter().any(|alias| alias == name) || name.starts_with("claude-"));
+            parse_model_name(text, is_name).ok_or(problem)
+        });
+        match parsed {
             Ok(reference) => {
                 Some(Located { value: ModelSetting { text: text.trim().to_string(), reference }, path: path.to_string(), position: value.position })
             }
@@ -279,7 +304,31 @@ impl Walker<'_> {
                 "discovery" => {
                     self.input.plugin_discovery = self.read_discovery(&member.value, &member_path);
                 }
+                "aliases" => {
+                    self.read_aliases(&member.value, &member_path);
+                }
                 _ => self.reject_strict_key(member, &member_path, &PLUGIN_CONFIG_KEYS),
+            }
+        }
+    }
+
+    /// `aliases`: an object from model name to model reference. A name is what a client sends
+    /// as its `model` (no blanks, at most [`ALIAS_NAME_MAX`] characters); the reference is
+    /// checked like `model`. A repeated name: the last one counts, with a warning.
+    fn read_aliases(&mut self, value: &Value, path: &str) {
+        let Some(members) = self.object(value, path) else { return };
+        self.input.aliases_path = Some(path.to_string());
+        let names: Vec<&str> = members.iter().map(|member| member.key.as_str()).collect();
+        for member in members_that_count(members, &names, path, self.diagnostics) {
+            let member_path = child_path(path, &member.key);
+            let name = member.key.as_str();
+            if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) || name.chars().count() > ALIAS_NAME_MAX {
+                let problem = format!("expected a model name without blanks of at most {ALIAS_NAME_MAX} characters, found {name:?}");
+                self.diagnostics.error(&member_path, member.key_position, problem);
+                continue;
+            }
+            if let Some(target) = self.read_our_model(&member.value, &member_path, false) {
+                self.input.aliases.push((name.to_string(), target));
             }
         }
     }

@@ -53,17 +53,25 @@ fn a_plan_routes_every_catalog_reference_as_a_call_would() {
     let source = config(&format!("{{ model: 'amazon-bedrock/{SONNET}' }}"));
     let plan = plan(&source, false, &environment(), &plane, &runtime).expect("plans");
     // (reference, target, fallback steps)
-    let cases: [(&str, &str, Vec<FallbackStep>); 5] = [
+    let cases: [(&str, &str, Vec<FallbackStep>); 7] = [
         (SONNET, US, vec![global_step("us-east-1")]),
         (US, US, vec![global_step("us-east-1")]),
         (GLOBAL, GLOBAL, vec![]),
         (MISTRAL, MISTRAL, vec![]),
         (&format!("amazon-bedrock/{SONNET}"), US, vec![global_step("us-east-1")]),
+        // Anthropic's names for the catalog's Claude model, resolved to the region's profile.
+        ("claude-sonnet-4-6", US, vec![global_step("us-east-1")]),
+        ("claude-sonnet-4-6-20251001", US, vec![global_step("us-east-1")]),
     ];
     for (reference, target, fallbacks) in cases {
         let route = route_of_plan(&plan, reference).unwrap_or_else(|| panic!("{reference} is not in the plan"));
         assert_eq!((route.target.as_str(), route.region.as_str(), &route.fallbacks), (target, "us-east-1", &fallbacks), "{reference}");
     }
+    // A built-in name of a model the region's catalog lacks is not planned, and alone it is
+    // refused as the id it stands for would be.
+    assert!(!plan.routes.contains_key("claude-haiku-4-5"));
+    let missing = resolve_one(&source, Some("claude-haiku-4-5"), &environment(), &plane, &runtime).expect_err("not in the region");
+    assert!(missing.message.contains("anthropic.claude-haiku-4-5-20251001-v1:0"), "{missing:?}");
     assert_eq!(plan.default_route.as_ref().map(|route| route.target.as_str()), Some(US));
     assert_eq!(plan.discovery.models.iter().map(|model| model.id.as_str()).collect::<Vec<_>>(), [GLOBAL, US, MISTRAL]);
     assert_eq!((plan.discovery.runs, plan.discovery.fetched_at, plan.valid_for), (true, Some(1_700_000_000), Some(Duration::from_secs(3600))));
@@ -101,7 +109,11 @@ fn without_discovery_only_the_default_model_is_planned() {
         let plan = plan(&config(text), false, &environment(), &plane, &FakeRuntime::default()).expect(text);
         assert!(plane.requests.borrow().is_empty(), "{text}: the catalog was listed");
         assert!(!plan.discovery.runs, "{text}");
-        assert_eq!(plan.routes.keys().map(String::as_str).collect::<Vec<_>>(), ["acme.anything-v1:0"], "{text}");
+        // The default model, and the built-in names (each sent as the table says).
+        let others: Vec<&str> = plan.routes.keys().map(String::as_str).filter(|key| !key.starts_with("claude-")).collect();
+        assert_eq!(others, ["acme.anything-v1:0"], "{text}");
+        let named = plan.routes.get("claude-sonnet-4-5").map(|route| route.target.as_str());
+        assert_eq!(named, Some("anthropic.claude-sonnet-4-5-20250929-v1:0"), "{text}");
         let route = plan.default_route.expect("a default route");
         assert_eq!((route.target.as_str(), route.max_tokens), ("acme.anything-v1:0", 4096), "{text}");
     }
@@ -150,4 +162,32 @@ fn resolutions_say_whether_they_may_be_remembered() {
     }
     let error = resolve_one(&config("{}"), None, &environment(), &FakeControlPlane::serving(catalog(false)), &FakeRuntime::default()).expect_err("no model");
     assert_eq!(error.message, NO_MODEL);
+}
+
+#[test]
+fn names_route_what_they_stand_for_in_the_plan_and_alone() {
+    let plane = FakeControlPlane::serving(catalog(false));
+    let runtime = FakeRuntime::default();
+    let aliases = "plugins: { entries: { 'amazon-bedrock': { config: { aliases: { fast: 'mistral.mistral-large-2407-v1:0', 'claude-sonnet-4-6': 'global.anthropic.claude-sonnet-4-6-20251001-v1:0' } } } } }";
+    // (config, request's model, target)
+    let cases = [
+        (format!("{{ {aliases} }}"), Some("fast"), MISTRAL),
+        // The config's alias wins over the catalog's name.
+        (format!("{{ {aliases} }}"), Some("claude-sonnet-4-6"), GLOBAL),
+        (format!("{{ {aliases} }}"), Some("claude-sonnet-4-6-latest"), US),
+        // A default model written as a name only the catalog knows.
+        ("{ model: 'claude-sonnet-4-6' }".to_string(), None, US),
+        (format!("{{ model: 'fast', {aliases} }}"), None, MISTRAL),
+    ];
+    for (text, model, target) in cases {
+        let source = config(&text);
+        let plan = plan(&source, false, &environment(), &plane, &runtime).expect(&text);
+        let planned = match model {
+            Some(model) => plan.routes.get(model).cloned(),
+            None => plan.default_route.clone(),
+        };
+        assert_eq!(planned.as_ref().map(|route| route.target.as_str()), Some(target), "{text} {model:?} in the plan");
+        let alone = resolve_one(&source, model, &environment(), &plane, &runtime).expect(&text);
+        assert_eq!(Some(alone.route), planned, "{text} {model:?} alone");
+    }
 }

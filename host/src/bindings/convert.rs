@@ -63,6 +63,8 @@ impl From<p::Settings> for d::Settings {
             region: d::ResolvedRegion { name: s.region.name, source: s.region.source.into() },
             sources: s.sources.into_iter().map(|src| d::SettingSource { setting: src.setting, path: src.path }).collect(),
             warnings: s.warnings.into_iter().map(Into::into).collect(),
+            // The contract's settings do not carry the aliases: the policy uses them itself.
+            aliases: Vec::new(),
         }
     }
 }
