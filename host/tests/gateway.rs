@@ -314,3 +314,29 @@ async fn a_body_refused_for_its_size_is_read_off_so_its_413_arrives() {
     stream.read_exact(&mut answer).await.expect("an answer");
     assert_eq!(&answer, b"HTTP/1.1 413", "{}", String::from_utf8_lossy(&answer));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_names_the_policy_that_answered() {
+    let gateway = TestGateway::start_with(Setup { options: Box::new(|o| o.client_key = ClientKey::new("k3y-for-tests")), ..Setup::default() }).await;
+    let key = ("authorization", "Bearer k3y-for-tests");
+    let json = ("content-type", "application/json");
+    let chat = chat_body("hi", false).to_string().into_bytes();
+    // (method, path, headers, body, status)
+    let cases: [(&str, &str, &[(&str, &str)], Vec<u8>, u16); 9] = [
+        ("POST", "/v1/chat/completions", &[key, json], chat.clone(), 200),
+        ("POST", "/v1/chat/completions", &[key, json], b"{".to_vec(), 400),
+        ("POST", "/v1/chat/completions", &[json], chat, 401),
+        ("GET", "/v1/models", &[key], Vec::new(), 200),
+        ("GET", "/healthz", &[], Vec::new(), 200),
+        ("GET", "/readyz", &[], Vec::new(), 200),
+        ("GET", "/metrics", &[key], Vec::new(), 200),
+        ("GET", "/v1/nothing", &[key], Vec::new(), 404),
+        ("DELETE", "/v1/models", &[key], Vec::new(), 405),
+    ];
+    for (method, path, headers, body, status) in cases {
+        let response = send(gateway.addr, method, path, headers, body).await;
+        assert_eq!(response.status, status, "{method} {path}: {}", response.body);
+        let policy = response.header("openclaw-policy").unwrap_or_default();
+        assert!(policy.starts_with("openclaw-default ") && policy.contains("contract openclaw:bedrock@0.2.0"), "{method} {path}: {policy:?}");
+    }
+}

@@ -251,7 +251,7 @@ impl FirstToken {
 /// `openclaw-policy: <name> <version> ...`: which policy served the response.
 fn set_policy_header(response: &mut Response<Body>, policy: &str) {
     if let Ok(value) = hyper::header::HeaderValue::from_str(policy) {
-        response.headers_mut().insert("openclaw-policy", value);
+        response.headers_mut().insert(super::POLICY_HEADER, value);
     }
 }
 

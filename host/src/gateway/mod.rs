@@ -383,6 +383,9 @@ fn in_flight_limit(wanted: usize, max_instances: u32) -> usize {
     wanted.min((max_instances as usize).saturating_sub(RESERVED_INSTANCES)).max(1)
 }
 
+/// The response header naming the policy that answered (`name version (contract ...)`).
+pub const POLICY_HEADER: &str = "openclaw-policy";
+
 /// A response and the model label it is counted under.
 type Reply = (Response<Body>, String);
 
@@ -399,6 +402,13 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     // Always a valid header value: `for_request` keeps only visible ASCII.
     if let Ok(value) = hyper::header::HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(request_id::HEADER, value);
+    }
+    // Which policy answered, on every route: a chat response already names the one that served
+    // it (a swap may have happened since); any other is the policy in service now.
+    if !response.headers().contains_key(POLICY_HEADER)
+        && let Ok(value) = hyper::header::HeaderValue::from_str(shared.host.current().info_line())
+    {
+        response.headers_mut().insert(POLICY_HEADER, value);
     }
     let status = response.status().as_u16();
     shared.metrics.request(route, status, &model, started.elapsed());
