@@ -315,14 +315,16 @@ async fn a_body_refused_for_its_size_is_read_off_so_its_413_arrives() {
     assert_eq!(&answer, b"HTTP/1.1 413", "{}", String::from_utf8_lossy(&answer));
 }
 
+/// (method, path, headers, body, status)
+type RouteCase<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], Vec<u8>, u16);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_names_the_policy_that_answered() {
     let gateway = TestGateway::start_with(Setup { options: Box::new(|o| o.client_key = ClientKey::new("k3y-for-tests")), ..Setup::default() }).await;
     let key = ("authorization", "Bearer k3y-for-tests");
     let json = ("content-type", "application/json");
     let chat = chat_body("hi", false).to_string().into_bytes();
-    // (method, path, headers, body, status)
-    let cases: [(&str, &str, &[(&str, &str)], Vec<u8>, u16); 9] = [
+    let cases: [RouteCase; 9] = [
         ("POST", "/v1/chat/completions", &[key, json], chat.clone(), 200),
         ("POST", "/v1/chat/completions", &[key, json], b"{".to_vec(), 400),
         ("POST", "/v1/chat/completions", &[json], chat, 401),

@@ -22,6 +22,7 @@ mod auth;
 mod body;
 mod chat;
 pub mod errors;
+mod heap;
 mod limits;
 pub mod metrics;
 pub mod openai;
@@ -158,12 +159,16 @@ pub struct Shared {
     client_key: Option<ClientKey>,
     metrics: Metrics,
     permits: Arc<Semaphore>,
+    /// How many `permits` there are: all of them available means nothing is in flight.
+    permits_total: usize,
     request_timeout: Duration,
     max_body_bytes: usize,
     watch_interval: Duration,
     ready: ops::ReadyCache,
     /// Set when shutdown is coming: `/readyz` answers 503 from then on.
     draining: AtomicBool,
+    /// Freed heap given back once the gateway goes quiet.
+    heap: heap::HeapTrim,
     telemetry: Telemetry,
     /// The access log's name for the client key ([`ClientKey::id`]), computed once.
     client_key_id: Option<String>,
@@ -247,8 +252,10 @@ impl Gateway {
         // The export task runs until the last `Exporter` clone (the one in `Shared`) is gone.
         let exporter = options.otlp.map(|config| Exporter::start(config).map(|(exporter, _task)| exporter)).transpose()?;
         let client_key_id = options.client_key.as_ref().map(ClientKey::id);
+        let permits_total = in_flight_limit(options.max_in_flight, host.limits().max_instances);
         let shared = Arc::new(Shared {
-            permits: Arc::new(Semaphore::new(in_flight_limit(options.max_in_flight, host.limits().max_instances))),
+            permits: Arc::new(Semaphore::new(permits_total)),
+            permits_total,
             host,
             bedrock,
             planner,
@@ -262,6 +269,7 @@ impl Gateway {
             watch_interval: options.watch_interval.max(Duration::from_millis(10)),
             ready: ops::ReadyCache::default(),
             draining: AtomicBool::new(false),
+            heap: heap::HeapTrim::default(),
             telemetry: Telemetry { access_log: options.access_log, exporter },
             client_key_id,
         });
@@ -398,6 +406,7 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     let route = metrics::route_index(request.uri().path());
     let traceparent = headers.get("traceparent").and_then(|v| v.to_str().ok());
     let mut observation = shared.telemetry.observe(started, &request_id, request.method().as_str(), request.uri().path(), metrics::ROUTES[route], traceparent);
+    shared.heap.active();
     let (mut response, model) = route_request(&shared, request, started, &mut observation).await;
     // Always a valid header value: `for_request` keeps only visible ASCII.
     if let Ok(value) = hyper::header::HeaderValue::from_str(&request_id) {

@@ -55,6 +55,7 @@ pub async fn reload_policy(shared: &Shared, force: bool) -> Result<Arc<LoadedPol
     match shared.host.swap(PolicySource::File(path.clone())).await {
         Ok(loaded) => {
             shared.metrics.swap(true);
+            shared.heap.active();
             let _ = shared.planner.replan(Some(Arc::clone(&loaded)), None, false, "policy swapped").await;
             tracing::warn!(policy = %loaded.info(), sha256 = %loaded.digest(), "policy swapped in; new requests use it");
             Ok(loaded)
@@ -96,6 +97,7 @@ pub async fn reload_config(shared: &Shared) {
         Ok(source) => {
             tracing::info!(config = %source.origin, found = source.text.is_some(), "config file read");
             if *shared.planner.current().config().as_ref() != source {
+                shared.heap.active();
                 let _ = shared.planner.replan(None, Some(Arc::new(source)), false, "config changed").await;
             }
         }
@@ -129,6 +131,7 @@ async fn reload_profile(shared: &Shared, seen: ProfileView, first: bool) -> Prof
             visible_sources = now.visible.len(),
             "AWS profile files changed"
         );
+        shared.heap.active();
         let _ = shared.planner.replan_environment(Arc::new(now.environment.clone()), "AWS profile changed").await;
     } else if !first {
         tracing::info!("AWS profile files changed; nothing the policy sees of them did, the plan stays");
@@ -185,11 +188,14 @@ pub async fn watch_files(shared: Arc<Shared>) {
                 profile_view = Some(reload_profile(&shared, seen, first).await);
             }
         }
+        // Quiet now after activity: give the allocator's freed pages back (gateway/heap.rs).
+        shared.heap.trim_if_idle(shared.permits.available_permits() == shared.permits_total);
         let serving = shared.planner.current();
         let unplanned = serving.plan().is_none() && serving.policy().contract().plans();
         if serving.expired() || (unplanned && plan_tried.elapsed() >= PLAN_RETRY) {
             plan_tried = Instant::now();
             let why = if unplanned { "retry after a failed plan" } else { "plan expired" };
+            shared.heap.active();
             let _ = shared.planner.replan(None, None, false, why).await;
         }
     }
