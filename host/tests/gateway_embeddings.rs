@@ -9,7 +9,8 @@ mod gateway_common;
 use base64::Engine as _;
 use bedrock_emulator::embeddings::vector;
 use bedrock_emulator::{Fault, FaultRule};
-use gateway_common::{TestGateway, runtime_calls, send};
+use gateway_common::{Setup, TestGateway, runtime_calls, send};
+use openclaw_test_support::TestGuest;
 use serde_json::{Value, json};
 use std::process::Command;
 use std::time::Duration;
@@ -199,6 +200,19 @@ async fn the_model_list_marks_what_embeds() {
     }
     assert_eq!(capabilities("amazon.titan-embed-image-v1"), None, "no body for the image embedder: not listed");
     assert!(data.iter().all(|m| m["capabilities"] == json!(["chat"]) || m["capabilities"] == json!(["embeddings"])), "every entry marked");
+    let listings = || gateway.emulator.request_log().iter().filter(|entry| entry.operation == "ListFoundationModels").count();
+    let before = listings();
+    assert_eq!(gateway.get("/v1/models").await.json(), list, "the same list again");
+    assert_eq!(listings(), before, "the embedding models come from the catalog cache, not another listing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_0_1_policy_cannot_route_embeddings() {
+    let gateway = TestGateway::start_with(Setup { policy: TestGuest::AltPolicy.path(), ..Setup::default() }).await;
+    assert_eq!(gateway.handle.serving().policy().contract().as_str(), "0.1.0");
+    let response = gateway.post("/v1/embeddings", &json!({"model": TITAN, "input": "x"})).await;
+    assert_eq!((response.status, response.json()["error"]["code"].as_str()), (501, Some("unsupported_by_policy")), "{}", response.body);
+    assert!(invoke_bodies(&gateway).is_empty());
 }
 
 const CLIENT: &str = r#"
