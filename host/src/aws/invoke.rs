@@ -5,9 +5,9 @@ use aws_sdk_bedrockruntime::config::interceptors::BeforeDeserializationIntercept
 use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_bedrockruntime::error::BoxError;
 use aws_sdk_bedrockruntime::primitives::Blob;
-use std::sync::{Arc, Mutex};
 use aws_sdk_bedrockruntime::types::ResponseStream;
 use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
+use std::sync::{Arc, Mutex};
 
 use super::Bedrock;
 use super::deadline::{Deadline, DeadlineStream};
@@ -69,7 +69,12 @@ impl Intercept for InputTokenHeader {
         "InputTokenHeader"
     }
 
-    fn read_before_deserialization(&self, context: &BeforeDeserializationInterceptorContextRef<'_>, _: &RuntimeComponents, _: &mut ConfigBag) -> Result<(), BoxError> {
+    fn read_before_deserialization(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
         let count = context.response().headers().get(Self::NAME).and_then(|value| value.trim().parse().ok());
         if let Ok(mut slot) = self.0.lock() {
             *slot = count;

@@ -149,7 +149,7 @@ mod tests {
 
     #[test]
     fn bodies_follow_each_family() {
-        let texts = vec!["a".to_string(), "b".to_string()];
+        let texts = ["a".to_string(), "b".to_string()];
         let body = |family: Family, dims| {
             serde_json::from_slice::<Value>(&family.body(&texts[..family.texts_per_call().min(2)], dims, InputType::SearchQuery)).expect("json")
         };
