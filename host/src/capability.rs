@@ -38,6 +38,12 @@ pub trait BedrockAccess: Send + Sync {
     fn converse_stream(&self, request: ConverseRequest) -> BoxFuture<'_, Result<Box<dyn EventStream>, ApiError>>;
     /// InvokeModel.
     fn invoke_model(&self, request: InvokeRequest) -> BoxFuture<'_, Result<InvokeResponse, ApiError>>;
+    /// InvokeModel, with the input tokens Bedrock counted from its
+    /// `X-Amzn-Bedrock-Input-Token-Count` header: the only place Cohere's embedding models
+    /// report usage. The default reads no headers (`None`).
+    fn invoke_model_counted(&self, request: InvokeRequest) -> BoxFuture<'_, Result<(InvokeResponse, Option<u64>), ApiError>> {
+        Box::pin(async move { self.invoke_model(request).await.map(|response| (response, None)) })
+    }
     /// InvokeModelWithResponseStream.
     fn invoke_model_with_response_stream(&self, request: InvokeRequest) -> BoxFuture<'_, Result<Box<dyn ChunkStream>, ApiError>>;
     /// The region's control-plane catalog: cached when fresh enough, else fetched.

@@ -19,7 +19,7 @@ async fn every_page_and_every_record_arrive_with_enum_values_as_sent() {
     let emulator = aws_common::start().await;
     let bedrock = bedrock(&keyed(&emulator)).await;
     let catalog = bedrock.list_catalog(request(MINUTE, false)).await.expect("catalog");
-    assert_eq!((catalog.models.len(), catalog.profiles.len()), (36, 34), "all profiles although the emulator pages by 10");
+    assert_eq!((catalog.models.len(), catalog.profiles.len()), (38, 34), "all profiles although the emulator pages by 10");
     assert_eq!(listing_calls(&emulator), ONE_FETCH);
     assert_eq!((catalog.region.as_str(), catalog.stale, catalog.stale_reason.as_deref()), (REGION, false, None));
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();

@@ -41,6 +41,10 @@ impl BedrockAccess for Bedrock {
         Box::pin(Bedrock::invoke_model(self, request))
     }
 
+    fn invoke_model_counted(&self, request: InvokeRequest) -> BoxFuture<'_, Result<(InvokeResponse, Option<u64>), ApiError>> {
+        Box::pin(Bedrock::invoke_model_counted(self, request))
+    }
+
     fn invoke_model_with_response_stream(&self, request: InvokeRequest) -> BoxFuture<'_, Result<Box<dyn ChunkStream>, ApiError>> {
         Box::pin(async move { Bedrock::invoke_model_with_response_stream(self, request).await.map(|stream| Box::new(stream) as Box<dyn ChunkStream>) })
     }

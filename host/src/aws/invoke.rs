@@ -1,9 +1,13 @@
 //! InvokeModel and InvokeModelWithResponseStream with raw bodies. Same deadline and retry rules
 //! as Converse: one deadline per call, retries only before the response starts.
 
+use aws_sdk_bedrockruntime::config::interceptors::BeforeDeserializationInterceptorContextRef;
+use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_bedrockruntime::error::BoxError;
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types::ResponseStream;
 use aws_sdk_bedrockruntime::types::error::ResponseStreamError;
+use std::sync::{Arc, Mutex};
 
 use super::Bedrock;
 use super::deadline::{Deadline, DeadlineStream};
@@ -48,10 +52,49 @@ impl InvokeChunkStream {
     }
 }
 
+/// Reads `X-Amzn-Bedrock-Input-Token-Count` off each attempt's response (the last one wins).
+#[derive(Debug, Clone, Default)]
+struct InputTokenHeader(Arc<Mutex<Option<u64>>>);
+
+impl InputTokenHeader {
+    const NAME: &'static str = "x-amzn-bedrock-input-token-count";
+
+    fn get(&self) -> Option<u64> {
+        self.0.lock().ok().and_then(|count| *count)
+    }
+}
+
+impl Intercept for InputTokenHeader {
+    fn name(&self) -> &'static str {
+        "InputTokenHeader"
+    }
+
+    fn read_before_deserialization(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let count = context.response().headers().get(Self::NAME).and_then(|value| value.trim().parse().ok());
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = count;
+        }
+        Ok(())
+    }
+}
+
 impl Bedrock {
     /// InvokeModel with a raw body.
     pub async fn invoke_model(&self, request: InvokeRequest) -> Result<InvokeResponse, ApiError> {
+        self.invoke_model_counted(request).await.map(|(response, _)| response)
+    }
+
+    /// InvokeModel with a raw body, and the input tokens of the response's
+    /// `X-Amzn-Bedrock-Input-Token-Count` header (`None` when absent or not a number): the SDK's
+    /// output has no field for it, and Cohere's embedding bodies carry no count of their own.
+    pub async fn invoke_model_counted(&self, request: InvokeRequest) -> Result<(InvokeResponse, Option<u64>), ApiError> {
         let deadline = Deadline::after(request.timeout, "InvokeModel");
+        let counted = InputTokenHeader::default();
         let call = self
             .runtime_client(&request.region)
             .invoke_model()
@@ -59,9 +102,12 @@ impl Bedrock {
             .body(Blob::new(request.body))
             .content_type(&request.content_type)
             .accept(&request.accept)
+            .customize()
+            .interceptor(counted.clone())
             .send();
         let output = deadline.send(call, self.secrets()).await?;
-        Ok(InvokeResponse { content_type: output.content_type().to_string(), body: output.body.into_inner() })
+        let response = InvokeResponse { content_type: output.content_type().to_string(), body: output.body.into_inner() };
+        Ok((response, counted.get()))
     }
 
     /// InvokeModelWithResponseStream: returns once the response has started; chunks follow

@@ -121,7 +121,7 @@ async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instan
 
 /// The route of `model` (or of a request naming none): from the plan when it covers it (no
 /// guest call), else from the policy's `resolve` in a fresh instance of the serving policy.
-async fn route(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>, observation: &mut Observation) -> Result<Route, HttpError> {
+pub(super) async fn route(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>, observation: &mut Observation) -> Result<Route, HttpError> {
     let decision = observation.deciding();
     if let Some(route) = serving.route(model) {
         shared.metrics.routed(true);
@@ -135,7 +135,7 @@ async fn route(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>, obs
 }
 
 /// The policy's `resolve` for a reference the plan does not cover, in a fresh instance.
-async fn resolve(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>) -> Result<Route, HttpError> {
+pub(super) async fn resolve(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>) -> Result<Route, HttpError> {
     let mut instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.planner.capabilities()).await.map_err(|e| policy_failed(shared, &e))?;
     match instance.resolve(serving.config(), model).await {
         Err(error) => Err(policy_failed(shared, &error)),

@@ -15,12 +15,13 @@
 //! - Every response carries an `x-request-id` (the client's when sane, else a new one); the
 //!   access log and traces ([`crate::telemetry`]) record each request when its response ends.
 //!
-//! Routes: `POST /v1/chat/completions`, `GET /v1/models`, `GET /healthz`, `GET /readyz`,
-//! `GET /metrics`, and `POST /admin/policy` when client authentication is on.
+//! Routes: `POST /v1/chat/completions`, `POST /v1/embeddings`, `GET /v1/models`, `GET /healthz`,
+//! `GET /readyz`, `GET /metrics`, and `POST /admin/policy` when client authentication is on.
 
 mod auth;
 mod body;
 mod chat;
+mod embeddings;
 pub mod errors;
 mod heap;
 mod limits;
@@ -437,6 +438,7 @@ async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started
     }
     let response = match (path, method) {
         ("/v1/chat/completions", &Method::POST) => return chat::chat(shared, request, started, observation).await,
+        ("/v1/embeddings", &Method::POST) => return embeddings::embeddings(shared, request, observation).await,
         ("/v1/models", &Method::GET) => match ops::models(shared, request.uri().query()).await {
             Ok(response) => response,
             Err(error) => return reject(observation, error),
@@ -448,6 +450,7 @@ async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started
             Ok(response) => response,
             Err(error) => return reject(observation, error),
         },
+        ("/v1/embeddings", _) => return reject(observation, HttpError::method_not_allowed("POST")),
         ("/v1/chat/completions" | "/admin/policy", _) if path != "/admin/policy" || shared.client_key.is_some() => {
             return reject(observation, HttpError::method_not_allowed("POST"));
         }

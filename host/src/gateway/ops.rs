@@ -51,11 +51,12 @@ pub async fn models(shared: &Shared, query: Option<&str>) -> Result<Response<Bod
         }
     }
     if let Some(plan) = serving.plan().filter(|plan| plan.serves_requests()) {
-        return Ok(json_response(200, &model_list(&plan.discovery)));
+        let list = super::embeddings::with_embedding_models(shared, &plan.discovery, model_list(&plan.discovery)).await;
+        return Ok(json_response(200, &list));
     }
     let mut instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.planner.capabilities()).await.map_err(failed)?;
     match instance.discover(serving.config(), refresh).await {
-        Ok(Ok(discovery)) => Ok(json_response(200, &model_list(&discovery))),
+        Ok(Ok(discovery)) => Ok(json_response(200, &super::embeddings::with_embedding_models(shared, &discovery, model_list(&discovery)).await)),
         Ok(Err(error)) => Err(HttpError::from_api(&error)),
         Err(error) => Err(failed(error)),
     }

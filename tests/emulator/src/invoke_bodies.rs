@@ -3,6 +3,8 @@
 //! Anthropic models take the Messages body (`anthropic_version`, `max_tokens`, `messages`);
 //! Amazon Nova the `messages-v1` schema; OpenAI models a chat-completions body; the others a
 //! plain prompt body (`prompt`, `inputText`, `message`, ...). Each answers in its provider's shape.
+//! Titan Text Embeddings V2 and Cohere Embed v3/v4 bodies are checked and answered by
+//! [`crate::embeddings`].
 
 use std::time::Instant;
 
@@ -174,6 +176,11 @@ fn short_stop(reason: &str) -> &'static str {
 
 /// `POST /model/{id}/invoke`.
 pub fn invoke(target: &InvocationTarget, body: &Value, limit: u32) -> Result<InvokeOutcome, ApiError> {
+    // Titan Text Embeddings V2 and Cohere Embed v3/v4 are checked against their schemas.
+    if let Some(embedder) = crate::embeddings::Embedder::of(&target.model_id) {
+        let embedded = crate::embeddings::invoke(embedder, body)?;
+        return Ok(InvokeOutcome { body: embedded.body, input_tokens: embedded.input_tokens, output_tokens: 0 });
+    }
     let family = family(&target.model_id);
     validate(family, body)?;
     let (prompt, input_tokens) = prompt_of(body);

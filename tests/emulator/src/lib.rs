@@ -22,15 +22,16 @@
 //! and [`DEFAULT_BEARER_TOKEN`].
 //!
 //! # Built-in catalog
-//! `Catalog::builtin(region)`: 36 foundation models (Anthropic, Meta, Mistral AI, Amazon,
+//! `Catalog::builtin(region)`: 38 foundation models (Anthropic, Meta, Mistral AI, Amazon,
 //! Cohere, DeepSeek, OpenAI), in ListFoundationModels's JSON shape (`modelArn`, `modelId`,
 //! `modelName`, `providerName`, `inputModalities`, `outputModalities`,
 //! `responseStreamingSupported`, `customizationsSupported`, `inferenceTypesSupported`,
 //! `modelLifecycle.status`). It includes LEGACY models, a PROVISIONED-only one
 //! (`anthropic.claude-3-haiku-20240307-v1:0:200k`), INFERENCE_PROFILE-only ones (Claude 4.x,
-//! Llama 3.3, DeepSeek-R1, Nova Premier, ...), embedding models (Titan, Cohere Embed), a text
-//! model that cannot stream (`cohere.command-light-text-v14`), image input (Claude, Llama 3.2,
-//! Pixtral) and video input (Nova). 34 inference profiles in ListInferenceProfiles's shape:
+//! Llama 3.3, DeepSeek-R1, Nova Premier, ...), embedding models (Titan, Cohere Embed v3 and v4;
+//! their bodies are checked by [`embeddings`]), a text model that cannot stream
+//! (`cohere.command-light-text-v14`), image input (Claude, Llama 3.2, Pixtral) and video input
+//! (Nova). 34 inference profiles in ListInferenceProfiles's shape:
 //! SYSTEM_DEFINED `us.` (19), `eu.` (7), `apac.` (4), `global.` (3) and one APPLICATION profile
 //! (`k3m9x2pq7v4z`). ListInferenceProfiles pages at [`control_plane::DEFAULT_PAGE_SIZE`] (10).
 //! Output-token limits per model come from [`catalog::max_output_tokens`].
@@ -66,6 +67,7 @@ pub mod clock;
 pub mod control_api;
 pub mod control_plane;
 pub mod credentials_endpoints;
+pub mod embeddings;
 pub mod emulator;
 pub mod errors;
 pub mod eventstream;

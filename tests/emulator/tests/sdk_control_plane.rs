@@ -20,7 +20,10 @@ async fn list_foundation_models_honours_each_filter() {
     let anthropic = ids(client.list_foundation_models().by_provider("anthropic").send().await.unwrap());
     assert!(anthropic.len() >= 10 && anthropic.iter().all(|id| id.starts_with("anthropic.")), "{anthropic:?}");
     let embeddings = ids(client.list_foundation_models().by_output_modality(ModelModality::Embedding).send().await.unwrap());
-    assert_eq!(embeddings, ["amazon.titan-embed-text-v2:0", "amazon.titan-embed-image-v1", "cohere.embed-english-v3"]);
+    assert_eq!(
+        embeddings,
+        ["amazon.titan-embed-text-v2:0", "amazon.titan-embed-image-v1", "cohere.embed-english-v3", "cohere.embed-multilingual-v3", "cohere.embed-v4:0"]
+    );
     let provisioned = ids(client.list_foundation_models().by_inference_type(InferenceType::Provisioned).send().await.unwrap());
     assert_eq!(provisioned, ["anthropic.claude-3-haiku-20240307-v1:0:200k"]);
     let tunable = ids(client.list_foundation_models().by_customization_type(ModelCustomization::FineTuning).send().await.unwrap());
