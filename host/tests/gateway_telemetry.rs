@@ -300,3 +300,22 @@ async fn draining_turns_readiness_off_at_once_while_requests_are_still_served() 
     assert_eq!(gateway.chat("streamed too", true).await.streamed_text(), "Echo: streamed too");
     assert_eq!(gateway.get("/healthz").await.status, 200, "draining is not unhealthy");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_embeddings_request_is_traced_as_embeddings() {
+    const SERVER: u64 = 2;
+    const CLIENT: u64 = 3;
+    let collector = Collector::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (gateway, _log) = gateway(dir.path(), Some(&collector.endpoint)).await;
+    let body = json!({ "model": "amazon.titan-embed-text-v2:0", "input": "a text never traced" });
+    let headers = [JSON, AUTH, ("x-request-id", "embed-1")];
+    let response = send(gateway.addr, "POST", "/v1/embeddings", &headers, body.to_string().into_bytes()).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let spans = collector.trace_of("embed-1", 3, PATIENCE).await;
+    let (server, call) = (attributes(named(&spans, SERVER)), named(&spans, CLIENT));
+    assert_eq!(server["gen_ai.operation.name"], "embeddings");
+    assert_eq!(attributes(call)["gen_ai.operation.name"], "embeddings");
+    assert_eq!(call["name"], "embeddings amazon.titan-embed-text-v2:0");
+    assert!(!spans.iter().any(|span| span.to_string().contains("never traced")), "no input text in a span");
+}

@@ -43,6 +43,7 @@ pub async fn embeddings(shared: &Arc<Shared>, request: Request<Incoming>, observ
         Ok(parsed) => parsed,
         Err(error) => return super::reject(observation, error),
     };
+    observation.operation(crate::telemetry::request::Operation::Embeddings);
     observation.asked(&parsed.model, false);
     let model = parsed.model.clone();
     let response = match answer(shared, parsed, observation).await {

@@ -51,7 +51,17 @@ impl Telemetry {
             record.trace_id = span.as_ref().map(Span::trace_id);
             record
         });
-        let inner = Inner { started, log: self.access_log.clone(), record, exporter: self.exporter.clone(), span, call: None, error_class: None, ttft: None };
+        let inner = Inner {
+            started,
+            log: self.access_log.clone(),
+            record,
+            exporter: self.exporter.clone(),
+            span,
+            call: None,
+            error_class: None,
+            ttft: None,
+            operation: Operation::Chat,
+        };
         Observation { inner: Some(Box::new(inner)) }
     }
 
@@ -83,9 +93,38 @@ struct Inner {
     call: Option<Span>,
     error_class: Option<String>,
     ttft: Option<Duration>,
+    operation: Operation,
+}
+
+/// What a request asks of the model, as OpenTelemetry's GenAI conventions name operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Operation {
+    /// A chat completion (also Anthropic's messages).
+    #[default]
+    Chat,
+    /// Embeddings.
+    Embeddings,
+}
+
+impl Operation {
+    /// `gen_ai.operation.name`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Chat => "chat",
+            Operation::Embeddings => "embeddings",
+        }
+    }
 }
 
 impl Observation {
+    /// The operation the request asks for (chat unless said otherwise); set before
+    /// [`Observation::asked`].
+    pub fn operation(&mut self, operation: Operation) {
+        if let Some(inner) = self.inner.as_deref_mut() {
+            inner.operation = operation;
+        }
+    }
+
     /// Moves the observation out (to the task that streams the response), leaving an empty
     /// one: whoever holds it finishes it.
     pub fn take(&mut self) -> Self {
@@ -111,7 +150,7 @@ impl Observation {
             inner.record = Some(record);
         }
         if let Some(span) = &mut inner.span {
-            span.set(genai::OPERATION_NAME, "chat").set("openclaw.stream", stream);
+            span.set(genai::OPERATION_NAME, inner.operation.as_str()).set("openclaw.stream", stream);
             if let Some(model) = model {
                 span.set(genai::REQUEST_MODEL, model);
             }
@@ -159,8 +198,8 @@ impl Observation {
         let Some(inner) = self.inner.as_deref_mut() else { return };
         inner.routed(target, region);
         if let Some(span) = &inner.span {
-            let mut call = span.child(&format!("chat {target}"), SpanKind::Client);
-            call.set(genai::OPERATION_NAME, "chat")
+            let mut call = span.child(&format!("{} {target}", inner.operation.as_str()), SpanKind::Client);
+            call.set(genai::OPERATION_NAME, inner.operation.as_str())
                 .set(genai::SYSTEM, PROVIDER)
                 .set(genai::PROVIDER_NAME, PROVIDER)
                 .set(genai::REQUEST_MODEL, target)
@@ -218,7 +257,7 @@ impl Observation {
     /// [`Observation::take`].
     pub fn finish(self, status: u16) {
         let Some(inner) = self.inner else { return };
-        let Inner { started, log, record, exporter, span, call, error_class, ttft } = *inner;
+        let Inner { started, log, record, exporter, span, call, error_class, ttft, operation: _ } = *inner;
         if let Some(exporter) = &exporter {
             for mut span in [call, span].into_iter().flatten() {
                 if let Some(class) = &error_class {
