@@ -150,7 +150,8 @@ mod tests {
         let effort = |e| ReasoningRequest { effort: Some(e), budget_tokens: None };
         let budget = |b| ReasoningRequest { effort: None, budget_tokens: Some(b) };
         let sonnet = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
-        let cases: Vec<(&str, ReasoningRequest, Option<u32>, Result<Value, ReasoningUnsupported>)> = vec![
+        type Case = (&'static str, ReasoningRequest, Option<u32>, Result<Value, ReasoningUnsupported>);
+        let cases: Vec<Case> = vec![
             (sonnet, effort(ReasoningEffort::Low), Some(4096), Ok(json!({ "thinking": { "type": "enabled", "budget_tokens": 2048 } }))),
             (sonnet, effort(ReasoningEffort::High), None, Ok(json!({ "thinking": { "type": "enabled", "budget_tokens": 16384 } }))),
             (

@@ -87,7 +87,8 @@ fn extraneous(key: &str) -> ApiError {
 
 /// Anthropic models that take `thinking`: Claude 3.7 Sonnet and every Claude 4 and later.
 fn thinks(model_id: &str) -> bool {
-    model_id.starts_with("anthropic.") && !(model_id.starts_with("anthropic.claude-3-") && !model_id.starts_with("anthropic.claude-3-7"))
+    let before_3_7 = model_id.starts_with("anthropic.claude-3-") && !model_id.starts_with("anthropic.claude-3-7");
+    model_id.starts_with("anthropic.") && !before_3_7
 }
 
 fn effort_of(value: Option<&Value>, field: &str) -> Result<String, ApiError> {

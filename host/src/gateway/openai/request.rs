@@ -209,7 +209,7 @@ fn refusals(object: &Map<String, Value>) -> Result<(), HttpError> {
         match get(key) {
             None => {}
             Some(value) => match value.as_f64() {
-                Some(v) if v == 0.0 => {}
+                Some(0.0) => {}
                 Some(v) if (-2.0..=2.0).contains(&v) => return Err(HttpError::invalid(key, format!("`{key}` has no Bedrock equivalent; only 0 is accepted"))),
                 _ => return Err(HttpError::invalid(key, format!("`{key}` must be a number from -2 to 2"))),
             },
