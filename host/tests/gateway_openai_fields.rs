@@ -87,6 +87,15 @@ async fn mapped_fields_reach_bedrock_as_the_table_says() {
             "Echo: read document Q3 report",
         ),
         (
+            json!({ "messages": [{ "role": "user", "content": [
+                { "type": "file", "file": { "file_data": pdf, "filename": "a.pdf" } }, { "type": "file", "file": { "file_data": pdf, "filename": "a.pdf" } }
+            ] }] }),
+            "",
+            "/messages/0/content/1/document/name",
+            json!("a (2)"),
+            "Echo: document a document a (2)",
+        ),
+        (
             json!({ "messages": [{ "role": "system", "content": [{ "type": "text", "text": "rules", "cache_control": { "type": "ephemeral" } }] }, { "role": "user", "content": "cached" }] }),
             "",
             "/system/1",

@@ -102,6 +102,12 @@ pub(crate) fn parse_converse(body: &Value, model: Option<&FoundationModel>, limi
             last_user_text = text;
         }
     }
+    let mut names: Vec<&str> =
+        messages.iter().filter_map(|m| m.get("content")?.as_array()).flatten().filter_map(|b| b.get("document")?.get("name")?.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Err(ApiError::validation("A conversation can't contain two documents with the same name. Give each document a unique name and try again."));
+    }
     if let Some(system) = body.get("system").and_then(Value::as_array) {
         input_tokens += text_of_blocks(system, model)?.1;
     }

@@ -87,8 +87,17 @@ fn last_user_blocks(body: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// Refuses tool blocks in a conversation without a `toolConfig`, with Bedrock's message.
+/// Refuses tool blocks in a conversation without a `toolConfig`, and tool names outside
+/// `[a-zA-Z0-9_-]{1,64}`, with Bedrock's messages.
 pub fn check_tool_blocks(body: &Value) -> Result<(), ApiError> {
+    for (i, name) in tool_specs(body).iter().map(|spec| spec.get("name").and_then(Value::as_str).unwrap_or("")).enumerate() {
+        if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{name}' at 'toolConfig.tools.{}.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+",
+                i + 1
+            )));
+        }
+    }
     if body.get("toolConfig").is_some() {
         return Ok(());
     }
@@ -217,6 +226,8 @@ mod tests {
         assert!(check_tool_blocks(&with_result).unwrap_err().message.contains("toolConfig"));
         with_result["toolConfig"] = json!({ "tools": [] });
         assert!(check_tool_blocks(&with_result).is_ok());
+        let dotted = json!({ "messages": [], "toolConfig": { "tools": [{ "toolSpec": { "name": "mcp.tool" } }] } });
+        assert!(check_tool_blocks(&dotted).unwrap_err().message.contains("toolConfig.tools.1.member.toolSpec.name"));
         assert_eq!(tool_result_text(&with_result).as_deref(), Some("sunny {\"c\":21}"));
         assert_eq!(tool_result_text(&body("hello", true)), None);
     }

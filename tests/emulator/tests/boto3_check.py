@@ -147,6 +147,11 @@ def documents():
     r = rt.converse(modelId=SONNET, messages=[{"role": "user", "content": [{"text": "summarize"}, doc]}])
     assert r["output"]["message"]["content"][0]["text"] == "Echo: summarize document notes" and r["usage"]["inputTokens"] == 4, r
     try:
+        twice = [{"text": "s"}, doc, doc]
+        rt.converse(modelId=SONNET, messages=[{"role": "user", "content": twice}]); raise AssertionError("no error")
+    except rt.exceptions.ValidationException as e:
+        assert "same name" in str(e), e
+    try:
         bad = {"document": {"format": "txt", "name": "notes.txt", "source": {"bytes": b"x"}}}
         rt.converse(modelId=SONNET, messages=[{"role": "user", "content": [{"text": "s"}, bad]}]); raise AssertionError("no error")
     except rt.exceptions.ValidationException as e:

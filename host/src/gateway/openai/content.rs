@@ -123,7 +123,24 @@ pub(super) fn parse_messages(messages: Option<&Value>) -> Result<Conversation, H
             _ => out.messages.push(Message { role, content: blocks }),
         }
     }
+    unique_document_names(&mut out.messages);
     Ok(out)
+}
+
+/// Bedrock refuses two documents of one name in a request: a repeated name gets ` (2)`,
+/// ` (3)`, ... added.
+fn unique_document_names(messages: &mut [Message]) {
+    let mut seen = std::collections::HashSet::new();
+    for block in messages.iter_mut().flat_map(|m| m.content.iter_mut()) {
+        let ContentBlock::Document { name, .. } = block else { continue };
+        let base = name.clone();
+        let mut n = 1;
+        while seen.contains(name.as_str()) {
+            n += 1;
+            *name = format!("{base} ({n})");
+        }
+        seen.insert(name.clone());
+    }
 }
 
 /// Text content (a string, or `text` parts joined) and whether a part asked for a cache point.
@@ -308,6 +325,22 @@ fn assistant_content(object: &Map<String, Value>, param: &str) -> Result<Vec<Con
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_document_names_are_numbered() {
+        let document = |name: &str| ContentBlock::Document { format: "txt".into(), name: name.into(), source: DocumentSource::Text("x".into()) };
+        let mut messages = vec![
+            Message { role: Role::User, content: vec![document("a"), document("a"), document("a (2)")] },
+            Message { role: Role::User, content: vec![document("a")] },
+        ];
+        unique_document_names(&mut messages);
+        let names: Vec<&str> = messages
+            .iter()
+            .flat_map(|m| &m.content)
+            .filter_map(|b| if let ContentBlock::Document { name, .. } = b { Some(name.as_str()) } else { None })
+            .collect();
+        assert_eq!(names, ["a", "a (2)", "a (2) (2)", "a (3)"]);
+    }
 
     #[test]
     fn document_names_follow_bedrock_rules() {

@@ -339,6 +339,9 @@ fn parse_tools(tools: Option<&Value>) -> Result<(Vec<ToolSpec>, bool), HttpError
         let Some(name) = function.get("name").and_then(Value::as_str).filter(|n| !n.is_empty()) else {
             return Err(HttpError::invalid(format!("{param}.function.name"), "a function tool needs a name"));
         };
+        if name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            return Err(HttpError::invalid(format!("{param}.function.name"), "Bedrock takes tool names of 1 to 64 letters, digits, `_` and `-`"));
+        }
         let description = function.get("description").and_then(Value::as_str).filter(|d| !d.is_empty()).unwrap_or(name);
         let schema = match function.get("parameters") {
             None | Some(Value::Null) => json!({ "type": "object", "properties": {} }),

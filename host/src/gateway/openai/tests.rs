@@ -252,6 +252,8 @@ fn bad_fields_name_themselves() {
             "cache_control",
         ),
         (with(json!({ "tools": [{ "type": "function", "function": {} }] })), "tools[0].function.name"),
+        (with(json!({ "tools": [{ "type": "function", "function": { "name": "mcp.server/tool" } }] })), "tools[0].function.name"),
+        (with(json!({ "tools": [{ "type": "function", "function": { "name": "x".repeat(65) } }] })), "tools[0].function.name"),
     ];
     for (body, param) in cases {
         let error = parse(body.clone()).expect_err(&body.to_string());
