@@ -166,7 +166,7 @@ fn answer(cache: &PromptCache, target: &InvocationTarget, body: &[u8]) -> Result
     let mode = reasoning::requested(&body, &target.model_id, request.max_tokens)?;
     reasoning::check_history(&body, &target.model_id, &mode)?;
     let output_schema = schema::requested_schema(&body, &target.model_id)?;
-    let call = tools::requested_call(&body)?;
+    let call = tools::requested_call(&body, &target.model_id)?;
     let tokens = |element: &Value| block(element, model).map(|(_, t)| t).unwrap_or(0);
     let cache_usage = cache.account(&body, &target.model_id, tokens)?;
     let input_tokens = request.input_tokens.saturating_sub(cache_usage.read + cache_usage.write);

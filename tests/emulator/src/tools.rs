@@ -12,7 +12,8 @@
 //!   `call <name>` if it names a tool, else the first tool; `tool {name}` forces a call of that
 //!   tool (a name not among the tools is refused). A forced call's input is a minimal instance
 //!   of the tool's input schema (see [`crate::schema`]) unless it is the prompt's own call; it is
-//!   made on every turn, tool-result turns included, as a forcing model does.
+//!   made on every turn, tool-result turns included, as a forcing model does. Only the models
+//!   Bedrock documents it for take `any` and `tool` ([`forces_tools`]); others are refused.
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -60,8 +61,23 @@ enum Choice {
     Tool(String),
 }
 
-fn choice(body: &Value, names: &[&str]) -> Result<Choice, ApiError> {
+/// Whether Bedrock takes a forcing `toolChoice` (`any`, `tool`) for the model: Anthropic Claude 3
+/// and later, Mistral Large, Amazon Nova.
+pub fn forces_tools(model_id: &str) -> bool {
+    ["anthropic.claude-3", "anthropic.claude-haiku", "anthropic.claude-sonnet", "anthropic.claude-opus", "mistral.mistral-large", "amazon.nova"]
+        .iter()
+        .any(|prefix| model_id.starts_with(prefix))
+}
+
+fn choice(body: &Value, names: &[&str], model_id: &str) -> Result<Choice, ApiError> {
     let Some(choice) = body.get("toolConfig").and_then(|c| c.get("toolChoice")) else { return Ok(Choice::Auto) };
+    for kind in ["any", "tool"] {
+        if choice.get(kind).is_some() && !forces_tools(model_id) {
+            return Err(ApiError::validation(format!(
+                "This model doesn't support the toolConfig.toolChoice.{kind} field. Remove toolConfig.toolChoice.{kind} and try again."
+            )));
+        }
+    }
     if choice.get("any").is_some() {
         return Ok(Choice::Any);
     }
@@ -119,12 +135,12 @@ fn call_id(name: &str, input: &Value, text: &str) -> String {
 }
 
 /// The tool call a request asks for, if any (see the module documentation).
-pub fn requested_call(body: &Value) -> Result<Option<ToolCall>, ApiError> {
+pub fn requested_call(body: &Value, model_id: &str) -> Result<Option<ToolCall>, ApiError> {
     let names = tool_names(body);
     if names.is_empty() {
         return Ok(None);
     }
-    let choice = choice(body, &names)?;
+    let choice = choice(body, &names, model_id)?;
     let text: Vec<String> = last_user_blocks(body).iter().filter_map(|b| b.get("text")?.as_str().map(str::to_string)).collect();
     let text = text.join(" ");
     let words: Vec<&str> = text.split_whitespace().collect();
@@ -179,15 +195,19 @@ mod tests {
         body
     }
 
+    fn requested_call_nova(body: &Value) -> Result<Option<ToolCall>, ApiError> {
+        requested_call(body, "amazon.nova-pro-v1:0")
+    }
+
     #[test]
     fn a_call_needs_a_listed_tool_and_the_word_call() {
-        let call = requested_call(&body("please call get_weather in Paris", true)).expect("valid").expect("a call");
+        let call = requested_call_nova(&body("please call get_weather in Paris", true)).expect("valid").expect("a call");
         assert_eq!((call.name.as_str(), call.input.clone()), ("get_weather", json!({ "query": "in Paris" })));
-        assert_eq!(Some(call.clone()), requested_call(&body("please call get_weather in Paris", true)).expect("stable"));
+        assert_eq!(Some(call.clone()), requested_call_nova(&body("please call get_weather in Paris", true)).expect("stable"));
         assert_eq!(call.input_fragments().concat(), call.input.to_string());
-        assert_eq!(requested_call(&body("please call get_weather", false)), Ok(None));
-        assert_eq!(requested_call(&body("call get_time", true)), Ok(None));
-        assert_eq!(requested_call(&body("get_weather please", true)), Ok(None));
+        assert_eq!(requested_call_nova(&body("please call get_weather", false)), Ok(None));
+        assert_eq!(requested_call_nova(&body("call get_time", true)), Ok(None));
+        assert_eq!(requested_call_nova(&body("get_weather please", true)), Ok(None));
     }
 
     #[test]
@@ -201,7 +221,7 @@ mod tests {
             ], "toolChoice": choice });
             body
         };
-        let called = |text: &str, choice: Value| requested_call(&with_choice(text, choice)).map(|call| call.map(|c| (c.name, c.input)));
+        let called = |text: &str, choice: Value| requested_call(&with_choice(text, choice), "amazon.nova-pro-v1:0").map(|call| call.map(|c| (c.name, c.input)));
         let cases = [
             ("hello", json!({ "auto": {} }), Ok(None)),
             ("hello", json!({ "any": {} }), Ok(Some(("get_weather".to_string(), json!({ "city": "" }))))),
@@ -214,6 +234,9 @@ mod tests {
             assert_eq!(called(text, choice.clone()), expected, "{text} {choice}");
         }
         assert!(called("hello", json!({ "tool": { "name": "nope" } })).unwrap_err().message.contains("Tool 'nope'"));
+        let llama = requested_call(&with_choice("hello", json!({ "any": {} })), "meta.llama3-3-70b-instruct-v1:0");
+        assert!(llama.unwrap_err().message.contains("doesn't support the toolConfig.toolChoice.any field"));
+        assert_eq!(requested_call(&with_choice("hello", json!({ "auto": {} })), "meta.llama3-3-70b-instruct-v1:0"), Ok(None));
     }
 
     #[test]

@@ -81,6 +81,10 @@ def tool_choice():
         rt.converse(modelId=SONNET, messages=msgs, toolConfig={"tools": TOOLS, "toolChoice": {"tool": {"name": "nope"}}}); raise AssertionError("no error")
     except rt.exceptions.ValidationException as e:
         assert "nope" in str(e), e
+    try:
+        rt.converse(modelId="us.meta.llama3-3-70b-instruct-v1:0", messages=msgs, toolConfig={"tools": TOOLS, "toolChoice": {"any": {}}}); raise AssertionError("no error")
+    except rt.exceptions.ValidationException as e:
+        assert "toolChoice.any" in str(e), e
 check("tool choice", tool_choice)
 THINK = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
 def thinking_two_turns():
