@@ -273,7 +273,8 @@ async fn every_content_block_kind_reaches_bedrock_and_bad_tool_json_never_leaves
         Message {
             role: Role::Assistant,
             content: vec![
-                ContentBlock::Reasoning { text: "I should look".into(), signature: Some("sig-1".into()) },
+                // Signed as the emulator signs its reasoning: it refuses a block sent back with any other.
+                ContentBlock::Reasoning { text: "I should look".into(), signature: Some(bedrock_emulator::reasoning::sign("I should look")) },
                 ContentBlock::ToolUse { id: "t1".into(), name: "lookup".into(), input: r#"{"q":"it"}"#.into() },
             ],
         },

@@ -103,6 +103,9 @@ pub struct GatewayOptions {
     /// computed again if it (the profile's region) or the visible credential sources changed.
     /// Default none (an embedder's own environment is kept as given).
     pub aws_profile_files: Vec<PathBuf>,
+    /// Cache points the gateway adds to Chat Completions requests ([`openai::PromptCache`]).
+    /// Default off.
+    pub prompt_cache: openai::PromptCache,
 }
 
 /// The default listen address.
@@ -127,6 +130,7 @@ impl Default for GatewayOptions {
             access_log: AccessLog::off(),
             otlp: None,
             aws_profile_files: Vec::new(),
+            prompt_cache: openai::PromptCache::Off,
         }
     }
 }
@@ -173,6 +177,8 @@ pub struct Shared {
     telemetry: Telemetry,
     /// The access log's name for the client key ([`ClientKey::id`]), computed once.
     client_key_id: Option<String>,
+    /// Cache points the gateway adds ([`GatewayOptions::prompt_cache`]).
+    prompt_cache: openai::PromptCache,
 }
 
 /// A running gateway's controls, cheap to clone: reload, current policy, metrics.
@@ -273,6 +279,7 @@ impl Gateway {
             heap: heap::HeapTrim::default(),
             telemetry: Telemetry { access_log: options.access_log, exporter },
             client_key_id,
+            prompt_cache: options.prompt_cache,
         });
         Ok(Self { listener, shared, grace_period: options.grace_period, bounds })
     }

@@ -8,6 +8,12 @@
 //! - A last user message of tool results only is answered (as text) with `Echo:` and the
 //!   results' text.
 //! - As on Bedrock, `toolUse` or `toolResult` blocks without a `toolConfig` are refused.
+//! - `toolConfig.toolChoice`: `auto` (or none) as above; `any` forces a call: the prompt's
+//!   `call <name>` if it names a tool, else the first tool; `tool {name}` forces a call of that
+//!   tool (a name not among the tools is refused). A forced call's input is a minimal instance
+//!   of the tool's input schema (see [`crate::schema`]) unless it is the prompt's own call; it is
+//!   made on every turn, tool-result turns included, as a forcing model does. Only the models
+//!   Bedrock documents it for take `any` and `tool` ([`forces_tools`]); others are refused.
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -35,12 +41,56 @@ impl ToolCall {
     }
 }
 
-fn tool_names(body: &Value) -> Vec<&str> {
+fn tool_specs(body: &Value) -> Vec<&Value> {
     body.get("toolConfig")
         .and_then(|c| c.get("tools"))
         .and_then(Value::as_array)
-        .map(|tools| tools.iter().filter_map(|t| t.get("toolSpec")?.get("name")?.as_str()).collect())
+        .map(|tools| tools.iter().filter_map(|t| t.get("toolSpec")).collect())
         .unwrap_or_default()
+}
+
+fn tool_names(body: &Value) -> Vec<&str> {
+    tool_specs(body).into_iter().filter_map(|spec| spec.get("name")?.as_str()).collect()
+}
+
+/// What `toolConfig.toolChoice` forces: nothing, any tool, or the named one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Choice {
+    Auto,
+    Any,
+    Tool(String),
+}
+
+/// Whether Bedrock takes a forcing `toolChoice` (`any`, `tool`) for the model: Anthropic Claude 3
+/// and later, Mistral Large, Amazon Nova.
+pub fn forces_tools(model_id: &str) -> bool {
+    ["anthropic.claude-3", "anthropic.claude-haiku", "anthropic.claude-sonnet", "anthropic.claude-opus", "mistral.mistral-large", "amazon.nova"]
+        .iter()
+        .any(|prefix| model_id.starts_with(prefix))
+}
+
+fn choice(body: &Value, names: &[&str], model_id: &str) -> Result<Choice, ApiError> {
+    let Some(choice) = body.get("toolConfig").and_then(|c| c.get("toolChoice")) else { return Ok(Choice::Auto) };
+    for kind in ["any", "tool"] {
+        if choice.get(kind).is_some() && !forces_tools(model_id) {
+            return Err(ApiError::validation(format!(
+                "This model doesn't support the toolConfig.toolChoice.{kind} field. Remove toolConfig.toolChoice.{kind} and try again."
+            )));
+        }
+    }
+    if choice.get("any").is_some() {
+        return Ok(Choice::Any);
+    }
+    if let Some(tool) = choice.get("tool") {
+        let name = tool.get("name").and_then(Value::as_str).unwrap_or("");
+        if !names.contains(&name) {
+            return Err(ApiError::validation(format!(
+                "The model returned the following errors: tool_choice.name: Tool '{name}' was not found in the request's tools. Make sure the toolChoice names a tool in toolConfig.tools."
+            )));
+        }
+        return Ok(Choice::Tool(name.to_string()));
+    }
+    Ok(Choice::Auto)
 }
 
 fn last_user_blocks(body: &Value) -> Vec<Value> {
@@ -53,8 +103,17 @@ fn last_user_blocks(body: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// Refuses tool blocks in a conversation without a `toolConfig`, with Bedrock's message.
+/// Refuses tool blocks in a conversation without a `toolConfig`, and tool names outside
+/// `[a-zA-Z0-9_-]{1,64}`, with Bedrock's messages.
 pub fn check_tool_blocks(body: &Value) -> Result<(), ApiError> {
+    for (i, name) in tool_specs(body).iter().map(|spec| spec.get("name").and_then(Value::as_str).unwrap_or("")).enumerate() {
+        if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{name}' at 'toolConfig.tools.{}.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+",
+                i + 1
+            )));
+        }
+    }
     if body.get("toolConfig").is_some() {
         return Ok(());
     }
@@ -70,20 +129,39 @@ pub fn check_tool_blocks(body: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
+fn call_id(name: &str, input: &Value, text: &str) -> String {
+    let digest = hex::encode(Sha256::digest(format!("{name}\n{input}\n{text}").as_bytes()));
+    format!("tooluse_{}", &digest[..22])
+}
+
 /// The tool call a request asks for, if any (see the module documentation).
-pub fn requested_call(body: &Value) -> Option<ToolCall> {
+pub fn requested_call(body: &Value, model_id: &str) -> Result<Option<ToolCall>, ApiError> {
     let names = tool_names(body);
     if names.is_empty() {
-        return None;
+        return Ok(None);
     }
+    let choice = choice(body, &names, model_id)?;
     let text: Vec<String> = last_user_blocks(body).iter().filter_map(|b| b.get("text")?.as_str().map(str::to_string)).collect();
     let text = text.join(" ");
     let words: Vec<&str> = text.split_whitespace().collect();
-    let at = words.windows(2).position(|pair| pair[0].eq_ignore_ascii_case("call") && names.contains(&pair[1]))?;
-    let name = words[at + 1].to_string();
-    let query = words[at + 2..].join(" ");
-    let digest = hex::encode(Sha256::digest(format!("{name}\n{query}\n{text}").as_bytes()));
-    Some(ToolCall { id: format!("tooluse_{}", &digest[..22]), name, input: json!({ "query": query }) })
+    let prompted = words.windows(2).position(|pair| pair[0].eq_ignore_ascii_case("call") && names.contains(&pair[1])).map(|at| {
+        let name = words[at + 1].to_string();
+        let input = json!({ "query": words[at + 2..].join(" ") });
+        ToolCall { id: call_id(&name, &input, &text), name, input }
+    });
+    let forced = |name: &str| {
+        let schema = tool_specs(body).into_iter().find(|s| s.get("name").and_then(Value::as_str) == Some(name)).and_then(|s| s.get("inputSchema")?.get("json"));
+        let input = match schema.map(crate::schema::minimal_instance) {
+            Some(value @ Value::Object(_)) => value,
+            _ => json!({}),
+        };
+        ToolCall { id: call_id(name, &input, &text), name: name.to_string(), input }
+    };
+    Ok(match choice {
+        Choice::Auto => prompted,
+        Choice::Any => Some(prompted.unwrap_or_else(|| forced(names[0]))),
+        Choice::Tool(name) => Some(prompted.filter(|call| call.name == name).unwrap_or_else(|| forced(&name))),
+    })
 }
 
 /// The text of the last user message's tool results, when it holds results and no text.
@@ -117,15 +195,48 @@ mod tests {
         body
     }
 
+    fn requested_call_nova(body: &Value) -> Result<Option<ToolCall>, ApiError> {
+        requested_call(body, "amazon.nova-pro-v1:0")
+    }
+
     #[test]
     fn a_call_needs_a_listed_tool_and_the_word_call() {
-        let call = requested_call(&body("please call get_weather in Paris", true)).expect("a call");
+        let call = requested_call_nova(&body("please call get_weather in Paris", true)).expect("valid").expect("a call");
         assert_eq!((call.name.as_str(), call.input.clone()), ("get_weather", json!({ "query": "in Paris" })));
-        assert_eq!(call, requested_call(&body("please call get_weather in Paris", true)).expect("stable"));
+        assert_eq!(Some(call.clone()), requested_call_nova(&body("please call get_weather in Paris", true)).expect("stable"));
         assert_eq!(call.input_fragments().concat(), call.input.to_string());
-        assert!(requested_call(&body("please call get_weather", false)).is_none());
-        assert!(requested_call(&body("call get_time", true)).is_none());
-        assert!(requested_call(&body("get_weather please", true)).is_none());
+        assert_eq!(requested_call_nova(&body("please call get_weather", false)), Ok(None));
+        assert_eq!(requested_call_nova(&body("call get_time", true)), Ok(None));
+        assert_eq!(requested_call_nova(&body("get_weather please", true)), Ok(None));
+    }
+
+    #[test]
+    fn tool_choice_forces_a_call() {
+        let with_choice = |text: &str, choice: Value| {
+            let mut body = json!({ "messages": [{ "role": "user", "content": [{ "text": text }] }] });
+            body["toolConfig"] = json!({ "tools": [
+                { "toolSpec": { "name": "get_weather", "inputSchema": { "json": { "type": "object", "properties": { "city": { "type": "string" } }, "required": ["city"] } } } },
+                { "toolSpec": { "name": "get_time", "inputSchema": { "json": { "type": "object" } } } },
+                { "cachePoint": { "type": "default" } },
+            ], "toolChoice": choice });
+            body
+        };
+        let called = |text: &str, choice: Value| requested_call(&with_choice(text, choice), "amazon.nova-pro-v1:0").map(|call| call.map(|c| (c.name, c.input)));
+        let cases = [
+            ("hello", json!({ "auto": {} }), Ok(None)),
+            ("hello", json!({ "any": {} }), Ok(Some(("get_weather".to_string(), json!({ "city": "" }))))),
+            ("call get_time now", json!({ "any": {} }), Ok(Some(("get_time".to_string(), json!({ "query": "now" }))))),
+            ("hello", json!({ "tool": { "name": "get_time" } }), Ok(Some(("get_time".to_string(), json!({}))))),
+            ("call get_weather Rome", json!({ "tool": { "name": "get_time" } }), Ok(Some(("get_time".to_string(), json!({}))))),
+            ("call get_weather Rome", json!({ "tool": { "name": "get_weather" } }), Ok(Some(("get_weather".to_string(), json!({ "query": "Rome" }))))),
+        ];
+        for (text, choice, expected) in cases {
+            assert_eq!(called(text, choice.clone()), expected, "{text} {choice}");
+        }
+        assert!(called("hello", json!({ "tool": { "name": "nope" } })).unwrap_err().message.contains("Tool 'nope'"));
+        let llama = requested_call(&with_choice("hello", json!({ "any": {} })), "meta.llama3-3-70b-instruct-v1:0");
+        assert!(llama.unwrap_err().message.contains("doesn't support the toolConfig.toolChoice.any field"));
+        assert_eq!(requested_call(&with_choice("hello", json!({ "auto": {} })), "meta.llama3-3-70b-instruct-v1:0"), Ok(None));
     }
 
     #[test]
@@ -138,6 +249,8 @@ mod tests {
         assert!(check_tool_blocks(&with_result).unwrap_err().message.contains("toolConfig"));
         with_result["toolConfig"] = json!({ "tools": [] });
         assert!(check_tool_blocks(&with_result).is_ok());
+        let dotted = json!({ "messages": [], "toolConfig": { "tools": [{ "toolSpec": { "name": "mcp.tool" } }] } });
+        assert!(check_tool_blocks(&dotted).unwrap_err().message.contains("toolConfig.tools.1.member.toolSpec.name"));
         assert_eq!(tool_result_text(&with_result).as_deref(), Some("sunny {\"c\":21}"));
         assert_eq!(tool_result_text(&body("hello", true)), None);
     }
