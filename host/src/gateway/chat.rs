@@ -121,7 +121,7 @@ async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instan
 
 /// The route of `model` (or of a request naming none): from the plan when it covers it (no
 /// guest call), else from the policy's `resolve` in a fresh instance of the serving policy.
-async fn route(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>, observation: &mut Observation) -> Result<Route, HttpError> {
+pub(super) async fn route(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>, observation: &mut Observation) -> Result<Route, HttpError> {
     let decision = observation.deciding();
     if let Some(route) = serving.route(model) {
         shared.metrics.routed(true);
@@ -203,7 +203,7 @@ async fn chat_in_policy(shared: &Shared, serving: &Serving, completion: &Complet
 }
 
 /// Bedrock's stream on a route, run by the host.
-struct Routed(RoutedStream);
+pub(super) struct Routed(pub(super) RoutedStream);
 
 impl EventSource for Routed {
     async fn next(&mut self) -> Result<Option<StreamEvent>, HttpError> {
@@ -249,7 +249,7 @@ impl FirstToken {
 }
 
 /// `openclaw-policy: <name> <version> ...`: which policy served the response.
-fn set_policy_header(response: &mut Response<Body>, policy: &str) {
+pub(super) fn set_policy_header(response: &mut Response<Body>, policy: &str) {
     if let Ok(value) = hyper::header::HeaderValue::from_str(policy) {
         response.headers_mut().insert("openclaw-policy", value);
     }
