@@ -112,6 +112,15 @@ async fn each_bad_field_gets_its_own_400_naming_it() {
         (json!({ "container": "c1" }), "container"),
         (json!({ "mcp_servers": [] }), "mcp_servers"),
         (json!({ "frequency_penalty": 1 }), "frequency_penalty"),
+        (json!({ "inference_geo": "eu" }), "inference_geo"),
+        (json!({ "workspace_id": "wrkspc_1" }), "workspace_id"),
+        (json!({ "speed": "fast" }), "speed"),
+        (json!({ "diagnostics": "yes" }), "diagnostics"),
+        (json!({ "cache_control": { "type": "ephemeral", "ttl": "1d" } }), "cache_control.ttl"),
+        (json!({ "output_config": { "effort": "high" } }), "output_config.effort"),
+        (json!({ "output_config": { "format": { "type": "json_object" } } }), "output_config.format.type"),
+        (json!({ "output_config": { "format": { "type": "json_schema", "schema": "{}" } } }), "output_config.format.schema"),
+        (json!({ "thinking": { "type": "enabled", "budget_tokens": 2048, "display": "omitted" } }), "thinking.display"),
     ];
     for (patch, field) in cases {
         let response = messages(&gateway, &with(patch.clone())).await;
@@ -128,7 +137,8 @@ async fn a_message_is_answered_whole() {
     let gateway = TestGateway::start().await;
     let request = with(json!({
         "system": "be brief", "temperature": 0.5, "top_p": 0.75, "metadata": { "user_id": "user-42" },
-        "service_tier": "auto", "messages": [{ "role": "user", "content": "hello there" }],
+        "service_tier": "auto", "speed": "standard", "diagnostics": { "previous_message_id": null },
+        "messages": [{ "role": "user", "content": "hello there" }],
     }));
     let response = send(gateway.addr, "POST", "/v1/messages", &[("content-type", "application/json"), ("anthropic-version", "2023-06-01")], request.to_string().into_bytes()).await;
     assert_eq!(response.status, 200, "{}", response.body);
@@ -225,7 +235,12 @@ async fn cache_control_marks_become_cache_points() {
     let response = messages(&gateway, &request).await;
     assert_eq!(response.status, 200, "{}", response.body);
     let (_, converse) = last_call(&gateway);
-    assert_eq!(converse["messages"][0]["content"], json!([{ "text": "long context" }, { "cachePoint": { "type": "default" } }, { "text": "question" }]));
+    let point = json!({ "cachePoint": { "type": "default" } });
+    assert_eq!(converse["messages"][0]["content"], json!([{ "text": "long context" }, point, { "text": "question" }]));
+    // The top-level mark goes after the last block.
+    let response = messages(&gateway, &with(json!({ "cache_control": ephemeral }))).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(last_call(&gateway).1["messages"][0]["content"], json!([{ "text": "hello" }, point]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,14 +3,14 @@
 //!
 //! Fates of the top-level fields (README, "The Anthropic Messages API"): `model`, `max_tokens`,
 //! `messages`, `system`, `tools`, `tool_choice`, `thinking`, `stop_sequences`, `temperature`,
-//! `top_p`, `metadata.user_id` and `stream` are carried to Converse; `service_tier` is accepted
-//! and has no effect (Bedrock serves the standard tier); `top_k` and the features Bedrock's
-//! Converse cannot take from this gateway (`container`, `mcp_servers`, `context_management`,
-//! ...) are refused with a 400 naming them; any other field is refused as Anthropic does
-//! ("Extra inputs are not permitted").
+//! `top_p`, `metadata.user_id`, `cache_control`, `output_config.format` and `stream` are carried
+//! to Converse; `service_tier`, `speed: standard` and `diagnostics` are accepted and have no
+//! effect; `top_k` and what Bedrock's Converse cannot take from this gateway (`container`,
+//! `mcp_servers`, `inference_geo`, `output_config.effort`, ...) are refused with a 400 naming
+//! them; any other field is refused as Anthropic does ("Extra inputs are not permitted").
 
 use super::content::{Blocks, cache_point, conversation, system_prompts};
-use crate::aws::model::{ContentBlock, ConverseOptions, ConverseRequest, InferenceConfig, ReasoningRequest, ToolChoice, ToolSpec};
+use crate::aws::model::{ContentBlock, ConverseOptions, ConverseRequest, InferenceConfig, OutputSchema, ReasoningRequest, ToolChoice, ToolSpec};
 use crate::gateway::errors::HttpError;
 use serde_json::{Map, Value};
 use std::time::Duration;
@@ -58,12 +58,15 @@ const MESSAGES_FIELDS: &[&str] = &[
     "stop_sequences",
     "temperature",
     "top_p",
-    "top_k",
     "metadata",
     "stream",
     "service_tier",
+    "cache_control",
+    "output_config",
+    "speed",
+    "diagnostics",
 ];
-const COUNT_FIELDS: &[&str] = &["model", "messages", "system", "tools", "tool_choice", "thinking"];
+const COUNT_FIELDS: &[&str] = &["model", "messages", "system", "tools", "tool_choice", "thinking", "cache_control", "output_config", "speed"];
 
 /// Anthropic features a Converse call through this gateway cannot carry, and why.
 const UNSUPPORTED: &[(&str, &str)] = &[
@@ -71,8 +74,10 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("container", "code-execution containers are an Anthropic API feature Bedrock does not offer"),
     ("mcp_servers", "the MCP connector is an Anthropic API feature Bedrock does not offer"),
     ("context_management", "context management is an Anthropic API feature this gateway does not carry to Bedrock"),
-    ("output_format", "structured outputs are not carried by this gateway's Messages API yet"),
-    ("output_config", "output configuration is not carried by this gateway's Messages API yet"),
+    ("output_format", "use `output_config.format` (structured outputs, carried to Converse's output format)"),
+    ("inference_geo", "on Bedrock the geography is the model's route: name a geography's inference profile (us., eu., global., ...) as the model"),
+    ("user_profile_id", "user profiles are an Anthropic account feature Bedrock does not have"),
+    ("workspace_id", "workspaces are an Anthropic account feature Bedrock does not have"),
 ];
 
 /// Parses a body already known to be JSON.
@@ -104,10 +109,21 @@ pub fn parse(body: &Value, endpoint: Endpoint, timeout: Duration) -> Result<Mess
         Some(_) => return Err(invalid("stream", "must be true or false")),
     };
     service_tier(object.get("service_tier"))?;
+    accepted_settings(object)?;
     let mut options = ConverseOptions::default();
     let (system, system_cache_points) = system_prompts(object.get("system"))?;
     options.system_cache_points = system_cache_points;
-    let Blocks { messages, uses_tools } = conversation(object.get("messages"))?;
+    let Blocks { mut messages, uses_tools } = conversation(object.get("messages"))?;
+    // A top-level mark caches everything up to the last cacheable block (Anthropic's rule).
+    if cache_point(object.get("cache_control"), "cache_control")?
+        && let Some(last) = messages.last_mut()
+        && last
+            .content
+            .last()
+            .is_some_and(|block| !matches!(block, ContentBlock::CachePoint | ContentBlock::Reasoning { .. } | ContentBlock::RedactedReasoning(_)))
+    {
+        last.content.push(ContentBlock::CachePoint);
+    }
     let (mut tools, tools_cache_point) = tools(object.get("tools"))?;
     options.tools_cache_point = tools_cache_point;
     match tool_choice(object.get("tool_choice"), &tools)? {
@@ -125,6 +141,7 @@ pub fn parse(body: &Value, endpoint: Endpoint, timeout: Duration) -> Result<Mess
     }
     options.reasoning = thinking(object.get("thinking"), max_tokens)?;
     options.request_metadata = metadata(object.get("metadata"))?;
+    options.output_schema = output_config(object.get("output_config"))?;
     let inference = InferenceConfig {
         max_tokens,
         temperature: unit_number(object, "temperature")?,
@@ -185,6 +202,52 @@ fn service_tier(value: Option<&Value>) -> Result<(), HttpError> {
     }
 }
 
+/// `speed` (`standard` only: Bedrock has no fast mode for this gateway to ask for) and
+/// `diagnostics` (an object asking for cache-miss explanations Bedrock does not give; no effect).
+fn accepted_settings(object: &Map<String, Value>) -> Result<(), HttpError> {
+    match object.get("speed") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(speed)) if speed == "standard" => {}
+        Some(Value::String(speed)) if speed == "fast" => {
+            return Err(invalid("speed", "`fast` is an Anthropic API mode Bedrock does not offer; use `standard`"));
+        }
+        Some(_) => return Err(invalid("speed", "must be `standard` or `fast`")),
+    }
+    match object.get("diagnostics") {
+        None | Some(Value::Null | Value::Object(_)) => Ok(()),
+        Some(_) => Err(invalid("diagnostics", "must be an object")),
+    }
+}
+
+/// `output_config`: `format` (a JSON schema) to Converse's output format; `effort` has no
+/// carrier to Bedrock in this gateway and is refused.
+fn output_config(value: Option<&Value>) -> Result<Option<OutputSchema>, HttpError> {
+    let object = match value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(object)) => object,
+        Some(_) => return Err(invalid("output_config", "must be an object")),
+    };
+    if let Some(key) = object.keys().find(|key| !["effort", "format"].contains(&key.as_str())) {
+        return Err(invalid(&format!("output_config.{}", shown(key)), "Extra inputs are not permitted"));
+    }
+    if object.get("effort").is_some_and(|effort| !effort.is_null()) {
+        return Err(invalid("output_config.effort", "effort is not carried to Bedrock by this gateway; leave it unset"));
+    }
+    let format = match object.get("format") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(format)) => format,
+        Some(_) => return Err(invalid("output_config.format", "must be an object")),
+    };
+    if format.get("type").and_then(Value::as_str) != Some("json_schema") {
+        return Err(invalid("output_config.format.type", "must be `json_schema`"));
+    }
+    match format.get("schema") {
+        Some(schema @ Value::Object(_)) => Ok(Some(OutputSchema { name: "response".to_string(), description: None, schema: schema.to_string() })),
+        Some(_) => Err(invalid("output_config.format.schema", "must be a JSON Schema object")),
+        None => Err(invalid("output_config.format.schema", "Field required")),
+    }
+}
+
 /// `metadata.user_id` to Converse `requestMetadata` (`user_id`), within Bedrock's limits.
 fn metadata(value: Option<&Value>) -> Result<Vec<(String, String)>, HttpError> {
     let object = match value {
@@ -221,6 +284,14 @@ fn thinking(value: Option<&Value>, max_tokens: Option<u32>) -> Result<Option<Rea
         Some(Value::Object(object)) => object,
         Some(_) => return Err(invalid("thinking", "must be an object")),
     };
+    if let Some(key) = object.keys().find(|key| !["type", "budget_tokens", "display"].contains(&key.as_str())) {
+        return Err(invalid(&format!("thinking.{}", shown(key)), "Extra inputs are not permitted"));
+    }
+    match object.get("display") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(display)) if display == "summarized" => {}
+        Some(_) => return Err(invalid("thinking.display", "only `summarized` thinking is carried by this gateway")),
+    }
     match object.get("type").and_then(Value::as_str) {
         Some("disabled") => Ok(None),
         Some("enabled") => {
