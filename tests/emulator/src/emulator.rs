@@ -136,6 +136,7 @@ impl EmulatorBuilder {
             imds: ImdsSessions::default(),
             container_token: self.container_token,
             web_identity_tokens: self.web_identity_tokens,
+            prompt_cache: Default::default(),
         });
         let (shutdown, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(crate::server::accept_loop(listener, state.clone(), acceptor.clone(), shutdown_rx));

@@ -39,6 +39,12 @@
 //! Deterministic: `Echo:` followed by the last user message's words; a token is a word. See
 //! [`runtime`]. With a `toolConfig`, a last user message saying `call <tool>` gets a `toolUse`
 //! block (stop reason `tool_use`), and tool results get a text reply; see [`tools`].
+//! `toolConfig.toolChoice` forces calls ([`tools`]); `additionalModelRequestFields` reasoning
+//! (Anthropic `thinking`, gpt-oss `reasoning_effort`, Nova 2 `reasoningConfig`) adds a
+//! `reasoningContent` block, signed for Anthropic and checked when sent back ([`reasoning`]);
+//! `outputConfig.textFormat` makes the text a minimal instance of the schema ([`schema`]);
+//! `cachePoint` blocks give `cacheReadInputTokens` / `cacheWriteInputTokens` ([`caching`]);
+//! `document` blocks and `requestMetadata` are checked as Bedrock checks them ([`documents`]).
 //!
 //! # Fault injection
 //! [`RunningEmulator::faults`] in process, or over HTTP (see [`control_api`]):
@@ -61,20 +67,25 @@
 
 #![forbid(unsafe_code)]
 
+pub mod caching;
 pub mod catalog;
 pub mod clock;
 pub mod control_api;
 pub mod control_plane;
+pub mod converse;
 pub mod credentials_endpoints;
+pub mod documents;
 pub mod emulator;
 pub mod errors;
 pub mod eventstream;
 pub mod faults;
 pub mod identity;
 pub mod invoke_bodies;
+pub mod reasoning;
 pub mod reply;
 pub mod routes;
 pub mod runtime;
+pub mod schema;
 pub mod server;
 pub mod sigv4;
 pub mod state;

@@ -13,7 +13,7 @@ use crate::identity::AuthInfo;
 use crate::reply::Reply;
 use crate::sigv4::RequestParts;
 use crate::state::State;
-use crate::{control_plane, runtime};
+use crate::{control_plane, converse, runtime};
 
 /// The endpoint a request is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,8 +193,8 @@ pub fn dispatch(state: &State, route: &Route, parts: &RequestParts, principal: O
         RouteKind::GetInferenceProfile => control_plane::get_inference_profile(&state.catalog, model),
         RouteKind::Converse | RouteKind::ConverseStream | RouteKind::InvokeModel | RouteKind::InvokeModelWithResponseStream | RouteKind::CountTokens => {
             state.catalog.resolve(model).and_then(|target| match route.kind {
-                RouteKind::Converse => runtime::converse(&target, &parts.body, started),
-                RouteKind::ConverseStream => runtime::converse_stream(&target, &parts.body, started),
+                RouteKind::Converse => converse::converse(&state.prompt_cache, &target, &parts.body, started),
+                RouteKind::ConverseStream => converse::converse_stream(&state.prompt_cache, &target, &parts.body, started),
                 RouteKind::InvokeModel => runtime::invoke(&target, &parts.body, started),
                 RouteKind::InvokeModelWithResponseStream => runtime::invoke_stream(&target, &parts.body, started),
                 _ => runtime::count_tokens_operation(&target, &parts.body),

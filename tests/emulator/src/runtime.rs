@@ -4,8 +4,8 @@
 //! The reply to a prompt is `Echo:` followed by the words of the last user message; a token is a
 //! whitespace-separated word (an image, video or document block counts as 100 tokens). A reply
 //! longer than the request's max tokens is cut there with stop reason `max_tokens`; a stop
-//! sequence in the reply cuts it with `stop_sequence`. Converse requests with tools may get a
-//! tool call instead; see [`crate::tools`].
+//! sequence in the reply cuts it with `stop_sequence`. Converse and ConverseStream are in
+//! [`crate::converse`].
 
 use std::time::Instant;
 
@@ -16,7 +16,6 @@ use crate::errors::ApiError;
 use crate::eventstream;
 use crate::invoke_bodies;
 use crate::reply::Reply;
-use crate::tools::{self, ToolCall};
 
 /// Tokens counted for one non-text content block.
 pub const MEDIA_BLOCK_TOKENS: u64 = 100;
@@ -87,95 +86,7 @@ pub fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
     }
 }
 
-/// What a Converse-shaped request asks for.
-struct ConverseRequest {
-    last_user_text: String,
-    input_tokens: u64,
-    max_tokens: u64,
-    stop_sequences: Vec<String>,
-}
-
-fn text_of_blocks(blocks: &[Value], model: Option<&FoundationModel>) -> Result<(String, u64), ApiError> {
-    let mut text = String::new();
-    let mut tokens = 0;
-    for block in blocks {
-        let Some(object) = block.as_object() else {
-            return Err(ApiError::validation("Malformed input request: content blocks must be objects."));
-        };
-        if let Some(t) = object.get("text").and_then(Value::as_str) {
-            tokens += count_tokens(t);
-            text.push_str(t);
-            text.push(' ');
-            continue;
-        }
-        for (kind, modality) in [("image", "IMAGE"), ("video", "VIDEO"), ("document", "TEXT")] {
-            if object.contains_key(kind) {
-                if model.is_some_and(|m| !m.accepts(modality)) {
-                    return Err(ApiError::validation(format!(
-                        "This model doesn't support the {kind} content block that you provided. Try again with a supported content block."
-                    )));
-                }
-                tokens += MEDIA_BLOCK_TOKENS;
-            }
-        }
-        for key in ["toolUse", "toolResult", "reasoningContent", "cachePoint"] {
-            if let Some(inner) = object.get(key) {
-                tokens += count_tokens(&inner.to_string());
-            }
-        }
-    }
-    Ok((text.trim_end().to_string(), tokens))
-}
-
-fn parse_converse(body: &Value, model: Option<&FoundationModel>, limit: u32) -> Result<ConverseRequest, ApiError> {
-    let messages = body.get("messages").and_then(Value::as_array).cloned().unwrap_or_default();
-    let first_role = messages.first().and_then(|m| m.get("role")).and_then(Value::as_str);
-    if first_role != Some("user") {
-        return Err(ApiError::validation("A conversation must start with a user message. Try again with a conversation that starts with a user message."));
-    }
-    let mut input_tokens = 0;
-    let mut last_user_text = String::new();
-    let mut previous_role = "";
-    for message in &messages {
-        let role = message.get("role").and_then(Value::as_str).unwrap_or("");
-        if role != "user" && role != "assistant" {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value '{role}' at 'messages.role' failed to satisfy constraint: Member must satisfy enum value set: [user, assistant]"
-            )));
-        }
-        if role == previous_role {
-            return Err(ApiError::validation(
-                "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.",
-            ));
-        }
-        previous_role = role;
-        let blocks = message.get("content").and_then(Value::as_array).cloned().unwrap_or_default();
-        if blocks.is_empty() {
-            return Err(ApiError::validation(
-                "The content field in the Message object is empty. Add a ContentBlock object to the content field and try again.",
-            ));
-        }
-        let (text, tokens) = text_of_blocks(&blocks, model)?;
-        input_tokens += tokens;
-        if role == "user" {
-            last_user_text = text;
-        }
-    }
-    if let Some(system) = body.get("system").and_then(Value::as_array) {
-        input_tokens += text_of_blocks(system, model)?.1;
-    }
-    let config = body.get("inferenceConfig");
-    let requested = config.and_then(|c| c.get("maxTokens")).map(|v| v.as_i64().unwrap_or(-1));
-    let max_tokens = check_max_tokens(requested, limit, "inferenceConfig.maxTokens")?;
-    let stop_sequences = config
-        .and_then(|c| c.get("stopSequences"))
-        .and_then(Value::as_array)
-        .map(|list| list.iter().filter_map(Value::as_str).map(str::to_string).collect())
-        .unwrap_or_default();
-    Ok(ConverseRequest { last_user_text, input_tokens, max_tokens, stop_sequences })
-}
-
-fn require_text_model(target: &InvocationTarget) -> Result<(), ApiError> {
+pub(crate) fn require_text_model(target: &InvocationTarget) -> Result<(), ApiError> {
     match &target.model {
         Some(model) if !model.outputs_text() => {
             Err(ApiError::validation("This action doesn't support the model that you provided. Try again with a supported text or chat model."))
@@ -192,71 +103,8 @@ pub fn require_streaming(target: &InvocationTarget) -> Result<(), ApiError> {
     }
 }
 
-fn limit_of(target: &InvocationTarget) -> u32 {
+pub(crate) fn limit_of(target: &InvocationTarget) -> u32 {
     target.model.as_ref().map(FoundationModel::max_output_tokens).unwrap_or_else(|| crate::catalog::max_output_tokens(&target.model_id))
-}
-
-fn usage(generation: &Generation) -> Value {
-    json!({
-        "inputTokens": generation.input_tokens,
-        "outputTokens": generation.output_tokens,
-        "totalTokens": generation.input_tokens + generation.output_tokens,
-    })
-}
-
-/// A reply, and the tool call it makes instead of text (see [`tools`]).
-fn converse_generation(target: &InvocationTarget, body: &[u8]) -> Result<(Generation, Option<ToolCall>), ApiError> {
-    require_text_model(target)?;
-    let body = parse_body(body)?;
-    tools::check_tool_blocks(&body)?;
-    let request = parse_converse(&body, target.model.as_ref(), limit_of(target))?;
-    if let Some(call) = tools::requested_call(&body) {
-        let output_tokens = count_tokens(&call.input.to_string()).max(1);
-        return Ok((Generation { pieces: Vec::new(), input_tokens: request.input_tokens, output_tokens, stop_reason: "tool_use" }, Some(call)));
-    }
-    let text = tools::tool_result_text(&body).unwrap_or(request.last_user_text);
-    Ok((generate(&text, request.input_tokens, request.max_tokens, &request.stop_sequences), None))
-}
-
-/// `POST /model/{id}/converse`.
-pub fn converse(target: &InvocationTarget, body: &[u8], started: Instant) -> Result<Reply, ApiError> {
-    let (generation, call) = converse_generation(target, body)?;
-    let block = match &call {
-        Some(call) => json!({ "toolUse": { "toolUseId": call.id, "name": call.name, "input": call.input } }),
-        None => json!({ "text": generation.text() }),
-    };
-    Ok(Reply::json(
-        200,
-        &json!({
-            "output": { "message": { "role": "assistant", "content": [ block ] } },
-            "stopReason": generation.stop_reason,
-            "usage": usage(&generation),
-            "metrics": { "latencyMs": started.elapsed().as_millis() as u64 },
-        }),
-    ))
-}
-
-/// `POST /model/{id}/converse-stream`: messageStart, contentBlockDelta per word (no
-/// contentBlockStart for text, as Bedrock), contentBlockStop, messageStop, metadata. A tool
-/// call is contentBlockStart (`toolUse`), input fragments as contentBlockDelta, then the same.
-pub fn converse_stream(target: &InvocationTarget, body: &[u8], started: Instant) -> Result<Reply, ApiError> {
-    require_streaming(target)?;
-    let (generation, call) = converse_generation(target, body)?;
-    let mut frames = vec![eventstream::event_frame("messageStart", json!({ "role": "assistant" }))];
-    if let Some(call) = &call {
-        let start = json!({ "contentBlockIndex": 0, "start": { "toolUse": { "toolUseId": call.id, "name": call.name } } });
-        frames.push(eventstream::event_frame("contentBlockStart", start));
-        for fragment in call.input_fragments() {
-            frames.push(eventstream::event_frame("contentBlockDelta", json!({ "contentBlockIndex": 0, "delta": { "toolUse": { "input": fragment } } })));
-        }
-    }
-    for piece in &generation.pieces {
-        frames.push(eventstream::event_frame("contentBlockDelta", json!({ "contentBlockIndex": 0, "delta": { "text": piece } })));
-    }
-    frames.push(eventstream::event_frame("contentBlockStop", json!({ "contentBlockIndex": 0 })));
-    frames.push(eventstream::event_frame("messageStop", json!({ "stopReason": generation.stop_reason })));
-    frames.push(eventstream::event_frame("metadata", json!({ "usage": usage(&generation), "metrics": { "latencyMs": started.elapsed().as_millis() as u64 } })));
-    Ok(Reply::events(frames))
 }
 
 /// `POST /model/{id}/invoke`.
@@ -295,7 +143,7 @@ pub fn count_tokens_operation(target: &InvocationTarget, body: &[u8]) -> Result<
     let body = parse_body(body)?;
     let input = body.get("input").cloned().unwrap_or(Value::Null);
     let tokens = if let Some(converse) = input.get("converse") {
-        parse_converse(converse, target.model.as_ref(), u32::MAX)?.input_tokens
+        crate::converse::parse_converse(converse, target.model.as_ref(), u32::MAX)?.input_tokens
     } else if let Some(encoded) = input.get("invokeModel").and_then(|i| i.get("body")).and_then(Value::as_str) {
         use base64::Engine as _;
         let raw = base64::engine::general_purpose::STANDARD

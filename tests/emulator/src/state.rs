@@ -1,5 +1,6 @@
 //! The state every connection shares.
 
+use crate::caching::PromptCache;
 use crate::catalog::Catalog;
 use crate::credentials_endpoints::ImdsSessions;
 use crate::faults::{FaultQueue, RequestLog};
@@ -24,4 +25,6 @@ pub struct State {
     pub container_token: String,
     /// Web identity tokens STS accepts.
     pub web_identity_tokens: Vec<String>,
+    /// Prompt prefixes written by cache points (see [`crate::caching`]).
+    pub prompt_cache: PromptCache,
 }

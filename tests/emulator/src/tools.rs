@@ -8,6 +8,11 @@
 //! - A last user message of tool results only is answered (as text) with `Echo:` and the
 //!   results' text.
 //! - As on Bedrock, `toolUse` or `toolResult` blocks without a `toolConfig` are refused.
+//! - `toolConfig.toolChoice`: `auto` (or none) as above; `any` forces a call: the prompt's
+//!   `call <name>` if it names a tool, else the first tool; `tool {name}` forces a call of that
+//!   tool (a name not among the tools is refused). A forced call's input is a minimal instance
+//!   of the tool's input schema (see [`crate::schema`]) unless it is the prompt's own call; it is
+//!   made on every turn, tool-result turns included, as a forcing model does.
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -35,12 +40,41 @@ impl ToolCall {
     }
 }
 
-fn tool_names(body: &Value) -> Vec<&str> {
+fn tool_specs(body: &Value) -> Vec<&Value> {
     body.get("toolConfig")
         .and_then(|c| c.get("tools"))
         .and_then(Value::as_array)
-        .map(|tools| tools.iter().filter_map(|t| t.get("toolSpec")?.get("name")?.as_str()).collect())
+        .map(|tools| tools.iter().filter_map(|t| t.get("toolSpec")).collect())
         .unwrap_or_default()
+}
+
+fn tool_names(body: &Value) -> Vec<&str> {
+    tool_specs(body).into_iter().filter_map(|spec| spec.get("name")?.as_str()).collect()
+}
+
+/// What `toolConfig.toolChoice` forces: nothing, any tool, or the named one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Choice {
+    Auto,
+    Any,
+    Tool(String),
+}
+
+fn choice(body: &Value, names: &[&str]) -> Result<Choice, ApiError> {
+    let Some(choice) = body.get("toolConfig").and_then(|c| c.get("toolChoice")) else { return Ok(Choice::Auto) };
+    if choice.get("any").is_some() {
+        return Ok(Choice::Any);
+    }
+    if let Some(tool) = choice.get("tool") {
+        let name = tool.get("name").and_then(Value::as_str).unwrap_or("");
+        if !names.contains(&name) {
+            return Err(ApiError::validation(format!(
+                "The model returned the following errors: tool_choice.name: Tool '{name}' was not found in the request's tools. Make sure the toolChoice names a tool in toolConfig.tools."
+            )));
+        }
+        return Ok(Choice::Tool(name.to_string()));
+    }
+    Ok(Choice::Auto)
 }
 
 fn last_user_blocks(body: &Value) -> Vec<Value> {
@@ -70,20 +104,39 @@ pub fn check_tool_blocks(body: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
+fn call_id(name: &str, input: &Value, text: &str) -> String {
+    let digest = hex::encode(Sha256::digest(format!("{name}\n{input}\n{text}").as_bytes()));
+    format!("tooluse_{}", &digest[..22])
+}
+
 /// The tool call a request asks for, if any (see the module documentation).
-pub fn requested_call(body: &Value) -> Option<ToolCall> {
+pub fn requested_call(body: &Value) -> Result<Option<ToolCall>, ApiError> {
     let names = tool_names(body);
     if names.is_empty() {
-        return None;
+        return Ok(None);
     }
+    let choice = choice(body, &names)?;
     let text: Vec<String> = last_user_blocks(body).iter().filter_map(|b| b.get("text")?.as_str().map(str::to_string)).collect();
     let text = text.join(" ");
     let words: Vec<&str> = text.split_whitespace().collect();
-    let at = words.windows(2).position(|pair| pair[0].eq_ignore_ascii_case("call") && names.contains(&pair[1]))?;
-    let name = words[at + 1].to_string();
-    let query = words[at + 2..].join(" ");
-    let digest = hex::encode(Sha256::digest(format!("{name}\n{query}\n{text}").as_bytes()));
-    Some(ToolCall { id: format!("tooluse_{}", &digest[..22]), name, input: json!({ "query": query }) })
+    let prompted = words.windows(2).position(|pair| pair[0].eq_ignore_ascii_case("call") && names.contains(&pair[1])).map(|at| {
+        let name = words[at + 1].to_string();
+        let input = json!({ "query": words[at + 2..].join(" ") });
+        ToolCall { id: call_id(&name, &input, &text), name, input }
+    });
+    let forced = |name: &str| {
+        let schema = tool_specs(body).into_iter().find(|s| s.get("name").and_then(Value::as_str) == Some(name)).and_then(|s| s.get("inputSchema")?.get("json"));
+        let input = match schema.map(crate::schema::minimal_instance) {
+            Some(value @ Value::Object(_)) => value,
+            _ => json!({}),
+        };
+        ToolCall { id: call_id(name, &input, &text), name: name.to_string(), input }
+    };
+    Ok(match choice {
+        Choice::Auto => prompted,
+        Choice::Any => Some(prompted.unwrap_or_else(|| forced(names[0]))),
+        Choice::Tool(name) => Some(prompted.filter(|call| call.name == name).unwrap_or_else(|| forced(&name))),
+    })
 }
 
 /// The text of the last user message's tool results, when it holds results and no text.
@@ -119,13 +172,39 @@ mod tests {
 
     #[test]
     fn a_call_needs_a_listed_tool_and_the_word_call() {
-        let call = requested_call(&body("please call get_weather in Paris", true)).expect("a call");
+        let call = requested_call(&body("please call get_weather in Paris", true)).expect("valid").expect("a call");
         assert_eq!((call.name.as_str(), call.input.clone()), ("get_weather", json!({ "query": "in Paris" })));
-        assert_eq!(call, requested_call(&body("please call get_weather in Paris", true)).expect("stable"));
+        assert_eq!(Some(call.clone()), requested_call(&body("please call get_weather in Paris", true)).expect("stable"));
         assert_eq!(call.input_fragments().concat(), call.input.to_string());
-        assert!(requested_call(&body("please call get_weather", false)).is_none());
-        assert!(requested_call(&body("call get_time", true)).is_none());
-        assert!(requested_call(&body("get_weather please", true)).is_none());
+        assert_eq!(requested_call(&body("please call get_weather", false)), Ok(None));
+        assert_eq!(requested_call(&body("call get_time", true)), Ok(None));
+        assert_eq!(requested_call(&body("get_weather please", true)), Ok(None));
+    }
+
+    #[test]
+    fn tool_choice_forces_a_call() {
+        let with_choice = |text: &str, choice: Value| {
+            let mut body = json!({ "messages": [{ "role": "user", "content": [{ "text": text }] }] });
+            body["toolConfig"] = json!({ "tools": [
+                { "toolSpec": { "name": "get_weather", "inputSchema": { "json": { "type": "object", "properties": { "city": { "type": "string" } }, "required": ["city"] } } } },
+                { "toolSpec": { "name": "get_time", "inputSchema": { "json": { "type": "object" } } } },
+                { "cachePoint": { "type": "default" } },
+            ], "toolChoice": choice });
+            body
+        };
+        let called = |text: &str, choice: Value| requested_call(&with_choice(text, choice)).map(|call| call.map(|c| (c.name, c.input)));
+        let cases = [
+            ("hello", json!({ "auto": {} }), Ok(None)),
+            ("hello", json!({ "any": {} }), Ok(Some(("get_weather".to_string(), json!({ "city": "" }))))),
+            ("call get_time now", json!({ "any": {} }), Ok(Some(("get_time".to_string(), json!({ "query": "now" }))))),
+            ("hello", json!({ "tool": { "name": "get_time" } }), Ok(Some(("get_time".to_string(), json!({}))))),
+            ("call get_weather Rome", json!({ "tool": { "name": "get_time" } }), Ok(Some(("get_time".to_string(), json!({}))))),
+            ("call get_weather Rome", json!({ "tool": { "name": "get_weather" } }), Ok(Some(("get_weather".to_string(), json!({ "query": "Rome" }))))),
+        ];
+        for (text, choice, expected) in cases {
+            assert_eq!(called(text, choice.clone()), expected, "{text} {choice}");
+        }
+        assert!(called("hello", json!({ "tool": { "name": "nope" } })).unwrap_err().message.contains("Tool 'nope'"));
     }
 
     #[test]
