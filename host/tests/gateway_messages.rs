@@ -237,6 +237,11 @@ async fn cache_control_marks_become_cache_points() {
     let (_, converse) = last_call(&gateway);
     let point = json!({ "cachePoint": { "type": "default" } });
     assert_eq!(converse["messages"][0]["content"], json!([{ "text": "long context" }, point, { "text": "question" }]));
+    // The first request writes the two words before the point, the same prefix again reads them.
+    let usage = |response: &Response| response.json()["usage"].clone();
+    assert_eq!(usage(&response), json!({ "input_tokens": 1, "output_tokens": 4, "cache_creation_input_tokens": 2, "cache_read_input_tokens": 0 }));
+    let again = messages(&gateway, &request).await;
+    assert_eq!(usage(&again), json!({ "input_tokens": 1, "output_tokens": 4, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 2 }));
     // The top-level mark goes after the last block.
     let response = messages(&gateway, &with(json!({ "cache_control": ephemeral }))).await;
     assert_eq!(response.status, 200, "{}", response.body);
