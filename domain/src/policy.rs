@@ -348,8 +348,9 @@ pub struct ChatRequest {
 
 impl ChatRequest {
     /// The Bedrock request it becomes once routed: everything but the model id and region,
-    /// which the route supplies, as does the max tokens when the client named none.
-    pub fn converse_request(self) -> ConverseRequest {
+    /// which the route supplies, as does the max tokens when the client named none; `options`
+    /// are what the client asked beyond this request (a policy's own requests pass defaults).
+    pub fn converse_request(self, options: ConverseOptions) -> ConverseRequest {
         ConverseRequest {
             model_id: String::new(),
             region: String::new(),
@@ -358,7 +359,7 @@ impl ChatRequest {
             inference: InferenceConfig { max_tokens: self.max_tokens, temperature: self.temperature, top_p: self.top_p, stop_sequences: self.stop_sequences },
             tools: self.tools,
             timeout: self.timeout,
-            options: ConverseOptions::default(),
+            options,
         }
     }
 }

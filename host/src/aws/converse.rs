@@ -51,7 +51,7 @@ impl Bedrock {
     /// Converse: one whole response.
     pub async fn converse(&self, request: ConverseRequest) -> Result<ConverseResponse, ApiError> {
         let deadline = Deadline::after(request.timeout, "Converse");
-        let SdkConverseParts { system, messages, inference, tools } = convert::converse_parts(&request)?;
+        let SdkConverseParts { system, messages, inference, tools, additional_fields, output_config, request_metadata } = convert::converse_parts(&request)?;
         let call = self
             .runtime_client(&request.region)
             .converse()
@@ -60,6 +60,9 @@ impl Bedrock {
             .set_messages(Some(messages))
             .inference_config(inference)
             .set_tool_config(tools)
+            .set_additional_model_request_fields(additional_fields)
+            .set_output_config(output_config)
+            .set_request_metadata(request_metadata)
             .send();
         let output = deadline.send(call, self.secrets()).await?;
         let content = match output.output() {
@@ -78,7 +81,7 @@ impl Bedrock {
     /// through [`ConverseEventStream::next`] until the same deadline.
     pub async fn converse_stream(&self, request: ConverseRequest) -> Result<ConverseEventStream, ApiError> {
         let deadline = Deadline::after(request.timeout, "ConverseStream");
-        let SdkConverseParts { system, messages, inference, tools } = convert::converse_parts(&request)?;
+        let SdkConverseParts { system, messages, inference, tools, additional_fields, output_config, request_metadata } = convert::converse_parts(&request)?;
         let call = self
             .runtime_client(&request.region)
             .converse_stream()
@@ -87,6 +90,9 @@ impl Bedrock {
             .set_messages(Some(messages))
             .inference_config(inference)
             .set_tool_config(tools)
+            .set_additional_model_request_fields(additional_fields)
+            .set_output_config(output_config)
+            .set_request_metadata(request_metadata)
             .send();
         let output = deadline.send(call, self.secrets()).await?;
         Ok(ConverseEventStream { events: DeadlineStream::new(output.stream, deadline, self.secrets(), stream_error_code) })

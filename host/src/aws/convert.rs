@@ -1,12 +1,17 @@
 //! Conversions between the capability's [`model`](super::model) types and the SDK's Converse
 //! types. Anything the SDK refuses to build, and any tool JSON that does not parse, becomes a
 //! `format` error naming the field.
+//!
+//! [`ConverseOptions`] map here too: the tool choice into the tool configuration, cache points
+//! after the listed system prompts and after the tools, the output schema into `outputConfig`,
+//! the caller's tags into `requestMetadata`, and reasoning into `additionalModelRequestFields`
+//! by the model's family ([`super::reasoning`]).
 
 use aws_sdk_bedrockruntime::types as sdk;
 use aws_smithy_types::{Document, Number};
 
 use super::errors::api_error;
-use super::model::{ApiError, ContentBlock, ConverseRequest, DocumentSource, ErrorClass, Message, Role, StreamEvent, Usage};
+use super::model::{ApiError, ContentBlock, ConverseOptions, ConverseRequest, DocumentSource, ErrorClass, Message, Role, StreamEvent, ToolChoice, Usage};
 
 /// The parts of a Converse request the SDK's builders take.
 pub(crate) struct SdkConverseParts {
@@ -14,6 +19,12 @@ pub(crate) struct SdkConverseParts {
     pub messages: Vec<sdk::Message>,
     pub inference: sdk::InferenceConfiguration,
     pub tools: Option<sdk::ToolConfiguration>,
+    /// `additionalModelRequestFields` (reasoning).
+    pub additional_fields: Option<Document>,
+    /// `outputConfig` (structured output).
+    pub output_config: Option<sdk::OutputConfig>,
+    /// `requestMetadata`.
+    pub request_metadata: Option<std::collections::HashMap<String, String>>,
 }
 
 fn format_error(message: String) -> ApiError {
@@ -132,7 +143,14 @@ fn message_to_sdk(message: &Message) -> Result<sdk::Message, ApiError> {
 
 /// A Converse request's parts in the SDK's types.
 pub(crate) fn converse_parts(request: &ConverseRequest) -> Result<SdkConverseParts, ApiError> {
-    let system = request.system.iter().map(|s| sdk::SystemContentBlock::Text(s.clone())).collect();
+    let options = &request.options;
+    let mut system = Vec::with_capacity(request.system.len() + options.system_cache_points.len());
+    for (i, prompt) in request.system.iter().enumerate() {
+        system.push(sdk::SystemContentBlock::Text(prompt.clone()));
+        if options.system_cache_points.contains(&u32::try_from(i).unwrap_or(u32::MAX)) {
+            system.push(sdk::SystemContentBlock::CachePoint(cache_point()?));
+        }
+    }
     let messages = request.messages.iter().map(message_to_sdk).collect::<Result<Vec<_>, _>>()?;
     let config = &request.inference;
     let max_tokens = match config.max_tokens {
@@ -159,9 +177,58 @@ pub(crate) fn converse_parts(request: &ConverseRequest) -> Result<SdkConversePar
                 .map_err(|e| format_error(format!("tool {}: {e}", tool.name)))?;
             specs.push(sdk::Tool::ToolSpec(spec));
         }
-        Some(sdk::ToolConfiguration::builder().set_tools(Some(specs)).build().map_err(|e| format_error(format!("tools: {e}")))?)
+        if options.tools_cache_point {
+            specs.push(sdk::Tool::CachePoint(cache_point()?));
+        }
+        let choice = options.tool_choice.as_ref().map(tool_choice_to_sdk).transpose()?;
+        Some(sdk::ToolConfiguration::builder().set_tools(Some(specs)).set_tool_choice(choice).build().map_err(|e| format_error(format!("tools: {e}")))?)
     };
-    Ok(SdkConverseParts { system, messages, inference, tools })
+    let (additional_fields, output_config, request_metadata) = options_to_sdk(options, &request.model_id, max_tokens)?;
+    Ok(SdkConverseParts { system, messages, inference, tools, additional_fields, output_config, request_metadata })
+}
+
+fn tool_choice_to_sdk(choice: &ToolChoice) -> Result<sdk::ToolChoice, ApiError> {
+    Ok(match choice {
+        ToolChoice::Auto => sdk::ToolChoice::Auto(sdk::AutoToolChoice::builder().build()),
+        ToolChoice::Any => sdk::ToolChoice::Any(sdk::AnyToolChoice::builder().build()),
+        ToolChoice::Tool(name) => {
+            sdk::ToolChoice::Tool(sdk::SpecificToolChoice::builder().name(name).build().map_err(|e| format_error(format!("tool choice: {e}")))?)
+        }
+    })
+}
+
+type SdkOptions = (Option<Document>, Option<sdk::OutputConfig>, Option<std::collections::HashMap<String, String>>);
+
+/// Reasoning, output schema and request metadata; a reasoning request the model's family cannot
+/// take is a `format` error naming `reasoning_effort`.
+fn options_to_sdk(options: &ConverseOptions, model_id: &str, max_tokens: Option<i32>) -> Result<SdkOptions, ApiError> {
+    let additional = match &options.reasoning {
+        None => None,
+        Some(reasoning) => {
+            let max_tokens = max_tokens.and_then(|n| u32::try_from(n).ok());
+            let fields = super::reasoning::request_fields(model_id, reasoning, max_tokens).map_err(|e| format_error(format!("reasoning_effort: {e}")))?;
+            Some(json_to_document(&fields))
+        }
+    };
+    let output = match &options.output_schema {
+        None => None,
+        Some(schema) => {
+            let definition = sdk::JsonSchemaDefinition::builder()
+                .schema(&schema.schema)
+                .name(&schema.name)
+                .set_description(schema.description.clone())
+                .build()
+                .map_err(|e| format_error(format!("response_format: {e}")))?;
+            let format = sdk::OutputFormat::builder()
+                .r#type(sdk::OutputFormatType::JsonSchema)
+                .structure(sdk::OutputFormatStructure::JsonSchema(definition))
+                .build()
+                .map_err(|e| format_error(format!("response_format: {e}")))?;
+            Some(sdk::OutputConfig::builder().text_format(format).build())
+        }
+    };
+    let metadata = (!options.request_metadata.is_empty()).then(|| options.request_metadata.iter().cloned().collect());
+    Ok((additional, output, metadata))
 }
 
 /// A response content block as ours; `None` for kinds this contract does not carry.
@@ -259,5 +326,47 @@ mod tests {
         let error = json_text_to_document("{nope", "the input schema of tool t").unwrap_err();
         assert_eq!(error.class, ErrorClass::Format);
         assert!(error.message.starts_with("the input schema of tool t is not valid JSON"), "{}", error.message);
+    }
+
+    #[test]
+    fn options_reach_the_sdk_request() {
+        use super::super::model::{InferenceConfig, OutputSchema, ReasoningEffort, ReasoningRequest, ToolSpec};
+        let request = ConverseRequest {
+            model_id: "us.anthropic.claude-sonnet-4-5-20250929-v1:0".into(),
+            region: "us-east-1".into(),
+            system: vec!["a".into(), "b".into()],
+            messages: vec![Message { role: Role::User, content: vec![ContentBlock::Text("hi".into()), ContentBlock::CachePoint] }],
+            inference: InferenceConfig { max_tokens: Some(4096), ..InferenceConfig::default() },
+            tools: vec![ToolSpec { name: "f".into(), description: "f".into(), input_schema: "{}".into() }],
+            timeout: std::time::Duration::from_secs(1),
+            options: ConverseOptions {
+                tool_choice: Some(ToolChoice::Tool("f".into())),
+                reasoning: Some(ReasoningRequest { effort: Some(ReasoningEffort::Low), budget_tokens: None }),
+                output_schema: Some(OutputSchema { name: "out".into(), description: None, schema: "{\"type\":\"object\"}".into() }),
+                system_cache_points: vec![0],
+                tools_cache_point: true,
+                request_metadata: vec![("user".into(), "u1".into())],
+            },
+        };
+        let parts = converse_parts(&request).expect("valid");
+        assert!(matches!(
+            parts.system.as_slice(),
+            [sdk::SystemContentBlock::Text(_), sdk::SystemContentBlock::CachePoint(_), sdk::SystemContentBlock::Text(_)]
+        ));
+        let tools = parts.tools.expect("tools");
+        assert!(matches!(tools.tools(), [sdk::Tool::ToolSpec(_), sdk::Tool::CachePoint(_)]));
+        assert!(matches!(tools.tool_choice(), Some(sdk::ToolChoice::Tool(t)) if t.name() == "f"));
+        assert_eq!(
+            parts.additional_fields.as_ref().map(document_to_json),
+            Some(serde_json::json!({ "thinking": { "type": "enabled", "budget_tokens": 2048 } }))
+        );
+        let format = parts.output_config.and_then(|c| c.text_format().cloned()).expect("a text format");
+        assert!(matches!(format.structure(), Some(sdk::OutputFormatStructure::JsonSchema(d)) if d.name() == Some("out")));
+        assert_eq!(parts.request_metadata.and_then(|m| m.get("user").cloned()).as_deref(), Some("u1"));
+
+        let mut refused = request.clone();
+        refused.model_id = "amazon.nova-pro-v1:0".into();
+        let error = converse_parts(&refused).err().expect("no reasoning on Nova 1");
+        assert!(error.message.starts_with("reasoning_effort: model amazon.nova-pro-v1:0 has no reasoning control"), "{}", error.message);
     }
 }

@@ -29,6 +29,7 @@ pub mod environment;
 pub mod errors;
 pub mod invoke;
 pub mod model;
+pub mod reasoning;
 pub mod signing;
 
 use std::sync::Arc;

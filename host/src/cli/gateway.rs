@@ -7,6 +7,7 @@ use clap::Args;
 use openclaw_host::capability::{BedrockAccess, Capabilities};
 use openclaw_host::environment;
 use openclaw_host::gateway::{ClientKey, DEFAULT_LISTEN, Gateway, GatewayHandle, GatewayOptions};
+use openclaw_host::gateway::openai::PromptCache;
 use openclaw_host::runtime::{Limits, PolicyHost};
 use openclaw_host::telemetry::access_log::{AccessLog, Sink};
 use openclaw_host::telemetry::otlp::OtlpConfig;
@@ -49,6 +50,10 @@ pub(super) struct GatewayArgs {
     /// Time limit for one chat call, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_timeout: u64,
+    /// Prompt caching: `auto` puts a cache point after the system prompts and after the tools
+    /// of every Chat Completions request (clients may add their own with `cache_control`).
+    #[arg(long, value_name = "MODE", value_enum, default_value_t = PromptCache::Off)]
+    prompt_cache: PromptCache,
 }
 
 pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<ExitCode> {
@@ -100,6 +105,7 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
         request_timeout: Duration::from_secs(args.request_timeout),
         access_log,
         otlp,
+        prompt_cache: args.prompt_cache,
         ..GatewayOptions::default()
     };
     let gateway = Gateway::bind(options, Arc::new(host), Capabilities { environment, bedrock: Some(bedrock) }).await?;

@@ -60,7 +60,7 @@ async fn read_completion(shared: &Shared, request: Request<Incoming>) -> Result<
     let body = super::body::read(request.into_body(), declared, shared.max_body_bytes, &limits).await.map_err(|e| e.into_http(shared.max_body_bytes))?;
     let value: serde_json::Value = serde_json::from_slice(&body.bytes)
         .map_err(|error| HttpError::new(400, "invalid_request_error", format!("the body is not valid JSON: {error}")).with_code("invalid_json"))?;
-    parse_completion(&value, shared.request_timeout)
+    parse_completion(&value, shared.request_timeout, shared.prompt_cache)
 }
 
 /// A policy failure: counted, then answered with a 500.
@@ -78,6 +78,12 @@ async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instan
     let serving = shared.planner.current();
     observation.serving(&serving);
     if !serving.policy().contract().plans() {
+        if let Some(param) = completion.beyond_contract.take() {
+            return Err(HttpError::invalid(
+                param.clone(),
+                format!("`{param}` cannot be served: the serving policy's contract (0.1.0) lacks it; serve a 0.2.0 policy to use it"),
+            ));
+        }
         completion.request.config = serving.config().as_ref().clone();
         return start_in_policy(shared, completion, started, permit, &serving, observation).await;
     }
@@ -86,7 +92,12 @@ async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instan
         return Err(HttpError::from_api(&crate::imports::no_bedrock_access()));
     };
     let policy = serving.policy().info_line();
-    let request = completion.request.converse_request();
+    if let Some(reasoning) = &completion.options.reasoning {
+        let max_tokens = completion.request.max_tokens.unwrap_or(route.max_tokens);
+        crate::aws::reasoning::request_fields(&route.target, reasoning, Some(max_tokens))
+            .map_err(|error| HttpError::invalid(completion.reasoning_param, error.to_string()))?;
+    }
+    let request = completion.request.converse_request(completion.options);
     observation.calling(&route.target, &route.region, Some(request.inference.max_tokens.unwrap_or(route.max_tokens)));
     let (id, created) = (completion_id(), unix_now());
     if !completion.stream {

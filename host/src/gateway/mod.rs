@@ -97,6 +97,9 @@ pub struct GatewayOptions {
     /// Where to export traces over OTLP/HTTP; the exporter starts in [`Gateway::bind`].
     /// Default off.
     pub otlp: Option<OtlpConfig>,
+    /// Cache points the gateway adds to Chat Completions requests ([`openai::PromptCache`]).
+    /// Default off.
+    pub prompt_cache: openai::PromptCache,
 }
 
 /// The default listen address.
@@ -120,6 +123,7 @@ impl Default for GatewayOptions {
             max_body_memory: 64 << 20,
             access_log: AccessLog::off(),
             otlp: None,
+            prompt_cache: openai::PromptCache::Off,
         }
     }
 }
@@ -159,6 +163,8 @@ pub struct Shared {
     telemetry: Telemetry,
     /// The access log's name for the client key ([`ClientKey::id`]), computed once.
     client_key_id: Option<String>,
+    /// Cache points the gateway adds ([`GatewayOptions::prompt_cache`]).
+    prompt_cache: openai::PromptCache,
 }
 
 /// A running gateway's controls, cheap to clone: reload, current policy, metrics.
@@ -254,6 +260,7 @@ impl Gateway {
             draining: AtomicBool::new(false),
             telemetry: Telemetry { access_log: options.access_log, exporter },
             client_key_id,
+            prompt_cache: options.prompt_cache,
         });
         Ok(Self { listener, shared, grace_period: options.grace_period, bounds })
     }

@@ -2,7 +2,7 @@
 //! them (a whole body, or the frames of a streamed response).
 
 use super::errors::HttpError;
-use super::openai::{finish_reason, usage_json};
+use super::openai::{finish_reason, redacted_block, thinking_block, usage_json};
 use crate::aws::model::StreamEvent;
 use bytes::Bytes;
 use serde::Serialize;
@@ -10,7 +10,11 @@ use serde_json::json;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// Turns the policy's stream events into `chat.completion.chunk` events.
+/// Turns the policy's stream events into `chat.completion.chunk` events. Reasoning text goes
+/// out as `reasoning_content` deltas; when Bedrock signs a reasoning block, one delta carries
+/// `thinking_blocks: [{type: "thinking", thinking: <the block's whole text>, signature}]`, and an
+/// encrypted block `thinking_blocks: [{type: "redacted_thinking", data}]`, so a client can send
+/// the blocks back on its next turn as they are.
 #[derive(Debug)]
 pub struct ChunkEncoder {
     id: String,
@@ -19,13 +23,15 @@ pub struct ChunkEncoder {
     include_usage: bool,
     /// Content-block index of each tool call so far; its position is the OpenAI tool index.
     tool_blocks: Vec<u32>,
+    /// The reasoning block being streamed: its index and text so far (for the signature).
+    reasoning: Option<(u32, String)>,
     finished: bool,
 }
 
 impl ChunkEncoder {
     /// An encoder for one response.
     pub fn new(id: String, created: u64, model: String, include_usage: bool) -> Self {
-        Self { id, created, model, include_usage, tool_blocks: Vec::new(), finished: false }
+        Self { id, created, model, include_usage, tool_blocks: Vec::new(), reasoning: None, finished: false }
     }
 
     /// One `chat.completion.chunk` frame, serialized straight from borrowed fields (one
@@ -45,7 +51,18 @@ impl ChunkEncoder {
         match event {
             StreamEvent::MessageStart(_) => Some(self.chunk(json!({ "role": "assistant", "content": "" }), None)),
             StreamEvent::TextDelta { text, .. } => Some(self.chunk(ContentDelta { content: &text }, None)),
-            StreamEvent::ReasoningDelta { text, .. } => Some(self.chunk(ReasoningDelta { reasoning_content: &text }, None)),
+            StreamEvent::ReasoningDelta { index, text } => {
+                match &mut self.reasoning {
+                    Some((at, so_far)) if *at == index => so_far.push_str(&text),
+                    other => *other = Some((index, text.clone())),
+                }
+                Some(self.chunk(ReasoningDelta { reasoning_content: &text }, None))
+            }
+            StreamEvent::ReasoningSignature { index, signature } => {
+                let text = self.reasoning.take().filter(|(at, _)| *at == index).map(|(_, text)| text).unwrap_or_default();
+                Some(self.chunk(json!({ "thinking_blocks": [thinking_block(&text, &signature)] }), None))
+            }
+            StreamEvent::RedactedReasoning { data, .. } => Some(self.chunk(json!({ "thinking_blocks": [redacted_block(&data)] }), None)),
             StreamEvent::ToolUseStart { index, id, name } => {
                 let tool_index = self.tool_blocks.len();
                 self.tool_blocks.push(index);
@@ -56,8 +73,7 @@ impl ChunkEncoder {
                 let tool_index = self.tool_blocks.iter().rposition(|block| *block == index)?;
                 Some(self.chunk(json!({ "tool_calls": [{ "index": tool_index, "function": { "arguments": text } }] }), None))
             }
-            // Signatures and encrypted reasoning have no Chat Completions form yet.
-            StreamEvent::BlockStop(_) | StreamEvent::ReasoningSignature { .. } | StreamEvent::RedactedReasoning { .. } => None,
+            StreamEvent::BlockStop(_) => None,
             StreamEvent::MessageStop(reason) => {
                 self.finished = true;
                 Some(self.chunk(json!({}), Some(finish_reason(&reason))))
@@ -209,5 +225,26 @@ mod tests {
         assert!(frames[4].contains("\"finish_reason\":\"tool_calls\""));
         assert!(frames[5].contains("\"total_tokens\":3") && frames[5].contains("\"choices\":[]"));
         assert_eq!(&encoder.done()[..], b"data: [DONE]\n\n");
+    }
+
+    #[test]
+    fn reasoning_streams_as_deltas_then_a_signed_block() {
+        let mut encoder = ChunkEncoder::new("id".into(), 1, "m".into(), false);
+        let frames: Vec<serde_json::Value> = [
+            StreamEvent::ReasoningDelta { index: 0, text: "Thinking ".into() },
+            StreamEvent::ReasoningDelta { index: 0, text: "hard".into() },
+            StreamEvent::ReasoningSignature { index: 0, signature: "sig".into() },
+            StreamEvent::BlockStop(0),
+            StreamEvent::RedactedReasoning { index: 1, data: vec![0, 1] },
+        ]
+        .into_iter()
+        .filter_map(|e| encoder.event(e))
+        .map(|b| serde_json::from_slice(&b[b"data: ".len()..]).expect("JSON"))
+        .collect();
+        let deltas: Vec<&serde_json::Value> = frames.iter().map(|f| &f["choices"][0]["delta"]).collect();
+        assert_eq!(deltas[0]["reasoning_content"], "Thinking ");
+        assert_eq!(deltas[2]["thinking_blocks"], json!([{ "type": "thinking", "thinking": "Thinking hard", "signature": "sig" }]));
+        assert_eq!(deltas[3]["thinking_blocks"], json!([{ "type": "redacted_thinking", "data": "AAE=" }]));
+        assert_eq!(frames.len(), 4);
     }
 }

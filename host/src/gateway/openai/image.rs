@@ -34,7 +34,7 @@ const IMAGE_DATA: base64::engine::GeneralPurpose = base64::engine::GeneralPurpos
 );
 
 /// Decodes a data URL's payload; the error says what is wrong and where, in one line.
-fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
+pub(super) fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
     use base64::{DecodeError, Engine as _};
     IMAGE_DATA.decode(text).map_err(|error| match error {
         DecodeError::InvalidByte(offset, b'=') => {
