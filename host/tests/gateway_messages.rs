@@ -74,15 +74,27 @@ async fn each_bad_field_gets_its_own_400_naming_it() {
         (user(json!([{ "type": "image", "source": { "type": "url", "url": "https://example.com/a.png" } }])), "messages.0.content.0.source.type"),
         (user(json!([{ "type": "image", "source": { "type": "base64", "media_type": "image/bmp", "data": PNG } }])), "messages.0.content.0.source.media_type"),
         (user(json!([{ "type": "image", "source": { "type": "base64", "media_type": "image/png", "data": "%%%" } }])), "messages.0.content.0.source.data"),
-        (user(json!([{ "type": "document", "source": { "type": "base64", "media_type": "text/csv", "data": "YQ==" } }])), "messages.0.content.0.source.media_type"),
+        (
+            user(json!([{ "type": "document", "source": { "type": "base64", "media_type": "text/csv", "data": "YQ==" } }])),
+            "messages.0.content.0.source.media_type",
+        ),
         (user(json!([{ "type": "document", "source": { "type": "url", "url": "https://example.com/a.pdf" } }])), "messages.0.content.0.source.type"),
         (user(json!([{ "type": "tool_result", "content": "x" }])), "messages.0.content.0.tool_use_id"),
         (user(json!([{ "type": "tool_result", "tool_use_id": "t", "content": [{ "type": "image" }] }])), "messages.0.content.0.content.0.type"),
         (user(json!([{ "type": "text", "text": "x", "cache_control": { "type": "forever" } }])), "messages.0.content.0.cache_control.type"),
         (user(json!([{ "type": "text", "text": "x", "cache_control": { "type": "ephemeral", "ttl": "1h" } }])), "messages.0.content.0.cache_control.ttl"),
-        (json!({ "messages": [{ "role": "user", "content": "x" }, { "role": "assistant", "content": [{ "type": "thinking", "thinking": "t" }] }] }), "messages.1.content.0.signature"),
-        (json!({ "messages": [{ "role": "user", "content": "x" }, { "role": "assistant", "content": [{ "type": "redacted_thinking", "data": "not base64!" }] }] }), "messages.1.content.0.data"),
-        (json!({ "messages": [{ "role": "user", "content": "x" }, { "role": "assistant", "content": [{ "type": "tool_use", "id": "t", "name": "f", "input": [] }] }] }), "messages.1.content.0.input"),
+        (
+            json!({ "messages": [{ "role": "user", "content": "x" }, { "role": "assistant", "content": [{ "type": "thinking", "thinking": "t" }] }] }),
+            "messages.1.content.0.signature",
+        ),
+        (
+            json!({ "messages": [{ "role": "user", "content": "x" }, { "role": "assistant", "content": [{ "type": "redacted_thinking", "data": "not base64!" }] }] }),
+            "messages.1.content.0.data",
+        ),
+        (
+            json!({ "messages": [{ "role": "user", "content": "x" }, { "role": "assistant", "content": [{ "type": "tool_use", "id": "t", "name": "f", "input": [] }] }] }),
+            "messages.1.content.0.input",
+        ),
         (json!({ "system": 5 }), "system"),
         (json!({ "system": [{ "type": "image" }] }), "system.0.type"),
         (json!({ "tools": {} }), "tools"),
@@ -140,7 +152,14 @@ async fn a_message_is_answered_whole() {
         "service_tier": "auto", "speed": "standard", "diagnostics": { "previous_message_id": null },
         "messages": [{ "role": "user", "content": "hello there" }],
     }));
-    let response = send(gateway.addr, "POST", "/v1/messages", &[("content-type", "application/json"), ("anthropic-version", "2023-06-01")], request.to_string().into_bytes()).await;
+    let response = send(
+        gateway.addr,
+        "POST",
+        "/v1/messages",
+        &[("content-type", "application/json"), ("anthropic-version", "2023-06-01")],
+        request.to_string().into_bytes(),
+    )
+    .await;
     assert_eq!(response.status, 200, "{}", response.body);
     let message = response.json();
     assert!(message["id"].as_str().is_some_and(|id| id.starts_with("msg_") && id.len() == 28), "{message}");
@@ -156,7 +175,11 @@ async fn a_message_is_answered_whole() {
     assert_eq!(call["system"], json!([{ "text": "be brief" }]));
     assert_eq!(call["inferenceConfig"], json!({ "maxTokens": 100, "temperature": 0.5, "topP": 0.75 }));
     // Consecutive user turns merge, as Anthropic merges them.
-    let merged = messages(&gateway, &with(json!({ "messages": [{ "role": "user", "content": "one" }, { "role": "user", "content": [{ "type": "text", "text": "two" }] }] }))).await;
+    let merged = messages(
+        &gateway,
+        &with(json!({ "messages": [{ "role": "user", "content": "one" }, { "role": "user", "content": [{ "type": "text", "text": "two" }] }] })),
+    )
+    .await;
     assert_eq!(merged.json()["content"][0]["text"], "Echo: one two");
 }
 
@@ -172,16 +195,22 @@ async fn stop_reasons_say_why_the_answer_ended() {
         ("say STOP now", 100, &["STOP", "HALT"], "Echo: say", "stop_sequence", Value::Null),
     ];
     for (prompt, max_tokens, stops, text, reason, sequence) in cases {
-        let response = messages(&gateway, &with(json!({ "max_tokens": max_tokens, "stop_sequences": stops, "messages": [{ "role": "user", "content": prompt }] }))).await;
+        let response =
+            messages(&gateway, &with(json!({ "max_tokens": max_tokens, "stop_sequences": stops, "messages": [{ "role": "user", "content": prompt }] }))).await;
         let message = response.json();
-        assert_eq!((message["content"][0]["text"].as_str(), message["stop_reason"].as_str(), &message["stop_sequence"]), (Some(text), Some(reason), &sequence), "{prompt} {stops:?}");
+        assert_eq!(
+            (message["content"][0]["text"].as_str(), message["stop_reason"].as_str(), &message["stop_sequence"]),
+            (Some(text), Some(reason), &sequence),
+            "{prompt} {stops:?}"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tools_are_called_and_their_results_answered() {
     let gateway = TestGateway::start().await;
-    let tools = json!([{ "name": "get_weather", "description": "Weather.", "input_schema": { "type": "object", "properties": { "query": { "type": "string" } } } }]);
+    let tools =
+        json!([{ "name": "get_weather", "description": "Weather.", "input_schema": { "type": "object", "properties": { "query": { "type": "string" } } } }]);
     let ask = json!({ "role": "user", "content": "call get_weather in Paris" });
     let called = messages(&gateway, &with(json!({ "tools": tools, "messages": [ask] }))).await.json();
     assert_eq!(called["stop_reason"], "tool_use", "{called}");
@@ -192,7 +221,8 @@ async fn tools_are_called_and_their_results_answered() {
     assert_eq!(converse["toolConfig"]["tools"][0]["toolSpec"]["name"], "get_weather");
 
     let result = json!({ "role": "user", "content": [{ "type": "tool_result", "tool_use_id": call["id"], "content": [{ "type": "text", "text": "sunny" }] }] });
-    let answered = messages(&gateway, &with(json!({ "tools": tools, "messages": [ask, { "role": "assistant", "content": called["content"] }, result] }))).await.json();
+    let answered =
+        messages(&gateway, &with(json!({ "tools": tools, "messages": [ask, { "role": "assistant", "content": called["content"] }, result] }))).await.json();
     assert_eq!((answered["content"][0]["text"].as_str(), answered["stop_reason"].as_str()), (Some("Echo: sunny"), Some("end_turn")), "{answered}");
     let (_, converse) = last_call(&gateway);
     assert_eq!(converse["messages"][1]["content"][0]["toolUse"]["input"], json!({ "query": "in Paris" }));
@@ -202,7 +232,11 @@ async fn tools_are_called_and_their_results_answered() {
     let none = messages(&gateway, &with(json!({ "tools": tools, "tool_choice": { "type": "none" }, "messages": [ask] }))).await.json();
     assert_eq!(none["content"][0]["text"], "Echo: call get_weather in Paris");
     assert!(last_call(&gateway).1.get("toolConfig").is_none());
-    let refused = messages(&gateway, &with(json!({ "tools": tools, "tool_choice": { "type": "none" }, "messages": [ask, { "role": "assistant", "content": called["content"] }, result] }))).await;
+    let refused = messages(
+        &gateway,
+        &with(json!({ "tools": tools, "tool_choice": { "type": "none" }, "messages": [ask, { "role": "assistant", "content": called["content"] }, result] })),
+    )
+    .await;
     assert!(anthropic_error(&refused, 400, "invalid_request_error").starts_with("tool_choice.type: "));
 }
 
@@ -317,7 +351,9 @@ async fn the_client_key_is_taken_from_either_header() {
         }
     }
     // Every route takes both: an OpenAI client's route with Anthropic's header.
-    let chat = send(gateway.addr, "POST", "/v1/chat/completions", &[json, ("x-api-key", "k3y")], gateway_common::chat_body("hi", false).to_string().into_bytes()).await;
+    let chat =
+        send(gateway.addr, "POST", "/v1/chat/completions", &[json, ("x-api-key", "k3y")], gateway_common::chat_body("hi", false).to_string().into_bytes())
+            .await;
     assert_eq!(chat.status, 200, "{}", chat.body);
     let count = send(gateway.addr, "POST", "/v1/messages/count_tokens", &[json], json!({ "model": HAIKU, "messages": [] }).to_string().into_bytes()).await;
     anthropic_error(&count, 401, "authentication_error");

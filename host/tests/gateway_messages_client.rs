@@ -83,3 +83,68 @@ async fn the_official_anthropic_python_client_works_unmodified() {
     assert_eq!(out["not_found"], json!(["NotFoundError", 404, "not_found_error", out["not_found"][3]]), "{out}");
     assert_eq!(out["auth"], json!(["AuthenticationError", 401, "authentication_error", "invalid x-api-key"]), "{out}");
 }
+
+const THINKING_CLIENT: &str = r#"
+import json, sys
+import anthropic
+base_url, model, key = sys.argv[1:4]
+client = anthropic.Anthropic(base_url=base_url, api_key=key, max_retries=0, timeout=30)
+tools = [{"name": "get_weather", "description": "Weather.", "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}}}]
+thinking = {"type": "enabled", "budget_tokens": 1024}
+messages = [{"role": "user", "content": "call get_weather in Paris"}]
+out = {"turns": []}
+def turn():
+    with client.messages.stream(model=model, max_tokens=2048, thinking=thinking, tools=tools, messages=messages) as stream:
+        final = stream.get_final_message()
+    messages.append({"role": "assistant", "content": final.content})
+    blocks = []
+    for block in final.content:
+        if block.type == "thinking":
+            blocks.append(["thinking", block.thinking, len(block.signature) > 0])
+        elif block.type == "tool_use":
+            blocks.append(["tool_use", block.name, block.input])
+        else:
+            blocks.append([block.type, block.text])
+    out["turns"].append([final.stop_reason, blocks])
+    return final
+first = turn()
+use = next(block for block in first.content if block.type == "tool_use")
+messages.append({"role": "user", "content": [{"type": "tool_result", "tool_use_id": use.id, "content": "sunny"}]})
+tampered = [messages[0], {"role": "assistant", "content": [first.content[0].model_copy(update={"signature": "forged"}), use]}, messages[2]]
+try:
+    client.messages.create(model=model, max_tokens=2048, thinking=thinking, tools=tools, messages=tampered)
+    out["tampered"] = None
+except anthropic.BadRequestError as error:
+    out["tampered"] = [error.status_code, error.body["error"]["type"]]
+turn()
+messages.append({"role": "user", "content": "call get_weather in Rome"})
+turn()
+print(json.dumps(out))
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_anthropic_client_holds_a_streamed_thinking_tool_conversation_of_three_turns() {
+    let Some(python) = openclaw_test_support::python_with("the_anthropic_client_holds_a_streamed_thinking_tool_conversation_of_three_turns", &["anthropic"])
+    else {
+        return;
+    };
+    let gateway = TestGateway::start_with(Setup { options: Box::new(|o| o.client_key = ClientKey::new(KEY)), ..Setup::default() }).await;
+    let base_url = format!("http://{}", gateway.addr);
+    let run = tokio::time::timeout(
+        Duration::from_secs(120),
+        tokio::task::spawn_blocking(move || Command::new(&python).args(["-c", THINKING_CLIENT, &base_url, MODEL, KEY]).output().expect("python3 runs")),
+    )
+    .await
+    .expect("the client finishes in time")
+    .expect("thread");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&run.stderr));
+    let out: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    let expected = json!([
+        ["tool_use", [["thinking", "Thinking about: call get_weather in Paris", true], ["tool_use", "get_weather", { "query": "in Paris" }]]],
+        ["end_turn", [["thinking", "Thinking about: sunny", true], ["text", "Echo: sunny"]]],
+        ["tool_use", [["thinking", "Thinking about: call get_weather in Rome", true], ["tool_use", "get_weather", { "query": "in Rome" }]]],
+    ]);
+    assert_eq!(out["turns"], expected, "{out}");
+    assert_eq!(out["tampered"], json!([400, "invalid_request_error"]), "{out}");
+}

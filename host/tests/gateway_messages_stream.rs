@@ -17,7 +17,8 @@ fn events(response: &Response) -> Vec<(String, Value)> {
         .split("\n\n")
         .filter(|frame| !frame.trim().is_empty())
         .map(|frame| {
-            let (name, data) = frame.strip_prefix("event: ").and_then(|f| f.split_once("\ndata: ")).unwrap_or_else(|| panic!("not an Anthropic event: {frame}"));
+            let (name, data) =
+                frame.strip_prefix("event: ").and_then(|f| f.split_once("\ndata: ")).unwrap_or_else(|| panic!("not an Anthropic event: {frame}"));
             (name.to_string(), serde_json::from_str(data).unwrap_or_else(|e| panic!("{e}: {data}")))
         })
         .collect()
@@ -71,14 +72,18 @@ async fn text_streams_as_anthropics_events() {
 async fn a_tool_call_streams_as_input_json_deltas() {
     let gateway = TestGateway::start().await;
     let tools = json!([{ "name": "get_weather", "input_schema": { "type": "object", "properties": { "query": { "type": "string" } } } }]);
-    let request = json!({ "model": MODEL, "max_tokens": 50, "stream": true, "tools": tools, "messages": [{ "role": "user", "content": "call get_weather in Rome" }] });
+    let request =
+        json!({ "model": MODEL, "max_tokens": 50, "stream": true, "tools": tools, "messages": [{ "role": "user", "content": "call get_weather in Rome" }] });
     let response = gateway.post("/v1/messages", &request).await;
     assert_eq!(response.status, 200, "{}", response.body);
     let got = events(&response);
     let names: Vec<&str> = got.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names.first().copied(), Some("message_start"));
     let start = got.iter().find(|(name, _)| name == "content_block_start").map(|(_, data)| data).expect("a block");
-    assert_eq!((start["index"].as_u64(), start["content_block"]["type"].as_str(), start["content_block"]["name"].as_str()), (Some(0), Some("tool_use"), Some("get_weather")));
+    assert_eq!(
+        (start["index"].as_u64(), start["content_block"]["type"].as_str(), start["content_block"]["name"].as_str()),
+        (Some(0), Some("tool_use"), Some("get_weather"))
+    );
     assert_eq!(start["content_block"]["input"], json!({}));
     assert!(start["content_block"]["id"].as_str().is_some_and(|id| !id.is_empty()));
     let partial: String = got

@@ -28,8 +28,15 @@ impl Bedrock {
     /// messages and tools.
     pub async fn count_tokens(&self, request: ConverseRequest) -> Result<u32, ApiError> {
         let deadline = Deadline::after(request.timeout, "CountTokens");
-        let SdkConverseParts { system, messages, tools, .. } = convert::converse_parts(&request)?;
-        let input = ConverseTokensRequest::builder().set_system(Some(system)).set_messages(Some(messages)).set_tool_config(tools).build();
+        // Only what the prompt is made of counts: inference settings, output format and
+        // metadata have no place in CountTokens' input.
+        let SdkConverseParts { system, messages, tools, additional_fields, .. } = convert::converse_parts(&request)?;
+        let input = ConverseTokensRequest::builder()
+            .set_system(Some(system))
+            .set_messages(Some(messages))
+            .set_tool_config(tools)
+            .set_additional_model_request_fields(additional_fields)
+            .build();
         let call =
             self.runtime_client(&request.region).count_tokens().model_id(counting_model(&request.model_id)).input(CountTokensInput::Converse(input)).send();
         let output = deadline.send(call, self.secrets()).await?;

@@ -136,6 +136,7 @@ async fn answer(shared: &Arc<Shared>, parsed: MessagesRequest, started: Instant,
         return Err(needs_plan());
     }
     let route = route(shared, &serving, Some(&parsed.model), observation).await?;
+    check_thinking(&route.target, &parsed.converse)?;
     let Some(bedrock) = shared.capabilities.bedrock.clone() else {
         return Err(HttpError::from_api(&crate::imports::no_bedrock_access()));
     };
@@ -196,6 +197,7 @@ async fn count(shared: &Arc<Shared>, parsed: MessagesRequest, observation: &mut 
         return Err(needs_plan());
     }
     let route = route(shared, &serving, Some(&parsed.model), observation).await?;
+    check_thinking(&route.target, &parsed.converse)?;
     let Some(bedrock) = shared.capabilities.bedrock.clone() else {
         return Err(HttpError::from_api(&crate::imports::no_bedrock_access()));
     };
@@ -203,6 +205,17 @@ async fn count(shared: &Arc<Shared>, parsed: MessagesRequest, observation: &mut 
     call::aim(&mut converse, &route);
     observation.calling(&route.target, &route.region, None);
     bedrock.count_tokens(converse).await.map_err(|error| HttpError::from_api(&error))
+}
+
+/// Thinking asked of a model that has no reasoning control on Bedrock (the route decides which
+/// model answers) is the client's 400 naming `thinking`, before any call.
+fn check_thinking(target: &str, converse: &crate::aws::model::ConverseRequest) -> Result<(), HttpError> {
+    match &converse.options.reasoning {
+        Some(reasoning) => crate::aws::reasoning::request_fields(target, reasoning, converse.inference.max_tokens)
+            .map(drop)
+            .map_err(|error| request::invalid("thinking", error)),
+        None => Ok(()),
+    }
 }
 
 /// A unique message id: `msg_` and 24 hex digits.
