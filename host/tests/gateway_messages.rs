@@ -181,6 +181,8 @@ async fn a_message_is_answered_whole() {
     )
     .await;
     assert_eq!(merged.json()["content"][0]["text"], "Echo: one two");
+    let metrics = gateway.get("/metrics").await.body;
+    assert!(metrics.contains(&format!("openclaw_gateway_requests_total{{route=\"/v1/messages\",status=\"200\",model=\"{MODEL}\"}} 2")), "{metrics}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
