@@ -362,9 +362,33 @@ async fn the_client_key_is_taken_from_either_header() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_0_1_policy_has_no_messages_api() {
+async fn a_0_1_policy_serves_plain_requests_through_its_chat() {
     let gateway = TestGateway::start_with(Setup { policy: TestGuest::AltPolicy.path(), ..Setup::default() }).await;
-    let response = messages(&gateway, &body("hello")).await;
-    assert!(anthropic_error(&response, 400, "invalid_request_error").contains("routing plan"));
-    assert!(runtime_calls(&gateway.emulator).is_empty());
+    let whole = messages(&gateway, &body("hello")).await;
+    assert_eq!(whole.status, 200, "{}", whole.body);
+    let text = whole.json()["content"][0]["text"].as_str().unwrap_or_default().to_string();
+    assert!(text.starts_with("[alt-policy] "), "the policy's chat served it: {text}");
+    let streamed = messages(&gateway, &with(json!({ "stream": true }))).await;
+    assert_eq!(streamed.status, 200, "{}", streamed.body);
+    assert!(
+        streamed.body.starts_with("event: message_start\n")
+            && streamed.body.contains("[alt-policy]")
+            && streamed.body.ends_with("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"),
+        "{}",
+        streamed.body
+    );
+    // What contract 0.1.0 cannot carry is refused by name; it has no CountTokens.
+    let calls = runtime_calls(&gateway.emulator).len();
+    let cases = [
+        (json!({ "max_tokens": 2048, "thinking": { "type": "enabled", "budget_tokens": 1024 } }), "thinking"),
+        (json!({ "metadata": { "user_id": "u" } }), "metadata.user_id"),
+        (json!({ "cache_control": { "type": "ephemeral" } }), "cache_control"),
+    ];
+    for (patch, field) in cases {
+        let refused = messages(&gateway, &with(patch.clone())).await;
+        assert!(anthropic_error(&refused, 400, "invalid_request_error").starts_with(&format!("{field}: ")), "{patch}");
+    }
+    let count = gateway.post("/v1/messages/count_tokens", &json!({ "model": HAIKU, "messages": [{ "role": "user", "content": "x" }] })).await;
+    assert!(anthropic_error(&count, 400, "invalid_request_error").contains("routing plan"));
+    assert_eq!(runtime_calls(&gateway.emulator).len(), calls, "nothing refused reached Bedrock");
 }

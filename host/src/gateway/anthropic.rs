@@ -7,11 +7,12 @@
 //! `resolve`: the policy maps `claude-sonnet-4-6` and the configured aliases to the Bedrock
 //! model or profile), and answered from the Converse response ([`response`]) or stream
 //! ([`events`]). Errors, before and after the 200, are in Anthropic's shape with Anthropic's
-//! statuses ([`error_json`]). A 0.1.0 policy (no routing plan) has no Messages API: its
-//! contract carries none of the options and blocks it needs, so such a gateway answers 400.
+//! statuses ([`error_json`]). A 0.1.0 policy (no routing plan) serves plain requests through
+//! its `chat` ([`in_policy`]) and refuses what its contract lacks.
 
 mod content;
 pub mod events;
+mod in_policy;
 mod request;
 mod response;
 
@@ -118,12 +119,9 @@ pub async fn messages(shared: &Arc<Shared>, request: Request<Incoming>, started:
     }
 }
 
-/// A 0.1.0 policy serves no Messages request.
+/// A 0.1.0 policy cannot count tokens: its contract has no CountTokens.
 fn needs_plan() -> HttpError {
-    HttpError::invalid(
-        "",
-        "the Messages API needs a policy with a routing plan (contract 0.2.0 or later); this gateway runs a 0.1.0 policy: use /v1/chat/completions",
-    )
+    HttpError::invalid("", "count_tokens needs a policy with a routing plan (contract 0.2.0 or later); the serving policy is a 0.1.0 one")
 }
 
 async fn answer(shared: &Arc<Shared>, parsed: MessagesRequest, started: Instant, observation: &mut Observation) -> Result<hyper::Response<Body>, HttpError> {
@@ -133,7 +131,7 @@ async fn answer(shared: &Arc<Shared>, parsed: MessagesRequest, started: Instant,
     let serving = shared.planner.current();
     observation.serving(&serving);
     if !serving.policy().contract().plans() {
-        return Err(needs_plan());
+        return in_policy::answer(shared, &serving, parsed.model, parsed.stream, parsed.converse, started, permit, observation).await;
     }
     let route = route(shared, &serving, Some(&parsed.model), observation).await?;
     check_thinking(&route.target, &parsed.converse)?;
@@ -219,7 +217,7 @@ fn check_thinking(target: &str, converse: &crate::aws::model::ConverseRequest) -
 }
 
 /// A unique message id: `msg_` and 24 hex digits.
-fn message_id() -> String {
+pub(super) fn message_id() -> String {
     use std::hash::BuildHasher;
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);

@@ -64,7 +64,7 @@ async fn read_completion(shared: &Shared, request: Request<Incoming>) -> Result<
 }
 
 /// A policy failure: counted, then answered with a 500.
-fn policy_failed(shared: &Shared, error: &PolicyError) -> HttpError {
+pub(super) fn policy_failed(shared: &Shared, error: &PolicyError) -> HttpError {
     if let Some(kind) = guest_failure_kind(error) {
         shared.metrics.guest_failure(kind);
     }
@@ -223,7 +223,7 @@ impl EventSource for Routed {
 }
 
 /// A 0.1.0 policy's `chat-stream`.
-struct InPolicy(Arc<Shared>, ChatStream);
+pub(super) struct InPolicy(pub(super) Arc<Shared>, pub(super) ChatStream);
 
 impl EventSource for InPolicy {
     async fn next(&mut self) -> Result<Option<StreamEvent>, HttpError> {
@@ -232,7 +232,7 @@ impl EventSource for InPolicy {
 }
 
 /// The next event, with both kinds of failure as an [`HttpError`].
-async fn next_event(shared: &Shared, stream: &mut ChatStream) -> Result<Option<StreamEvent>, HttpError> {
+pub(super) async fn next_event(shared: &Shared, stream: &mut ChatStream) -> Result<Option<StreamEvent>, HttpError> {
     match stream.next().await {
         Ok(Ok(event)) => Ok(event),
         Ok(Err(error)) => Err(HttpError::from_api(&error)),
