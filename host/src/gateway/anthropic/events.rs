@@ -272,6 +272,27 @@ mod tests {
     }
 
     #[test]
+    fn encrypted_reasoning_arrives_whole_in_its_block_start() {
+        let frames = encode(
+            vec![
+                StreamEvent::RedactedReasoning { index: 0, data: vec![1, 2, 3] },
+                StreamEvent::BlockStop(0),
+                StreamEvent::TextDelta { index: 1, text: "a".into() },
+            ],
+            &[],
+        );
+        assert_eq!(
+            frames[2],
+            (
+                "content_block_start".to_string(),
+                json!({ "type": "content_block_start", "index": 0, "content_block": { "type": "redacted_thinking", "data": "AQID" } })
+            )
+        );
+        assert_eq!(frames[3], ("content_block_stop".to_string(), json!({ "type": "content_block_stop", "index": 0 })));
+        assert_eq!(frames[4].1["index"], 1);
+    }
+
+    #[test]
     fn a_failure_mid_stream_is_an_error_event() {
         let mut encoder = MessageEncoder::new("msg_1".into(), "m".into(), Vec::new());
         let frame = encoder.error(&HttpError::new(503, "overloaded_error", "busy"));
