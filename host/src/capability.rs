@@ -36,6 +36,8 @@ pub trait BedrockAccess: Send + Sync {
     fn converse(&self, request: ConverseRequest) -> BoxFuture<'_, Result<ConverseResponse, ApiError>>;
     /// ConverseStream.
     fn converse_stream(&self, request: ConverseRequest) -> BoxFuture<'_, Result<Box<dyn EventStream>, ApiError>>;
+    /// CountTokens for a Converse-shaped input: the input tokens `request` would use.
+    fn count_tokens(&self, request: ConverseRequest) -> BoxFuture<'_, Result<u32, ApiError>>;
     /// InvokeModel.
     fn invoke_model(&self, request: InvokeRequest) -> BoxFuture<'_, Result<InvokeResponse, ApiError>>;
     /// InvokeModel, with the input tokens Bedrock counted from its

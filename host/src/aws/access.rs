@@ -37,6 +37,10 @@ impl BedrockAccess for Bedrock {
         Box::pin(async move { Bedrock::converse_stream(self, request).await.map(|stream| Box::new(stream) as Box<dyn EventStream>) })
     }
 
+    fn count_tokens(&self, request: ConverseRequest) -> BoxFuture<'_, Result<u32, ApiError>> {
+        Box::pin(Bedrock::count_tokens(self, request))
+    }
+
     fn invoke_model(&self, request: InvokeRequest) -> BoxFuture<'_, Result<InvokeResponse, ApiError>> {
         Box::pin(Bedrock::invoke_model(self, request))
     }

@@ -22,6 +22,7 @@ mod clients;
 pub mod control_plane;
 pub mod converse;
 mod convert;
+pub mod count_tokens;
 pub mod credentials;
 mod deadline;
 pub mod environment;

@@ -1,4 +1,5 @@
-//! Optional client authentication: `Authorization: Bearer <key>`, compared in constant time.
+//! Optional client authentication: the key as `Authorization: Bearer <key>` (OpenAI clients)
+//! or `x-api-key: <key>` (Anthropic clients), on every route, compared in constant time.
 
 use sha2::{Digest, Sha256};
 
@@ -33,10 +34,25 @@ impl ClientKey {
     pub fn accepts(&self, authorization: Option<&[u8]>) -> bool {
         let Some(value) = authorization else { return false };
         let Some(presented) = strip_bearer(value) else { return false };
+        self.matches(presented)
+    }
+
+    /// Whether a request's headers carry this key: `Authorization: Bearer` or `x-api-key`
+    /// (either one suffices, as clients send one or the other).
+    pub fn accepts_headers(&self, headers: &http::HeaderMap) -> bool {
+        let bearer = self.accepts(headers.get(http::header::AUTHORIZATION).map(|v| v.as_bytes()));
+        let api_key = headers.get(API_KEY_HEADER).is_some_and(|value| self.matches(value.as_bytes().trim_ascii()));
+        bearer | api_key
+    }
+
+    fn matches(&self, presented: &[u8]) -> bool {
         let digest: [u8; 32] = Sha256::digest(presented).into();
         digest.iter().zip(&self.digest).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
     }
 }
+
+/// Anthropic's client-key header.
+pub const API_KEY_HEADER: &str = "x-api-key";
 
 /// The token of `Bearer <token>` (scheme case-insensitive, surrounding spaces ignored).
 fn strip_bearer(value: &[u8]) -> Option<&[u8]> {
@@ -60,5 +76,26 @@ mod tests {
         assert!(!key.accepts(None));
         assert!(ClientKey::new("  ").is_none());
         assert_eq!(format!("{key:?}"), "ClientKey(****)");
+    }
+
+    #[test]
+    fn either_header_carries_the_key() {
+        let key = ClientKey::new("s3cret").expect("key");
+        let cases: [(&[(&str, &str)], bool); 7] = [
+            (&[("authorization", "Bearer s3cret")], true),
+            (&[("x-api-key", "s3cret")], true),
+            (&[("x-api-key", " s3cret ")], true),
+            (&[("x-api-key", "wrong"), ("authorization", "Bearer s3cret")], true),
+            (&[("x-api-key", "s3cret"), ("authorization", "Bearer wrong")], true),
+            (&[("x-api-key", "Bearer s3cret")], false),
+            (&[], false),
+        ];
+        for (headers, accepted) in cases {
+            let mut map = http::HeaderMap::new();
+            for (name, value) in headers {
+                map.insert(*name, http::HeaderValue::from_str(value).unwrap());
+            }
+            assert_eq!(key.accepts_headers(&map), accepted, "{headers:?}");
+        }
     }
 }

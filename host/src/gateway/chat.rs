@@ -64,7 +64,7 @@ async fn read_completion(shared: &Shared, request: Request<Incoming>) -> Result<
 }
 
 /// A policy failure: counted, then answered with a 500.
-fn policy_failed(shared: &Shared, error: &PolicyError) -> HttpError {
+pub(super) fn policy_failed(shared: &Shared, error: &PolicyError) -> HttpError {
     if let Some(kind) = guest_failure_kind(error) {
         shared.metrics.guest_failure(kind);
     }
@@ -214,7 +214,7 @@ async fn chat_in_policy(shared: &Shared, serving: &Serving, completion: &Complet
 }
 
 /// Bedrock's stream on a route, run by the host.
-struct Routed(RoutedStream);
+pub(super) struct Routed(pub(super) RoutedStream);
 
 impl EventSource for Routed {
     async fn next(&mut self) -> Result<Option<StreamEvent>, HttpError> {
@@ -223,7 +223,7 @@ impl EventSource for Routed {
 }
 
 /// A 0.1.0 policy's `chat-stream`.
-struct InPolicy(Arc<Shared>, ChatStream);
+pub(super) struct InPolicy(pub(super) Arc<Shared>, pub(super) ChatStream);
 
 impl EventSource for InPolicy {
     async fn next(&mut self) -> Result<Option<StreamEvent>, HttpError> {
@@ -232,7 +232,7 @@ impl EventSource for InPolicy {
 }
 
 /// The next event, with both kinds of failure as an [`HttpError`].
-async fn next_event(shared: &Shared, stream: &mut ChatStream) -> Result<Option<StreamEvent>, HttpError> {
+pub(super) async fn next_event(shared: &Shared, stream: &mut ChatStream) -> Result<Option<StreamEvent>, HttpError> {
     match stream.next().await {
         Ok(Ok(event)) => Ok(event),
         Ok(Err(error)) => Err(HttpError::from_api(&error)),
@@ -260,7 +260,7 @@ impl FirstToken {
 }
 
 /// `openclaw-policy: <name> <version> ...`: which policy served the response.
-fn set_policy_header(response: &mut Response<Body>, policy: &str) {
+pub(super) fn set_policy_header(response: &mut Response<Body>, policy: &str) {
     if let Ok(value) = hyper::header::HeaderValue::from_str(policy) {
         response.headers_mut().insert(super::POLICY_HEADER, value);
     }

@@ -48,7 +48,18 @@ impl Histogram {
 }
 
 /// The routes metrics are kept by.
-pub const ROUTES: [&str; 8] = ["/v1/chat/completions", "/v1/models", "/healthz", "/readyz", "/metrics", "/admin/policy", "/v1/embeddings", "other"];
+pub const ROUTES: [&str; 10] = [
+    "/v1/chat/completions",
+    "/v1/models",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/admin/policy",
+    "/v1/embeddings",
+    "/v1/messages",
+    "/v1/messages/count_tokens",
+    "other",
+];
 
 /// Every metric the gateway keeps.
 #[derive(Debug, Default)]

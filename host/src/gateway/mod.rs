@@ -18,6 +18,7 @@
 //! Routes: `POST /v1/chat/completions`, `POST /v1/embeddings`, `GET /v1/models`, `GET /healthz`,
 //! `GET /readyz`, `GET /metrics`, and `POST /admin/policy` when client authentication is on.
 
+pub mod anthropic;
 mod auth;
 mod body;
 mod chat;
@@ -438,7 +439,10 @@ async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started
     let method = request.method();
     let open = matches!(path, "/healthz" | "/readyz");
     if !open && let Some(key) = &shared.client_key {
-        if !key.accepts(request.headers().get(hyper::header::AUTHORIZATION).map(|v| v.as_bytes())) {
+        if !key.accepts_headers(request.headers()) {
+            if anthropic::is_messages_path(path) {
+                return anthropic::reject(observation, anthropic::unauthorized());
+            }
             return reject(observation, HttpError::unauthorized());
         }
         observation.client(shared.client_key_id.as_deref());
@@ -458,6 +462,10 @@ async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started
             Err(error) => return reject(observation, error),
         },
         ("/v1/embeddings", _) => return reject(observation, HttpError::method_not_allowed("POST")),
+        (anthropic::MESSAGES_PATH, &Method::POST) => return anthropic::messages(shared, request, started, observation).await,
+        (anthropic::COUNT_TOKENS_PATH, &Method::POST) => return anthropic::count_tokens(shared, request, observation).await,
+        (anthropic::MESSAGES_PATH | anthropic::COUNT_TOKENS_PATH, _) => return anthropic::reject(observation, HttpError::method_not_allowed("POST")),
+        _ if anthropic::is_messages_path(path) => return anthropic::reject(observation, HttpError::not_found(path)),
         ("/v1/chat/completions" | "/admin/policy", _) if path != "/admin/policy" || shared.client_key.is_some() => {
             return reject(observation, HttpError::method_not_allowed("POST"));
         }

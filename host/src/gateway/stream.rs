@@ -27,6 +27,31 @@ use tokio::sync::OwnedSemaphorePermit;
 /// Most bytes of SSE frames gathered into one write; past it the rest waits for the next poll.
 const MAX_WRITE: usize = 64 * 1024;
 
+/// Turns a stream's events into SSE frames: OpenAI's chunks ([`ChunkEncoder`]) or Anthropic's
+/// Messages events ([`super::anthropic::events::MessageEncoder`]).
+pub trait Encoder: Send + 'static {
+    /// The frames for one event, if it has any.
+    fn event(&mut self, event: StreamEvent) -> Option<Bytes>;
+    /// The closing frames.
+    fn done(&mut self) -> Bytes;
+    /// A failure after streaming began (the stream then ends).
+    fn error(&mut self, error: &HttpError) -> Bytes;
+}
+
+impl Encoder for ChunkEncoder {
+    fn event(&mut self, event: StreamEvent) -> Option<Bytes> {
+        ChunkEncoder::event(self, event)
+    }
+
+    fn done(&mut self) -> Bytes {
+        ChunkEncoder::done(self)
+    }
+
+    fn error(&mut self, error: &HttpError) -> Bytes {
+        error_event(error)
+    }
+}
+
 /// Where a streamed response's events come from.
 pub trait EventSource: Send + 'static {
     /// The next event; `None` after the last.
@@ -46,11 +71,11 @@ enum State<S> {
 }
 
 /// The SSE body of one streamed response.
-pub struct EventFrames<S> {
+pub struct EventFrames<S, E = ChunkEncoder> {
     shared: Arc<Shared>,
     /// Held until the response ends or the client leaves.
     _permit: OwnedSemaphorePermit,
-    encoder: ChunkEncoder,
+    encoder: E,
     started: Instant,
     first_token_seen: bool,
     /// Frames encoded but not yet handed to hyper.
@@ -59,13 +84,13 @@ pub struct EventFrames<S> {
     observation: Observation,
 }
 
-impl<S: EventSource> EventFrames<S> {
+impl<S: EventSource, E: Encoder> EventFrames<S, E> {
     /// The response for a stream whose `first` event has arrived (so the 200 is committed),
     /// the rest to come from `source`; `observation` is finished when the response ends.
     pub fn respond(
         shared: &Arc<Shared>,
         permit: OwnedSemaphorePermit,
-        encoder: ChunkEncoder,
+        encoder: E,
         first: Option<StreamEvent>,
         started: Instant,
         source: S,
@@ -116,7 +141,7 @@ impl<S: EventSource> EventFrames<S> {
     }
 }
 
-impl<S: EventSource> SseFrames for EventFrames<S> {
+impl<S: EventSource, E: Encoder> SseFrames for EventFrames<S, E> {
     fn poll_frames(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
         let this = self.get_mut();
         while this.buffer.len() < MAX_WRITE {
@@ -140,7 +165,8 @@ impl<S: EventSource> SseFrames for EventFrames<S> {
                     // A failure after streaming began: one error event, then the end.
                     Poll::Ready((_source, Err(error))) => {
                         this.observation.failed(error_class(&error));
-                        this.buffer.extend_from_slice(&error_event(&error));
+                        let frame = this.encoder.error(&error);
+                        this.buffer.extend_from_slice(&frame);
                     }
                 },
             }
@@ -157,9 +183,9 @@ impl<S: EventSource> SseFrames for EventFrames<S> {
 
 // Nothing in the body is pinned structurally (the pending future is boxed), so moving it is
 // fine whatever the source is.
-impl<S> Unpin for EventFrames<S> {}
+impl<S, E> Unpin for EventFrames<S, E> {}
 
-impl<S> Drop for EventFrames<S> {
+impl<S, E> Drop for EventFrames<S, E> {
     fn drop(&mut self) {
         if !matches!(self.state, State::Done) {
             tracing::debug!("client went away; the stream is dropped");
