@@ -185,11 +185,13 @@ async fn a_message_is_answered_whole() {
     assert!(metrics.contains(&format!("openclaw_gateway_requests_total{{route=\"/v1/messages\",status=\"200\",model=\"{MODEL}\"}} 2")), "{metrics}");
 }
 
+/// (prompt, max_tokens, stop_sequences, text, stop_reason, stop_sequence)
+type StopCase<'a> = (&'a str, u32, &'a [&'a str], &'a str, &'a str, Value);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_reasons_say_why_the_answer_ended() {
     let gateway = TestGateway::start().await;
-    // (prompt, max_tokens, stop_sequences, text, stop_reason, stop_sequence)
-    let cases: [(&str, u32, &[&str], &str, &str, Value); 4] = [
+    let cases: [StopCase; 4] = [
         ("one two three", 100, &[], "Echo: one two three", "end_turn", Value::Null),
         ("one two three", 2, &[], "Echo: one", "max_tokens", Value::Null),
         ("say STOP now", 100, &["STOP"], "Echo: say", "stop_sequence", json!("STOP")),
