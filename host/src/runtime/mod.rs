@@ -11,12 +11,14 @@ mod error;
 mod instance;
 mod limits;
 mod loader;
+mod stderr;
 
 pub use contract::Contract;
 pub use error::PolicyError;
 pub use instance::{ChatStream, PolicyInstance};
 pub use limits::Limits;
 pub use loader::{CompileOutcome, PolicySource};
+pub(crate) use stderr::StderrTail;
 
 use crate::capability::Capabilities;
 use crate::state::HostState;
@@ -188,7 +190,7 @@ impl PolicyHost {
 
     /// A fresh instance of a given loaded policy (e.g. one from [`PolicyHost::check`]).
     pub async fn instance_of(&self, policy: Arc<LoadedPolicy>, capabilities: Capabilities) -> Result<PolicyInstance, PolicyError> {
-        PolicyInstance::start(&self.engine, &policy.pre.clone(), &self.limits, capabilities, Some(policy)).await
+        PolicyInstance::start(&self.engine, &policy.pre.clone(), &self.limits, capabilities, Ok(policy)).await
     }
 }
 
@@ -207,7 +209,7 @@ async fn load(
     let instance_pre = linker.instantiate_pre(&compiled.component).map_err(|e| PolicyError::Link { origin: origin.clone(), message: one_line(&e) })?;
     let pre = contract::bind(contract, instance_pre, &origin)?;
     let checked = async {
-        let mut instance = PolicyInstance::start(engine, &pre, limits, Capabilities::default(), None).await?;
+        let mut instance = PolicyInstance::start(engine, &pre, limits, Capabilities::default(), Err(&origin)).await?;
         instance.self_check().await
     };
     let info = match checked.await {

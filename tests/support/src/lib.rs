@@ -22,6 +22,9 @@ pub enum TestGuest {
     AltPolicy,
     /// Fails its self-check.
     Refuses,
+    /// Panics in its self-check, after writing `panics: checking the known-models table` to
+    /// stderr; the panic message is `known-models table is empty (test panic)`.
+    Panics,
     /// Imports an interface no host provides.
     Unlinkable,
     /// A valid component with a different world.
@@ -48,6 +51,7 @@ impl TestGuest {
             Self::Hostile => "hostile.wasm",
             Self::AltPolicy => "alt_policy.wasm",
             Self::Refuses => "refuses.wasm",
+            Self::Panics => "panics.wasm",
             Self::Unlinkable => "unlinkable.wasm",
             Self::NotAPolicy => "not_a_policy.wasm",
             Self::HttpCaller => "http_caller.wasm",
