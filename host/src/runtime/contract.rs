@@ -71,6 +71,14 @@ impl PolicyPre {
         }
     }
 
+    /// The compiled component.
+    pub(crate) fn component(&self) -> &Component {
+        match self {
+            PolicyPre::V0_1(pre) => pre.instance_pre().component(),
+            PolicyPre::V0_2(pre) => pre.instance_pre().component(),
+        }
+    }
+
     /// Instantiates it in `store`.
     pub(crate) async fn instantiate(&self, store: &mut wasmtime::Store<HostState>) -> wasmtime::Result<PolicyBindings> {
         Ok(match self {

@@ -17,7 +17,7 @@ pub use contract::Contract;
 pub use error::PolicyError;
 pub use instance::{ChatStream, PolicyInstance};
 pub use limits::Limits;
-pub use loader::{CompileOutcome, PolicySource};
+pub use loader::{CACHE_MAX_VAR, CompileOutcome, DEFAULT_CACHE_MAX_BYTES, PolicySource, parse_size};
 pub(crate) use stderr::StderrTail;
 
 use crate::capability::Capabilities;
@@ -93,6 +93,7 @@ impl LoadedPolicy {
 pub struct PolicyHostBuilder {
     limits: Limits,
     cache_dir: Option<PathBuf>,
+    cache_max: Option<u64>,
 }
 
 impl PolicyHostBuilder {
@@ -108,8 +109,19 @@ impl PolicyHostBuilder {
         self
     }
 
+    /// The most bytes the compile cache may take (default: [`CACHE_MAX_VAR`], else
+    /// [`DEFAULT_CACHE_MAX_BYTES`]); the least recently used entries are removed past it.
+    pub fn compile_cache_max(mut self, bytes: u64) -> Self {
+        self.cache_max = Some(bytes);
+        self
+    }
+
     /// Starts the engine and loads the first policy; fails if it is refused.
     pub async fn build(self, source: PolicySource) -> Result<PolicyHost, PolicyError> {
+        let cache = match self.cache_dir {
+            Some(dir) => Some(CompileCache::new(dir, self.cache_max.map_or_else(loader::cache_max_from_env, Ok).map_err(PolicyError::Engine)?)),
+            None => None,
+        };
         let engine = limits::build_engine(&self.limits).map_err(|e| PolicyError::Engine(one_line(&e)))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| PolicyError::Engine(one_line(&e)))?;
@@ -121,7 +133,6 @@ impl PolicyHostBuilder {
             .map_err(|e| PolicyError::Engine(one_line(&e)))?;
         let ticker = epoch::EpochTicker::start(engine.clone(), self.limits.epoch_tick)
             .map_err(|e| PolicyError::Engine(format!("cannot start the epoch thread: {e}")))?;
-        let cache = self.cache_dir.map(CompileCache::new);
         let first = load(&engine, &linker, &self.limits, cache.as_ref(), &source).await?;
         Ok(PolicyHost {
             engine,
