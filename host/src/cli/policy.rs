@@ -61,6 +61,8 @@ struct CheckReport<'a> {
     /// How the component's code was obtained: `hit` (mapped from the compile cache), `miss`
     /// (compiled now), `precompiled` (a sealed .cwasm).
     cache: Option<&'static str>,
+    /// `sha256:` and 12 hex digits: what the gateway's `openclaw-policy` header carries.
+    digest: Option<&'a str>,
     load_ms: Option<f64>,
     error: Option<String>,
 }
@@ -100,7 +102,8 @@ async fn check(file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
             if json {
                 let load_ms = Some(policy.load_time().as_secs_f64() * 1e3);
                 let cache = Some(cache_word(policy.compile_outcome()));
-                print_json(&CheckReport { ok: true, policy: Some(PolicyReport::new(&policy)), precompiled, cache, load_ms, error: None })?;
+                let digest = Some(policy.digest_id());
+                print_json(&CheckReport { ok: true, policy: Some(PolicyReport::new(&policy)), precompiled, cache, digest, load_ms, error: None })?;
             } else if let Some(precompiled) = precompiled {
                 println!(
                     "ok: {} is this host's own precompiled build of component sha256 {} (its seal verifies), implements openclaw:bedrock \
@@ -114,7 +117,7 @@ async fn check(file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
                 println!(
                     "ok: {} implements openclaw:bedrock and passed its self-check: {} (compile cache: {})",
                     policy.origin(),
-                    policy.info(),
+                    policy.info_line(),
                     cache_word(policy.compile_outcome())
                 );
             }
@@ -126,7 +129,7 @@ async fn check(file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
                 _ => error.to_string(),
             };
             if json {
-                print_json(&CheckReport { ok: false, policy: None, precompiled: None, cache: None, load_ms: None, error: Some(message) })?;
+                print_json(&CheckReport { ok: false, policy: None, precompiled: None, cache: None, digest: None, load_ms: None, error: Some(message) })?;
             } else {
                 eprintln!("refused: {message}");
             }

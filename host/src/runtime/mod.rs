@@ -37,8 +37,10 @@ use wasmtime::component::{HasSelf, Linker};
 pub struct LoadedPolicy {
     pre: PolicyPre,
     info: PolicyInfo,
-    /// `info` as one line, formatted once (every response names its policy).
+    /// `info` and `digest_id` as one line, formatted once (every response names its policy).
     info_line: String,
+    /// `sha256:` and the first 12 hex digits of `digest`.
+    digest_id: String,
     origin: String,
     digest: String,
     outcome: CompileOutcome,
@@ -62,9 +64,15 @@ impl LoadedPolicy {
     pub fn info(&self) -> &PolicyInfo {
         &self.info
     }
-    /// Who it is, as one line (`name version (contract openclaw:bedrock@X)`).
+    /// Who it is, as one line: `name version (contract openclaw:bedrock@X; sha256:0123456789ab)`.
+    /// The digest tells apart two builds that carry the same name and version.
     pub fn info_line(&self) -> &str {
         &self.info_line
+    }
+    /// `sha256:` and the first 12 hex digits of [`LoadedPolicy::digest`]: enough to tell
+    /// builds apart in a header or a log line.
+    pub fn digest_id(&self) -> &str {
+        &self.digest_id
     }
     /// The contract version it implements.
     pub fn contract(&self) -> Contract {
@@ -205,6 +213,10 @@ impl PolicyHost {
     }
 }
 
+/// Hex digits of the component digest in [`LoadedPolicy::digest_id`] (48 bits: two builds of
+/// one policy never collide by accident; this is an identifier, not a security check).
+const DIGEST_ID_HEX: usize = 12;
+
 /// Compile (or map), link-check, instantiate and self-check one component.
 async fn load(
     engine: &Engine,
@@ -217,7 +229,11 @@ async fn load(
     let origin = source.origin();
     let compiled = loader::compile(engine, source, cache)?;
     let contract = contract::contract_of(engine, &compiled.component, &origin)?;
-    let instance_pre = linker.instantiate_pre(&compiled.component).map_err(|e| PolicyError::Link { origin: origin.clone(), message: one_line(&e) })?;
+    let (contract, instance_pre) = match (contract, linker.instantiate_pre(&compiled.component)) {
+        (Some(contract), Ok(instance_pre)) => (contract, instance_pre),
+        (Some(contract), Err(error)) => return Err(contract::link_error(contract, &error, &origin)),
+        (None, linked) => return Err(contract::not_a_policy(engine, &compiled.component, &origin, linked.err().as_ref())),
+    };
     let pre = contract::bind(contract, instance_pre, &origin)?;
     let checked = async {
         let mut instance = PolicyInstance::start(engine, &pre, limits, Capabilities::default(), Err(&origin)).await?;
@@ -225,15 +241,17 @@ async fn load(
     };
     let info = match checked.await {
         Ok(Ok(info)) if info.contract != pre.contract().as_str() => {
-            let message = format!("it says it implements contract {} but exports the interfaces of {}", info.contract, pre.contract());
+            let claimed = info.contract.chars().filter(|c| !c.is_control()).take(64).collect::<String>();
+            let message = format!("it says it implements contract {claimed:?} but exports the interfaces of {}", pre.contract());
             return Err(PolicyError::SelfCheck { origin, message });
         }
         Ok(Ok(info)) => info,
         Ok(Err(message)) => return Err(PolicyError::SelfCheck { origin, message: message.replace('\n', " ") }),
         Err(error) => return Err(PolicyError::SelfCheck { origin, message: error.to_string() }),
     };
-    let info_line = info.to_string();
-    let loaded = LoadedPolicy { pre, info, info_line, origin, digest: compiled.digest, outcome: compiled.outcome, load_time: started.elapsed() };
+    let digest_id = format!("sha256:{}", compiled.digest.get(..DIGEST_ID_HEX).unwrap_or(&compiled.digest));
+    let info_line = format!("{} {} (contract openclaw:bedrock@{}; {digest_id})", info.name, info.version, info.contract);
+    let loaded = LoadedPolicy { pre, info, info_line, digest_id, origin, digest: compiled.digest, outcome: compiled.outcome, load_time: started.elapsed() };
     tracing::debug!(policy = %loaded.info, origin = %loaded.origin, outcome = ?loaded.outcome, load_time = ?loaded.load_time, "policy loaded");
     Ok(loaded)
 }
