@@ -32,6 +32,12 @@ pub(super) enum PolicyCommand {
         /// Print one JSON document with every case's result.
         #[arg(long)]
         json: bool,
+        /// Run only the cases with every one of these tags (comma-separated): `contract` judges
+        /// them by what every policy must satisfy instead of the default policy's exact answers;
+        /// `config`, `discovery`, `references` pick a kind of case; `behaviour` (cites a section
+        /// of BEHAVIOUR.md) and `default-policy` (a decision of the default policy) pick a basis.
+        #[arg(long, value_name = "TAGS")]
+        tags: Option<String>,
     },
     /// Precompile a component for this host, so `--policy OUT` loads without compiling. The
     /// output is sealed with this state directory's key: only this host loads it.
@@ -47,7 +53,7 @@ pub(super) enum PolicyCommand {
 pub(super) async fn run(context: &Context, command: PolicyCommand) -> anyhow::Result<ExitCode> {
     match command {
         PolicyCommand::Check { file, json } => check(file, json).await,
-        PolicyCommand::Test { cases, json } => test(context, cases, json).await,
+        PolicyCommand::Test { cases, json, tags } => test(context, cases, json, tags.as_deref()).await,
         PolicyCommand::Compile { file, output } => compile(file, output).await,
     }
 }
@@ -152,22 +158,33 @@ struct TestReport<'a> {
     policy: PolicyReport<'a>,
     /// How the policy's code was obtained (see `policy check`).
     cache: &'static str,
+    /// `contract` (what every policy must satisfy) or `default-policy` (its exact answers).
+    tier: &'static str,
     passed: usize,
     failed: usize,
     results: &'a [conformance::CaseResult],
 }
 
-async fn test(context: &Context, cases: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
+async fn test(context: &Context, cases: PathBuf, json: bool, tags: Option<&str>) -> anyhow::Result<ExitCode> {
+    let selection = match tags {
+        Some(tags) => conformance::Selection::parse(tags).map_err(|why| anyhow::anyhow!("--tags: {why}"))?,
+        None => conformance::Selection::all(),
+    };
+    let tier = if selection.contract() { "contract" } else { "default-policy" };
     let corpus = Corpus::load(&cases)?;
     let host = context.host().await?;
     let policy = host.current();
-    let results = conformance::run(&host, Some(Arc::clone(&policy)), &corpus).await;
+    let results = conformance::run_selected(&host, Some(Arc::clone(&policy)), &corpus, &selection).await;
+    if results.is_empty() {
+        // A selection that matches nothing would pass vacuously.
+        anyhow::bail!("no case in {} has every tag of --tags {}", cases.display(), tags.unwrap_or_default());
+    }
     let failed = results.iter().filter(|result| !result.passed()).count();
     let passed = results.len() - failed;
     if json {
-        print_json(&TestReport { policy: PolicyReport::new(&policy), cache: cache_word(policy.compile_outcome()), passed, failed, results: &results })?;
+        print_json(&TestReport { policy: PolicyReport::new(&policy), cache: cache_word(policy.compile_outcome()), tier, passed, failed, results: &results })?;
     } else {
-        println!("policy {} [{}] (compile cache: {})", policy.info(), policy.origin(), cache_word(policy.compile_outcome()));
+        println!("policy {} [{}] (compile cache: {}; tier: {tier})", policy.info(), policy.origin(), cache_word(policy.compile_outcome()));
         for result in &results {
             if result.passed() {
                 println!("ok    {}", result.name);
