@@ -17,8 +17,6 @@ pub struct HostState {
     pub(crate) environment: Arc<RegionEnvironment>,
     pub(crate) bedrock: Option<Arc<dyn BedrockAccess>>,
     pub(crate) log_budget: u32,
-    /// The guest's stderr, kept bounded for the host's log and a failed call's error.
-    pub(crate) stderr: crate::runtime::StderrTail,
     http: WasiHttpCtx,
     http_hooks: PolicyHttpHooks,
 }
@@ -29,12 +27,11 @@ pub(crate) const LOG_LINES_PER_INSTANCE: u32 = 1_000;
 impl HostState {
     /// State for one instance: no files, no sockets, no environment variables, no arguments,
     /// no stdio; HTTP only to Bedrock, authenticated by the host ([`PolicyHttpHooks`]).
-    /// (Stderr is the exception: its last few KiB are kept for the log and a failed call's error.)
+    /// (Stderr is the exception: `stderr` keeps what the guest writes, bounded, for the log.)
     /// Rust's std imports `wasi:cli`, `wasi:io`, `wasi:clocks` and `wasi:random` even when
     /// unused, so they are linked, but empty.
-    pub(crate) fn new(memory_cap: usize, capabilities: Capabilities) -> Self {
-        let stderr = crate::runtime::StderrTail::default();
-        let wasi = WasiCtx::builder().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).stderr(stderr.clone()).build();
+    pub(crate) fn new(memory_cap: usize, capabilities: Capabilities, stderr: impl wasmtime_wasi::cli::StdoutStream + 'static) -> Self {
+        let wasi = WasiCtx::builder().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).stderr(stderr).build();
         Self {
             wasi,
             table: ResourceTable::new(),
@@ -43,7 +40,6 @@ impl HostState {
             http_hooks: PolicyHttpHooks::new(capabilities.bedrock.clone()),
             bedrock: capabilities.bedrock,
             log_budget: LOG_LINES_PER_INSTANCE,
-            stderr,
             http: WasiHttpCtx::new(),
         }
     }

@@ -4,6 +4,7 @@ use super::LoadedPolicy;
 use super::contract::{Contract, PolicyBindings, PolicyPre, with_policy_export};
 use super::error::{PolicyError, one_line};
 use super::limits::{Limits, deadline_ticks};
+use super::stderr::StderrTail;
 use crate::aws::model::{ApiError, StreamEvent};
 use crate::capability::Capabilities;
 use crate::state::HostState;
@@ -31,6 +32,8 @@ pub struct PolicyInstance {
     memory_cap: usize,
     poisoned: bool,
     budget: Arc<Mutex<CallBudget>>,
+    /// What the guest wrote to stderr (the store's WASI context writes into the same tail).
+    stderr: StderrTail,
 }
 
 /// What the current guest call may still use, checked at every epoch tick the guest runs
@@ -67,7 +70,8 @@ impl PolicyInstance {
             Ok(policy) => (Some(policy), None),
             Err(origin) => (None, Some(origin.to_string())),
         };
-        let mut store = Store::new(engine, HostState::new(limits.memory_bytes, capabilities));
+        let stderr = StderrTail::default();
+        let mut store = Store::new(engine, HostState::new(limits.memory_bytes, capabilities, stderr.clone()));
         store.limiter(|state| &mut state.memory);
         let budget = Arc::new(Mutex::new(CallBudget::new(limits.call_deadline, Duration::ZERO, limits.epoch_tick)));
         let ticking = Arc::clone(&budget);
@@ -78,7 +82,7 @@ impl PolicyInstance {
                 Ok(bindings) => bindings,
                 Err(error) => {
                     let label = policy.as_deref().map(LoadedPolicy::info_line).or(loading.as_deref());
-                    return Err(classify("instantiate", &error, &store, limits.call_deadline, limits.memory_bytes, label));
+                    return Err(classify("instantiate", &error, &store, &stderr, limits.call_deadline, limits.memory_bytes, label));
                 }
             },
             store,
@@ -89,6 +93,7 @@ impl PolicyInstance {
             memory_cap: limits.memory_bytes,
             poisoned: false,
             budget,
+            stderr,
         };
         Ok(instance)
     }
@@ -202,7 +207,7 @@ impl PolicyInstance {
             Ok(value) => {
                 // What a working policy prints goes to the log, at info: it is the policy's
                 // own debugging output, not the host's warning.
-                let stderr = &self.store.data().stderr;
+                let stderr = &self.stderr;
                 if let Some(text) = stderr.take_new()
                     && stderr.may_log()
                 {
@@ -212,7 +217,7 @@ impl PolicyInstance {
             }
             Err(error) => {
                 self.poisoned = true;
-                Err(classify(call, &error, &self.store, self.deadline, self.memory_cap, label))
+                Err(classify(call, &error, &self.store, &self.stderr, self.deadline, self.memory_cap, label))
             }
         }
     }
@@ -272,10 +277,17 @@ const UNNAMED: &str = "(unnamed policy)";
 /// (what it wrote to stderr, where a panic or an uncaught exception goes) are logged under
 /// target `policy` and, for a trap, are the error's message; wasmtime's backtrace of the
 /// guest's functions is for the developer of the host and goes to the debug log only.
-fn classify(call: &'static str, error: &wasmtime::Error, store: &Store<HostState>, deadline: Duration, cap_bytes: usize, label: Option<&str>) -> PolicyError {
+fn classify(
+    call: &'static str,
+    error: &wasmtime::Error,
+    store: &Store<HostState>,
+    stderr: &StderrTail,
+    deadline: Duration,
+    cap_bytes: usize,
+    label: Option<&str>,
+) -> PolicyError {
     let policy = label.unwrap_or(UNNAMED);
     tracing::debug!(target: "policy", policy, call, "policy call failed: {}", one_line(error));
-    let stderr = &store.data().stderr;
     let said = stderr.take_new();
     if let Some(text) = &said
         && stderr.may_log()

@@ -18,7 +18,6 @@ pub use error::PolicyError;
 pub use instance::{ChatStream, PolicyInstance};
 pub use limits::Limits;
 pub use loader::{CACHE_MAX_VAR, CompileOutcome, DEFAULT_CACHE_MAX_BYTES, PolicySource, parse_size};
-pub(crate) use stderr::StderrTail;
 
 use crate::capability::Capabilities;
 use crate::state::HostState;
