@@ -27,10 +27,11 @@ pub(crate) const LOG_LINES_PER_INSTANCE: u32 = 1_000;
 impl HostState {
     /// State for one instance: no files, no sockets, no environment variables, no arguments,
     /// no stdio; HTTP only to Bedrock, authenticated by the host ([`PolicyHttpHooks`]).
+    /// (Stderr is the exception: `stderr` keeps what the guest writes, bounded, for the log.)
     /// Rust's std imports `wasi:cli`, `wasi:io`, `wasi:clocks` and `wasi:random` even when
     /// unused, so they are linked, but empty.
-    pub(crate) fn new(memory_cap: usize, capabilities: Capabilities) -> Self {
-        let wasi = WasiCtx::builder().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build();
+    pub(crate) fn new(memory_cap: usize, capabilities: Capabilities, stderr: impl wasmtime_wasi::cli::StdoutStream + 'static) -> Self {
+        let wasi = WasiCtx::builder().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).stderr(stderr).build();
         Self {
             wasi,
             table: ResourceTable::new(),

@@ -7,7 +7,7 @@ use clap::Subcommand;
 use openclaw_host::conformance::{self, Corpus};
 use openclaw_host::environment;
 use openclaw_host::files::{self, ReadSpec};
-use openclaw_host::runtime::{PolicyError, PolicyHost, PolicySource};
+use openclaw_host::runtime::{CompileOutcome, LoadedPolicy, PolicyError, PolicyHost, PolicySource};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +32,12 @@ pub(super) enum PolicyCommand {
         /// Print one JSON document with every case's result.
         #[arg(long)]
         json: bool,
+        /// Run only the cases with every one of these tags (comma-separated): `contract` judges
+        /// them by what every policy must satisfy instead of the default policy's exact answers;
+        /// `config`, `discovery`, `references` pick a kind of case; `behaviour` (cites a section
+        /// of BEHAVIOUR.md) and `default-policy` (a decision of the default policy) pick a basis.
+        #[arg(long, value_name = "TAGS")]
+        tags: Option<String>,
     },
     /// Precompile a component for this host, so `--policy OUT` loads without compiling. The
     /// output is sealed with this state directory's key: only this host loads it.
@@ -47,7 +53,7 @@ pub(super) enum PolicyCommand {
 pub(super) async fn run(context: &Context, command: PolicyCommand) -> anyhow::Result<ExitCode> {
     match command {
         PolicyCommand::Check { file, json } => check(file, json).await,
-        PolicyCommand::Test { cases, json } => test(context, cases, json).await,
+        PolicyCommand::Test { cases, json, tags } => test(context, cases, json, tags.as_deref()).await,
         PolicyCommand::Compile { file, output } => compile(file, output).await,
     }
 }
@@ -58,6 +64,11 @@ struct CheckReport<'a> {
     policy: Option<PolicyReport<'a>>,
     /// For a precompiled file: what its seal vouches for.
     precompiled: Option<PrecompiledReport>,
+    /// How the component's code was obtained: `hit` (mapped from the compile cache), `miss`
+    /// (compiled now), `precompiled` (a sealed .cwasm).
+    cache: Option<&'static str>,
+    /// `sha256:` and 12 hex digits: what the gateway's `openclaw-policy` header carries.
+    digest: Option<&'a str>,
     load_ms: Option<f64>,
     error: Option<String>,
 }
@@ -96,7 +107,9 @@ async fn check(file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
                 precompiled.map(|info| PrecompiledReport { sealed_by_this_host: true, component_sha256: info.component_sha256, file_sha256: info.file_sha256 });
             if json {
                 let load_ms = Some(policy.load_time().as_secs_f64() * 1e3);
-                print_json(&CheckReport { ok: true, policy: Some(PolicyReport::new(&policy)), precompiled, load_ms, error: None })?;
+                let cache = Some(cache_word(policy.compile_outcome()));
+                let digest = Some(policy.digest_id());
+                print_json(&CheckReport { ok: true, policy: Some(PolicyReport::new(&policy)), precompiled, cache, digest, load_ms, error: None })?;
             } else if let Some(precompiled) = precompiled {
                 println!(
                     "ok: {} is this host's own precompiled build of component sha256 {} (its seal verifies), implements openclaw:bedrock \
@@ -107,7 +120,12 @@ async fn check(file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
                     policy.info()
                 );
             } else {
-                println!("ok: {} implements openclaw:bedrock and passed its self-check: {}", policy.origin(), policy.info());
+                println!(
+                    "ok: {} implements openclaw:bedrock and passed its self-check: {} (compile cache: {})",
+                    policy.origin(),
+                    policy.info_line(),
+                    cache_word(policy.compile_outcome())
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -117,7 +135,7 @@ async fn check(file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
                 _ => error.to_string(),
             };
             if json {
-                print_json(&CheckReport { ok: false, policy: None, precompiled: None, load_ms: None, error: Some(message) })?;
+                print_json(&CheckReport { ok: false, policy: None, precompiled: None, cache: None, digest: None, load_ms: None, error: Some(message) })?;
             } else {
                 eprintln!("refused: {message}");
             }
@@ -126,25 +144,47 @@ async fn check(file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// How a loaded component's code was obtained, as `policy check` and `policy test` say it.
+fn cache_word(outcome: CompileOutcome) -> &'static str {
+    match outcome {
+        CompileOutcome::Cached => "hit",
+        CompileOutcome::Compiled => "miss",
+        CompileOutcome::Precompiled => "precompiled",
+    }
+}
+
 #[derive(Serialize)]
 struct TestReport<'a> {
     policy: PolicyReport<'a>,
+    /// How the policy's code was obtained (see `policy check`).
+    cache: &'static str,
+    /// `contract` (what every policy must satisfy) or `default-policy` (its exact answers).
+    tier: &'static str,
     passed: usize,
     failed: usize,
     results: &'a [conformance::CaseResult],
 }
 
-async fn test(context: &Context, cases: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
+async fn test(context: &Context, cases: PathBuf, json: bool, tags: Option<&str>) -> anyhow::Result<ExitCode> {
+    let selection = match tags {
+        Some(tags) => conformance::Selection::parse(tags).map_err(|why| anyhow::anyhow!("--tags: {why}"))?,
+        None => conformance::Selection::all(),
+    };
+    let tier = if selection.contract() { "contract" } else { "default-policy" };
     let corpus = Corpus::load(&cases)?;
     let host = context.host().await?;
     let policy = host.current();
-    let results = conformance::run(&host, Some(Arc::clone(&policy)), &corpus).await;
+    let results = conformance::run_selected(&host, Some(Arc::clone(&policy)), &corpus, &selection).await;
+    if results.is_empty() {
+        // A selection that matches nothing would pass vacuously.
+        anyhow::bail!("no case in {} has every tag of --tags {}", cases.display(), tags.unwrap_or_default());
+    }
     let failed = results.iter().filter(|result| !result.passed()).count();
     let passed = results.len() - failed;
     if json {
-        print_json(&TestReport { policy: PolicyReport::new(&policy), passed, failed, results: &results })?;
+        print_json(&TestReport { policy: PolicyReport::new(&policy), cache: cache_word(policy.compile_outcome()), tier, passed, failed, results: &results })?;
     } else {
-        println!("policy {} [{}]", policy.info(), policy.origin());
+        println!("policy {} [{}] (compile cache: {}; tier: {tier})", policy.info(), policy.origin(), cache_word(policy.compile_outcome()));
         for result in &results {
             if result.passed() {
                 println!("ok    {}", result.name);
@@ -167,10 +207,11 @@ async fn compile(file: PathBuf, output: PathBuf) -> anyhow::Result<ExitCode> {
     }
     // Read once: the bytes checked are the bytes compiled.
     let wasm = files::read_regular(&file, ReadSpec::POLICY)?;
-    let source = PolicySource::Bytes { origin: file.display().to_string(), bytes: wasm.clone().into() };
-    // Check before compiling: a precompiled file that could not run is no use to anyone.
-    let policy = host.check(source).await?;
-    let compiled = host.precompile_sealed(&wasm)?;
+    let source = PolicySource::Bytes { origin: file.display().to_string(), bytes: wasm.into() };
+    // Check before sealing: a precompiled file that could not run is no use to anyone. The
+    // check compiles (or maps the cached compile) once; that code is what gets sealed.
+    let policy: LoadedPolicy = host.check(source).await?;
+    let compiled = host.precompile_loaded(&policy)?;
     std::fs::write(&output, compiled).with_context(|| format!("cannot write {}", output.display()))?;
     println!(
         "{} -> {} ({}); sealed with the key in {}: only openclaw with this state directory loads it",

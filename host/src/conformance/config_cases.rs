@@ -115,17 +115,24 @@ pub(super) fn load(dir: &Path, name: &str, case_path: &Path, raw: Value) -> Resu
     })
 }
 
-pub(super) fn check(case: &ConfigCase, outcome: ConfigOutcome) -> Vec<String> {
-    let mut failures = Vec::new();
-    let echoed: Vec<&Diagnostic> = match &outcome {
+/// A failure for each credential value of the case that a diagnostic echoes (every policy must
+/// never echo one: this check belongs to both tiers).
+pub(super) fn echoed_secrets(case: &ConfigCase, outcome: &ConfigOutcome) -> Vec<String> {
+    let echoed: Vec<&Diagnostic> = match outcome {
         Ok(settings) => settings.warnings.iter().collect(),
         Err(diagnostics) => diagnostics.iter().collect(),
     };
+    let mut failures = Vec::new();
     for secret in &case.never_echo {
         if echoed.iter().any(|d| d.message.contains(secret.as_str()) || d.path.contains(secret.as_str())) {
             failures.push(format!("a diagnostic echoes the credential value {secret:?}"));
         }
     }
+    failures
+}
+
+pub(super) fn check(case: &ConfigCase, outcome: ConfigOutcome) -> Vec<String> {
+    let mut failures = echoed_secrets(case, &outcome);
     match (&case.expect, outcome) {
         (Expectation::Valid { settings: expected, warnings }, Ok(settings)) => {
             let actual = serde_json::to_value(&settings).unwrap_or(Value::Null);

@@ -6,8 +6,14 @@
 //! `tests/discovery-cases/README.md`); any other is a config case (a `<name>.json5` config in,
 //! settings or diagnostics out; see `tests/config-cases/README.md`). A directory may also hold
 //! a `model-references.json` table.
+//!
+//! Two tiers judge the same inputs: by default a case checks the default policy's exact answer
+//! (the corpus pins down its behaviour, each case citing the section of `BEHAVIOUR.md` or the
+//! default policy's decision it checks); with the tag `contract` it checks only what every
+//! policy must satisfy ([`contract`]). Other tags select cases: see [`Selection`].
 
 mod config_cases;
+mod contract;
 mod discovery_cases;
 mod matching;
 
@@ -173,11 +179,66 @@ pub(crate) fn region_environment(case_path: &Path, env: BTreeMap<String, String>
     Ok(environment)
 }
 
+/// Which cases run, and by which tier: `policy test --tags contract,discovery`. Every tag
+/// given must apply (the tags narrow); `contract` switches to the contract tier.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    contract: bool,
+    tags: Vec<&'static str>,
+}
+
+/// The tags a selection may name: the tier (`contract`), the kind of case (`config`,
+/// `discovery`, `references`), and the basis of a case's expectation (`behaviour`: a section
+/// of `BEHAVIOUR.md`; `default-policy`: a decision of the default policy).
+pub const TAGS: [&str; 6] = ["contract", "config", "discovery", "references", "behaviour", "default-policy"];
+
+impl Selection {
+    /// Every case, by the default policy's exact answers.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// A comma-separated list of [`TAGS`]; an unknown tag is an error naming the known ones.
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let mut selection = Self::default();
+        for word in list.split(',').map(str::trim).filter(|word| !word.is_empty()) {
+            match TAGS.iter().find(|tag| tag.eq_ignore_ascii_case(word)) {
+                Some(&"contract") => selection.contract = true,
+                Some(tag) => selection.tags.push(tag),
+                None => return Err(format!("unknown tag {word:?}; the tags are {}", TAGS.join(", "))),
+            }
+        }
+        Ok(selection)
+    }
+
+    /// Whether this selection judges by the contract tier.
+    pub fn contract(&self) -> bool {
+        self.contract
+    }
+
+    fn selects(&self, tags: &[&str]) -> bool {
+        self.tags.iter().all(|wanted| tags.contains(wanted))
+    }
+}
+
+/// The tags of a case of `kind` with `basis`.
+fn case_tags(kind: &'static str, basis: Option<&Basis>) -> Vec<&'static str> {
+    let mut tags = vec![kind];
+    match basis {
+        Some(Basis::Behaviour(_)) => tags.push("behaviour"),
+        Some(Basis::Policy(_)) => tags.push("default-policy"),
+        None => {}
+    }
+    tags
+}
+
 /// The outcome of one case.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CaseResult {
     /// The case name (or `model-references.json#N`).
     pub name: String,
+    /// Its tags (kind, basis), as `--tags` selects them.
+    pub tags: Vec<&'static str>,
     /// Every way the policy's answer differs from the expectation; empty when it passed.
     pub failures: Vec<String>,
 }
@@ -192,38 +253,57 @@ impl CaseResult {
 /// Runs every case against `policy` (the host's current one when `None`), each config and
 /// discovery case in a fresh instance.
 pub async fn run(host: &PolicyHost, policy: Option<Arc<LoadedPolicy>>, corpus: &Corpus) -> Vec<CaseResult> {
+    run_selected(host, policy, corpus, &Selection::all()).await
+}
+
+/// Runs the cases `selection` picks, by its tier. A policy failure (trap, deadline, memory)
+/// fails a case in either tier.
+pub async fn run_selected(host: &PolicyHost, policy: Option<Arc<LoadedPolicy>>, corpus: &Corpus, selection: &Selection) -> Vec<CaseResult> {
     let policy = policy.unwrap_or_else(|| host.current());
     let mut results = Vec::with_capacity(corpus.cases.len() + corpus.discovery.len() + corpus.references.len());
     for case in &corpus.cases {
+        let tags = case_tags("config", Some(&case.basis));
+        if !selection.selects(&tags) {
+            continue;
+        }
         let capabilities = Capabilities { environment: Arc::new(case.environment.clone()), bedrock: None };
         let failures = match host.instance_of(Arc::clone(&policy), capabilities).await {
             Ok(mut instance) => match instance.load_config(&case.source).await {
+                Ok(outcome) if selection.contract => contract::config(case, &outcome),
                 Ok(outcome) => config_cases::check(case, outcome),
                 Err(error) => vec![format!("the policy failed: {error}")],
             },
             Err(error) => vec![format!("the policy failed to start: {error}")],
         };
-        results.push(CaseResult { name: case.name.clone(), failures });
+        results.push(CaseResult { name: case.name.clone(), tags, failures });
     }
     for case in &corpus.discovery {
+        let tags = case_tags("discovery", Some(&case.basis));
+        if !selection.selects(&tags) {
+            continue;
+        }
         let capabilities = Capabilities { environment: Arc::new(case.environment.clone()), bedrock: Some(Arc::new(case.catalog.clone())) };
         let failures = match host.instance_of(Arc::clone(&policy), capabilities).await {
             Ok(mut instance) => match instance.discover(&case.config, false).await {
+                Ok(outcome) if selection.contract => contract::discovery(&outcome),
                 Ok(outcome) => discovery_cases::check(case, outcome),
                 Err(error) => vec![format!("the policy failed: {error}")],
             },
             Err(error) => vec![format!("the policy failed to start: {error}")],
         };
-        results.push(CaseResult { name: case.name.clone(), failures });
+        results.push(CaseResult { name: case.name.clone(), tags, failures });
     }
+    let tags = case_tags("references", None);
+    let references = if selection.selects(&tags) { &corpus.references[..] } else { &[] };
     let mut instance: Option<PolicyInstance> = None;
-    for (row, reference) in corpus.references.iter().enumerate() {
+    for (row, reference) in references.iter().enumerate() {
         let name = format!("{REFERENCES_FILE}#{} {:?}", row + 1, reference.input);
         let failures = match parse_reference(host, &policy, &mut instance, &reference.input).await {
+            Ok(parsed) if selection.contract => contract::reference(&parsed),
             Ok(parsed) => check_reference(reference, parsed),
             Err(error) => vec![format!("the policy failed: {error}")],
         };
-        results.push(CaseResult { name, failures });
+        results.push(CaseResult { name, tags: tags.clone(), failures });
     }
     results
 }

@@ -71,6 +71,14 @@ impl PolicyPre {
         }
     }
 
+    /// The compiled component.
+    pub(crate) fn component(&self) -> &Component {
+        match self {
+            PolicyPre::V0_1(pre) => pre.instance_pre().component(),
+            PolicyPre::V0_2(pre) => pre.instance_pre().component(),
+        }
+    }
+
     /// Instantiates it in `store`.
     pub(crate) async fn instantiate(&self, store: &mut wasmtime::Store<HostState>) -> wasmtime::Result<PolicyBindings> {
         Ok(match self {
@@ -84,32 +92,76 @@ impl PolicyPre {
 const POLICY_EXPORT: &str = "openclaw:bedrock/policy@";
 
 /// The contract version a compiled component exports, read from its type before it is linked
-/// (`None` when it exports no policy interface at all). A component of a version this host
-/// does not implement is refused with both sides named, before its imports (of that version
-/// too) would fail to link.
+/// (`None` when it exports no policy interface at all: see [`not_a_policy`]). A component of a
+/// version this host does not implement is refused with the version it was built for and the
+/// ones this host implements, before its imports (of that version too) would fail to link with
+/// a message about one of their functions.
 pub(crate) fn contract_of(engine: &Engine, component: &Component, origin: &str) -> Result<Option<Contract>, PolicyError> {
-    let exported: Vec<String> = component.component_type().exports(engine).map(|(name, _)| name.to_string()).collect();
+    let exported = exports(engine, component);
     let versions: Vec<&str> = exported.iter().filter_map(|name| name.strip_prefix(POLICY_EXPORT)).collect();
-    let implemented = Contract::ALL.map(Contract::as_str).join(", ");
+    let implemented = implemented();
     let refused = |message: String| PolicyError::NotAPolicy { origin: origin.to_string(), message };
     match versions.as_slice() {
         [version] => {
             Contract::of(version).map(Some).ok_or_else(|| refused(format!("it was built for openclaw:bedrock@{version}; this host implements {implemented}")))
         }
         [] => Ok(None),
-        _ => Err(refused(format!("it exports the policy interface of several versions ({})", versions.join(", ")))),
+        _ => Err(refused(format!("it exports the policy interface of several versions ({}); this host implements {implemented}", versions.join(", ")))),
+    }
+}
+
+fn exports(engine: &Engine, component: &Component) -> Vec<String> {
+    component.component_type().exports(engine).map(|(name, _)| name.to_string()).collect()
+}
+
+/// The refusal of a component that exports no policy interface: what it exports instead, and,
+/// when its imports do not link either, that first (the linker's words name the import).
+pub(crate) fn not_a_policy(engine: &Engine, component: &Component, origin: &str, link: Option<&wasmtime::Error>) -> PolicyError {
+    let exported = exports(engine, component);
+    let unversioned = exported.iter().any(|name| name == POLICY_EXPORT.trim_end_matches('@'));
+    let what = match exported.as_slice() {
+        _ if unversioned => "an unversioned `openclaw:bedrock/policy` (build it against a versioned WIT package)".to_string(),
+        [] => "nothing".to_string(),
+        names => format!("only {}", bounded_list(names)),
+    };
+    let message = format!("it exports {what}, no `openclaw:bedrock/policy@VERSION` interface; this host implements {}", implemented());
+    match link {
+        Some(error) => PolicyError::Link { origin: origin.to_string(), message: format!("{}; {message}", one_line(error)) },
+        None => PolicyError::NotAPolicy { origin: origin.to_string(), message },
+    }
+}
+
+/// The versions this host implements, for messages: `openclaw:bedrock@0.1.0, @0.2.0`.
+fn implemented() -> String {
+    let versions: Vec<String> = Contract::ALL.iter().map(|contract| format!("@{}", contract.as_str())).collect();
+    format!("openclaw:bedrock{}", versions.join(", "))
+}
+
+/// A few names, quoted, for a one-line message (a component may export hundreds).
+fn bounded_list(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let shown: Vec<String> = names.iter().take(SHOWN).map(|name| format!("`{}`", name.chars().take(100).collect::<String>())).collect();
+    match names.len().saturating_sub(SHOWN) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
+/// Why a component of a version this host implements does not link: its imports differ from
+/// that version's (built from an edited copy of the WIT, or needing an interface the host does
+/// not provide).
+pub(crate) fn link_error(contract: Contract, error: &wasmtime::Error, origin: &str) -> PolicyError {
+    PolicyError::Link {
+        origin: origin.to_string(),
+        message: format!(
+            "it exports the policy interface of {contract}, but its imports do not match that version as this host implements it: {}",
+            one_line(error)
+        ),
     }
 }
 
 /// Binds a linked component to the bindings of its contract version.
-pub(crate) fn bind(contract: Option<Contract>, instance_pre: InstancePre<HostState>, origin: &str) -> Result<PolicyPre, PolicyError> {
-    let implemented = Contract::ALL.map(Contract::as_str).join(", ");
-    let Some(contract) = contract else {
-        return Err(PolicyError::NotAPolicy {
-            origin: origin.to_string(),
-            message: format!("it exports no `openclaw:bedrock/policy` interface (this host implements {implemented})"),
-        });
-    };
+pub(crate) fn bind(contract: Contract, instance_pre: InstancePre<HostState>, origin: &str) -> Result<PolicyPre, PolicyError> {
     let not_a_policy = |error: wasmtime::Error| PolicyError::NotAPolicy { origin: origin.to_string(), message: format!("as {contract}: {}", one_line(&error)) };
     Ok(match contract {
         Contract::V0_1 => PolicyPre::V0_1(since_v0_1::BedrockPolicyPre::new(instance_pre).map_err(not_a_policy)?),

@@ -4,6 +4,7 @@ use super::LoadedPolicy;
 use super::contract::{Contract, PolicyBindings, PolicyPre, with_policy_export};
 use super::error::{PolicyError, one_line};
 use super::limits::{Limits, deadline_ticks};
+use super::stderr::StderrTail;
 use crate::aws::model::{ApiError, StreamEvent};
 use crate::capability::Capabilities;
 use crate::state::HostState;
@@ -24,11 +25,15 @@ pub struct PolicyInstance {
     store: Store<HostState>,
     bindings: PolicyBindings,
     policy: Option<Arc<LoadedPolicy>>,
+    /// Where the component comes from, for the log, while it is being loaded (no `policy` yet).
+    loading: Option<String>,
     deadline: Duration,
     epoch_tick: Duration,
     memory_cap: usize,
     poisoned: bool,
     budget: Arc<Mutex<CallBudget>>,
+    /// What the guest wrote to stderr (the store's WASI context writes into the same tail).
+    stderr: StderrTail,
 }
 
 /// What the current guest call may still use, checked at every epoch tick the guest runs
@@ -59,9 +64,14 @@ impl PolicyInstance {
         pre: &PolicyPre,
         limits: &Limits,
         capabilities: Capabilities,
-        policy: Option<Arc<LoadedPolicy>>,
+        policy: Result<Arc<LoadedPolicy>, &str>,
     ) -> Result<Self, PolicyError> {
-        let mut store = Store::new(engine, HostState::new(limits.memory_bytes, capabilities));
+        let (policy, loading) = match policy {
+            Ok(policy) => (Some(policy), None),
+            Err(origin) => (None, Some(origin.to_string())),
+        };
+        let stderr = StderrTail::default();
+        let mut store = Store::new(engine, HostState::new(limits.memory_bytes, capabilities, stderr.clone()));
         store.limiter(|state| &mut state.memory);
         let budget = Arc::new(Mutex::new(CallBudget::new(limits.call_deadline, Duration::ZERO, limits.epoch_tick)));
         let ticking = Arc::clone(&budget);
@@ -70,15 +80,20 @@ impl PolicyInstance {
         let instance = Self {
             bindings: match pre.instantiate(&mut store).await {
                 Ok(bindings) => bindings,
-                Err(error) => return Err(classify("instantiate", &error, &store, limits.call_deadline, limits.memory_bytes)),
+                Err(error) => {
+                    let label = policy.as_deref().map(LoadedPolicy::info_line).or(loading.as_deref());
+                    return Err(classify("instantiate", &error, &store, &stderr, limits.call_deadline, limits.memory_bytes, label));
+                }
             },
             store,
             policy,
+            loading,
             deadline: limits.call_deadline,
             epoch_tick: limits.epoch_tick,
             memory_cap: limits.memory_bytes,
             poisoned: false,
             budget,
+            stderr,
         };
         Ok(instance)
     }
@@ -187,10 +202,24 @@ impl PolicyInstance {
     }
 
     fn after_call<T>(&mut self, call: &'static str, result: wasmtime::Result<T>) -> Result<T, PolicyError> {
-        result.map_err(|error| {
-            self.poisoned = true;
-            classify(call, &error, &self.store, self.deadline, self.memory_cap)
-        })
+        let label = self.policy.as_deref().map(LoadedPolicy::info_line).or(self.loading.as_deref());
+        match result {
+            Ok(value) => {
+                // What a working policy prints goes to the log, at info: it is the policy's
+                // own debugging output, not the host's warning.
+                let stderr = &self.stderr;
+                if let Some(text) = stderr.take_new()
+                    && stderr.may_log()
+                {
+                    tracing::info!(target: "policy", policy = label.unwrap_or(UNNAMED), call, "policy stderr: {text}");
+                }
+                Ok(value)
+            }
+            Err(error) => {
+                self.poisoned = true;
+                Err(classify(call, &error, &self.store, &self.stderr, self.deadline, self.memory_cap, label))
+            }
+        }
     }
 }
 
@@ -241,13 +270,55 @@ impl ChatStream {
     }
 }
 
-/// Says why a guest call failed: deadline, memory cap, or another trap.
-fn classify(call: &'static str, error: &wasmtime::Error, store: &Store<HostState>, deadline: Duration, cap_bytes: usize) -> PolicyError {
+/// How the log names an instance of no known policy (not expected: every instance has one).
+const UNNAMED: &str = "(unnamed policy)";
+
+/// Says why a guest call failed: deadline, memory cap, or another trap. The guest's own words
+/// (what it wrote to stderr, where a panic or an uncaught exception goes) are logged under
+/// target `policy` and, for a trap, are the error's message; wasmtime's backtrace of the
+/// guest's functions is for the developer of the host and goes to the debug log only.
+fn classify(
+    call: &'static str,
+    error: &wasmtime::Error,
+    store: &Store<HostState>,
+    stderr: &StderrTail,
+    deadline: Duration,
+    cap_bytes: usize,
+    label: Option<&str>,
+) -> PolicyError {
+    let policy = label.unwrap_or(UNNAMED);
+    tracing::debug!(target: "policy", policy, call, "policy call failed: {}", one_line(error));
+    let said = stderr.take_new();
+    if let Some(text) = &said
+        && stderr.may_log()
+    {
+        tracing::warn!(target: "policy", policy, call, "policy failed; its stderr: {text}");
+    }
     if store.data().memory.exceeded {
         return PolicyError::MemoryCap { call, cap_bytes };
     }
     match error.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => PolicyError::Deadline { call, deadline },
-        _ => PolicyError::Trap { call, message: one_line(error) },
+        _ => {
+            let reason = reason(error);
+            let message = match said {
+                Some(text) => format!("{reason}; the policy wrote: {text}"),
+                None => reason,
+            };
+            PolicyError::Trap { call, message }
+        }
     }
+}
+
+/// The cause of a failed call in one line, without the backtrace wasmtime attaches: the trap
+/// (`wasm \`unreachable\` instruction executed`), the exit status of a guest that exited, or the
+/// innermost error (a host import's failure).
+fn reason(error: &wasmtime::Error) -> String {
+    if let Some(trap) = error.downcast_ref::<Trap>() {
+        return trap.to_string();
+    }
+    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return format!("the policy exited with status {}", exit.0);
+    }
+    error.root_cause().to_string().replace(['\n', '\r'], " ")
 }

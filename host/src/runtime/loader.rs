@@ -8,8 +8,12 @@
 //! entry are checked as ssh checks its keys ([`trust`]). A bad entry is recompiled and
 //! replaced with a one-line warning; a bad user-given `.cwasm` is refused.
 
+mod lru;
 mod seal;
 mod trust;
+
+pub(crate) use lru::max_from_env as cache_max_from_env;
+pub use lru::{DEFAULT_MAX_BYTES as DEFAULT_CACHE_MAX_BYTES, MAX_VAR as CACHE_MAX_VAR, parse_size};
 
 use super::error::{PolicyError, one_line};
 use crate::files::{self, ReadSpec};
@@ -89,6 +93,8 @@ pub struct PrecompiledInfo {
 #[derive(Debug)]
 pub(crate) struct CompileCache {
     dir: PathBuf,
+    /// Most bytes the entries may take together; the least recently used go first.
+    max_bytes: u64,
     /// The directory's key once the directory passed its checks; the failure otherwise. Decided
     /// once per host: the key then stays in memory.
     key: OnceLock<Result<seal::Key, String>>,
@@ -96,13 +102,13 @@ pub(crate) struct CompileCache {
 
 impl Clone for CompileCache {
     fn clone(&self) -> Self {
-        Self::new(self.dir.clone())
+        Self::new(self.dir.clone(), self.max_bytes)
     }
 }
 
 impl CompileCache {
-    pub(crate) fn new(dir: PathBuf) -> Self {
-        Self { dir, key: OnceLock::new() }
+    pub(crate) fn new(dir: PathBuf, max_bytes: u64) -> Self {
+        Self { dir, max_bytes, key: OnceLock::new() }
     }
 
     /// The key, creating the directory and the key on first use; `None` (warned once) when
@@ -145,7 +151,12 @@ impl CompileCache {
             Some(bytes) => verify(key, engine, &bytes, Some(digest)).and_then(|opened| map(engine, opened.image)).map(Some),
         });
         match checked {
-            Ok(component) => component,
+            Ok(component) => {
+                if component.is_some() {
+                    files::off_runtime(|| lru::touch(&entry));
+                }
+                component
+            }
             Err(why) => {
                 tracing::warn!(entry = %entry.display(), "refusing a compile cache entry, recompiling: {why}");
                 None
@@ -153,16 +164,25 @@ impl CompileCache {
         }
     }
 
-    /// Seals a compile and writes it atomically. Failure only costs speed.
+    /// Seals a compile and writes it atomically, then removes the least recently used entries
+    /// past the cap. Failure only costs speed; an entry larger than the whole cap is not kept.
     fn store(&self, engine: &Engine, digest: &str, component: &Component) {
         let Some(key) = self.key() else { return };
         let entry = self.entry(engine, digest);
-        let result = component
-            .serialize()
-            .map_err(|e| one_line(&e))
-            .map(|image| seal::seal(key, digest, &seal::engine_fingerprint(engine), &image))
-            .and_then(|sealed| files::off_runtime(|| trust::write_entry(&self.dir, &entry, &sealed)).map_err(|e| e.to_string()));
-        if let Err(error) = result {
+        let sealed = match component.serialize() {
+            Ok(image) => seal::seal(key, digest, &seal::engine_fingerprint(engine), &image),
+            Err(error) => return tracing::warn!(entry = %entry.display(), "cannot serialize a compiled policy: {}", one_line(&error)),
+        };
+        if sealed.len() as u64 > self.max_bytes {
+            tracing::info!(entry = %entry.display(), size = sealed.len(), max = self.max_bytes, "not caching a compile larger than the cache's cap ({})", lru::MAX_VAR);
+            return;
+        }
+        let written = files::off_runtime(|| {
+            trust::write_entry(&self.dir, &entry, &sealed)?;
+            lru::evict(&self.dir, self.max_bytes, &entry);
+            Ok::<_, std::io::Error>(())
+        });
+        if let Err(error) = written {
             tracing::warn!(entry = %entry.display(), "cannot write the policy compile cache entry: {error}");
         }
     }
@@ -240,8 +260,25 @@ impl super::PolicyHost {
             origin: origin.clone(),
             message: "this host has no trusted compile cache key to seal its output with".into(),
         })?;
+        tracing::debug!(origin, "compiling a policy component");
         let image = self.engine.precompile_component(wasm).map_err(|e| PolicyError::Compile { origin, message: one_line(&e) })?;
         Ok(seal::seal(key, &sha256_hex(wasm), &seal::engine_fingerprint(&self.engine), &image))
+    }
+
+    /// [`PolicyHost::precompile_sealed`](super::PolicyHost::precompile_sealed) for a component
+    /// this host already loaded (and checked): its compiled code is sealed as it is, without
+    /// compiling it again.
+    pub fn precompile_loaded(&self, policy: &super::LoadedPolicy) -> Result<Vec<u8>, PolicyError> {
+        let origin = policy.origin().to_string();
+        if policy.compile_outcome() == CompileOutcome::Precompiled {
+            return Err(PolicyError::Unverified { origin, message: "it is precompiled already; compile the .wasm component it came from".into() });
+        }
+        let key = self.cache.as_ref().and_then(CompileCache::key).ok_or_else(|| PolicyError::Unverified {
+            origin: origin.clone(),
+            message: "this host has no trusted compile cache key to seal its output with".into(),
+        })?;
+        let image = policy.pre.component().serialize().map_err(|e| PolicyError::Compile { origin, message: one_line(&e) })?;
+        Ok(seal::seal(key, policy.digest(), &seal::engine_fingerprint(&self.engine), &image))
     }
 
     /// Whether `path` is a precompiled file (`None` for anything else) and, when it is, what
@@ -262,6 +299,7 @@ fn compile_wasm(engine: &Engine, origin: &str, bytes: &[u8], digest: String, cac
     if let Some(component) = cache.and_then(|cache| cache.load(engine, &digest)) {
         return Ok(Compiled { component, digest, outcome: CompileOutcome::Cached });
     }
+    tracing::debug!(origin, sha256 = %digest, "compiling a policy component");
     let component = Component::new(engine, bytes).map_err(|e| PolicyError::Compile { origin: origin.to_string(), message: one_line(&e) })?;
     if let Some(cache) = cache {
         cache.store(engine, &digest, &component);

@@ -11,12 +11,13 @@ mod error;
 mod instance;
 mod limits;
 mod loader;
+mod stderr;
 
 pub use contract::Contract;
 pub use error::PolicyError;
 pub use instance::{ChatStream, PolicyInstance};
 pub use limits::Limits;
-pub use loader::{CompileOutcome, PolicySource};
+pub use loader::{CACHE_MAX_VAR, CompileOutcome, DEFAULT_CACHE_MAX_BYTES, PolicySource, parse_size};
 
 use crate::capability::Capabilities;
 use crate::state::HostState;
@@ -35,8 +36,10 @@ use wasmtime::component::{HasSelf, Linker};
 pub struct LoadedPolicy {
     pre: PolicyPre,
     info: PolicyInfo,
-    /// `info` as one line, formatted once (every response names its policy).
+    /// `info` and `digest_id` as one line, formatted once (every response names its policy).
     info_line: String,
+    /// `sha256:` and the first 12 hex digits of `digest`.
+    digest_id: String,
     origin: String,
     digest: String,
     outcome: CompileOutcome,
@@ -60,9 +63,15 @@ impl LoadedPolicy {
     pub fn info(&self) -> &PolicyInfo {
         &self.info
     }
-    /// Who it is, as one line (`name version (contract openclaw:bedrock@X)`).
+    /// Who it is, as one line: `name version (contract openclaw:bedrock@X; sha256:0123456789ab)`.
+    /// The digest tells apart two builds that carry the same name and version.
     pub fn info_line(&self) -> &str {
         &self.info_line
+    }
+    /// `sha256:` and the first 12 hex digits of [`LoadedPolicy::digest`]: enough to tell
+    /// builds apart in a header or a log line.
+    pub fn digest_id(&self) -> &str {
+        &self.digest_id
     }
     /// The contract version it implements.
     pub fn contract(&self) -> Contract {
@@ -91,6 +100,7 @@ impl LoadedPolicy {
 pub struct PolicyHostBuilder {
     limits: Limits,
     cache_dir: Option<PathBuf>,
+    cache_max: Option<u64>,
 }
 
 impl PolicyHostBuilder {
@@ -106,8 +116,19 @@ impl PolicyHostBuilder {
         self
     }
 
+    /// The most bytes the compile cache may take (default: [`CACHE_MAX_VAR`], else
+    /// [`DEFAULT_CACHE_MAX_BYTES`]); the least recently used entries are removed past it.
+    pub fn compile_cache_max(mut self, bytes: u64) -> Self {
+        self.cache_max = Some(bytes);
+        self
+    }
+
     /// Starts the engine and loads the first policy; fails if it is refused.
     pub async fn build(self, source: PolicySource) -> Result<PolicyHost, PolicyError> {
+        let cache = match self.cache_dir {
+            Some(dir) => Some(CompileCache::new(dir, self.cache_max.map_or_else(loader::cache_max_from_env, Ok).map_err(PolicyError::Engine)?)),
+            None => None,
+        };
         let engine = limits::build_engine(&self.limits).map_err(|e| PolicyError::Engine(one_line(&e)))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| PolicyError::Engine(one_line(&e)))?;
@@ -119,7 +140,6 @@ impl PolicyHostBuilder {
             .map_err(|e| PolicyError::Engine(one_line(&e)))?;
         let ticker = epoch::EpochTicker::start(engine.clone(), self.limits.epoch_tick)
             .map_err(|e| PolicyError::Engine(format!("cannot start the epoch thread: {e}")))?;
-        let cache = self.cache_dir.map(CompileCache::new);
         let first = load(&engine, &linker, &self.limits, cache.as_ref(), &source).await?;
         Ok(PolicyHost {
             engine,
@@ -188,9 +208,13 @@ impl PolicyHost {
 
     /// A fresh instance of a given loaded policy (e.g. one from [`PolicyHost::check`]).
     pub async fn instance_of(&self, policy: Arc<LoadedPolicy>, capabilities: Capabilities) -> Result<PolicyInstance, PolicyError> {
-        PolicyInstance::start(&self.engine, &policy.pre.clone(), &self.limits, capabilities, Some(policy)).await
+        PolicyInstance::start(&self.engine, &policy.pre.clone(), &self.limits, capabilities, Ok(policy)).await
     }
 }
+
+/// Hex digits of the component digest in [`LoadedPolicy::digest_id`] (48 bits: two builds of
+/// one policy never collide by accident; this is an identifier, not a security check).
+const DIGEST_ID_HEX: usize = 12;
 
 /// Compile (or map), link-check, instantiate and self-check one component.
 async fn load(
@@ -204,23 +228,29 @@ async fn load(
     let origin = source.origin();
     let compiled = loader::compile(engine, source, cache)?;
     let contract = contract::contract_of(engine, &compiled.component, &origin)?;
-    let instance_pre = linker.instantiate_pre(&compiled.component).map_err(|e| PolicyError::Link { origin: origin.clone(), message: one_line(&e) })?;
+    let (contract, instance_pre) = match (contract, linker.instantiate_pre(&compiled.component)) {
+        (Some(contract), Ok(instance_pre)) => (contract, instance_pre),
+        (Some(contract), Err(error)) => return Err(contract::link_error(contract, &error, &origin)),
+        (None, linked) => return Err(contract::not_a_policy(engine, &compiled.component, &origin, linked.err().as_ref())),
+    };
     let pre = contract::bind(contract, instance_pre, &origin)?;
     let checked = async {
-        let mut instance = PolicyInstance::start(engine, &pre, limits, Capabilities::default(), None).await?;
+        let mut instance = PolicyInstance::start(engine, &pre, limits, Capabilities::default(), Err(&origin)).await?;
         instance.self_check().await
     };
     let info = match checked.await {
         Ok(Ok(info)) if info.contract != pre.contract().as_str() => {
-            let message = format!("it says it implements contract {} but exports the interfaces of {}", info.contract, pre.contract());
+            let claimed = info.contract.chars().filter(|c| !c.is_control()).take(64).collect::<String>();
+            let message = format!("it says it implements contract {claimed:?} but exports the interfaces of {}", pre.contract());
             return Err(PolicyError::SelfCheck { origin, message });
         }
         Ok(Ok(info)) => info,
         Ok(Err(message)) => return Err(PolicyError::SelfCheck { origin, message: message.replace('\n', " ") }),
         Err(error) => return Err(PolicyError::SelfCheck { origin, message: error.to_string() }),
     };
-    let info_line = info.to_string();
-    let loaded = LoadedPolicy { pre, info, info_line, origin, digest: compiled.digest, outcome: compiled.outcome, load_time: started.elapsed() };
+    let digest_id = format!("sha256:{}", compiled.digest.get(..DIGEST_ID_HEX).unwrap_or(&compiled.digest));
+    let info_line = format!("{} {} (contract openclaw:bedrock@{}; {digest_id})", info.name, info.version, info.contract);
+    let loaded = LoadedPolicy { pre, info, info_line, digest_id, origin, digest: compiled.digest, outcome: compiled.outcome, load_time: started.elapsed() };
     tracing::debug!(policy = %loaded.info, origin = %loaded.origin, outcome = ?loaded.outcome, load_time = ?loaded.load_time, "policy loaded");
     Ok(loaded)
 }

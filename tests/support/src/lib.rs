@@ -22,6 +22,11 @@ pub enum TestGuest {
     AltPolicy,
     /// Fails its self-check.
     Refuses,
+    /// Panics in its self-check, after writing `panics: checking the known-models table` to
+    /// stderr; the panic message is `known-models table is empty (test panic)`.
+    Panics,
+    /// Exports the 0.1.0 interfaces but says in its self-check that it implements `9.9.9`.
+    WrongContract,
     /// Imports an interface no host provides.
     Unlinkable,
     /// A valid component with a different world.
@@ -48,6 +53,8 @@ impl TestGuest {
             Self::Hostile => "hostile.wasm",
             Self::AltPolicy => "alt_policy.wasm",
             Self::Refuses => "refuses.wasm",
+            Self::Panics => "panics.wasm",
+            Self::WrongContract => "wrong_contract.wasm",
             Self::Unlinkable => "unlinkable.wasm",
             Self::NotAPolicy => "not_a_policy.wasm",
             Self::HttpCaller => "http_caller.wasm",

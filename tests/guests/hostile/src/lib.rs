@@ -6,10 +6,13 @@
 //! - `spin`: loops forever (the deadline must stop it);
 //! - `hog`: allocates without bound (the memory cap must stop it);
 //! - `trap`: hits `unreachable`;
+//! - `panic`: writes a line to stderr (with control characters in it), then panics with the
+//!   message `hostile panicked on purpose` (Rust prints it to stderr, then traps);
+//! - `flood`: writes 1 MiB of lines to stderr, then panics with `hostile panicked after a flood`;
 //! - anything else: answers normally, marked `hostile`.
 //!
-//! `probe` misbehaves the same way by its config text (`spin`, `hog`, `trap`), else reports
-//! `unknown`. `chat` chooses by the first user message: `trap`, `spin` or `hog` give a stream
+//! `probe` misbehaves the same way by its config text (`spin`, `hog`, `trap`, `panic`, `flood`),
+//! else reports `unknown`. `chat` chooses by the first user message: those five give a stream
 //! whose first `next()` misbehaves so; anything else relays the host's `converse-stream` (the
 //! request's model as is, else `hostile`) after a first text delta `[hostile] `.
 
@@ -70,6 +73,8 @@ enum Misbehaviour {
     Spin,
     Hog,
     Trap,
+    Panic,
+    Flood,
 }
 
 impl Misbehaviour {
@@ -78,6 +83,8 @@ impl Misbehaviour {
             "spin" => Some(Self::Spin),
             "hog" => Some(Self::Hog),
             "trap" => Some(Self::Trap),
+            "panic" => Some(Self::Panic),
+            "flood" => Some(Self::Flood),
             _ => None,
         }
     }
@@ -87,6 +94,17 @@ impl Misbehaviour {
             Self::Spin => spin(),
             Self::Hog => hog(),
             Self::Trap => std::process::abort(),
+            Self::Panic => {
+                eprintln!("hostile: about to fail \x1b[31mred\x07 on purpose");
+                panic!("hostile panicked on purpose")
+            }
+            Self::Flood => {
+                let line = format!("{}\n", "flood ".repeat(16));
+                for _ in 0..(1 << 20) / line.len() {
+                    eprint!("{line}");
+                }
+                panic!("hostile panicked after a flood")
+            }
         }
     }
 }
