@@ -224,6 +224,7 @@ async fn model_names_are_routed_from_the_plan_to_what_they_stand_for() {
         gateway.emulator.log().clear();
         let response = gateway.post("/v1/chat/completions", &body(Some(model), false)).await;
         assert_eq!(response.status, 200, "{model}: {}", response.text());
+        assert_eq!(response.json()["model"], target, "{model}: the answer names the model that served it");
         let called: Vec<String> = runtime_calls(&gateway).into_iter().map(|(_, model, _)| model).collect();
         assert_eq!(called, [target], "{model}");
     }

@@ -10,8 +10,7 @@ use std::process::Command;
 const TARGET: &str = "wasm32-wasip2";
 const PROFILE: &str = "policy";
 /// The components, by crate name; their wasm files use underscores.
-const GUESTS: [&str; 9] =
-    ["hostile", "alt-policy", "refuses", "unlinkable", "not-a-policy", "http-caller", "import-caller", "panics", "wrong-contract"];
+const GUESTS: [&str; 9] = ["hostile", "alt-policy", "refuses", "unlinkable", "not-a-policy", "http-caller", "import-caller", "panics", "wrong-contract"];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));

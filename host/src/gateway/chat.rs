@@ -113,7 +113,8 @@ async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instan
             shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
             observation.usage(&usage);
         }
-        let model = if completion.model.is_empty() { whole.target } else { completion.model };
+        // The model that answered (after any fallback), as OpenAI names the snapshot that served.
+        let model = whole.target;
         let mut response = json_response(200, &collected.response(&id, created, &model));
         set_policy_header(&mut response, policy);
         return Ok(response);
@@ -123,7 +124,7 @@ async fn start(shared: &Arc<Shared>, mut completion: Completion, started: Instan
     // (throttling after every fallback, a refused request, ...) still gets its own status.
     let first = stream.next().await.map_err(|error| HttpError::from_api(&error))?;
     observation.answered(stream.target(), stream.region());
-    let model = if completion.model.is_empty() { stream.target().to_string() } else { completion.model };
+    let model = stream.target().to_string();
     let encoder = ChunkEncoder::new(id, created, model, completion.include_usage);
     let mut response = EventFrames::respond(shared, permit, encoder, first, started, Routed(stream), observation.take());
     set_policy_header(&mut response, policy);
@@ -176,7 +177,7 @@ async fn start_in_policy(
     observation.decided(decision, true, started_chat.as_ref().err().map(error_class));
     let mut stream = started_chat?;
     let policy = serving.policy().info_line();
-    let model = if completion.model.is_empty() { stream.target().await.map_err(|e| policy_failed(shared, &e))? } else { completion.model.clone() };
+    let model = stream.target().await.map_err(|e| policy_failed(shared, &e))?;
     let (id, created) = (completion_id(), unix_now());
     if !completion.stream {
         let mut first_token = FirstToken { started, seen: false };

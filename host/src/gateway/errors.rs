@@ -89,7 +89,9 @@ impl HttpError {
             PolicyError::MemoryCap { call, cap_bytes } => {
                 ("policy_memory", format!("the policy tried to use more than {} MiB of memory in `{call}` and was stopped", cap_bytes >> 20))
             }
-            PolicyError::Trap { call, .. } => ("policy_trap", format!("the policy failed (trapped) in `{call}`; this request was abandoned")),
+            // The trap's reason and what the policy wrote to stderr (one line, bounded, control
+            // characters removed, no wasm backtrace: runtime/stderr.rs), so its author reads it.
+            PolicyError::Trap { call, message } => ("policy_trap", format!("the policy failed (trapped) in `{call}`: {message}; this request was abandoned")),
             PolicyError::Poisoned => ("policy_trap", "the policy failed earlier in this request".to_string()),
             _ => ("policy_unavailable", "the policy could not be started for this request".to_string()),
         };
@@ -149,11 +151,12 @@ mod tests {
     }
 
     #[test]
-    fn a_trap_says_what_failed_without_its_text() {
-        let error = PolicyError::Trap { call: "chat", message: "wasm backtrace: 0: 0x1234 - guest::secret_fn".into() };
+    fn a_trap_says_what_failed_in_the_policys_words() {
+        let message = "wasm trap: wasm `unreachable` instruction executed; the policy wrote: panicked at src/lib.rs:19:21: table is empty";
+        let error = PolicyError::Trap { call: "chat", message: message.into() };
         let http = HttpError::from_policy(&error);
         assert_eq!(http.status, 500);
-        assert!(!http.message.contains("backtrace") && http.message.contains("chat"), "{}", http.message);
+        assert!(http.message.contains("`chat`") && http.message.contains("panicked at src/lib.rs:19:21: table is empty"), "{}", http.message);
         assert_eq!(guest_failure_kind(&error), Some("trap"));
     }
 }
