@@ -111,7 +111,7 @@ impl Write for LogWriter {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_gateway_logs_a_trapping_policy_in_its_own_words() {
+async fn the_gateway_answers_and_logs_a_trapping_policy_in_its_own_words() {
     let log = captured_log();
     let limits = Limits { call_deadline: Duration::from_secs(5), ..Limits::default() };
     let gateway = TestGateway::start_with(Setup { policy: TestGuest::Hostile.path(), limits, ..Setup::default() }).await;
@@ -120,6 +120,8 @@ async fn the_gateway_logs_a_trapping_policy_in_its_own_words() {
         assert_eq!(response.status, 500, "{}", response.body);
         let error = &response.json()["error"];
         assert_eq!(error["code"], "policy_trap", "{error}");
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.contains("hostile panicked on purpose"), "the client reads the policy's own words: {message}");
         assert_clean("body", &response.body);
     }
     let log = String::from_utf8_lossy(&log.lock().expect("log")).into_owned();
