@@ -77,28 +77,9 @@ pub fn unauthorized() -> HttpError {
         .with_code("invalid_api_key")
 }
 
-/// The body as JSON (Content-Type checked, size and time bounded as for chat).
-async fn read_json(shared: &Shared, request: Request<Incoming>) -> Result<Value, HttpError> {
-    let headers = request.headers();
-    if let Some(content_type) = headers.get(hyper::header::CONTENT_TYPE) {
-        let media = content_type.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        if media != "application/json" {
-            return Err(
-                HttpError::new(415, "invalid_request_error", "the body must be JSON (Content-Type: application/json)").with_code("unsupported_media_type")
-            );
-        }
-    }
-    let declared = headers.get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    let limits = request.extensions().get::<super::body::BodyLimits>().cloned();
-    let limits = limits.unwrap_or_else(|| super::body::BodyLimits::new(std::time::Duration::from_secs(60), shared.max_body_bytes, shared.max_body_bytes));
-    let body = super::body::read(request.into_body(), declared, shared.max_body_bytes, &limits).await.map_err(|e| e.into_http(shared.max_body_bytes))?;
-    serde_json::from_slice(&body.bytes)
-        .map_err(|error| HttpError::new(400, "invalid_request_error", format!("the body is not valid JSON: {error}")).with_code("invalid_json"))
-}
-
 /// Reads and parses a request for `endpoint`.
 async fn read_request(shared: &Shared, request: Request<Incoming>, endpoint: Endpoint) -> Result<MessagesRequest, HttpError> {
-    let value = read_json(shared, request).await?;
+    let value = super::body::read_json(request, shared.max_body_bytes).await?;
     request::parse(&value, endpoint, shared.request_timeout)
 }
 

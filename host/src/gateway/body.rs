@@ -59,6 +59,27 @@ pub(super) struct ReadBody {
     _reserved: Option<OwnedSemaphorePermit>,
 }
 
+/// A request's body as JSON, for every JSON route: the Content-Type must be JSON (415), the
+/// body at most `max` bytes (413) within the bounds `Gateway::serve` hands every request (a
+/// request from elsewhere gets its own), and valid JSON (400 `invalid_json`).
+pub(super) async fn read_json(request: hyper::Request<hyper::body::Incoming>, max: usize) -> Result<serde_json::Value, super::HttpError> {
+    use super::HttpError;
+    let headers = request.headers();
+    if let Some(content_type) = headers.get(hyper::header::CONTENT_TYPE) {
+        let media = content_type.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if media != "application/json" {
+            return Err(
+                HttpError::new(415, "invalid_request_error", "the body must be JSON (Content-Type: application/json)").with_code("unsupported_media_type")
+            );
+        }
+    }
+    let declared = headers.get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let limits = request.extensions().get::<BodyLimits>().cloned().unwrap_or_else(|| BodyLimits::new(Duration::from_secs(60), max, max));
+    let body = read(request.into_body(), declared, max, &limits).await.map_err(|e| e.into_http(max))?;
+    serde_json::from_slice(&body.bytes)
+        .map_err(|error| HttpError::new(400, "invalid_request_error", format!("the body is not valid JSON: {error}")).with_code("invalid_json"))
+}
+
 /// Reads a body of at most `max` bytes (`declared` is its Content-Length, if any) within the
 /// deadline and the shared budget.
 pub(super) async fn read<B>(body: B, declared: Option<u64>, max: usize, limits: &BodyLimits) -> Result<ReadBody, BodyError>

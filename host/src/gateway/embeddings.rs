@@ -39,7 +39,7 @@ const CATALOG_WAIT: Duration = Duration::from_secs(5);
 
 /// Handles one embeddings request; the model label for metrics comes back with the response.
 pub async fn embeddings(shared: &Arc<Shared>, request: Request<Incoming>, observation: &mut Observation) -> Reply {
-    let parsed = match read_json(shared, request).await.and_then(|body| request::parse(&body)) {
+    let parsed = match super::body::read_json(request, shared.max_body_bytes).await.and_then(|body| request::parse(&body)) {
         Ok(parsed) => parsed,
         Err(error) => return super::reject(observation, error),
     };
@@ -54,25 +54,6 @@ pub async fn embeddings(shared: &Arc<Shared>, request: Request<Incoming>, observ
         }
     };
     (response, model)
-}
-
-/// The body as JSON, read within the gateway's bounds (the same checks as chat's).
-async fn read_json(shared: &Shared, request: Request<Incoming>) -> Result<Value, HttpError> {
-    let headers = request.headers();
-    if let Some(content_type) = headers.get(hyper::header::CONTENT_TYPE) {
-        let media = content_type.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        if media != "application/json" {
-            return Err(
-                HttpError::new(415, "invalid_request_error", "the body must be JSON (Content-Type: application/json)").with_code("unsupported_media_type")
-            );
-        }
-    }
-    let declared = headers.get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    let limits = request.extensions().get::<super::body::BodyLimits>().cloned();
-    let limits = limits.unwrap_or_else(|| super::body::BodyLimits::new(Duration::from_secs(60), shared.max_body_bytes, shared.max_body_bytes));
-    let body = super::body::read(request.into_body(), declared, shared.max_body_bytes, &limits).await.map_err(|e| e.into_http(shared.max_body_bytes))?;
-    serde_json::from_slice(&body.bytes)
-        .map_err(|error| HttpError::new(400, "invalid_request_error", format!("the body is not valid JSON: {error}")).with_code("invalid_json"))
 }
 
 async fn answer(shared: &Arc<Shared>, request: EmbeddingsRequest, observation: &mut Observation) -> Result<Response<Body>, HttpError> {
