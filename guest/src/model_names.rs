@@ -62,7 +62,7 @@ pub fn names(aliases: &[ModelAlias], catalog: Option<&Catalog>) -> Vec<(String, 
         }
     }
     for (name, target) in built_in() {
-        add(name, target);
+        add(name.to_string(), target.to_string());
     }
     names
 }
@@ -80,8 +80,10 @@ pub fn expand<'a>(model: &'a str, aliases: &'a [ModelAlias], catalog: Option<&Ca
     if !model.starts_with("claude-") {
         return written.into();
     }
-    let from_catalog = catalog.and_then(|catalog| catalog_names(catalog).into_iter().find(|(name, _)| name == model));
-    match from_catalog.or_else(|| built_in().into_iter().find(|(name, _)| name == model)) {
+    if let Some((_, target)) = catalog.and_then(|catalog| catalog_names(catalog).into_iter().find(|(name, _)| name == model)) {
+        return target.into();
+    }
+    match built_in().find(|(name, _)| *name == model) {
         Some((_, target)) => target.into(),
         None => written.into(),
     }
@@ -90,17 +92,14 @@ pub fn expand<'a>(model: &'a str, aliases: &'a [ModelAlias], catalog: Option<&Ca
 /// Whether `model` could be a name only a catalog knows (an Anthropic name the config and
 /// the built-in table do not define): only then is a catalog worth fetching to expand it.
 pub fn may_need_catalog(model: &str, aliases: &[ModelAlias]) -> bool {
-    crate::model_ref::unqualified(model).starts_with("claude-") && matches!(expand(model, aliases, None), std::borrow::Cow::Borrowed(same) if same == model)
+    crate::model_ref::unqualified(model).starts_with("claude-") && expand(model, aliases, None) == model
 }
 
 /// The built-in names: each dated name, then each undated alias.
-fn built_in() -> Vec<(String, String)> {
-    let dated = ANTHROPIC_MODELS.iter().map(|(name, id)| (name.to_string(), id.to_string()));
-    let undated = ANTHROPIC_ALIASES.iter().filter_map(|(alias, dated)| {
-        let id = ANTHROPIC_MODELS.iter().find(|(name, _)| name == dated)?.1;
-        Some((alias.to_string(), id.to_string()))
-    });
-    dated.chain(undated).collect()
+fn built_in() -> impl Iterator<Item = (&'static str, &'static str)> {
+    let dated = ANTHROPIC_MODELS.iter().copied();
+    let undated = ANTHROPIC_ALIASES.iter().filter_map(|(alias, dated)| Some((*alias, ANTHROPIC_MODELS.iter().find(|(name, _)| name == dated)?.1)));
+    dated.chain(undated)
 }
 
 /// The Anthropic name parts of a Bedrock id `anthropic.claude-<name>-<yyyymmdd>-v<n>:<m>`:

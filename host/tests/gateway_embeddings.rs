@@ -12,8 +12,6 @@ use bedrock_emulator::{Fault, FaultRule};
 use gateway_common::{Setup, TestGateway, runtime_calls, send};
 use openclaw_test_support::TestGuest;
 use serde_json::{Value, json};
-use std::process::Command;
-use std::time::Duration;
 
 const TITAN: &str = "amazon.titan-embed-text-v2:0";
 const COHERE_V3: &str = "cohere.embed-english-v3";
@@ -247,16 +245,7 @@ async fn the_official_openai_python_client_gets_the_emulators_vectors() {
     let Some(python) = openclaw_test_support::python_with("the_official_openai_python_client_gets_the_emulators_vectors", &["openai"]) else { return };
     let gateway = TestGateway::start().await;
     let base_url = format!("http://{}/v1", gateway.addr);
-    let run = tokio::time::timeout(
-        Duration::from_secs(120),
-        tokio::task::spawn_blocking(move || Command::new(&python).args(["-c", CLIENT, &base_url]).output().expect("python runs")),
-    )
-    .await
-    .expect("the client finishes in time")
-    .expect("thread");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&run.stderr));
-    let out: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    let out = openclaw_test_support::python_json(&python, &["-c", CLIENT, &base_url]).await;
     let as_f32 = |value: &Value| -> Vec<Vec<f32>> {
         value
             .as_array()

@@ -9,8 +9,6 @@ mod gateway_common;
 use gateway_common::{Setup, TestGateway};
 use openclaw_host::gateway::ClientKey;
 use serde_json::json;
-use std::process::Command;
-use std::time::Duration;
 
 const MODEL: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
 /// CountTokens counts with foundation models: an on-demand one.
@@ -63,16 +61,7 @@ async fn the_official_anthropic_python_client_works_unmodified() {
     let gateway = TestGateway::start_with(Setup { options: Box::new(|o| o.client_key = ClientKey::new(KEY)), ..Setup::default() }).await;
     // The SDK appends `/v1/messages` to its base URL.
     let base_url = format!("http://{}", gateway.addr);
-    let run = tokio::time::timeout(
-        Duration::from_secs(120),
-        tokio::task::spawn_blocking(move || Command::new(&python).args(["-c", CLIENT, &base_url, MODEL, COUNT_MODEL, KEY]).output().expect("python3 runs")),
-    )
-    .await
-    .expect("the client finishes in time")
-    .expect("thread");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&run.stderr));
-    let out: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    let out = openclaw_test_support::python_json(&python, &["-c", CLIENT, &base_url, MODEL, COUNT_MODEL, KEY]).await;
     assert_eq!(out["whole"], json!(["message", "assistant", "msg_", MODEL, "text", "Echo: hello from python", "end_turn", 5, 4]), "{out}");
     assert_eq!(out["stream"], json!(["Echo: streamed from python", 4, "Echo: streamed from python", "end_turn", 3, 4]), "{out}");
     assert_eq!(out["tool"], json!(["get_weather", { "query": "in Rome" }, "tool_use"]), "{out}");
@@ -130,16 +119,7 @@ async fn the_anthropic_client_holds_a_streamed_thinking_tool_conversation_of_thr
     };
     let gateway = TestGateway::start_with(Setup { options: Box::new(|o| o.client_key = ClientKey::new(KEY)), ..Setup::default() }).await;
     let base_url = format!("http://{}", gateway.addr);
-    let run = tokio::time::timeout(
-        Duration::from_secs(120),
-        tokio::task::spawn_blocking(move || Command::new(&python).args(["-c", THINKING_CLIENT, &base_url, MODEL, KEY]).output().expect("python3 runs")),
-    )
-    .await
-    .expect("the client finishes in time")
-    .expect("thread");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&run.stderr));
-    let out: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    let out = openclaw_test_support::python_json(&python, &["-c", THINKING_CLIENT, &base_url, MODEL, KEY]).await;
     let expected = json!([
         ["tool_use", [["thinking", "Thinking about: call get_weather in Paris", true], ["tool_use", "get_weather", { "query": "in Paris" }]]],
         ["end_turn", [["thinking", "Thinking about: sunny", true], ["text", "Echo: sunny"]]],

@@ -5,8 +5,6 @@
 mod gateway_common;
 
 use gateway_common::{MODEL, TestGateway};
-use std::process::Command;
-use std::time::Duration;
 
 const CLIENT: &str = r#"
 import json, sys
@@ -54,16 +52,7 @@ async fn the_official_openai_python_client_works_unmodified() {
     let Some(python) = openclaw_test_support::python_with("the_official_openai_python_client_works_unmodified", &["openai"]) else { return };
     let gateway = TestGateway::start().await;
     let base_url = format!("http://{}/v1", gateway.addr);
-    let run = tokio::time::timeout(
-        Duration::from_secs(120),
-        tokio::task::spawn_blocking(move || Command::new(&python).args(["-c", CLIENT, &base_url, MODEL]).output().expect("python3 runs")),
-    )
-    .await
-    .expect("the client finishes in time")
-    .expect("thread");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&run.stderr));
-    let out: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    let out = openclaw_test_support::python_json(&python, &["-c", CLIENT, &base_url, MODEL]).await;
     assert_eq!(out["whole"], "Echo: hello from python", "{out}");
     assert_eq!((out["finish"].clone(), out["usage"].clone()), (serde_json::json!("stop"), serde_json::json!(7)), "{out}");
     assert_eq!(out["stream"], "Echo: streamed from python", "{out}");

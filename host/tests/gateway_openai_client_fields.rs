@@ -7,8 +7,6 @@ mod gateway_common;
 
 use gateway_common::{Setup, TestGateway};
 use openclaw_host::gateway::openai::PromptCache;
-use std::process::Command;
-use std::time::Duration;
 
 const CLIENT: &str = r#"
 import json, sys
@@ -72,18 +70,7 @@ async fn the_openai_python_client_uses_every_mapped_field() {
     let Some(python) = openclaw_test_support::python_with("the_openai_python_client_uses_every_mapped_field", &["openai"]) else { return };
     let gateway = TestGateway::start_with(Setup { options: Box::new(|options| options.prompt_cache = PromptCache::Auto), ..Setup::default() }).await;
     let base_url = format!("http://{}/v1", gateway.addr);
-    let run = tokio::time::timeout(
-        Duration::from_secs(120),
-        tokio::task::spawn_blocking(move || {
-            Command::new(&python).args(["-c", CLIENT, &base_url, "us.anthropic.claude-sonnet-4-6-20251001-v1:0"]).output().expect("python3 runs")
-        }),
-    )
-    .await
-    .expect("the client finishes in time")
-    .expect("thread");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&run.stderr));
-    let out: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    let out = openclaw_test_support::python_json(&python, &["-c", CLIENT, &base_url, "us.anthropic.claude-sonnet-4-6-20251001-v1:0"]).await;
     let expected = serde_json::json!({
         "auto": ["stop", [], []],
         "none": ["stop", [], []],

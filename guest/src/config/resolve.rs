@@ -37,11 +37,10 @@ pub(crate) fn resolve(input: ConfigInput, environment: &RegionEnvironment, diagn
     let aliases: Vec<ModelAlias> = input.aliases.into_iter().map(|(name, target)| ModelAlias { name, target: target.value.text }).collect();
     // A default model written as a name (an alias, an Anthropic name) means what it stands for.
     let default_model_reference = match (&default_model, default_model_reference) {
-        (Some(written), Some(reference)) => match crate::model_names::expand(written, &aliases, None) {
-            std::borrow::Cow::Owned(target) => Some(crate::model_ref::parse_model_reference(&target).unwrap_or(reference)),
-            std::borrow::Cow::Borrowed(target) if target != written.as_str() => Some(crate::model_ref::parse_model_reference(target).unwrap_or(reference)),
-            std::borrow::Cow::Borrowed(_) => Some(reference),
-        },
+        (Some(written), Some(reference)) => {
+            let target = crate::model_names::expand(written, &aliases, None);
+            Some(if target == written.as_str() { reference } else { crate::model_ref::parse_model_reference(&target).unwrap_or(reference) })
+        }
         (_, reference) => reference,
     };
     Settings { default_model, default_model_reference, discovery, region, sources, warnings: Vec::new(), aliases }

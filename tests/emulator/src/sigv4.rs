@@ -348,10 +348,10 @@ mod tests {
             session_token: None,
             expires_seconds: None,
         };
-        let over_authority = parts(&[(":authority", "127.0.0.1:4566"), ("x-amz-date", "20150830T123600Z")]);
-        let as_host = parts(&[("x-amz-date", "20150830T123600Z"), ("host", "127.0.0.1:4566")]);
+        let over_authority = parts(&[(":authority", "bedrock-runtime.us-east-1.amazonaws.com"), ("x-amz-date", "20150830T123600Z")]);
+        let as_host = parts(&[("x-amz-date", "20150830T123600Z"), ("host", "bedrock-runtime.us-east-1.amazonaws.com")]);
         let canonical = canonical_request(&as_host, &signature, CanonicalOptions::default());
-        assert!(canonical.contains("\n:authority:127.0.0.1:4566\n"), "{canonical}");
+        assert!(canonical.contains("\n:authority:bedrock-runtime.us-east-1.amazonaws.com\n"), "{canonical}");
         assert_eq!(canonical, canonical_request(&over_authority, &signature, CanonicalOptions::default()));
     }
 

@@ -7,7 +7,6 @@
 use bedrock_emulator::embeddings::vector;
 use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
 use serde_json::Value;
-use std::process::Command;
 
 fn floats(value: &Value) -> Vec<f32> {
     value.as_array().map(|list| list.iter().filter_map(Value::as_f64).map(|n| n as f32).collect()).unwrap_or_default()
@@ -17,15 +16,8 @@ fn floats(value: &Value) -> Vec<f32> {
 fn boto3_reads_the_embedding_bodies_and_their_refusals() {
     let Some(python) = openclaw_test_support::python_with("boto3_reads_the_embedding_bodies_and_their_refusals", &["boto3"]) else { return };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/boto3_embeddings.py");
-    let output = Command::new(&python)
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_bedrock-emulator"))
-        .env("EMULATOR_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
-        .env("EMULATOR_SECRET_ACCESS_KEY", DEFAULT_SECRET_ACCESS_KEY)
-        .output()
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let emulator = env!("CARGO_BIN_EXE_bedrock-emulator");
+    let stdout = openclaw_test_support::boto3_against_emulator(&python, script, emulator, (DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY));
     let out: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
 
     let titan = &out["titan"];

@@ -314,3 +314,30 @@ pub fn python_with(test: &str, modules: &[&str]) -> Option<String> {
     );
     None
 }
+
+/// Runs a prepared Python command (a client script and its arguments) and returns what it
+/// printed; a failed run fails the test with its stdout and stderr.
+pub fn python_stdout(command: &mut std::process::Command) -> String {
+    let output = command.output().expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&output.stderr));
+    stdout
+}
+
+/// Runs `python` with `args` off the async runtime (at most two minutes) and returns the one
+/// JSON line it printed: how the client checks report what they saw.
+pub async fn python_json(python: &str, args: &[&str]) -> serde_json::Value {
+    let mut command = std::process::Command::new(python);
+    command.args(args);
+    let stdout = tokio::time::timeout(std::time::Duration::from_secs(120), tokio::task::spawn_blocking(move || python_stdout(&mut command)))
+        .await
+        .expect("the client finishes in time")
+        .expect("the client's thread");
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|error| panic!("one JSON line ({error}): {stdout}"))
+}
+
+/// Runs a boto3 check `script` with `python` against the emulator binary `emulator` (the script
+/// starts it), which accepts the key pair `keys` (access key id, secret); returns what it printed.
+pub fn boto3_against_emulator(python: &str, script: &str, emulator: &str, keys: (&str, &str)) -> String {
+    python_stdout(std::process::Command::new(python).arg(script).arg(emulator).env("EMULATOR_ACCESS_KEY_ID", keys.0).env("EMULATOR_SECRET_ACCESS_KEY", keys.1))
+}
