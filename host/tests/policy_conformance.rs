@@ -73,8 +73,16 @@ async fn tags_select_the_cases_they_name() {
         ("config,behaviour", count("behaviour")),
         ("discovery", 0),
         ("references,behaviour", 0),
+        ("§2", count("§2")),
+        ("config,§3", count("§3")),
+        ("§5", count("§5")),
+        ("§8", 0),
     ];
     assert_eq!(count("behaviour") + count("default-policy"), corpus.cases.len(), "each config case has one basis");
+    let sections = ["§1", "§2", "§3", "§4", "§5", "§6", "§7", "§8"];
+    let cited = |result: &CaseResult| sections.iter().filter(|section| result.tags.contains(section)).count();
+    assert!(everything.iter().filter(|result| result.tags.contains(&"config")).all(|result| cited(result) == 1), "each config case cites one section");
+    assert!(count("§2") > 0 && count("§3") > 0);
     assert!(count("behaviour") > 0 && count("default-policy") > 0);
     for (tags, expected) in cases {
         let results = run(&config_cases_dir(), PolicySource::Embedded, tags).await;

@@ -82,13 +82,17 @@ const BEHAVIOUR_SECTIONS: [&str; 14] = ["1", "2", "3", "4", "5", "5.1", "5.2", "
 /// `"default policy: <decision>"`.
 pub fn check_basis(case: &Json, problems: &mut Vec<String>) {
     let basis = case["basis"].as_str().unwrap_or_default();
-    let valid = match basis.strip_prefix("BEHAVIOUR.md §") {
-        Some(section) => BEHAVIOUR_SECTIONS.contains(&section),
-        None => basis.strip_prefix("default policy: ").is_some_and(|decision| !decision.trim().is_empty()),
+    let section = match basis.strip_prefix("BEHAVIOUR.md §") {
+        Some(section) => Some(section),
+        None => basis
+            .strip_prefix("default policy, BEHAVIOUR.md §")
+            .and_then(|rest| rest.split_once(':'))
+            .filter(|(_, decision)| !decision.trim().is_empty())
+            .map(|(section, _)| section),
     };
-    if !valid {
+    if !section.is_some_and(|section| BEHAVIOUR_SECTIONS.contains(&section)) {
         problems.push(format!(
-            "`basis` must be \"BEHAVIOUR.md §N\" (N one of {}) or \"default policy: <decision>\", found {basis:?}",
+            "`basis` must be \"BEHAVIOUR.md §N\" or \"default policy, BEHAVIOUR.md §N: <decision>\" (N one of {}), found {basis:?}",
             BEHAVIOUR_SECTIONS.join(", ")
         ));
     }

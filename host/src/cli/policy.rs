@@ -35,7 +35,8 @@ pub(super) enum PolicyCommand {
         /// Run only the cases with every one of these tags (comma-separated): `contract` judges
         /// them by what every policy must satisfy instead of the default policy's exact answers;
         /// `config`, `discovery`, `references` pick a kind of case; `behaviour` (cites a section
-        /// of BEHAVIOUR.md) and `default-policy` (a decision of the default policy) pick a basis.
+        /// of BEHAVIOUR.md) and `default-policy` (a decision of the default policy) pick a basis;
+        /// `§5.4` (or `5.4`) the cases citing that section of BEHAVIOUR.md (`§5`: 5 and 5.x).
         #[arg(long, value_name = "TAGS")]
         tags: Option<String>,
     },

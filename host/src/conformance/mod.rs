@@ -54,35 +54,63 @@ pub enum CorpusError {
     Empty(String),
 }
 
-/// Where a case's expectation comes from: a section of the behaviour document, or a choice
-/// the default policy makes where the document leaves room. A case file says which in
-/// `basis`: `"BEHAVIOUR.md §5.3"` or `"default policy: <the decision>"`.
+/// Where a case's expectation comes from, always with the section of the behaviour document it
+/// checks: the document itself (`"BEHAVIOUR.md §5.3"`), or a choice the default policy makes
+/// where that section leaves room (`"default policy, BEHAVIOUR.md §2: <the decision>"`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// A section of `BEHAVIOUR.md`, e.g. `5.3`.
-    Behaviour(String),
-    /// A decision of the default policy, in a few words.
-    Policy(String),
+    Behaviour(&'static str),
+    /// A decision of the default policy, in a few words, within a section of `BEHAVIOUR.md`.
+    Policy {
+        /// The section whose room the decision fills.
+        section: &'static str,
+        /// The decision.
+        decision: String,
+    },
 }
 
-/// The sections of `BEHAVIOUR.md` a case may cite.
+/// The sections of `BEHAVIOUR.md` a case may cite (a test checks them against its headings).
 pub const BEHAVIOUR_SECTIONS: [&str; 14] = ["1", "2", "3", "4", "5", "5.1", "5.2", "5.3", "5.4", "5.5", "5.6", "6", "7", "8"];
+
+/// The sections as `--tags` names them: `§5.3` selects the cases citing 5.3, `§5` every case of
+/// section 5 and its subsections (same order as [`BEHAVIOUR_SECTIONS`]).
+pub const SECTION_TAGS: [&str; 14] = ["§1", "§2", "§3", "§4", "§5", "§5.1", "§5.2", "§5.3", "§5.4", "§5.5", "§5.6", "§6", "§7", "§8"];
 
 impl Basis {
     /// Parses a case's `basis`.
     pub fn parse(text: &str) -> Result<Self, String> {
+        const FORMS: &str = "\"BEHAVIOUR.md §N\" or \"default policy, BEHAVIOUR.md §N: <decision>\"";
         if let Some(section) = text.strip_prefix("BEHAVIOUR.md §") {
-            return match BEHAVIOUR_SECTIONS.contains(&section) {
-                true => Ok(Self::Behaviour(section.to_string())),
-                false => Err(format!("`basis`: BEHAVIOUR.md has no section {section:?} (sections: {})", BEHAVIOUR_SECTIONS.join(", "))),
-            };
+            return Ok(Self::Behaviour(section_of(section)?));
         }
-        match text.strip_prefix("default policy: ").map(str::trim) {
-            Some(decision) if !decision.is_empty() => Ok(Self::Policy(decision.to_string())),
-            _ => Err(format!("`basis` must be \"BEHAVIOUR.md §N\" or \"default policy: <decision>\", not {text:?}")),
+        let Some(rest) = text.strip_prefix("default policy, BEHAVIOUR.md §") else {
+            return Err(format!("`basis` must be {FORMS}, not {text:?}"));
+        };
+        match rest.split_once(':') {
+            Some((section, decision)) if !decision.trim().is_empty() => {
+                Ok(Self::Policy { section: section_of(section)?, decision: decision.trim().to_string() })
+            }
+            _ => Err(format!("`basis` must be {FORMS} (a decision after the colon), not {text:?}")),
         }
     }
+
+    /// The section of `BEHAVIOUR.md` the case checks.
+    pub fn section(&self) -> &'static str {
+        match self {
+            Self::Behaviour(section) | Self::Policy { section, .. } => section,
+        }
+    }
+}
+
+/// `section` as one of [`BEHAVIOUR_SECTIONS`], or an error naming them.
+fn section_of(section: &str) -> Result<&'static str, String> {
+    BEHAVIOUR_SECTIONS
+        .iter()
+        .find(|known| **known == section)
+        .copied()
+        .ok_or_else(|| format!("`basis`: BEHAVIOUR.md has no section {section:?} (sections: {})", BEHAVIOUR_SECTIONS.join(", ")))
 }
 
 /// One row of the model-reference table.
@@ -189,7 +217,8 @@ pub struct Selection {
 
 /// The tags a selection may name: the tier (`contract`), the kind of case (`config`,
 /// `discovery`, `references`), and the basis of a case's expectation (`behaviour`: a section
-/// of `BEHAVIOUR.md`; `default-policy`: a decision of the default policy).
+/// of `BEHAVIOUR.md`; `default-policy`: a decision of the default policy). A section of
+/// `BEHAVIOUR.md` is a tag too ([`SECTION_TAGS`]: `§5.3`, or `5.3`).
 pub const TAGS: [&str; 6] = ["contract", "config", "discovery", "references", "behaviour", "default-policy"];
 
 impl Selection {
@@ -198,14 +227,17 @@ impl Selection {
         Self::default()
     }
 
-    /// A comma-separated list of [`TAGS`]; an unknown tag is an error naming the known ones.
+    /// A comma-separated list of [`TAGS`] and [`SECTION_TAGS`]; an unknown tag is an error
+    /// naming the known ones.
     pub fn parse(list: &str) -> Result<Self, String> {
         let mut selection = Self::default();
         for word in list.split(',').map(str::trim).filter(|word| !word.is_empty()) {
-            match TAGS.iter().find(|tag| tag.eq_ignore_ascii_case(word)) {
+            let section = word.strip_prefix('§').unwrap_or(word);
+            let section = BEHAVIOUR_SECTIONS.iter().position(|known| *known == section).map(|index| SECTION_TAGS[index]);
+            match TAGS.iter().find(|tag| tag.eq_ignore_ascii_case(word)).or(section.as_ref()) {
                 Some(&"contract") => selection.contract = true,
                 Some(tag) => selection.tags.push(tag),
-                None => return Err(format!("unknown tag {word:?}; the tags are {}", TAGS.join(", "))),
+                None => return Err(format!("unknown tag {word:?}; the tags are {} and the sections {}", TAGS.join(", "), SECTION_TAGS.join(", "))),
             }
         }
         Ok(selection)
@@ -221,13 +253,20 @@ impl Selection {
     }
 }
 
-/// The tags of a case of `kind` with `basis`.
+/// The tags of a case of `kind` with `basis`: the kind, the basis, and the section it cites
+/// with the sections above it (`§5.3` and `§5`).
 fn case_tags(kind: &'static str, basis: Option<&Basis>) -> Vec<&'static str> {
     let mut tags = vec![kind];
-    match basis {
-        Some(Basis::Behaviour(_)) => tags.push("behaviour"),
-        Some(Basis::Policy(_)) => tags.push("default-policy"),
-        None => {}
+    let Some(basis) = basis else { return tags };
+    tags.push(match basis {
+        Basis::Behaviour(_) => "behaviour",
+        Basis::Policy { .. } => "default-policy",
+    });
+    let section = basis.section();
+    for (known, tag) in BEHAVIOUR_SECTIONS.iter().zip(SECTION_TAGS) {
+        if *known == section || section.strip_prefix(known).is_some_and(|rest| rest.starts_with('.')) {
+            tags.push(tag);
+        }
     }
     tags
 }
@@ -340,3 +379,6 @@ fn check_reference(case: &ReferenceCase, parsed: Result<Value, String>) -> Vec<S
     }
     failures
 }
+
+#[cfg(test)]
+mod tests;
