@@ -72,12 +72,7 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
     }
     // One instance slot per request in flight, plus a few for swaps' self-checks and /v1/models.
     let limits = Limits { max_instances: args.max_in_flight + 16, ..Limits::default() };
-    let host = context
-        .host_builder()
-        .limits(limits)
-        .build(context.policy_source())
-        .await
-        .context("cannot load the policy")?;
+    let host = context.host_builder().limits(limits).build(context.policy_source()).await.context("cannot load the policy")?;
     let environment = Arc::new(environment::region_environment().await);
     let bedrock = context.bedrock(&startup_region(context).await?).await?;
     if let Some(emulation) = context.emulation() {

@@ -141,7 +141,8 @@ async fn check(context: &Context, file: PathBuf, json: bool) -> anyhow::Result<E
                 _ => error.to_string(),
             };
             if json {
-                let report = CheckReport { ok: false, policy: None, precompiled: None, cache: None, digest: None, parts: None, load_ms: None, error: Some(message) };
+                let report =
+                    CheckReport { ok: false, policy: None, precompiled: None, cache: None, digest: None, parts: None, load_ms: None, error: Some(message) };
                 print_json(&report)?;
             } else {
                 eprintln!("refused: {message}");

@@ -14,8 +14,8 @@ wit_bindgen::generate!({
     generate_all,
 });
 
+use exports::openclaw::bedrock0_2_0::routing::{Guest as Routing, PlanRequest, Resolution, ResolveRequest, RoutingPlan};
 use exports::openclaw::bedrock0_3_0::identity::{Guest as Identity, PolicyInfo};
-use exports::openclaw::bedrock0_2_0::routing::{Guest as Routing, PlanRequest, ResolveRequest, Resolution, RoutingPlan};
 use openclaw::bedrock0_2_0::types::{ApiError, ErrorClass};
 
 struct MixedVersions;

@@ -35,9 +35,10 @@ fn string_value<'a>(text: &'a str, key: &str) -> Option<&'a str> {
 
 fn region() -> ResolvedRegion {
     let env = environment::get_region_environment();
-    let found = [(env.aws_region, RegionSource::AwsRegion), (env.aws_default_region, RegionSource::AwsDefaultRegion), (env.profile_region, RegionSource::Profile)]
-        .into_iter()
-        .find_map(|(value, source)| value.map(|name| name.trim().to_string()).filter(|name| !name.is_empty()).map(|name| ResolvedRegion { name, source }));
+    let found =
+        [(env.aws_region, RegionSource::AwsRegion), (env.aws_default_region, RegionSource::AwsDefaultRegion), (env.profile_region, RegionSource::Profile)]
+            .into_iter()
+            .find_map(|(value, source)| value.map(|name| name.trim().to_string()).filter(|name| !name.is_empty()).map(|name| ResolvedRegion { name, source }));
     found.unwrap_or_else(|| ResolvedRegion { name: "us-east-1".into(), source: RegionSource::Default })
 }
 

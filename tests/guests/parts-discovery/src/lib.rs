@@ -12,8 +12,10 @@ use exports::openclaw::bedrock::identity::{Guest as Identity, PolicyInfo};
 use openclaw::bedrock::types::{ApiError, ModelCost, ModelInfo, ModelKind};
 
 /// The models it shows: (id, name, provider).
-const MODELS: [(&str, &str, &str); 2] =
-    [("amazon.nova-micro-v1:0", "[parts-discovery] Nova Micro", "Amazon"), ("anthropic.claude-3-haiku-20240307-v1:0", "[parts-discovery] Claude 3 Haiku", "Anthropic")];
+const MODELS: [(&str, &str, &str); 2] = [
+    ("amazon.nova-micro-v1:0", "[parts-discovery] Nova Micro", "Amazon"),
+    ("anthropic.claude-3-haiku-20240307-v1:0", "[parts-discovery] Claude 3 Haiku", "Anthropic"),
+];
 
 struct PartsDiscovery;
 

@@ -10,7 +10,7 @@ wit_bindgen::generate!({
 });
 
 use exports::openclaw::bedrock::identity::{Guest as Identity, PolicyInfo};
-use exports::openclaw::bedrock::routing::{Guest as Routing, PlanEntry, PlanRequest, ResolveRequest, Resolution, Route, RoutingPlan};
+use exports::openclaw::bedrock::routing::{Guest as Routing, PlanEntry, PlanRequest, Resolution, ResolveRequest, Route, RoutingPlan};
 use openclaw::bedrock::types::{ApiError, ErrorClass};
 
 /// The reference of its own lane.
