@@ -184,3 +184,14 @@ fn the_cache_max_flag_takes_precedence_over_the_variable() {
     assert_eq!(run.code, Some(2), "{}", run.all_output());
     assert!(run.stderr.contains("--policy-cache-max") && run.stderr.contains("is not a size"), "{}", run.stderr);
 }
+
+#[test]
+fn a_component_that_leaves_parts_to_the_default_compiles_it_once() {
+    let home = TestHome::new().expect("home");
+    // (run, cache reported, compiles: the first compiles the component and the embedded default,
+    // which both hosts the engine and provides the parts the component leaves to it)
+    for (run, expected, compiled) in [("first", "miss", 2), ("second", "hit", 0)] {
+        let (cache, output) = check(&home, TestGuest::PartsRouting, None);
+        assert_eq!((cache.as_str(), compiles(&output)), (expected, compiled), "{run}: {}", output.stderr);
+    }
+}
