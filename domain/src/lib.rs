@@ -24,7 +24,7 @@ pub use credentials::{CredentialDescription, SourceKind, VisibleSource};
 pub use environment::RegionEnvironment;
 pub use policy::{
     ChatRequest, ConfigOutcome, ConfigSource, Diagnostic, DiscoverRequest, Discovery, DiscoverySettings, ModelAlias, ModelReference, PolicyInfo, ProbeRequest,
-    ProbeResult, ProbeStatus, ReferenceKind, RegionSource, ResolvedRegion, SettingSource, Settings, Severity,
+    ProbeResult, ProbeStatus, ReferenceKind, RegionSource, ResolvedRegion, SettingSource, Settings, Severity, invalid_config,
 };
 pub use routing::{FallbackStep, PlanRequest, Resolution, ResolveRequest, Route, RoutingPlan};
 pub use runtime::{

@@ -252,11 +252,39 @@ mod sources_as_object {
 /// What loading a config file produced: settings, or every diagnostic.
 pub type ConfigOutcome = Result<Settings, Vec<Diagnostic>>;
 
+/// The error of a call whose config file is invalid: a `format` error that names the file,
+/// counts its errors and quotes the first (with its JSON path and position). The one wording
+/// for every call that needs settings, whichever side read the file: the default policy when
+/// it reads the text itself (contracts 0.1.0 and 0.2.0), the host when a config part's
+/// `load-config` refused it (0.3.0).
+pub fn invalid_config(origin: &str, diagnostics: &[Diagnostic]) -> ApiError {
+    let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).collect();
+    let first = errors.first().map_or_else(String::new, |error| {
+        let place = if error.line > 0 { format!(" at {}:{}", error.line, error.column) } else { String::new() };
+        let path = if error.path.is_empty() { String::new() } else { format!(" `{}`", error.path) };
+        format!(": {}{path}{place}: {}", if errors.len() > 1 { "first" } else { "the error" }, error.message)
+    });
+    let origin = if origin.is_empty() { "the config file".to_string() } else { format!("the config file {}", excerpt(origin, 200)) };
+    ApiError::policy(ErrorClass::Format, format!("{origin} is invalid ({} error(s)){first}", errors.len()))
+}
+
+/// At most `max_chars` characters of `text`, with `…` when cut, for quoting in a message.
+fn excerpt(text: &str, max_chars: usize) -> String {
+    let mut short: String = text.chars().take(max_chars).collect();
+    if text.chars().nth(max_chars).is_some() {
+        short.push('…');
+    }
+    short
+}
+
 /// What a probe sends and within what limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProbeRequest {
     /// The config file (default model and region come from it).
     pub config: ConfigSource,
+    /// The settings the config part resolved `config` to (contract 0.3.0 on); `None` when the
+    /// policy reads `config` itself (0.1.0 and 0.2.0 hand it the text only).
+    pub settings: Option<Settings>,
     /// Most tokens to ask for.
     pub max_tokens: u32,
     /// Time limit for the whole probe; whole milliseconds cross the WIT.
@@ -340,6 +368,9 @@ pub struct ProbeResult {
 pub struct ChatRequest {
     /// The config file (default model, region, defaults).
     pub config: ConfigSource,
+    /// The settings the config part resolved `config` to (contract 0.3.0 on); `None` when the
+    /// policy reads `config` itself (0.1.0 and 0.2.0 hand it the text only).
+    pub settings: Option<Settings>,
     /// A model reference; `None` uses the default model.
     pub model: Option<String>,
     /// System prompts.
@@ -383,6 +414,9 @@ impl ChatRequest {
 pub struct DiscoverRequest {
     /// The config file.
     pub config: ConfigSource,
+    /// The settings the config part resolved `config` to (contract 0.3.0 on); `None` when the
+    /// policy reads `config` itself (0.1.0 and 0.2.0 hand it the text only).
+    pub settings: Option<Settings>,
     /// Fetch the catalog now even if the host's cache is fresh.
     pub refresh: bool,
 }

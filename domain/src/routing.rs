@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::policy::{ConfigSource, Discovery};
+use crate::policy::{ConfigSource, Discovery, Settings};
 use crate::types::ErrorClass;
 
 /// One step of a fallback chain.
@@ -80,10 +80,16 @@ pub struct Resolution {
 }
 
 /// What a plan is computed from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlanRequest {
     /// The config file.
     pub config: ConfigSource,
+    /// The settings the config part resolved `config` to (contract 0.3.0 on); `None` when the
+    /// policy reads `config` itself (0.2.0).
+    pub settings: Option<Settings>,
+    /// The models the discovery part found (contract 0.3.0 on); `None` when the policy
+    /// discovers itself (0.2.0).
+    pub discovery: Option<Discovery>,
     /// Fetch the catalog now even if the host's cache is fresh.
     pub refresh: bool,
 }
@@ -93,6 +99,9 @@ pub struct PlanRequest {
 pub struct ResolveRequest {
     /// The config file.
     pub config: ConfigSource,
+    /// The settings the plan was computed from (contract 0.3.0 on); `None` when the policy
+    /// reads `config` itself (0.2.0).
+    pub settings: Option<Settings>,
     /// The reference as the request wrote it; `None` for a request naming no model.
     pub model: Option<String>,
 }

@@ -11,7 +11,7 @@ use crate::region::RegionEnvironment;
 use crate::resolve::resolve;
 use crate::routing::{FallbackStep, requested_reference, route_of};
 use crate::runtime::{ApiError, ConverseOptions, ConverseRequest, ErrorClass, EventStream, InferenceConfig, LogLevel, Runtime, StreamEvent};
-use crate::target::load_settings;
+use crate::target::settings_of;
 
 pub use crate::routing::NO_MODEL;
 
@@ -43,12 +43,12 @@ pub struct ChatStream<R: Runtime> {
 /// ([`crate::routing::route_of`]: a profile-only model goes through its profile; an unknown
 /// bare id is `not-found`). Max tokens: the request's, else the route's.
 pub fn start_chat<R: Runtime>(
-    request: ChatRequest,
+    mut request: ChatRequest,
     environment: &RegionEnvironment,
     runtime: R,
     control_plane: &dyn ControlPlane,
 ) -> Result<ChatStream<R>, ApiError> {
-    let settings = load_settings(&request.config, environment)?;
+    let settings = settings_of(request.settings.take(), &request.config, environment)?;
     let reference = requested_reference(request.model.as_deref(), &settings, control_plane)?;
     let resolved = resolve(&reference, &settings, control_plane, &runtime)?;
     let route = route_of(&reference, resolved, &settings);

@@ -9,7 +9,7 @@ use crate::control_plane::ControlPlane;
 use crate::region::{RegionEnvironment, resolve_region};
 use crate::resolve::resolve;
 use crate::runtime::{ApiError, ConverseOptions, ConverseRequest, ErrorClass, InferenceConfig, LogLevel, Message, Runtime, StreamEvent};
-use crate::target::load_settings;
+use crate::target::settings_of;
 
 /// The prompt the probe sends.
 pub const PROBE_PROMPT: &str = "Reply with OK.";
@@ -23,7 +23,7 @@ pub const PROBE_PROMPT: &str = "Reply with OK.";
 /// message stop (`ok`), an error (its class decides), the end of the stream without either
 /// (`unknown`), or the time limit (`timeout`).
 pub fn probe(request: &ProbeRequest, environment: &RegionEnvironment, runtime: &dyn Runtime, control_plane: &dyn ControlPlane) -> ProbeResult {
-    let settings = match load_settings(&request.config, environment) {
+    let settings = match settings_of(request.settings.clone(), &request.config, environment) {
         Ok(settings) => settings,
         Err(error) => return refused(ProbeStatus::Format, None, resolve_region(None, environment).name, error),
     };
@@ -99,6 +99,7 @@ mod tests {
     fn request(config: Option<&str>) -> ProbeRequest {
         ProbeRequest {
             config: ConfigSource { origin: "openclaw.json".into(), text: config.map(str::to_string) },
+            settings: None,
             max_tokens: 8,
             timeout: Duration::from_secs(8),
         }

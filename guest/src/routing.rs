@@ -8,12 +8,12 @@
 //! event. Chat runs the same route ([`crate::chat`]), so a plan-served request and a chat
 //! call can never decide differently.
 
-pub use openclaw_domain::{FallbackStep, Resolution, Route, RoutingPlan};
+pub use openclaw_domain::{FallbackStep, PlanRequest, Resolution, ResolveRequest, Route, RoutingPlan};
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::config::{ConfigSource, Settings};
+use crate::config::Settings;
 use crate::control_plane::{CatalogRequest, ControlPlane};
 use crate::discovery::{Discovery, decide};
 use crate::model_names;
@@ -21,7 +21,7 @@ use crate::model_ref::{ModelReference, parse_model_reference};
 use crate::region::RegionEnvironment;
 use crate::resolve::{CatalogView, Lookup, Resolved, resolve, resolve_in};
 use crate::runtime::{ApiError, ErrorClass, Runtime};
-use crate::target::{global_fallback, load_settings};
+use crate::target::{global_fallback, settings_of};
 
 /// The message when neither the request nor the config names a model.
 pub const NO_MODEL: &str = "no model given and no default model configured (set `model` or `agents.defaults.model.primary`)";
@@ -88,14 +88,13 @@ fn catalog_for_names(settings: &Settings, control_plane: &dyn ControlPlane) -> O
 /// may be remembered unless it is a stopgap (the catalog was needed but the control plane
 /// failed) or the catalog cache is off (`refreshInterval: 0`: nothing is kept).
 pub fn resolve_one(
-    config: &ConfigSource,
-    model: Option<&str>,
+    request: &ResolveRequest,
     environment: &RegionEnvironment,
     control_plane: &dyn ControlPlane,
     runtime: &dyn Runtime,
 ) -> Result<Resolution, ApiError> {
-    let settings = load_settings(config, environment)?;
-    let reference = requested_reference(model, &settings, control_plane)?;
+    let settings = settings_of(request.settings.clone(), &request.config, environment)?;
+    let reference = requested_reference(request.model.as_deref(), &settings, control_plane)?;
     let resolved = resolve(&reference, &settings, control_plane, runtime)?;
     let remember = resolved.settled && settings.discovery.refresh_interval > 0;
     Ok(Resolution { route: route_of(&reference, resolved, &settings), remember })
@@ -106,56 +105,57 @@ pub fn resolve_one(
 /// every discovered model and the default model as written, each resolved exactly as a call
 /// would be. A control-plane failure with no catalog to fall back on fails the plan (the host
 /// keeps the previous one); an invalid config is a `format` error.
-pub fn plan(
-    config: &ConfigSource,
-    refresh: bool,
-    environment: &RegionEnvironment,
-    control_plane: &dyn ControlPlane,
-    runtime: &dyn Runtime,
-) -> Result<RoutingPlan, ApiError> {
-    let settings = load_settings(config, environment)?;
+///
+/// Contract 0.3.0 hands the plan the settings and the discovered models (another policy's
+/// config or discovery part may have made them): they are taken as they are, and the catalog
+/// is read only to route its ids. Older contracts hand the config text only.
+pub fn plan(request: &PlanRequest, environment: &RegionEnvironment, control_plane: &dyn ControlPlane, runtime: &dyn Runtime) -> Result<RoutingPlan, ApiError> {
+    let settings = settings_of(request.settings.clone(), &request.config, environment)?;
     let region = settings.region.name.clone();
-    let decision = decide(settings.discovery.enabled, &control_plane.visible_sources());
-    let mut plan = RoutingPlan {
-        routes: HashMap::new(),
-        default_route: None,
-        discovery: Discovery {
-            runs: decision.runs,
-            reason: decision.reason,
-            region: region.clone(),
-            models: Vec::new(),
-            stale: false,
-            stale_reason: None,
-            fetched_at: None,
-        },
-        valid_for: None,
+    let discovery = match &request.discovery {
+        Some(given) => given.clone(),
+        None => {
+            let decision = decide(settings.discovery.enabled, &control_plane.visible_sources());
+            Discovery {
+                runs: decision.runs,
+                reason: decision.reason,
+                region: region.clone(),
+                models: Vec::new(),
+                stale: false,
+                stale_reason: None,
+                fetched_at: None,
+            }
+        }
     };
+    let mut plan = RoutingPlan { routes: HashMap::new(), default_route: None, discovery, valid_for: None };
     if !plan.discovery.runs {
         add_default(&mut plan, &settings, None, Lookup::NotNeeded, runtime);
         add_names(&mut plan.routes, &model_names::names(&settings.aliases, None), &settings, Lookup::NotNeeded, runtime);
         return Ok(plan);
     }
-    let request = CatalogRequest { region, max_age: Duration::from_secs(settings.discovery.refresh_interval), refresh };
-    let catalog = control_plane.list_catalog(&request)?;
+    let catalog_request = CatalogRequest { region, max_age: Duration::from_secs(settings.discovery.refresh_interval), refresh: request.refresh };
+    let catalog = control_plane.list_catalog(&catalog_request)?;
     plan.valid_for = Some(Duration::from_secs(match settings.discovery.refresh_interval {
         0 => 0,
         interval if catalog.stale => interval.min(STALE_PLAN_SECONDS),
         interval => interval,
     }));
-    plan.discovery.stale = catalog.stale;
-    plan.discovery.stale_reason.clone_from(&catalog.stale_reason);
-    plan.discovery.fetched_at = Some(catalog.fetched_at);
     let view = CatalogView::new(&catalog, &settings);
+    if request.discovery.is_none() {
+        plan.discovery.stale = catalog.stale;
+        plan.discovery.stale_reason.clone_from(&catalog.stale_reason);
+        plan.discovery.fetched_at = Some(catalog.fetched_at);
+        plan.discovery.models = view.discovered().to_vec();
+    }
     let lookup = if catalog.models.is_empty() && catalog.profiles.is_empty() { Lookup::NotNeeded } else { Lookup::Catalog(&view) };
     add_default(&mut plan, &settings, Some(&catalog), lookup, runtime);
     add_names(&mut plan.routes, &model_names::names(&settings.aliases, Some(&catalog)), &settings, lookup, runtime);
-    let ids = catalog.models.iter().map(|model| model.model_id.as_str());
-    let profiles = catalog.profiles.iter().map(|profile| profile.id.as_str());
-    let discovered = view.discovered().iter().map(|model| model.id.as_str());
+    let ids = catalog.models.iter().map(|model| model.model_id.clone());
+    let profiles = catalog.profiles.iter().map(|profile| profile.id.clone());
+    let discovered: Vec<String> = plan.discovery.models.iter().map(|model| model.id.clone()).collect();
     for text in ids.chain(profiles).chain(discovered) {
-        add_listed(&mut plan.routes, text, &settings, lookup, runtime);
+        add_listed(&mut plan.routes, &text, &settings, lookup, runtime);
     }
-    plan.discovery.models = view.discovered().to_vec();
     Ok(plan)
 }
 

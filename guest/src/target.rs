@@ -2,11 +2,9 @@
 //! starts from, and the `global.` profile a geography profile can fall back to.
 
 use crate::config::{ConfigSource, Settings, load_config};
-use crate::diagnostics::Severity;
 use crate::model_ref::ModelReference;
-use crate::quote::excerpt;
 use crate::region::RegionEnvironment;
-use crate::runtime::{ApiError, ErrorClass};
+use crate::runtime::ApiError;
 
 /// The model id and region a call goes to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,18 +22,18 @@ pub fn call_target(reference: &ModelReference, resolved_region: &str) -> CallTar
 }
 
 /// Loads the config a call starts from; an invalid one is a `format` error that names the file,
-/// counts its errors and quotes the first.
+/// counts its errors and quotes the first ([`openclaw_domain::invalid_config`]).
 pub fn load_settings(source: &ConfigSource, environment: &RegionEnvironment) -> Result<Settings, ApiError> {
-    load_config(source, environment).map_err(|diagnostics| {
-        let errors: Vec<_> = diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).collect();
-        let first = errors.first().map_or_else(String::new, |error| {
-            let place = if error.line > 0 { format!(" at {}:{}", error.line, error.column) } else { String::new() };
-            let path = if error.path.is_empty() { String::new() } else { format!(" `{}`", error.path) };
-            format!(": {}{path}{place}: {}", if errors.len() > 1 { "first" } else { "the error" }, error.message)
-        });
-        let origin = if source.origin.is_empty() { "the config file".to_string() } else { format!("the config file {}", excerpt(&source.origin, 200)) };
-        ApiError::policy(ErrorClass::Format, format!("{origin} is invalid ({} error(s)){first}", errors.len()))
-    })
+    load_config(source, environment).map_err(|diagnostics| openclaw_domain::invalid_config(&source.origin, &diagnostics))
+}
+
+/// The settings a request carries (contract 0.3.0: the config part read them), else the
+/// settings of its config text (older contracts hand the text only).
+pub fn settings_of(given: Option<Settings>, source: &ConfigSource, environment: &RegionEnvironment) -> Result<Settings, ApiError> {
+    match given {
+        Some(settings) => Ok(settings),
+        None => load_settings(source, environment),
+    }
 }
 
 /// The `global.` profile to fall back to from a geography system profile id
@@ -60,6 +58,7 @@ pub fn global_fallback(model_id: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::model_ref::parse_model_reference;
+    use crate::runtime::ErrorClass;
 
     #[test]
     fn targets_and_regions() {

@@ -23,6 +23,7 @@ fn no_catalog() -> FakeControlPlane {
 fn request(model: Option<&str>, config: Option<&str>) -> ChatRequest {
     ChatRequest {
         config: ConfigSource { origin: "openclaw.json".into(), text: config.map(str::to_string) },
+        settings: None,
         model: model.map(str::to_string),
         system: vec!["be brief".into()],
         messages: vec![Message::user_text("hello")],

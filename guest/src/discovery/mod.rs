@@ -22,7 +22,7 @@ use crate::config::DiscoverySettings;
 use crate::control_plane::{Catalog, CatalogRequest, ControlPlane, FoundationModelRecord, VisibleSource};
 use crate::region::RegionEnvironment;
 use crate::runtime::ApiError;
-use crate::target::load_settings;
+use crate::target::settings_of;
 use filter::{Access, ProviderFilter};
 
 /// Whether discovery runs, and why.
@@ -57,7 +57,7 @@ pub fn decide(enabled: Option<bool>, visible: &[VisibleSource]) -> RunDecision {
 /// catalog through `control_plane` (max age `refreshInterval`) and describes it. An invalid
 /// config is a `format` error quoting its first error; a control-plane failure is returned as is.
 pub fn discover(request: &DiscoverRequest, environment: &RegionEnvironment, control_plane: &dyn ControlPlane) -> Result<Discovery, ApiError> {
-    let settings = load_settings(&request.config, environment)?;
+    let settings = settings_of(request.settings.clone(), &request.config, environment)?;
     let region = settings.region.name;
     let RunDecision { runs, reason } = decide(settings.discovery.enabled, &control_plane.visible_sources());
     if !runs {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::config::{ConfigSource, load_config};
 use crate::control_plane::fake::{FakeControlPlane, model, system_profile};
 use crate::control_plane::{Catalog, SourceKind};
 use crate::runtime::fake::FakeRuntime;
@@ -23,6 +24,28 @@ fn catalog(stale: bool) -> Catalog {
         stale_reason: stale.then(|| "ThrottlingException: slow down".to_string()),
         ..Catalog::default()
     }
+}
+
+/// A plan from the config text alone, as contracts 0.1.0 and 0.2.0 ask for it.
+fn plan_of(
+    source: &ConfigSource,
+    refresh: bool,
+    environment: &RegionEnvironment,
+    plane: &dyn ControlPlane,
+    runtime: &dyn Runtime,
+) -> Result<RoutingPlan, ApiError> {
+    plan(&PlanRequest { config: source.clone(), settings: None, discovery: None, refresh }, environment, plane, runtime)
+}
+
+/// A resolution from the config text alone, as contract 0.2.0 asks for it.
+fn resolve_of(
+    source: &ConfigSource,
+    model: Option<&str>,
+    environment: &RegionEnvironment,
+    plane: &dyn ControlPlane,
+    runtime: &dyn Runtime,
+) -> Result<Resolution, ApiError> {
+    resolve_one(&ResolveRequest { config: source.clone(), settings: None, model: model.map(str::to_string) }, environment, plane, runtime)
 }
 
 fn config(text: &str) -> ConfigSource {
@@ -51,7 +74,7 @@ fn a_plan_routes_every_catalog_reference_as_a_call_would() {
     let plane = FakeControlPlane::serving(catalog(false));
     let runtime = FakeRuntime::default();
     let source = config(&format!("{{ model: 'amazon-bedrock/{SONNET}' }}"));
-    let plan = plan(&source, false, &environment(), &plane, &runtime).expect("plans");
+    let plan = plan_of(&source, false, &environment(), &plane, &runtime).expect("plans");
     // (reference, target, fallback steps)
     let cases: [(&str, &str, Vec<FallbackStep>); 7] = [
         (SONNET, US, vec![global_step("us-east-1")]),
@@ -70,14 +93,14 @@ fn a_plan_routes_every_catalog_reference_as_a_call_would() {
     // A built-in name of a model the region's catalog lacks is not planned, and alone it is
     // refused as the id it stands for would be.
     assert!(!plan.routes.contains_key("claude-haiku-4-5"));
-    let missing = resolve_one(&source, Some("claude-haiku-4-5"), &environment(), &plane, &runtime).expect_err("not in the region");
+    let missing = resolve_of(&source, Some("claude-haiku-4-5"), &environment(), &plane, &runtime).expect_err("not in the region");
     assert!(missing.message.contains("anthropic.claude-haiku-4-5-20251001-v1:0"), "{missing:?}");
     assert_eq!(plan.default_route.as_ref().map(|route| route.target.as_str()), Some(US));
     assert_eq!(plan.discovery.models.iter().map(|model| model.id.as_str()).collect::<Vec<_>>(), [GLOBAL, US, MISTRAL]);
     assert_eq!((plan.discovery.runs, plan.discovery.fetched_at, plan.valid_for), (true, Some(1_700_000_000), Some(Duration::from_secs(3600))));
     // Resolving each listed reference alone gives the same route.
     for (reference, route) in &plan.routes {
-        let alone = resolve_one(&source, Some(reference), &environment(), &plane, &runtime).expect(reference);
+        let alone = resolve_of(&source, Some(reference), &environment(), &plane, &runtime).expect(reference);
         assert_eq!((&alone.route, alone.remember), (route, true), "{reference}");
     }
 }
@@ -93,7 +116,7 @@ fn plan_validity_follows_the_catalog() {
         ("{ models: { bedrockDiscovery: { enabled: false } } }", false, None),
     ];
     for (text, stale, valid_for) in cases {
-        let plan = plan(&config(text), false, &environment(), &FakeControlPlane::serving(catalog(stale)), &FakeRuntime::default()).expect(text);
+        let plan = plan_of(&config(text), false, &environment(), &FakeControlPlane::serving(catalog(stale)), &FakeRuntime::default()).expect(text);
         assert_eq!(plan.valid_for, valid_for.map(Duration::from_secs), "{text} stale={stale}");
         assert_eq!(plan.discovery.stale, stale && plan.discovery.runs, "{text}");
     }
@@ -106,7 +129,7 @@ fn without_discovery_only_the_default_model_is_planned() {
         (FakeControlPlane::serving(catalog(false)).with_visible(&[]), "{ model: 'acme.anything-v1:0' }"),
     ];
     for (plane, text) in cases {
-        let plan = plan(&config(text), false, &environment(), &plane, &FakeRuntime::default()).expect(text);
+        let plan = plan_of(&config(text), false, &environment(), &plane, &FakeRuntime::default()).expect(text);
         assert!(plane.requests.borrow().is_empty(), "{text}: the catalog was listed");
         assert!(!plan.discovery.runs, "{text}");
         // The default model, and the built-in names (each sent as the table says).
@@ -121,12 +144,12 @@ fn without_discovery_only_the_default_model_is_planned() {
 
 #[test]
 fn plans_that_cannot_be_made_fail_with_the_reason() {
-    let invalid = plan(&config("{ model: 3 }"), false, &environment(), &FakeControlPlane::serving(catalog(false)), &FakeRuntime::default());
+    let invalid = plan_of(&config("{ model: 3 }"), false, &environment(), &FakeControlPlane::serving(catalog(false)), &FakeRuntime::default());
     assert_eq!(invalid.map_err(|error| error.class), Err(ErrorClass::Format));
-    let down = plan(&config("{}"), false, &environment(), &FakeControlPlane::failing(ErrorClass::Auth, "AccessDeniedException"), &FakeRuntime::default());
+    let down = plan_of(&config("{}"), false, &environment(), &FakeControlPlane::failing(ErrorClass::Auth, "AccessDeniedException"), &FakeRuntime::default());
     assert_eq!(down.map_err(|error| (error.class, error.message)), Err((ErrorClass::Auth, "AccessDeniedException".to_string())));
     let plane = FakeControlPlane::serving(catalog(false)).with_visible(&[SourceKind::Environment]);
-    plan(&config("{}"), true, &environment(), &plane, &FakeRuntime::default()).expect("plans");
+    plan_of(&config("{}"), true, &environment(), &plane, &FakeRuntime::default()).expect("plans");
     assert!(plane.requests.borrow()[0].refresh, "a refreshing plan asks the host to refresh");
 }
 
@@ -134,10 +157,10 @@ fn plans_that_cannot_be_made_fail_with_the_reason() {
 fn an_unknown_default_model_leaves_the_default_route_to_resolve() {
     let source = config("{ model: 'meta.llama9-v1:0' }");
     let plane = FakeControlPlane::serving(catalog(false));
-    let plan = plan(&source, false, &environment(), &plane, &FakeRuntime::default()).expect("plans");
+    let plan = plan_of(&source, false, &environment(), &plane, &FakeRuntime::default()).expect("plans");
     assert_eq!(plan.default_route, None);
     assert!(route_of_plan(&plan, "meta.llama9-v1:0").is_none());
-    let error = resolve_one(&source, None, &environment(), &plane, &FakeRuntime::default()).expect_err("unknown");
+    let error = resolve_of(&source, None, &environment(), &plane, &FakeRuntime::default()).expect_err("unknown");
     assert_eq!(error.class, ErrorClass::NotFound);
 }
 
@@ -156,11 +179,11 @@ fn resolutions_say_whether_they_may_be_remembered() {
         ("{}", FakeControlPlane::serving(catalog(false)), Some("arn:aws:bedrock:us-east-1::nonsense/x"), Err(ErrorClass::Format)),
     ];
     for (text, plane, model, expected) in cases {
-        let outcome = resolve_one(&config(text), model, &environment(), &plane, &FakeRuntime::default());
+        let outcome = resolve_of(&config(text), model, &environment(), &plane, &FakeRuntime::default());
         let outcome = outcome.map(|resolution| (resolution.route.target.clone(), resolution.remember)).map_err(|error| error.class);
         assert_eq!(outcome, expected.map(|(target, remember)| (target.to_string(), remember)), "{text} {model:?}");
     }
-    let error = resolve_one(&config("{}"), None, &environment(), &FakeControlPlane::serving(catalog(false)), &FakeRuntime::default()).expect_err("no model");
+    let error = resolve_of(&config("{}"), None, &environment(), &FakeControlPlane::serving(catalog(false)), &FakeRuntime::default()).expect_err("no model");
     assert_eq!(error.message, NO_MODEL);
 }
 
@@ -181,13 +204,61 @@ fn names_route_what_they_stand_for_in_the_plan_and_alone() {
     ];
     for (text, model, target) in cases {
         let source = config(&text);
-        let plan = plan(&source, false, &environment(), &plane, &runtime).expect(&text);
+        let plan = plan_of(&source, false, &environment(), &plane, &runtime).expect(&text);
         let planned = match model {
             Some(model) => plan.routes.get(model).cloned(),
             None => plan.default_route.clone(),
         };
         assert_eq!(planned.as_ref().map(|route| route.target.as_str()), Some(target), "{text} {model:?} in the plan");
-        let alone = resolve_one(&source, model, &environment(), &plane, &runtime).expect(&text);
+        let alone = resolve_of(&source, model, &environment(), &plane, &runtime).expect(&text);
         assert_eq!(Some(alone.route), planned, "{text} {model:?} alone");
     }
+}
+
+/// Contract 0.3.0: the plan takes the settings and the discovered models it is handed (another
+/// policy's config or discovery part may have made them) instead of reading the config text.
+#[test]
+fn a_plan_from_given_settings_and_discovery_uses_them_as_they_are() {
+    let plane = FakeControlPlane::serving(catalog(false));
+    let runtime = FakeRuntime::default();
+    // The text says nothing; the settings (as a config part made them) name the default model.
+    let text = config("{}");
+    let mut settings =
+        load_config(&config(&format!("{{ model: '{MISTRAL}', models: {{ bedrockDiscovery: {{ enabled: true }} }} }}")), &environment()).expect("valid");
+    settings.aliases.push(openclaw_domain::ModelAlias { name: "fast".into(), target: MISTRAL.into() });
+    let mut listed = crate::discovery::describe_catalog(&catalog(false), &settings.discovery, "us-east-1").swap_remove(0);
+    listed.name = "a model, as another discovery part names it".into();
+    let given = Discovery {
+        runs: true,
+        reason: "a discovery part said so".into(),
+        region: "us-east-1".into(),
+        models: vec![listed.clone()],
+        stale: false,
+        stale_reason: None,
+        fetched_at: Some(7),
+    };
+    // (settings given, discovery given, default target, `fast` routed, discovery reason)
+    let cases = [
+        (Some(settings.clone()), Some(given.clone()), Some(MISTRAL), true, "a discovery part said so"),
+        (Some(settings.clone()), None, Some(MISTRAL), true, ""),
+        (None, Some(given.clone()), None, false, "a discovery part said so"),
+    ];
+    for (settings, discovery, default_target, fast, reason) in cases {
+        let label = format!("settings given: {}, discovery given: {}", settings.is_some(), discovery.is_some());
+        let request = PlanRequest { config: text.clone(), settings, discovery: discovery.clone(), refresh: false };
+        let plan = plan(&request, &environment(), &plane, &runtime).expect(&label);
+        assert_eq!(plan.default_route.as_ref().map(|route| route.target.as_str()), default_target, "{label}");
+        assert_eq!(plan.routes.contains_key("fast"), fast, "{label}");
+        if let Some(given) = discovery {
+            assert_eq!(plan.discovery, given, "{label}: the discovery is served as given");
+        } else {
+            assert!(plan.discovery.models.iter().any(|model| model.id == listed.id), "{label}: the policy discovered");
+        }
+        assert!(plan.discovery.reason.contains(reason), "{label}: {}", plan.discovery.reason);
+        assert!(plan.routes.contains_key(&listed.id), "{label}: every discovered model is routed");
+    }
+    // Resolve takes the given settings too: `fast` resolves with them, not with the text alone.
+    let request = ResolveRequest { config: text.clone(), settings: Some(settings), model: Some("fast".into()) };
+    assert_eq!(resolve_one(&request, &environment(), &plane, &runtime).expect("an alias of the settings").route.target, MISTRAL);
+    assert!(resolve_of(&text, Some("fast"), &environment(), &plane, &runtime).is_err(), "the text alone defines no `fast`");
 }

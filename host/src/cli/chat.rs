@@ -43,6 +43,7 @@ pub(super) async fn run(context: &Context, args: ChatArgs) -> anyhow::Result<Exi
     }
     let request = ChatRequest {
         config: loaded.source.clone(),
+        settings: None,
         model: args.model,
         system: Vec::new(),
         messages: vec![Message { role: Role::User, content: vec![ContentBlock::Text(args.prompt.join(" "))] }],

@@ -116,6 +116,7 @@ pub(super) async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<Exi
             out.flush()?;
             let request = ChatRequest {
                 config,
+                settings: None,
                 model: None,
                 system: Vec::new(),
                 messages: vec![Message { role: Role::User, content: vec![ContentBlock::Text(args.prompt.clone())] }],

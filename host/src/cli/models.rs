@@ -126,7 +126,7 @@ impl Status {
     /// Sends the probe through a fresh instance of the policy.
     pub(super) async fn probe(&self, loaded: &Loaded, config: &ConfigSource, max_tokens: u32, timeout: Duration) -> anyhow::Result<ProbeResult> {
         let capabilities = Capabilities { environment: Arc::clone(&loaded.environment), bedrock: Some(Arc::clone(&self.bedrock)) };
-        let request = ProbeRequest { config: config.clone(), max_tokens, timeout };
+        let request = ProbeRequest { config: config.clone(), settings: None, max_tokens, timeout };
         let mut instance = loaded.host.instance_with(capabilities).await?;
         Ok(instance.probe(&request).await?)
     }

@@ -61,6 +61,7 @@ pub(super) async fn answer(
     let stop_sequences = converse.inference.stop_sequences.clone();
     let request = ChatRequest {
         config: serving.config().as_ref().clone(),
+        settings: None,
         model: Some(model.clone()),
         system: converse.system,
         messages: converse.messages,

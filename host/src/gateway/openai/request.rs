@@ -142,6 +142,7 @@ pub fn parse_completion(body: &Value, timeout: Duration, prompt_cache: PromptCac
     }
     let request = ChatRequest {
         config: ConfigSource::default(),
+        settings: None,
         model: Some(model.clone()).filter(|m| !m.is_empty()),
         system,
         messages,
