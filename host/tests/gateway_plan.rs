@@ -173,7 +173,7 @@ async fn a_0_1_policy_serves_every_request_through_its_chat() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_default_policy_built_for_0_1_routes_as_its_plan_does() {
-    // The same requests through the 0.2.0 default policy (served from its plan) and through the
+    // The same requests through the default policy (served from its plan) and through the
     // same policy built for 0.1.0 (its `chat` per request): the same calls reach Bedrock, with
     // the same outcomes, fallback included.
     let planned = gateway_with(&format!("{{ model: '{MODEL}' }}")).await;
