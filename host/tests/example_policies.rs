@@ -1,0 +1,221 @@
+//! The example policies of `examples/policies/` (one routing rule, `family-router`, in Rust,
+//! Python and JavaScript) as their author meets them: `policy check` names their parts (routing
+//! their own, the rest the default policy's), the contract tier of both corpora passes, the
+//! gateway serves chat through their plan (the fallback to the family's small model included),
+//! and each is swapped in and out under load with no failed request.
+
+mod gateway_common;
+
+use bedrock_emulator::{Fault, FaultRule};
+use gateway_common::{MODEL, Response, Setup, TestGateway, embedded_policy_file, eventually};
+use openclaw_test_support::examples::ExamplePolicy;
+use openclaw_test_support::{TestHome, config_cases_dir, discovery_cases_dir, run_in_home};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+
+const OPENCLAW: &str = env!("CARGO_BIN_EXE_openclaw");
+const US_SONNET: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
+/// The first Anthropic model with `haiku` the default discovery lists in us-east-1 (`global.`
+/// profiles come first).
+const HAIKU: &str = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
+/// The first Amazon model with `nova-lite` or `nova-micro` listed (profiles before models).
+const NOVA_LITE: &str = "us.amazon.nova-lite-v1:0";
+/// The default model as the config writes it, and what it stands for. Mistral has no small
+/// model in the catalog: its route has no fallback.
+const DEFAULT_WRITTEN: &str = "bedrock/mistral.mistral-large-2407-v1:0";
+const MISTRAL_LARGE: &str = "mistral.mistral-large-2407-v1:0";
+
+/// The examples whose toolchain is here: a missing one is skipped with a note (CI fails).
+fn built(test: &str) -> Vec<(ExamplePolicy, PathBuf)> {
+    ExamplePolicy::ALL.into_iter().filter_map(|example| example.component(test).map(|path| (example, path))).collect()
+}
+
+fn arg(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[test]
+fn policy_check_names_the_parts_and_the_contract_tier_of_both_corpora_passes() {
+    for (example, component) in built("policy_check_names_the_parts_and_the_contract_tier_of_both_corpora_passes") {
+        let language = example.language();
+        // One home for all four runs: after the first compile the cache serves the component.
+        let home = TestHome::new().expect("home");
+        let check = run_in_home(OPENCLAW, &home, &[], &["policy", "check", &arg(&component), "--json"]);
+        assert_eq!(check.code, Some(0), "{language}: {}", check.all_output());
+        let report = check.json();
+        assert_eq!(report["policy"]["name"], example.name(), "{language}: {report}");
+        assert_eq!(report["policy"]["contract"], "0.3.0", "{language}: {report}");
+        // (part, whose it is)
+        for (part, whose) in [("routing", "own"), ("config", "default"), ("discovery", "default"), ("chat", "default")] {
+            assert_eq!(report["parts"][part], whose, "{language}: {part}: {report}");
+        }
+        let words = run_in_home(OPENCLAW, &home, &[], &["policy", "check", &arg(&component)]);
+        assert_eq!(words.code, Some(0), "{language}: {}", words.all_output());
+        assert!(words.stdout.contains("routing (own)"), "{language}: {}", words.stdout);
+
+        for cases in [config_cases_dir(), discovery_cases_dir()] {
+            let args = ["--policy", &arg(&component), "policy", "test", "--cases", &arg(&cases), "--tags", "contract", "--json"];
+            let run = run_in_home(OPENCLAW, &home, &[], &args);
+            assert_eq!(run.code, Some(0), "{language} on {}: {}", cases.display(), run.all_output());
+            let report = run.json();
+            assert_eq!((report["tier"].as_str(), report["failed"].as_u64()), (Some("contract"), Some(0)), "{language}: {report}");
+            assert!(report["results"].as_array().is_some_and(|results| !results.is_empty()), "{language}: {report}");
+        }
+    }
+}
+
+/// (model, stream, faults (model, Bedrock error type), status, calls made (model, status),
+/// words of the error)
+type ChatCase<'a> = (Option<&'a str>, bool, &'a [(&'a str, &'a str)], u16, &'a [(&'a str, u16)], &'a str);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_serves_chat_through_each_examples_plan() {
+    const THROTTLED: &str = "ThrottlingException";
+    let cases: [ChatCase; 12] = [
+        // A discovered model goes to itself.
+        (Some(MODEL), false, &[], 200, &[(MODEL, 200)], ""),
+        (Some(MODEL), true, &[], 200, &[(MODEL, 200)], ""),
+        // The default model, for a request naming none and under its written name.
+        (None, false, &[], 200, &[(MISTRAL_LARGE, 200)], ""),
+        (Some(DEFAULT_WRITTEN), true, &[], 200, &[(MISTRAL_LARGE, 200)], ""),
+        // Throttled or overloaded: the family's small model answers.
+        (Some(US_SONNET), false, &[(US_SONNET, THROTTLED)], 200, &[(US_SONNET, 429), (HAIKU, 200)], ""),
+        (Some(US_SONNET), true, &[(US_SONNET, "ServiceUnavailableException")], 200, &[(US_SONNET, 503), (HAIKU, 200)], ""),
+        (Some(MODEL), false, &[(MODEL, THROTTLED)], 200, &[(MODEL, 429), (NOVA_LITE, 200)], ""),
+        // A small model the account cannot call reports the throttle that sent the request there.
+        (Some(US_SONNET), false, &[(US_SONNET, THROTTLED), (HAIKU, "ResourceNotFoundException")], 429, &[(US_SONNET, 429), (HAIKU, 404)], ""),
+        // The small model does not fall back to itself; Mistral has no small model discovered.
+        (Some(HAIKU), false, &[(HAIKU, THROTTLED)], 429, &[(HAIKU, 429)], ""),
+        (None, false, &[(MISTRAL_LARGE, THROTTLED)], 429, &[(MISTRAL_LARGE, 429)], ""),
+        // Outside the plan: refused in the policy's words, nothing called (the default policy
+        // would resolve the second spelling; this one routes only what its plan lists).
+        (Some("meta.llama9-v1:0"), false, &[], 404, &[], "has no route for model `meta.llama9-v1:0`"),
+        (Some("bedrock/amazon.nova-pro-v1:0"), true, &[], 404, &[], "has no route for model `bedrock/amazon.nova-pro-v1:0`"),
+    ];
+    for (example, component) in built("the_gateway_serves_chat_through_each_examples_plan") {
+        let name = example.name();
+        let config = format!("{{ model: '{DEFAULT_WRITTEN}' }}");
+        let gateway = TestGateway::start_with(Setup { policy: component, config: Some(config), ..Setup::default() }).await;
+        assert_eq!(gateway.handle.policy().info().name, name);
+        for (model, stream, faults, status, calls, words) in cases {
+            gateway.emulator.faults().clear();
+            gateway.emulator.log().clear();
+            for (target, error_type) in faults {
+                let fault = Fault::HttpError { error_type: error_type.to_string(), status: None, message: None };
+                gateway.emulator.faults().push(FaultRule::new(fault).model(target).times(1));
+            }
+            let response = gateway.post("/v1/chat/completions", &body(model, stream)).await;
+            let case = format!("{name}: {model:?} stream={stream} faults={faults:?}");
+            assert_eq!(response.status, status, "{case}: {}", response.body);
+            assert_eq!(runtime_calls(&gateway), calls.iter().map(|(model, status)| (model.to_string(), *status)).collect::<Vec<_>>(), "{case}");
+            assert!(response.header("openclaw-policy").is_some_and(|header| header.starts_with(&name)), "{case}: {:?}", response.headers);
+            if status != 200 {
+                let message = response.json()["error"]["message"].as_str().unwrap_or_default().to_string();
+                assert!(message.contains(words), "{case}: {message}");
+                if status == 404 {
+                    assert!(message.contains(&name), "{case}: the refusal names the policy: {message}");
+                }
+            } else if stream {
+                assert!(!response.streamed_text().is_empty(), "{case}: {}", response.body);
+            } else {
+                let served = calls.last().map(|(model, _)| *model);
+                assert_eq!(response.json()["model"].as_str(), served, "{case}: the answer names the model that served it");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_example_is_swapped_in_and_out_under_load_with_no_failed_request() {
+    let examples = built("each_example_is_swapped_in_and_out_under_load_with_no_failed_request");
+    let gateway = Arc::new(TestGateway::start().await);
+    // Each stream takes ~100 ms, so some are in flight at every swap.
+    gateway.emulator.faults().push(FaultRule::new(Fault::DelayEvents { ms: 12 }).operation("ConverseStream").times(1_000_000));
+    // The policies by the name their header carries; requests each one served so far.
+    let names: Arc<Vec<String>> = Arc::new(std::iter::once("openclaw-default".to_string()).chain(examples.iter().map(|(e, _)| e.name())).collect());
+    let served: Arc<Vec<AtomicU32>> = Arc::new(names.iter().map(|_| AtomicU32::new(0)).collect());
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for worker in 0..16 {
+        let (gateway, names, served, stop) = (Arc::clone(&gateway), Arc::clone(&names), Arc::clone(&served), Arc::clone(&stop));
+        workers.push(tokio::spawn(async move {
+            let mut count = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                let stream = (worker + count) % 2 == 0;
+                let response = gateway.post("/v1/chat/completions", &body(Some(MODEL), stream)).await;
+                served[served_by(&response, stream, &names)].fetch_add(1, Ordering::Relaxed);
+                count += 1;
+            }
+            count
+        }));
+    }
+    let served_at_least = async |policy: usize, count: u32| {
+        let served = Arc::clone(&served);
+        let enough = eventually(Duration::from_secs(180), async move || served[policy].load(Ordering::Relaxed) >= count).await;
+        assert!(enough, "{count} requests served by {} in time", names[policy]);
+    };
+    let install = |source: &Path| {
+        let aside = gateway.policy_file.with_extension("incoming");
+        std::fs::copy(source, &aside).expect("copy");
+        std::fs::rename(&aside, &gateway.policy_file).expect("rename");
+    };
+    for (index, (example, component)) in examples.iter().enumerate() {
+        // (component, its index in `names`): in, then out again.
+        for (source, policy) in [(component.clone(), index + 1), (embedded_policy_file(), 0)] {
+            let previous = if policy == 0 { index + 1 } else { 0 };
+            // Load on the current policy first: requests are in flight at the swap.
+            served_at_least(previous, served[previous].load(Ordering::Relaxed) + 16).await;
+            install(&source);
+            let loaded = gateway.handle.reload().await.unwrap_or_else(|e| panic!("{}: {} loads: {e}", example.language(), names[policy]));
+            assert_eq!(loaded.info().name, names[policy]);
+            let after = gateway.post("/v1/chat/completions", &body(Some(MODEL), false)).await;
+            assert_eq!(served_by(&after, false, &names), policy, "a request after the swap runs {}", names[policy]);
+            served_at_least(policy, served[policy].load(Ordering::Relaxed) + 16).await;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    for worker in workers {
+        tokio::time::timeout(Duration::from_secs(60), worker).await.expect("workers stop").expect("no request failed");
+    }
+    let metrics = gateway.handle.metrics();
+    assert!(!metrics.contains("status=\"500\""), "{metrics}");
+    let (ok, refused) = gateway.handle.swap_counts();
+    assert_eq!((ok, refused), (2 * examples.len() as u64, 0), "swaps counted");
+}
+
+/// Checks one answer under load (complete, the emulator's echo) and returns the index in
+/// `names` of the policy its header names.
+fn served_by(response: &Response, stream: bool, names: &[String]) -> usize {
+    assert_eq!(response.status, 200, "{}", response.body);
+    let text = if stream {
+        assert_eq!(response.events().last().map(String::as_str), Some("[DONE]"), "{}", response.body);
+        response.streamed_text()
+    } else {
+        response.text()
+    };
+    assert_eq!(text, "Echo: hello family", "{}", response.body);
+    let header = response.header("openclaw-policy").expect("the policy header");
+    names.iter().position(|name| header.starts_with(name.as_str())).unwrap_or_else(|| panic!("a known policy: {header}"))
+}
+
+fn body(model: Option<&str>, stream: bool) -> Value {
+    let mut body = json!({ "stream": stream, "messages": [{ "role": "user", "content": "hello family" }] });
+    if let Some(model) = model {
+        body["model"] = json!(model);
+    }
+    body
+}
+
+/// The (model, status) of every Converse call the emulator saw, in order.
+fn runtime_calls(gateway: &TestGateway) -> Vec<(String, u16)> {
+    gateway
+        .emulator
+        .request_log()
+        .into_iter()
+        .filter(|entry| entry.operation.starts_with("Converse"))
+        .map(|entry| (entry.model_id.unwrap_or_default(), entry.status))
+        .collect()
+}
