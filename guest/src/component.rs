@@ -8,16 +8,28 @@ use openclaw_domain::{ConfigSource, RegionEnvironment};
 
 mod control_plane;
 mod convert;
+#[cfg(not(any(feature = "contract-v0-1", feature = "contract-v0-2")))]
+mod convert_given;
+#[cfg(not(any(feature = "contract-v0-1", feature = "contract-v0-2")))]
+mod parts;
+#[cfg(any(feature = "contract-v0-1", feature = "contract-v0-2"))]
+mod policy_export;
 #[cfg(not(feature = "contract-v0-1"))]
 mod routing;
 use control_plane::HostControlPlane;
 
-// The newest contract. With the `contract-v0-1` feature the same policy is built against the
-// frozen 0.1.0 contract instead (no `routing` export), so that the host's 0.1.0 path can be
-// tested with the real default policy.
-#[cfg(not(feature = "contract-v0-1"))]
+// The newest contract, 0.3.0: one export per part (`parts.rs`). With the `contract-v0-2` or
+// `contract-v0-1` feature the same policy is built against a frozen contract instead (one
+// `policy` export, `policy_export.rs`; 0.1.0 without `routing`), so that the host's paths for
+// older components are tested with the real default policy.
+#[cfg(not(any(feature = "contract-v0-1", feature = "contract-v0-2")))]
 wit_bindgen::generate!({
     path: "../wit",
+    world: "bedrock-policy",
+});
+#[cfg(feature = "contract-v0-2")]
+wit_bindgen::generate!({
+    path: "../wit/v0.2.0",
     world: "bedrock-policy",
 });
 #[cfg(feature = "contract-v0-1")]
@@ -26,18 +38,31 @@ wit_bindgen::generate!({
     world: "bedrock-policy",
 });
 
-use exports::openclaw::bedrock::policy as wit;
+/// The interface that holds the `chat-stream` resource: the `chat` part from 0.3.0 on.
+#[cfg(not(any(feature = "contract-v0-1", feature = "contract-v0-2")))]
+use exports::openclaw::bedrock::chat as chat_part;
+#[cfg(any(feature = "contract-v0-1", feature = "contract-v0-2"))]
+use exports::openclaw::bedrock::policy as records;
+#[cfg(any(feature = "contract-v0-1", feature = "contract-v0-2"))]
+use exports::openclaw::bedrock::policy as chat_part;
+/// The records the exports exchange: the types-only `policy-types` from 0.3.0 on, the `policy`
+/// export's own records before.
+#[cfg(not(any(feature = "contract-v0-1", feature = "contract-v0-2")))]
+use openclaw::bedrock::policy_types as records;
 use openclaw::bedrock::types::ApiError;
 use openclaw::bedrock::{environment, log, runtime};
 
 struct DefaultPolicy;
 
-impl wit::Guest for DefaultPolicy {
-    fn self_check() -> Result<wit::PolicyInfo, String> {
+/// Each export's body, once: the glue of every contract version calls these.
+mod bodies {
+    use super::*;
+
+    pub(super) fn self_check() -> Result<records::PolicyInfo, String> {
         self_check::self_check().map(Into::into)
     }
 
-    fn load_config(source: wit::ConfigSource) -> Result<wit::Settings, Vec<wit::Diagnostic>> {
+    pub(super) fn load_config(source: records::ConfigSource) -> Result<records::Settings, Vec<records::Diagnostic>> {
         let source: ConfigSource = source.into();
         let result = config::load_config(&source, &region_environment());
         let outcome = match &result {
@@ -48,22 +73,20 @@ impl wit::Guest for DefaultPolicy {
         result.map(Into::into).map_err(|diagnostics| diagnostics.into_iter().map(Into::into).collect())
     }
 
-    fn parse_model_reference(text: String) -> Result<wit::ModelReference, String> {
+    pub(super) fn parse_model_reference(text: String) -> Result<records::ModelReference, String> {
         model_ref::parse_model_reference(&text).map(Into::into)
     }
 
-    fn probe(request: wit::ProbeRequest) -> wit::ProbeResult {
+    pub(super) fn probe(request: records::ProbeRequest) -> records::ProbeResult {
         probe::probe(&request.into(), &region_environment(), &HostRuntime, &HostControlPlane).into()
     }
 
-    type ChatStream = ChatStreamResource;
-
-    fn chat(request: wit::ChatRequest) -> Result<wit::ChatStream, ApiError> {
+    pub(super) fn chat(request: records::ChatRequest) -> Result<chat_part::ChatStream, ApiError> {
         let stream = chat::start_chat(request.into(), &region_environment(), HostRuntime, &HostControlPlane)?;
-        Ok(wit::ChatStream::new(ChatStreamResource(RefCell::new(stream))))
+        Ok(chat_part::ChatStream::new(ChatStreamResource(RefCell::new(stream))))
     }
 
-    fn discover(request: wit::DiscoverRequest) -> Result<wit::Discovery, ApiError> {
+    pub(super) fn discover(request: records::DiscoverRequest) -> Result<records::Discovery, ApiError> {
         let found = discovery::discover(&request.into(), &region_environment(), &HostControlPlane)?;
         let count = found.models.len().to_string();
         log::emit(
@@ -79,7 +102,7 @@ impl wit::Guest for DefaultPolicy {
 /// `&self`; a component instance is single-threaded).
 struct ChatStreamResource(RefCell<chat::ChatStream<HostRuntime>>);
 
-impl wit::GuestChatStream for ChatStreamResource {
+impl chat_part::GuestChatStream for ChatStreamResource {
     fn target(&self) -> String {
         self.0.borrow().target().to_string()
     }

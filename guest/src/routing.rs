@@ -87,7 +87,12 @@ fn catalog_for_names(settings: &Settings, control_plane: &dyn ControlPlane) -> O
 /// Resolves one reference the plan does not cover (or a request with no model). The answer
 /// may be remembered unless it is a stopgap (the catalog was needed but the control plane
 /// failed) or the catalog cache is off (`refreshInterval: 0`: nothing is kept).
-pub fn resolve_one(request: &ResolveRequest, environment: &RegionEnvironment, control_plane: &dyn ControlPlane, runtime: &dyn Runtime) -> Result<Resolution, ApiError> {
+pub fn resolve_one(
+    request: &ResolveRequest,
+    environment: &RegionEnvironment,
+    control_plane: &dyn ControlPlane,
+    runtime: &dyn Runtime,
+) -> Result<Resolution, ApiError> {
     let settings = settings_of(request.settings.clone(), &request.config, environment)?;
     let reference = requested_reference(request.model.as_deref(), &settings, control_plane)?;
     let resolved = resolve(&reference, &settings, control_plane, runtime)?;
@@ -111,7 +116,15 @@ pub fn plan(request: &PlanRequest, environment: &RegionEnvironment, control_plan
         Some(given) => given.clone(),
         None => {
             let decision = decide(settings.discovery.enabled, &control_plane.visible_sources());
-            Discovery { runs: decision.runs, reason: decision.reason, region: region.clone(), models: Vec::new(), stale: false, stale_reason: None, fetched_at: None }
+            Discovery {
+                runs: decision.runs,
+                reason: decision.reason,
+                region: region.clone(),
+                models: Vec::new(),
+                stale: false,
+                stale_reason: None,
+                fetched_at: None,
+            }
         }
     };
     let mut plan = RoutingPlan { routes: HashMap::new(), default_route: None, discovery, valid_for: None };

@@ -14,7 +14,10 @@ use crate::target::global_fallback;
 /// The policy's name, reported by the self-check.
 pub const POLICY_NAME: &str = "openclaw-default";
 /// The version of the WIT package this policy implements.
-#[cfg(not(feature = "contract-v0-1"))]
+#[cfg(not(any(feature = "contract-v0-1", feature = "contract-v0-2")))]
+pub const CONTRACT_VERSION: &str = "0.3.0";
+/// The version of the WIT package this build implements (the `contract-v0-2` build).
+#[cfg(feature = "contract-v0-2")]
 pub const CONTRACT_VERSION: &str = "0.2.0";
 /// The version of the WIT package this build implements (the `contract-v0-1` build).
 #[cfg(feature = "contract-v0-1")]

@@ -19,6 +19,7 @@
 mod bindings;
 mod imports;
 mod since_v0_1;
+mod since_v0_2;
 mod state;
 
 pub mod aws;

@@ -7,10 +7,12 @@
 
 use std::time::Duration;
 
-use super::exports::openclaw::bedrock::policy as p;
+// The records of the policy's exports: in `policy-types` from 0.3.0, in the `policy` export
+// before (the glue picks the module: `super::records`).
 #[cfg(not(feature = "contract-v0-1"))]
 use super::exports::openclaw::bedrock::routing as r;
 use super::openclaw::bedrock::{control_plane as c, credentials as k, environment as e, runtime as rt, types as t};
+use super::records as p;
 use openclaw_domain::{self as d, same_variants};
 
 fn millis(duration: Duration) -> u32 {
@@ -307,13 +309,23 @@ impl From<d::Settings> for p::Settings {
             region: p::ResolvedRegion { name: settings.region.name, source: settings.region.source.into() },
             sources: settings.sources.into_iter().map(|source| p::SettingSource { setting: source.setting, path: source.path }).collect(),
             warnings: settings.warnings.into_iter().map(Into::into).collect(),
+            #[cfg(not(any(feature = "contract-v0-1", feature = "contract-v0-2")))]
+            aliases: settings.aliases.into_iter().map(|alias| p::ModelAlias { name: alias.name, target: alias.target }).collect(),
         }
     }
 }
 
 impl From<p::ProbeRequest> for d::ProbeRequest {
     fn from(request: p::ProbeRequest) -> Self {
-        Self { config: request.config.into(), max_tokens: request.max_tokens, timeout: from_millis(request.timeout_ms) }
+        Self {
+            config: request.config.into(),
+            #[cfg(not(any(feature = "contract-v0-1", feature = "contract-v0-2")))]
+            settings: Some(request.settings.into()),
+            #[cfg(any(feature = "contract-v0-1", feature = "contract-v0-2"))]
+            settings: None,
+            max_tokens: request.max_tokens,
+            timeout: from_millis(request.timeout_ms),
+        }
     }
 }
 
@@ -334,6 +346,10 @@ impl From<p::ChatRequest> for d::ChatRequest {
     fn from(request: p::ChatRequest) -> Self {
         Self {
             config: request.config.into(),
+            #[cfg(not(any(feature = "contract-v0-1", feature = "contract-v0-2")))]
+            settings: Some(request.settings.into()),
+            #[cfg(any(feature = "contract-v0-1", feature = "contract-v0-2"))]
+            settings: None,
             model: request.model,
             system: request.system,
             messages: request.messages.into_iter().map(Into::into).collect(),
@@ -349,7 +365,14 @@ impl From<p::ChatRequest> for d::ChatRequest {
 
 impl From<p::DiscoverRequest> for d::DiscoverRequest {
     fn from(request: p::DiscoverRequest) -> Self {
-        Self { config: request.config.into(), refresh: request.refresh }
+        Self {
+            config: request.config.into(),
+            #[cfg(not(any(feature = "contract-v0-1", feature = "contract-v0-2")))]
+            settings: Some(request.settings.into()),
+            #[cfg(any(feature = "contract-v0-1", feature = "contract-v0-2"))]
+            settings: None,
+            refresh: request.refresh,
+        }
     }
 }
 
@@ -372,14 +395,32 @@ impl From<d::Discovery> for p::Discovery {
 #[cfg(not(feature = "contract-v0-1"))]
 impl From<r::PlanRequest> for d::PlanRequest {
     fn from(request: r::PlanRequest) -> Self {
-        Self { config: request.config.into(), refresh: request.refresh }
+        Self {
+            config: request.config.into(),
+            #[cfg(not(any(feature = "contract-v0-1", feature = "contract-v0-2")))]
+            settings: Some(request.settings.into()),
+            #[cfg(not(any(feature = "contract-v0-1", feature = "contract-v0-2")))]
+            discovery: Some(request.discovery.into()),
+            #[cfg(feature = "contract-v0-2")]
+            settings: None,
+            #[cfg(feature = "contract-v0-2")]
+            discovery: None,
+            refresh: request.refresh,
+        }
     }
 }
 
 #[cfg(not(feature = "contract-v0-1"))]
 impl From<r::ResolveRequest> for d::ResolveRequest {
     fn from(request: r::ResolveRequest) -> Self {
-        Self { config: request.config.into(), model: request.model }
+        Self {
+            config: request.config.into(),
+            #[cfg(not(any(feature = "contract-v0-1", feature = "contract-v0-2")))]
+            settings: Some(request.settings.into()),
+            #[cfg(feature = "contract-v0-2")]
+            settings: None,
+            model: request.model,
+        }
     }
 }
 

@@ -27,12 +27,24 @@ fn catalog(stale: bool) -> Catalog {
 }
 
 /// A plan from the config text alone, as contracts 0.1.0 and 0.2.0 ask for it.
-fn plan_of(source: &ConfigSource, refresh: bool, environment: &RegionEnvironment, plane: &dyn ControlPlane, runtime: &dyn Runtime) -> Result<RoutingPlan, ApiError> {
+fn plan_of(
+    source: &ConfigSource,
+    refresh: bool,
+    environment: &RegionEnvironment,
+    plane: &dyn ControlPlane,
+    runtime: &dyn Runtime,
+) -> Result<RoutingPlan, ApiError> {
     plan(&PlanRequest { config: source.clone(), settings: None, discovery: None, refresh }, environment, plane, runtime)
 }
 
 /// A resolution from the config text alone, as contract 0.2.0 asks for it.
-fn resolve_of(source: &ConfigSource, model: Option<&str>, environment: &RegionEnvironment, plane: &dyn ControlPlane, runtime: &dyn Runtime) -> Result<Resolution, ApiError> {
+fn resolve_of(
+    source: &ConfigSource,
+    model: Option<&str>,
+    environment: &RegionEnvironment,
+    plane: &dyn ControlPlane,
+    runtime: &dyn Runtime,
+) -> Result<Resolution, ApiError> {
     resolve_one(&ResolveRequest { config: source.clone(), settings: None, model: model.map(str::to_string) }, environment, plane, runtime)
 }
 
@@ -211,11 +223,20 @@ fn a_plan_from_given_settings_and_discovery_uses_them_as_they_are() {
     let runtime = FakeRuntime::default();
     // The text says nothing; the settings (as a config part made them) name the default model.
     let text = config("{}");
-    let mut settings = load_config(&config(&format!("{{ model: '{MISTRAL}', models: {{ bedrockDiscovery: {{ enabled: true }} }} }}")), &environment()).expect("valid");
+    let mut settings =
+        load_config(&config(&format!("{{ model: '{MISTRAL}', models: {{ bedrockDiscovery: {{ enabled: true }} }} }}")), &environment()).expect("valid");
     settings.aliases.push(openclaw_domain::ModelAlias { name: "fast".into(), target: MISTRAL.into() });
     let mut listed = crate::discovery::describe_catalog(&catalog(false), &settings.discovery, "us-east-1").swap_remove(0);
     listed.name = "a model, as another discovery part names it".into();
-    let given = Discovery { runs: true, reason: "a discovery part said so".into(), region: "us-east-1".into(), models: vec![listed.clone()], stale: false, stale_reason: None, fetched_at: Some(7) };
+    let given = Discovery {
+        runs: true,
+        reason: "a discovery part said so".into(),
+        region: "us-east-1".into(),
+        models: vec![listed.clone()],
+        stale: false,
+        stale_reason: None,
+        fetched_at: Some(7),
+    };
     // (settings given, discovery given, default target, `fast` routed, discovery reason)
     let cases = [
         (Some(settings.clone()), Some(given.clone()), Some(MISTRAL), true, "a discovery part said so"),

@@ -3,7 +3,10 @@
 //! enums through `same_variants!` (exhaustive both ways), so a variant added to the WIT or the
 //! domain fails the build until it is handled. Durations cross the WIT as whole milliseconds
 //! (calls, saturating) or seconds (catalog age). The `routing` export (0.2.0 on) has its own
-//! file, `convert_routing.rs`, since older versions lack it.
+//! file, `convert_routing.rs`, since older versions lack it; the request records, which carry
+//! the config text up to 0.2.0 and the settings from 0.3.0, have one per shape
+//! (`since_v0_1/convert_text.rs`, `convert_parts.rs`), and so does the one field of the
+//! settings that differs (`take_aliases`, a hook each version module provides).
 
 use super::{
     generated_control_plane as cp, generated_credentials as c, generated_environment, generated_policy as p, generated_runtime as r, generated_types as t,
@@ -47,7 +50,8 @@ impl From<p::ModelReference> for d::ModelReference {
 }
 
 impl From<p::Settings> for d::Settings {
-    fn from(s: p::Settings) -> Self {
+    fn from(mut s: p::Settings) -> Self {
+        let aliases = super::take_aliases(&mut s);
         let d = s.discovery;
         Self {
             default_model: s.default_model,
@@ -63,8 +67,7 @@ impl From<p::Settings> for d::Settings {
             region: d::ResolvedRegion { name: s.region.name, source: s.region.source.into() },
             sources: s.sources.into_iter().map(|src| d::SettingSource { setting: src.setting, path: src.path }).collect(),
             warnings: s.warnings.into_iter().map(Into::into).collect(),
-            // The contract's settings do not carry the aliases: the policy uses them itself.
-            aliases: Vec::new(),
+            aliases,
         }
     }
 }
@@ -72,12 +75,6 @@ impl From<p::Settings> for d::Settings {
 impl From<&d::ConfigSource> for p::ConfigSource {
     fn from(source: &d::ConfigSource) -> Self {
         Self { origin: source.origin.clone(), text: source.text.clone() }
-    }
-}
-
-impl From<(&d::ConfigSource, bool)> for p::DiscoverRequest {
-    fn from((config, refresh): (&d::ConfigSource, bool)) -> Self {
-        Self { config: config.into(), refresh }
     }
 }
 
@@ -99,31 +96,8 @@ impl From<p::ProbeResult> for d::ProbeResult {
 }
 
 /// Milliseconds for the WIT, saturating: a limit beyond ~49 days is no limit anyway.
-fn millis(duration: Duration) -> u32 {
+pub(super) fn millis(duration: Duration) -> u32 {
     u32::try_from(duration.as_millis()).unwrap_or(u32::MAX)
-}
-
-impl From<&d::ProbeRequest> for p::ProbeRequest {
-    fn from(request: &d::ProbeRequest) -> Self {
-        Self { config: (&request.config).into(), max_tokens: request.max_tokens, timeout_ms: millis(request.timeout) }
-    }
-}
-
-impl From<&d::ChatRequest> for p::ChatRequest {
-    fn from(request: &d::ChatRequest) -> Self {
-        Self {
-            config: (&request.config).into(),
-            model: request.model.clone(),
-            system: request.system.clone(),
-            messages: request.messages.iter().cloned().map(Into::into).collect(),
-            max_tokens: request.max_tokens,
-            temperature: request.temperature,
-            top_p: request.top_p,
-            stop_sequences: request.stop_sequences.clone(),
-            tools: request.tools.iter().cloned().map(Into::into).collect(),
-            timeout_ms: millis(request.timeout),
-        }
-    }
 }
 
 impl From<t::ModelInfo> for d::ModelInfo {

@@ -62,6 +62,14 @@ pub enum PolicyError {
         /// The component's contract version.
         contract: super::Contract,
     },
+    /// A call needs a part that neither the component nor the default policy exports.
+    #[error("policy call `{call}` needs the `{part}` part, which neither the component nor the default policy exports")]
+    MissingPart {
+        /// The part.
+        part: super::Part,
+        /// The export called.
+        call: &'static str,
+    },
     /// A guest call ran past its deadline and was stopped.
     #[error("policy call `{call}` ran past its deadline of {} ms and was stopped", deadline.as_millis())]
     Deadline {

@@ -1,15 +1,19 @@
-//! One sandboxed instance of a policy: a fresh store with its own limits, and typed calls.
+//! One sandboxed instance of a policy: a fresh store with its own limits, and typed calls of
+//! the parts it exports. The calls the rest of the host makes, which compose the parts of a
+//! 0.3.0 component with the default policy's, are in `compose.rs`.
 
 use super::LoadedPolicy;
-use super::contract::{Contract, PolicyBindings, PolicyPre, with_policy_export};
+use super::contract::{Contract, PolicyBindings, PolicyPre, call_policy};
 use super::error::{PolicyError, one_line};
 use super::limits::{Limits, deadline_ticks};
+use super::parts::Part;
 use super::stderr::StderrTail;
 use crate::aws::model::{ApiError, StreamEvent};
+use crate::bindings::SettingsMissing;
 use crate::capability::Capabilities;
 use crate::state::HostState;
-use crate::types::{ChatRequest, ConfigOutcome, ConfigSource, Discovery, ModelReference, PolicyInfo, ProbeRequest, ProbeResult};
-use openclaw_domain::{Resolution, RoutingPlan};
+use crate::types::{ChatRequest, ConfigOutcome, ConfigSource, DiscoverRequest, Discovery, ModelReference, PolicyInfo, ProbeRequest, ProbeResult};
+use openclaw_domain::{PlanRequest, Resolution, ResolveRequest, RoutingPlan};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wasmtime::component::ResourceAny;
@@ -34,6 +38,12 @@ pub struct PolicyInstance {
     budget: Arc<Mutex<CallBudget>>,
     /// What the guest wrote to stderr (the store's WASI context writes into the same tail).
     stderr: StderrTail,
+    /// What starting another instance takes: the default policy's, for the parts a 0.3.0
+    /// component leaves to it (`compose.rs`), is started at its first such call.
+    pub(super) engine: Engine,
+    pub(super) limits: Limits,
+    pub(super) capabilities: Capabilities,
+    pub(super) default: Option<Box<PolicyInstance>>,
 }
 
 /// What the current guest call may still use, checked at every epoch tick the guest runs
@@ -71,7 +81,7 @@ impl PolicyInstance {
             Err(origin) => (None, Some(origin.to_string())),
         };
         let stderr = StderrTail::default();
-        let mut store = Store::new(engine, HostState::new(limits.memory_bytes, capabilities, stderr.clone()));
+        let mut store = Store::new(engine, HostState::new(limits.memory_bytes, capabilities.clone(), stderr.clone()));
         store.limiter(|state| &mut state.memory);
         let budget = Arc::new(Mutex::new(CallBudget::new(limits.call_deadline, Duration::ZERO, limits.epoch_tick)));
         let ticking = Arc::clone(&budget);
@@ -94,6 +104,10 @@ impl PolicyInstance {
             poisoned: false,
             budget,
             stderr,
+            engine: engine.clone(),
+            limits: limits.clone(),
+            capabilities,
+            default: None,
         };
         Ok(instance)
     }
@@ -103,89 +117,147 @@ impl PolicyInstance {
         self.policy.as_ref()
     }
 
+    /// The contract version of the running component.
+    pub fn contract(&self) -> Contract {
+        self.bindings.contract()
+    }
+
+    /// Whether this instance's component exports `part` itself.
+    pub(super) fn exports(&self, part: Part) -> bool {
+        self.bindings.has(part)
+    }
+
     /// The component's self-check: who it is, or why it refuses to run.
     pub async fn self_check(&mut self) -> Result<Result<PolicyInfo, String>, PolicyError> {
         self.before_call(Duration::ZERO)?;
         let Self { bindings, store, .. } = self;
-        let result = with_policy_export!(bindings, policy => policy.call_self_check(&mut *store).await.map(|info| info.map(Into::into)));
+        let result = call_policy!(bindings,
+            policy => policy.call_self_check(&mut *store).await.map(|info| info.map(Into::into)),
+            parts => parts.identity.call_self_check(&mut *store).await.map(|info| info.map(Into::into)));
         self.after_call("self-check", result)
     }
 
-    /// Parses and validates a config file.
-    pub async fn load_config(&mut self, source: &ConfigSource) -> Result<ConfigOutcome, PolicyError> {
+    /// `load-config` of this instance's own config part.
+    pub(super) async fn own_load_config(&mut self, source: &ConfigSource) -> Result<ConfigOutcome, PolicyError> {
+        const CALL: &str = "load-config";
         self.before_call(Duration::ZERO)?;
         let Self { bindings, store, .. } = self;
-        let result = with_policy_export!(bindings, policy => policy
-            .call_load_config(&mut *store, &source.into())
-            .await
-            .map(|outcome| outcome.map(Into::into).map_err(|diagnostics| diagnostics.into_iter().map(Into::into).collect())));
-        self.after_call("load-config", result)
+        let result = call_policy!(bindings,
+        policy => policy.call_load_config(&mut *store, &source.into()).await.map(config_outcome),
+        parts => match &parts.config {
+            Some(config) => config.call_load_config(&mut *store, &source.into()).await.map(config_outcome),
+            None => return Err(missing(Part::Config, CALL)),
+        });
+        self.after_call(CALL, result)
     }
 
-    /// Parses one model reference.
-    pub async fn parse_model_reference(&mut self, text: &str) -> Result<Result<ModelReference, String>, PolicyError> {
+    /// `parse-model-reference` of this instance's own config part.
+    pub(super) async fn own_parse_model_reference(&mut self, text: &str) -> Result<Result<ModelReference, String>, PolicyError> {
+        const CALL: &str = "parse-model-reference";
         self.before_call(Duration::ZERO)?;
         let Self { bindings, store, .. } = self;
-        let result = with_policy_export!(bindings, policy => policy.call_parse_model_reference(&mut *store, text).await.map(|parsed| parsed.map(Into::into)));
-        self.after_call("parse-model-reference", result)
+        let result = call_policy!(bindings,
+        policy => policy.call_parse_model_reference(&mut *store, text).await.map(|parsed| parsed.map(Into::into)),
+        parts => match &parts.config {
+            Some(config) => config.call_parse_model_reference(&mut *store, text).await.map(|parsed| parsed.map(Into::into)),
+            None => return Err(missing(Part::Config, CALL)),
+        });
+        self.after_call(CALL, result)
     }
 
-    /// Sends one tiny request to the default model and judges the outcome. The call may
-    /// wait on Bedrock for the probe's timeout on top of the usual deadline.
-    pub async fn probe(&mut self, request: &ProbeRequest) -> Result<ProbeResult, PolicyError> {
+    /// `probe` of this instance's own chat part. The call may wait on Bedrock for the probe's
+    /// timeout on top of the usual deadline.
+    pub(super) async fn own_probe(&mut self, request: &ProbeRequest) -> Result<ProbeResult, PolicyError> {
+        const CALL: &str = "probe";
         self.before_call(request.timeout)?;
         let Self { bindings, store, .. } = self;
-        let result = with_policy_export!(bindings, policy => policy.call_probe(&mut *store, &request.into()).await.map(Into::into));
-        self.after_call("probe", result)
+        let result = call_policy!(bindings,
+        policy => policy.call_probe(&mut *store, &request.into()).await.map(Into::into),
+        parts => match &parts.chat {
+            Some(chat) => chat.call_probe(&mut *store, &request.try_into().map_err(settings_missing)?).await.map(Into::into),
+            None => return Err(missing(Part::Chat, CALL)),
+        });
+        self.after_call(CALL, result)
     }
 
-    /// Decides whether discovery runs and lists the models. The call may wait on the control
+    /// `discover` of this instance's own discovery part. The call may wait on the control
     /// plane (two calls of up to 30 s each, made at once) on top of the usual deadline.
-    pub async fn discover(&mut self, config: &ConfigSource, refresh: bool) -> Result<Result<Discovery, ApiError>, PolicyError> {
+    pub(super) async fn own_discover(&mut self, request: &DiscoverRequest) -> Result<Result<Discovery, ApiError>, PolicyError> {
+        const CALL: &str = "discover";
         self.before_call(DISCOVERY_IO_ALLOWANCE)?;
         let Self { bindings, store, .. } = self;
-        let result = with_policy_export!(bindings, policy => {
-            let request = (config, refresh).into();
-            policy.call_discover(&mut *store, &request).await.map(|discovery| discovery.map(Into::into).map_err(Into::into))
+        let result = call_policy!(bindings,
+        policy => policy.call_discover(&mut *store, &request.into()).await.map(|found| found.map(Into::into).map_err(Into::into)),
+        parts => match &parts.discovery {
+            Some(discovery) => discovery
+                .call_discover(&mut *store, &request.try_into().map_err(settings_missing)?)
+                .await
+                .map(|found| found.map(Into::into).map_err(Into::into)),
+            None => return Err(missing(Part::Discovery, CALL)),
         });
-        self.after_call("discover", result)
+        self.after_call(CALL, result)
     }
 
-    /// Computes the policy's routing plan (contract 0.2.0 on). The call may wait on the
-    /// control plane, as `discover` does.
-    pub async fn plan(&mut self, config: &ConfigSource, refresh: bool) -> Result<Result<RoutingPlan, ApiError>, PolicyError> {
+    /// `plan` of this instance's own routing part (contract 0.2.0 on). The call may wait on
+    /// the control plane, as `discover` does.
+    pub(super) async fn own_plan(&mut self, request: &PlanRequest) -> Result<Result<RoutingPlan, ApiError>, PolicyError> {
+        const CALL: &str = "plan";
         self.before_call(DISCOVERY_IO_ALLOWANCE)?;
-        let PolicyBindings::V0_2(bindings) = &self.bindings else { return Err(PolicyError::Unsupported { call: "plan", contract: self.contract() }) };
-        let request = crate::bindings::generated_routing::PlanRequest { config: config.into(), refresh };
-        let result = bindings.openclaw_bedrock_routing().call_plan(&mut self.store, &request).await.map(|plan| plan.map(Into::into).map_err(Into::into));
-        self.after_call("plan", result)
+        let contract = self.contract();
+        let result = match &self.bindings {
+            PolicyBindings::V0_1(_) => return Err(PolicyError::Unsupported { call: CALL, contract }),
+            PolicyBindings::V0_2(bindings) => {
+                bindings.openclaw_bedrock_routing().call_plan(&mut self.store, &request.into()).await.map(|plan| plan.map(Into::into).map_err(Into::into))
+            }
+            PolicyBindings::V0_3(parts) => match &parts.routing {
+                Some(routing) => routing
+                    .call_plan(&mut self.store, &request.try_into().map_err(settings_missing)?)
+                    .await
+                    .map(|plan| plan.map(Into::into).map_err(Into::into)),
+                None => return Err(missing(Part::Routing, CALL)),
+            },
+        };
+        self.after_call(CALL, result)
     }
 
-    /// Resolves one reference the plan does not cover (contract 0.2.0 on). The call may wait
-    /// on the control plane for the region's catalog.
-    pub async fn resolve(&mut self, config: &ConfigSource, model: Option<&str>) -> Result<Result<Resolution, ApiError>, PolicyError> {
+    /// `resolve` of this instance's own routing part (contract 0.2.0 on). The call may wait on
+    /// the control plane for the region's catalog.
+    pub(super) async fn own_resolve(&mut self, request: &ResolveRequest) -> Result<Result<Resolution, ApiError>, PolicyError> {
+        const CALL: &str = "resolve";
         self.before_call(DISCOVERY_IO_ALLOWANCE)?;
-        let PolicyBindings::V0_2(bindings) = &self.bindings else { return Err(PolicyError::Unsupported { call: "resolve", contract: self.contract() }) };
-        let request = crate::bindings::generated_routing::ResolveRequest { config: config.into(), model: model.map(str::to_string) };
-        let result = bindings.openclaw_bedrock_routing().call_resolve(&mut self.store, &request).await.map(|answer| answer.map(Into::into).map_err(Into::into));
-        self.after_call("resolve", result)
+        let contract = self.contract();
+        let result = match &self.bindings {
+            PolicyBindings::V0_1(_) => return Err(PolicyError::Unsupported { call: CALL, contract }),
+            PolicyBindings::V0_2(bindings) => bindings
+                .openclaw_bedrock_routing()
+                .call_resolve(&mut self.store, &request.into())
+                .await
+                .map(|answer| answer.map(Into::into).map_err(Into::into)),
+            PolicyBindings::V0_3(parts) => match &parts.routing {
+                Some(routing) => routing
+                    .call_resolve(&mut self.store, &request.try_into().map_err(settings_missing)?)
+                    .await
+                    .map(|answer| answer.map(Into::into).map_err(Into::into)),
+                None => return Err(missing(Part::Routing, CALL)),
+            },
+        };
+        self.after_call(CALL, result)
     }
 
-    /// The contract version of the running component.
-    pub fn contract(&self) -> Contract {
-        match self.bindings {
-            PolicyBindings::V0_1(_) => Contract::V0_1,
-            PolicyBindings::V0_2(_) => Contract::V0_2,
-        }
-    }
-
-    /// Starts a streamed chat; the stream keeps this instance for its whole life.
-    pub async fn chat(mut self, request: &ChatRequest) -> Result<Result<ChatStream, ApiError>, PolicyError> {
+    /// `chat` of this instance's own chat part; the stream keeps this instance for its whole
+    /// life and names `policy` as the policy that serves it.
+    pub(super) async fn own_chat(mut self, request: &ChatRequest, policy: Option<Arc<LoadedPolicy>>) -> Result<Result<ChatStream, ApiError>, PolicyError> {
+        const CALL: &str = "chat";
         self.before_call(request.timeout)?;
         let Self { bindings, store, .. } = &mut self;
-        let result = with_policy_export!(bindings, policy => policy.call_chat(&mut *store, &request.into()).await.map(|started| started.map_err(Into::into)));
-        match self.after_call("chat", result)? {
-            Ok(stream) => Ok(Ok(ChatStream { instance: self, stream, io_allowance: request.timeout })),
+        let result = call_policy!(bindings,
+        policy => policy.call_chat(&mut *store, &request.into()).await.map(|started| started.map_err(Into::into)),
+        parts => match &parts.chat {
+            Some(chat) => chat.call_chat(&mut *store, &request.try_into().map_err(settings_missing)?).await.map(|started| started.map_err(Into::into)),
+            None => return Err(missing(Part::Chat, CALL)),
+        });
+        match self.after_call(CALL, result)? {
+            Ok(stream) => Ok(Ok(ChatStream { instance: self, stream, io_allowance: request.timeout, policy })),
             Err(error) => Ok(Err(error)),
         }
     }
@@ -200,7 +272,6 @@ impl PolicyInstance {
         self.store.set_epoch_deadline(1);
         Ok(())
     }
-
     fn after_call<T>(&mut self, call: &'static str, result: wasmtime::Result<T>) -> Result<T, PolicyError> {
         let label = self.policy.as_deref().map(LoadedPolicy::info_line).or(self.loading.as_deref());
         match result {
@@ -223,18 +294,37 @@ impl PolicyInstance {
     }
 }
 
+/// `load-config`'s answer in the domain's types.
+fn config_outcome<S: Into<crate::types::Settings>, D: Into<crate::types::Diagnostic>>(outcome: Result<S, Vec<D>>) -> ConfigOutcome {
+    outcome.map(Into::into).map_err(|diagnostics| diagnostics.into_iter().map(Into::into).collect())
+}
+
+/// A call to a part the instance does not export (the composition asks the default policy for
+/// those, so this names a default policy that lacks one).
+fn missing(part: Part, call: &'static str) -> PolicyError {
+    PolicyError::MissingPart { part, call }
+}
+
+/// A 0.3.0 part called without the settings the host fills in first.
+fn settings_missing(SettingsMissing(record): SettingsMissing) -> PolicyError {
+    PolicyError::Engine(format!("the host built a `{record}` without the settings a 0.3.0 part needs"))
+}
+
 /// A chat response in progress, served by the policy's `chat-stream` (which wraps the host's
 /// Bedrock stream). Dropping it drops the instance.
 pub struct ChatStream {
     instance: PolicyInstance,
     stream: ResourceAny,
     io_allowance: Duration,
+    /// The policy the stream serves for (a 0.3.0 component whose chat part is the default
+    /// policy's runs the stream in the default's instance).
+    policy: Option<Arc<LoadedPolicy>>,
 }
 
 impl ChatStream {
     /// The policy that serves this stream.
     pub fn policy(&self) -> Option<&Arc<LoadedPolicy>> {
-        self.instance.policy()
+        self.policy.as_ref()
     }
 
     /// The model id being called now (after resolution and any fallback).
@@ -242,7 +332,12 @@ impl ChatStream {
         let instance = &mut self.instance;
         instance.before_call(Duration::ZERO)?;
         let PolicyInstance { bindings, store, .. } = instance;
-        let result = with_policy_export!(bindings, policy => policy.chat_stream().call_target(&mut *store, self.stream).await);
+        let result = call_policy!(bindings,
+        policy => policy.chat_stream().call_target(&mut *store, self.stream).await,
+        parts => match &parts.chat {
+            Some(chat) => chat.chat_stream().call_target(&mut *store, self.stream).await,
+            None => return Err(missing(Part::Chat, "chat-stream.target")),
+        });
         instance.after_call("chat-stream.target", result)
     }
 
@@ -251,7 +346,12 @@ impl ChatStream {
         let instance = &mut self.instance;
         instance.before_call(Duration::ZERO)?;
         let PolicyInstance { bindings, store, .. } = instance;
-        let result = with_policy_export!(bindings, policy => policy.chat_stream().call_region(&mut *store, self.stream).await);
+        let result = call_policy!(bindings,
+        policy => policy.chat_stream().call_region(&mut *store, self.stream).await,
+        parts => match &parts.chat {
+            Some(chat) => chat.chat_stream().call_region(&mut *store, self.stream).await,
+            None => return Err(missing(Part::Chat, "chat-stream.region")),
+        });
         instance.after_call("chat-stream.region", result)
     }
 
@@ -261,11 +361,12 @@ impl ChatStream {
         let instance = &mut self.instance;
         instance.before_call(self.io_allowance)?;
         let PolicyInstance { bindings, store, .. } = instance;
-        let result = with_policy_export!(bindings, policy => policy
-            .chat_stream()
-            .call_next(&mut *store, self.stream)
-            .await
-            .map(|next| next.map(|event| event.map(Into::into)).map_err(Into::into)));
+        let result = call_policy!(bindings,
+        policy => policy.chat_stream().call_next(&mut *store, self.stream).await.map(|next| next.map(|event| event.map(Into::into)).map_err(Into::into)),
+        parts => match &parts.chat {
+            Some(chat) => chat.chat_stream().call_next(&mut *store, self.stream).await.map(|next| next.map(|event| event.map(Into::into)).map_err(Into::into)),
+            None => return Err(missing(Part::Chat, "chat-stream.next")),
+        });
         instance.after_call("chat-stream.next", result)
     }
 }

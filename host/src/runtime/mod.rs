@@ -5,12 +5,14 @@
 //! [`PolicyInstance`] holds an `Arc` of the policy it was created from, so a swap never touches
 //! calls in flight: they finish on the component they started with.
 
+mod compose;
 pub(crate) mod contract;
 mod epoch;
 mod error;
 mod instance;
 mod limits;
 mod loader;
+mod parts;
 mod stderr;
 
 pub use contract::Contract;
@@ -18,11 +20,13 @@ pub use error::PolicyError;
 pub use instance::{ChatStream, PolicyInstance};
 pub use limits::Limits;
 pub use loader::{CACHE_MAX_VAR, CompileOutcome, DEFAULT_CACHE_MAX_BYTES, PolicySource, parse_size};
+pub use parts::{Part, Parts, Provider};
 
 use crate::capability::Capabilities;
 use crate::state::HostState;
 use crate::types::{PolicyInfo, RegionEnvironment};
 use arc_swap::ArcSwap;
+use compose::SettingsMemo;
 use contract::PolicyPre;
 use error::one_line;
 use loader::CompileCache;
@@ -44,6 +48,11 @@ pub struct LoadedPolicy {
     digest: String,
     outcome: CompileOutcome,
     load_time: Duration,
+    /// The default policy, which provides the parts a 0.3.0 component does not export; `None`
+    /// when the component provides every part.
+    default: Option<Arc<LoadedPolicy>>,
+    /// The settings its config part made of the last config file it read.
+    settings: SettingsMemo,
 }
 
 impl std::fmt::Debug for LoadedPolicy {
@@ -51,6 +60,7 @@ impl std::fmt::Debug for LoadedPolicy {
         f.debug_struct("LoadedPolicy")
             .field("info", &self.info)
             .field("contract", &self.pre.contract())
+            .field("parts", &self.pre.parts())
             .field("origin", &self.origin)
             .field("digest", &self.digest)
             .field("outcome", &self.outcome)
@@ -76,6 +86,15 @@ impl LoadedPolicy {
     /// The contract version it implements.
     pub fn contract(&self) -> Contract {
         self.pre.contract()
+    }
+    /// Which parts it provides itself; the default policy provides the rest (contract 0.3.0
+    /// on; a component of an older version provides every part).
+    pub fn parts(&self) -> Parts {
+        self.pre.parts()
+    }
+    /// The default policy that provides the parts it does not, when there are any.
+    pub fn default_policy(&self) -> Option<&Arc<LoadedPolicy>> {
+        self.default.as_ref()
     }
     /// Where it came from (a path, or the embedded default).
     pub fn origin(&self) -> &str {
@@ -136,16 +155,20 @@ impl PolicyHostBuilder {
         // Every contract version's imports, under their own versioned names.
         crate::bindings::BedrockPolicy::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
             .map_err(|e| PolicyError::Engine(one_line(&e)))?;
+        crate::since_v0_2::BedrockPolicy::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
+            .map_err(|e| PolicyError::Engine(one_line(&e)))?;
         crate::since_v0_1::BedrockPolicy::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
             .map_err(|e| PolicyError::Engine(one_line(&e)))?;
         let ticker = epoch::EpochTicker::start(engine.clone(), self.limits.epoch_tick)
             .map_err(|e| PolicyError::Engine(format!("cannot start the epoch thread: {e}")))?;
-        let first = load(&engine, &linker, &self.limits, cache.as_ref(), &source).await?;
+        let default = tokio::sync::OnceCell::new();
+        let first = Loader { engine: &engine, linker: &linker, limits: &self.limits, cache: cache.as_ref(), default: Some(&default) }.load(&source).await?;
         Ok(PolicyHost {
             engine,
             linker,
             limits: self.limits,
             cache,
+            default,
             current: ArcSwap::from_pointee(first),
             swap_lock: tokio::sync::Mutex::new(()),
             _ticker: ticker,
@@ -159,6 +182,8 @@ pub struct PolicyHost {
     linker: Linker<HostState>,
     limits: Limits,
     cache: Option<CompileCache>,
+    /// The embedded default policy, loaded at the first component that leaves a part to it.
+    default: tokio::sync::OnceCell<Arc<LoadedPolicy>>,
     current: ArcSwap<LoadedPolicy>,
     swap_lock: tokio::sync::Mutex<()>,
     _ticker: epoch::EpochTicker,
@@ -185,7 +210,7 @@ impl PolicyHost {
     /// Instances created before the swap keep running the policy they started with.
     pub async fn swap(&self, source: PolicySource) -> Result<Arc<LoadedPolicy>, PolicyError> {
         let _serialized = self.swap_lock.lock().await;
-        let loaded = Arc::new(load(&self.engine, &self.linker, &self.limits, self.cache.as_ref(), &source).await?);
+        let loaded = Arc::new(self.loader().load(&source).await?);
         self.current.store(Arc::clone(&loaded));
         tracing::info!(policy = %loaded.info, origin = %loaded.origin, "policy swapped in");
         Ok(loaded)
@@ -193,7 +218,11 @@ impl PolicyHost {
 
     /// Loads and checks `source` without making it current: `openclaw policy check`.
     pub async fn check(&self, source: PolicySource) -> Result<LoadedPolicy, PolicyError> {
-        load(&self.engine, &self.linker, &self.limits, self.cache.as_ref(), &source).await
+        self.loader().load(&source).await
+    }
+
+    fn loader(&self) -> Loader<'_> {
+        Loader { engine: &self.engine, linker: &self.linker, limits: &self.limits, cache: self.cache.as_ref(), default: Some(&self.default) }
     }
 
     /// A fresh instance of the current policy, seeing `environment` and no Bedrock access.
@@ -216,41 +245,79 @@ impl PolicyHost {
 /// one policy never collide by accident; this is an identifier, not a security check).
 const DIGEST_ID_HEX: usize = 12;
 
-/// Compile (or map), link-check, instantiate and self-check one component.
-async fn load(
-    engine: &Engine,
-    linker: &Linker<HostState>,
-    limits: &Limits,
-    cache: Option<&CompileCache>,
-    source: &PolicySource,
-) -> Result<LoadedPolicy, PolicyError> {
-    let started = Instant::now();
-    let origin = source.origin();
-    let compiled = loader::compile(engine, source, cache)?;
-    let contract = contract::contract_of(engine, &compiled.component, &origin)?;
-    let (contract, instance_pre) = match (contract, linker.instantiate_pre(&compiled.component)) {
-        (Some(contract), Ok(instance_pre)) => (contract, instance_pre),
-        (Some(contract), Err(error)) => return Err(contract::link_error(contract, &error, &origin)),
-        (None, linked) => return Err(contract::not_a_policy(engine, &compiled.component, &origin, linked.err().as_ref())),
-    };
-    let pre = contract::bind(contract, instance_pre, &origin)?;
-    let checked = async {
-        let mut instance = PolicyInstance::start(engine, &pre, limits, Capabilities::default(), Err(&origin)).await?;
-        instance.self_check().await
-    };
-    let info = match checked.await {
-        Ok(Ok(info)) if info.contract != pre.contract().as_str() => {
-            let claimed = info.contract.chars().filter(|c| !c.is_control()).take(64).collect::<String>();
-            let message = format!("it says it implements contract {claimed:?} but exports the interfaces of {}", pre.contract());
-            return Err(PolicyError::SelfCheck { origin, message });
-        }
-        Ok(Ok(info)) => info,
-        Ok(Err(message)) => return Err(PolicyError::SelfCheck { origin, message: message.replace('\n', " ") }),
-        Err(error) => return Err(PolicyError::SelfCheck { origin, message: error.to_string() }),
-    };
-    let digest_id = format!("sha256:{}", compiled.digest.get(..DIGEST_ID_HEX).unwrap_or(&compiled.digest));
-    let info_line = format!("{} {} (contract openclaw:bedrock@{}; {digest_id})", info.name, info.version, info.contract);
-    let loaded = LoadedPolicy { pre, info, info_line, digest_id, origin, digest: compiled.digest, outcome: compiled.outcome, load_time: started.elapsed() };
-    tracing::debug!(policy = %loaded.info, origin = %loaded.origin, outcome = ?loaded.outcome, load_time = ?loaded.load_time, "policy loaded");
-    Ok(loaded)
+/// What loading a component takes.
+#[derive(Clone, Copy)]
+struct Loader<'a> {
+    engine: &'a Engine,
+    linker: &'a Linker<HostState>,
+    limits: &'a Limits,
+    cache: Option<&'a CompileCache>,
+    /// Where the default policy is kept once loaded; `None` while loading the default itself.
+    default: Option<&'a tokio::sync::OnceCell<Arc<LoadedPolicy>>>,
+}
+
+impl Loader<'_> {
+    /// Compile (or map), link-check, instantiate and self-check one component; for a 0.3.0
+    /// component that leaves parts to the default policy, load the default too (once per host).
+    async fn load(&self, source: &PolicySource) -> Result<LoadedPolicy, PolicyError> {
+        let Self { engine, linker, limits, cache, .. } = *self;
+        let started = Instant::now();
+        let origin = source.origin();
+        let compiled = loader::compile(engine, source, cache)?;
+        let contract = contract::contract_of(engine, &compiled.component, &origin)?;
+        let (contract, instance_pre) = match (contract, linker.instantiate_pre(&compiled.component)) {
+            (Some(contract), Ok(instance_pre)) => (contract, instance_pre),
+            (Some(contract), Err(error)) => return Err(contract::link_error(contract, &error, &origin)),
+            (None, linked) => return Err(contract::not_a_policy(engine, &compiled.component, &origin, linked.err().as_ref())),
+        };
+        let pre = contract::bind(contract, instance_pre, &origin)?;
+        let checked = async {
+            let mut instance = PolicyInstance::start(engine, &pre, limits, Capabilities::default(), Err(&origin)).await?;
+            instance.self_check().await
+        };
+        let info = match checked.await {
+            Ok(Ok(info)) if info.contract != pre.contract().as_str() => {
+                let claimed = info.contract.chars().filter(|c| !c.is_control()).take(64).collect::<String>();
+                let message = format!("it says it implements contract {claimed:?} but exports the interfaces of {}", pre.contract());
+                return Err(PolicyError::SelfCheck { origin, message });
+            }
+            Ok(Ok(info)) => info,
+            Ok(Err(message)) => return Err(PolicyError::SelfCheck { origin, message: message.replace('\n', " ") }),
+            Err(error) => return Err(PolicyError::SelfCheck { origin, message: error.to_string() }),
+        };
+        let default = if pre.parts().is_whole() { None } else { Some(self.default_policy(&origin).await?) };
+        let digest_id = format!("sha256:{}", compiled.digest.get(..DIGEST_ID_HEX).unwrap_or(&compiled.digest));
+        let info_line = format!("{} {} (contract openclaw:bedrock@{}; {digest_id})", info.name, info.version, info.contract);
+        let loaded = LoadedPolicy {
+            pre,
+            info,
+            info_line,
+            digest_id,
+            origin,
+            digest: compiled.digest,
+            outcome: compiled.outcome,
+            load_time: started.elapsed(),
+            default,
+            settings: SettingsMemo::default(),
+        };
+        tracing::debug!(policy = %loaded.info, origin = %loaded.origin, parts = %loaded.parts(), outcome = ?loaded.outcome, load_time = ?loaded.load_time, "policy loaded");
+        Ok(loaded)
+    }
+
+    /// The embedded default policy, loaded at its first need; it must provide every part.
+    async fn default_policy(&self, origin: &str) -> Result<Arc<LoadedPolicy>, PolicyError> {
+        let unavailable = |message: String| PolicyError::NotAPolicy { origin: origin.to_string(), message };
+        let Some(cell) = self.default else {
+            return Err(unavailable("it leaves parts to the default policy, which is being loaded itself".to_string()));
+        };
+        let load_default = async {
+            let default = Box::pin(Loader { default: None, ..*self }.load(&PolicySource::Embedded)).await;
+            match default {
+                Ok(default) if default.parts().is_whole() => Ok(Arc::new(default)),
+                Ok(default) => Err(unavailable(format!("the default policy, which provides the parts it does not, provides only {}", default.parts()))),
+                Err(error) => Err(unavailable(format!("the default policy, which provides the parts it does not, failed to load: {error}"))),
+            }
+        };
+        cell.get_or_try_init(|| load_default).await.cloned()
+    }
 }

@@ -2,9 +2,10 @@
 //! keep loading and run on the per-request path (their `chat` serves every request; they have
 //! no `routing` export).
 //!
-//! The imports and the policy export of 0.1.0 are the same interfaces as in the newest version,
-//! so this module compiles the newest version's conversion and import files (`#[path]`) against
-//! its own generated types, as Zed's extension host keeps a `since_vX` module per version.
+//! The imports and the policy export of 0.1.0 are the interfaces the newer versions grew from,
+//! so this module compiles the shared conversion and import files (`#[path]`) against its own
+//! generated types, as Zed's extension host keeps a `since_vX` module per version. Its requests
+//! carry the config text (`convert_text.rs`, shared with 0.2.0).
 
 // The conversion and import files are compiled once per contract version on purpose (the
 // same glue against each version's generated types), so loading them twice is no mistake.
@@ -12,6 +13,7 @@
 
 #[path = "../bindings/convert.rs"]
 mod convert;
+mod convert_text;
 #[path = "../imports/control_plane.rs"]
 mod import_control_plane;
 #[path = "../imports/credentials.rs"]
@@ -38,6 +40,8 @@ wasmtime::component::bindgen!({
         "openclaw:bedrock/runtime.chunk-stream": crate::capability::ChunkStreamResource,
     },
 });
+
+use convert_text::take_aliases;
 
 /// The contract version these bindings implement.
 pub const CONTRACT: &str = "0.1.0";
