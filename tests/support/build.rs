@@ -1,7 +1,7 @@
 //! Builds the test components in `tests/guests/` for wasm32-wasip2, in a target directory of
 //! their own (sharing the outer one would deadlock on cargo's build lock), and the default
-//! policy built against the frozen 0.1.0 contract (the guest's `contract-v0-1` feature), so
-//! that the host's 0.1.0 path is tested with the real policy.
+//! policy built against each frozen contract (the guest's `contract-v0-1` and `contract-v0-2`
+//! features), so that the host's 0.1.0 and 0.2.0 paths are tested with the real policy.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,24 @@ use std::process::Command;
 const TARGET: &str = "wasm32-wasip2";
 const PROFILE: &str = "policy";
 /// The components, by crate name; their wasm files use underscores.
-const GUESTS: [&str; 9] = ["hostile", "alt-policy", "refuses", "unlinkable", "not-a-policy", "http-caller", "import-caller", "panics", "wrong-contract"];
+const GUESTS: [&str; 14] = [
+    "hostile",
+    "alt-policy",
+    "refuses",
+    "unlinkable",
+    "not-a-policy",
+    "http-caller",
+    "import-caller",
+    "panics",
+    "wrong-contract",
+    "parts-routing",
+    "parts-config",
+    "parts-discovery",
+    "parts-none",
+    "mixed-versions",
+];
+/// The default policy's builds for frozen contracts: (feature, output file).
+const DEFAULT_POLICY_BUILDS: [(&str, &str); 2] = [("contract-v0-1", "default_policy_v0_1.wasm"), ("contract-v0-2", "default_policy_v0_2.wasm")];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
@@ -50,18 +67,21 @@ fn main() {
         std::fs::copy(built.join(&file), out_dir.join(&file)).unwrap_or_else(|e| panic!("cannot copy {file}: {e}"));
     }
 
-    let default_dir = target_dir.with_file_name("wasm-default-policy-v0-1");
-    let mut command = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command
-        .current_dir(&workspace)
-        .args(["build", "--package", "openclaw-policy", "--features", "contract-v0-1", "--target", TARGET, "--profile", PROFILE])
-        .arg("--target-dir")
-        .arg(&default_dir);
-    without_outer_settings(&mut command);
-    let status = command.status().unwrap_or_else(|e| panic!("cannot run cargo for the 0.1.0 default policy: {e}"));
-    assert!(status.success(), "building the default policy for contract 0.1.0 failed");
-    let built = default_dir.join(TARGET).join(PROFILE).join("openclaw_policy.wasm");
-    std::fs::copy(&built, out_dir.join("default_policy_v0_1.wasm")).unwrap_or_else(|e| panic!("cannot copy {}: {e}", built.display()));
+    for (feature, file) in DEFAULT_POLICY_BUILDS {
+        // One target directory per feature: switching features in one would rebuild each time.
+        let default_dir = target_dir.with_file_name(format!("wasm-default-policy-{}", feature.trim_start_matches("contract-")));
+        let mut command = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        command
+            .current_dir(&workspace)
+            .args(["build", "--package", "openclaw-policy", "--features", feature, "--target", TARGET, "--profile", PROFILE])
+            .arg("--target-dir")
+            .arg(&default_dir);
+        without_outer_settings(&mut command);
+        let status = command.status().unwrap_or_else(|e| panic!("cannot run cargo for the default policy ({feature}): {e}"));
+        assert!(status.success(), "building the default policy with {feature} failed");
+        let built = default_dir.join(TARGET).join(PROFILE).join("openclaw_policy.wasm");
+        std::fs::copy(&built, out_dir.join(file)).unwrap_or_else(|e| panic!("cannot copy {}: {e}", built.display()));
+    }
 }
 
 /// The outer build's settings (flags, profile overrides, jobserver) are meant for the host

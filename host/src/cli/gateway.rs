@@ -8,7 +8,7 @@ use openclaw_host::capability::{BedrockAccess, Capabilities};
 use openclaw_host::environment;
 use openclaw_host::gateway::openai::PromptCache;
 use openclaw_host::gateway::{ClientKey, DEFAULT_LISTEN, Gateway, GatewayHandle, GatewayOptions};
-use openclaw_host::runtime::{Limits, PolicyHost};
+use openclaw_host::runtime::Limits;
 use openclaw_host::telemetry::access_log::{AccessLog, Sink};
 use openclaw_host::telemetry::otlp::OtlpConfig;
 use std::io::Write as _;
@@ -72,12 +72,7 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
     }
     // One instance slot per request in flight, plus a few for swaps' self-checks and /v1/models.
     let limits = Limits { max_instances: args.max_in_flight + 16, ..Limits::default() };
-    let host = PolicyHost::builder()
-        .limits(limits)
-        .compile_cache(environment::policy_cache_dir())
-        .build(context.policy_source())
-        .await
-        .context("cannot load the policy")?;
+    let host = context.host_builder().limits(limits).build(context.policy_source()).await.context("cannot load the policy")?;
     let environment = Arc::new(environment::region_environment().await);
     let bedrock = context.bedrock(&startup_region(context).await?).await?;
     if let Some(emulation) = context.emulation() {

@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use openclaw_host::capability::BedrockAccess;
 use openclaw_host::environment;
-use openclaw_host::runtime::{PolicyHost, PolicySource};
+use openclaw_host::runtime::{PolicyHost, PolicyHostBuilder, PolicySource};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -37,6 +37,11 @@ pub struct Cli {
     /// says so).
     #[arg(long, global = true)]
     emulate: bool,
+    /// The most the compile cache may take (bytes, or a number with KiB, MiB or GiB; `0` keeps
+    /// nothing), for the commands that compile a policy; the least recently used entries go
+    /// first. Overrides OPENCLAW_POLICY_CACHE_MAX (default: 512MiB).
+    #[arg(long, global = true, value_name = "SIZE", value_parser = openclaw_host::runtime::parse_size)]
+    policy_cache_max: Option<u64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -136,7 +141,13 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let context = Context { policy: cli.policy, config: cli.config, emulate: cli.emulate, emulation: tokio::sync::OnceCell::new() };
+    let context = Context {
+        policy: cli.policy,
+        config: cli.config,
+        emulate: cli.emulate,
+        policy_cache_max: cli.policy_cache_max,
+        emulation: tokio::sync::OnceCell::new(),
+    };
     match cli.command {
         Command::Config(command) => config::run(&context, command).await,
         Command::Policy(command) => policy::run(&context, command).await,
@@ -159,6 +170,8 @@ struct Context {
     config: Option<PathBuf>,
     /// `--emulate`: Bedrock is the bundled emulator, started on first use.
     emulate: bool,
+    /// `--policy-cache-max`: the compile cache's cap, over the environment's.
+    policy_cache_max: Option<u64>,
     emulation: tokio::sync::OnceCell<emulate::Emulation>,
 }
 
@@ -170,7 +183,17 @@ impl Context {
 
     /// A host running the selected policy, with the compile cache in the state directory.
     async fn host(&self) -> anyhow::Result<PolicyHost> {
-        PolicyHost::builder().compile_cache(environment::policy_cache_dir()).build(self.policy_source()).await.context("cannot load the policy")
+        self.host_builder().build(self.policy_source()).await.context("cannot load the policy")
+    }
+
+    /// A policy host builder with the compile cache in the state directory, capped by
+    /// `--policy-cache-max` when given (else by OPENCLAW_POLICY_CACHE_MAX or the default).
+    fn host_builder(&self) -> PolicyHostBuilder {
+        let builder = PolicyHost::builder().compile_cache(environment::policy_cache_dir());
+        match self.policy_cache_max {
+            Some(bytes) => builder.compile_cache_max(bytes),
+            None => builder,
+        }
     }
 
     /// The Bedrock capability every command calls through: Amazon Bedrock with the process's

@@ -7,7 +7,7 @@ use clap::Subcommand;
 use openclaw_host::conformance::{self, Corpus};
 use openclaw_host::environment;
 use openclaw_host::files::{self, ReadSpec};
-use openclaw_host::runtime::{CompileOutcome, LoadedPolicy, PolicyError, PolicyHost, PolicySource};
+use openclaw_host::runtime::{CompileOutcome, LoadedPolicy, Parts, PolicyError, PolicyHost, PolicySource};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,9 +52,9 @@ pub(super) enum PolicyCommand {
 
 pub(super) async fn run(context: &Context, command: PolicyCommand) -> anyhow::Result<ExitCode> {
     match command {
-        PolicyCommand::Check { file, json } => check(file, json).await,
+        PolicyCommand::Check { file, json } => check(context, file, json).await,
         PolicyCommand::Test { cases, json, tags } => test(context, cases, json, tags.as_deref()).await,
-        PolicyCommand::Compile { file, output } => compile(file, output).await,
+        PolicyCommand::Compile { file, output } => compile(context, file, output).await,
     }
 }
 
@@ -69,6 +69,9 @@ struct CheckReport<'a> {
     cache: Option<&'static str>,
     /// `sha256:` and 12 hex digits: what the gateway's `openclaw-policy` header carries.
     digest: Option<&'a str>,
+    /// Who provides each part: `own` (the component) or `default` (the default policy, for a
+    /// part a 0.3.0 component does not export).
+    parts: Option<Parts>,
     load_ms: Option<f64>,
     error: Option<String>,
 }
@@ -89,13 +92,13 @@ const PRECOMPILED_PROMISE: &str = "a precompiled file is native code: `policy ch
      names; it cannot vet machine code from anywhere else and never runs it. Vet the .wasm instead";
 
 /// A host with the compile cache whose key seals and verifies precompiled files.
-async fn sealing_host() -> anyhow::Result<PolicyHost> {
-    PolicyHost::builder().compile_cache(environment::policy_cache_dir()).build(PolicySource::Embedded).await.context("cannot start the policy host")
+async fn sealing_host(context: &Context) -> anyhow::Result<PolicyHost> {
+    context.host_builder().build(PolicySource::Embedded).await.context("cannot start the policy host")
 }
 
-async fn check(file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
+async fn check(context: &Context, file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
     // The embedded policy hosts the engine; the file is loaded beside it, never swapped in.
-    let host = sealing_host().await?;
+    let host = sealing_host(context).await?;
     // Before anything maps a precompiled file, its seal must verify; nothing is mapped here.
     let loaded = match host.inspect_precompiled(&file) {
         Ok(precompiled) => host.check(PolicySource::File(file)).await.map(|policy| (policy, precompiled)),
@@ -109,15 +112,17 @@ async fn check(file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
                 let load_ms = Some(policy.load_time().as_secs_f64() * 1e3);
                 let cache = Some(cache_word(policy.compile_outcome()));
                 let digest = Some(policy.digest_id());
-                print_json(&CheckReport { ok: true, policy: Some(PolicyReport::new(&policy)), precompiled, cache, digest, load_ms, error: None })?;
+                let parts = Some(policy.parts());
+                print_json(&CheckReport { ok: true, policy: Some(PolicyReport::new(&policy)), precompiled, cache, digest, parts, load_ms, error: None })?;
             } else if let Some(precompiled) = precompiled {
                 println!(
                     "ok: {} is this host's own precompiled build of component sha256 {} (its seal verifies), implements openclaw:bedrock \
-                     and passed its self-check: {}. The seal vouches for where the code came from, not for what the component does: \
-                     vet the .wasm with `openclaw policy check`.",
+                     and passed its self-check: {}; parts: {}. The seal vouches for where the code came from, not for what the \
+                     component does: vet the .wasm with `openclaw policy check`.",
                     policy.origin(),
                     precompiled.component_sha256,
-                    policy.info()
+                    policy.info(),
+                    policy.parts()
                 );
             } else {
                 println!(
@@ -126,6 +131,7 @@ async fn check(file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
                     policy.info_line(),
                     cache_word(policy.compile_outcome())
                 );
+                println!("parts: {}", policy.parts());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -135,7 +141,9 @@ async fn check(file: PathBuf, json: bool) -> anyhow::Result<ExitCode> {
                 _ => error.to_string(),
             };
             if json {
-                print_json(&CheckReport { ok: false, policy: None, precompiled: None, cache: None, digest: None, load_ms: None, error: Some(message) })?;
+                let report =
+                    CheckReport { ok: false, policy: None, precompiled: None, cache: None, digest: None, parts: None, load_ms: None, error: Some(message) };
+                print_json(&report)?;
             } else {
                 eprintln!("refused: {message}");
             }
@@ -160,6 +168,8 @@ struct TestReport<'a> {
     cache: &'static str,
     /// `contract` (what every policy must satisfy) or `default-policy` (its exact answers).
     tier: &'static str,
+    /// Who provides each part (see `policy check`): the corpus runs against the composition.
+    parts: Parts,
     passed: usize,
     failed: usize,
     results: &'a [conformance::CaseResult],
@@ -182,9 +192,11 @@ async fn test(context: &Context, cases: PathBuf, json: bool, tags: Option<&str>)
     let failed = results.iter().filter(|result| !result.passed()).count();
     let passed = results.len() - failed;
     if json {
-        print_json(&TestReport { policy: PolicyReport::new(&policy), cache: cache_word(policy.compile_outcome()), tier, passed, failed, results: &results })?;
+        let cache = cache_word(policy.compile_outcome());
+        print_json(&TestReport { policy: PolicyReport::new(&policy), cache, tier, parts: policy.parts(), passed, failed, results: &results })?;
     } else {
         println!("policy {} [{}] (compile cache: {}; tier: {tier})", policy.info(), policy.origin(), cache_word(policy.compile_outcome()));
+        println!("parts: {}", policy.parts());
         for result in &results {
             if result.passed() {
                 println!("ok    {}", result.name);
@@ -200,8 +212,8 @@ async fn test(context: &Context, cases: PathBuf, json: bool, tags: Option<&str>)
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-async fn compile(file: PathBuf, output: PathBuf) -> anyhow::Result<ExitCode> {
-    let host = sealing_host().await?;
+async fn compile(context: &Context, file: PathBuf, output: PathBuf) -> anyhow::Result<ExitCode> {
+    let host = sealing_host(context).await?;
     if host.inspect_precompiled(&file)?.is_some() {
         anyhow::bail!("{} is already precompiled; compile the .wasm component it came from", file.display());
     }

@@ -197,7 +197,7 @@ pub(crate) fn contract_of(engine: &Engine, component: &Component, origin: &str) 
             names()
         ))),
         Contract::V0_3 if !Part::ALL.iter().any(|part| has(part.as_str())) => Err(refused(format!(
-            "it exports no part: config, discovery, routing or chat (it exports only {}); a {contract} policy exports at least one",
+            "it exports no part: config, discovery, routing or chat (it exports only {}); every {contract} policy exports at least one",
             names()
         ))),
         _ => Ok(Some(contract)),

@@ -45,6 +45,24 @@ pub enum TestGuest {
     /// The default policy (`guest/`) built against the frozen 0.1.0 contract (its
     /// `contract-v0-1` feature): the host runs it on the 0.1.0 path, `chat` per request.
     DefaultV0_1,
+    /// The default policy built against the frozen 0.2.0 contract (its `contract-v0-2`
+    /// feature): one `policy` export and `routing`, reading the config text itself.
+    DefaultV0_2,
+    /// A 0.3.0 policy of the routing part only: `lane/fast` goes to
+    /// `amazon.nova-micro-v1:0`, a request naming no model to `amazon.nova-lite-v1:0`, every
+    /// discovered model to itself; anything else is `not-found`.
+    PartsRouting,
+    /// A 0.3.0 policy of the config part only: reads `defaultModel` from a flat JSON object
+    /// (offered as the alias `configured` too); a file without it is invalid at path
+    /// `defaultModel`.
+    PartsConfig,
+    /// A 0.3.0 policy of the discovery part only: always `amazon.nova-micro-v1:0` and
+    /// `anthropic.claude-3-haiku-20240307-v1:0`, named `[parts-discovery] ...`.
+    PartsDiscovery,
+    /// A 0.3.0 component that exports `identity` and no part.
+    PartsNone,
+    /// A component that exports 0.3.0's `identity` and 0.2.0's `routing`.
+    MixedVersions,
 }
 
 impl TestGuest {
@@ -61,6 +79,12 @@ impl TestGuest {
             Self::HttpCaller => "http_caller.wasm",
             Self::DefaultV0_1 => "default_policy_v0_1.wasm",
             Self::ImportCaller => "import_caller.wasm",
+            Self::DefaultV0_2 => "default_policy_v0_2.wasm",
+            Self::PartsRouting => "parts_routing.wasm",
+            Self::PartsConfig => "parts_config.wasm",
+            Self::PartsDiscovery => "parts_discovery.wasm",
+            Self::PartsNone => "parts_none.wasm",
+            Self::MixedVersions => "mixed_versions.wasm",
         };
         Path::new(env!("OUT_DIR")).join(file)
     }
