@@ -8,7 +8,7 @@ mod gateway_common;
 
 use bedrock_emulator::{Fault, FaultRule};
 use gateway_common::{MODEL, Response, Setup, TestGateway, embedded_policy_file, eventually};
-use openclaw_test_support::examples::ExamplePolicy;
+use openclaw_test_support::examples::{self, ExamplePolicy};
 use openclaw_test_support::{TestHome, config_cases_dir, discovery_cases_dir, run_in_home};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -41,9 +41,11 @@ fn arg(path: &Path) -> String {
 fn policy_check_names_the_parts_and_the_contract_tier_of_both_corpora_passes() {
     for (example, component) in built("policy_check_names_the_parts_and_the_contract_tier_of_both_corpora_passes") {
         let language = example.language();
-        // One home for all four runs: after the first compile the cache serves the component.
         let home = TestHome::new().expect("home");
-        let check = run_in_home(OPENCLAW, &home, &[], &["policy", "check", &arg(&component), "--json"]);
+        // The shared state directory: after the first compile its cache serves the component.
+        let state = arg(&examples::state_dir());
+        let env = [("OPENCLAW_STATE_DIR", state.as_str())];
+        let check = run_in_home(OPENCLAW, &home, &env, &["policy", "check", &arg(&component), "--json"]);
         assert_eq!(check.code, Some(0), "{language}: {}", check.all_output());
         let report = check.json();
         assert_eq!(report["policy"]["name"], example.name(), "{language}: {report}");
@@ -52,13 +54,13 @@ fn policy_check_names_the_parts_and_the_contract_tier_of_both_corpora_passes() {
         for (part, whose) in [("routing", "own"), ("config", "default"), ("discovery", "default"), ("chat", "default")] {
             assert_eq!(report["parts"][part], whose, "{language}: {part}: {report}");
         }
-        let words = run_in_home(OPENCLAW, &home, &[], &["policy", "check", &arg(&component)]);
+        let words = run_in_home(OPENCLAW, &home, &env, &["policy", "check", &arg(&component)]);
         assert_eq!(words.code, Some(0), "{language}: {}", words.all_output());
-        assert!(words.stdout.contains("routing (own)"), "{language}: {}", words.stdout);
+        assert!(words.stdout.contains("parts: routing (own); config, discovery, chat (default policy)"), "{language}: {}", words.stdout);
 
         for cases in [config_cases_dir(), discovery_cases_dir()] {
             let args = ["--policy", &arg(&component), "policy", "test", "--cases", &arg(&cases), "--tags", "contract", "--json"];
-            let run = run_in_home(OPENCLAW, &home, &[], &args);
+            let run = run_in_home(OPENCLAW, &home, &env, &args);
             assert_eq!(run.code, Some(0), "{language} on {}: {}", cases.display(), run.all_output());
             let report = run.json();
             assert_eq!((report["tier"].as_str(), report["failed"].as_u64()), (Some("contract"), Some(0)), "{language}: {report}");
@@ -98,7 +100,9 @@ async fn the_gateway_serves_chat_through_each_examples_plan() {
     for (example, component) in built("the_gateway_serves_chat_through_each_examples_plan") {
         let name = example.name();
         let config = format!("{{ model: '{DEFAULT_WRITTEN}' }}");
-        let gateway = TestGateway::start_with(Setup { policy: component, config: Some(config), ..Setup::default() }).await;
+        let gateway =
+            TestGateway::start_with(Setup { policy: component, config: Some(config), compile_cache: Some(examples::compile_cache_dir()), ..Setup::default() })
+                .await;
         assert_eq!(gateway.handle.policy().info().name, name);
         for (model, stream, faults, status, calls, words) in cases {
             gateway.emulator.faults().clear();
@@ -131,7 +135,7 @@ async fn the_gateway_serves_chat_through_each_examples_plan() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_example_is_swapped_in_and_out_under_load_with_no_failed_request() {
     let examples = built("each_example_is_swapped_in_and_out_under_load_with_no_failed_request");
-    let gateway = Arc::new(TestGateway::start().await);
+    let gateway = Arc::new(TestGateway::start_with(Setup { compile_cache: Some(examples::compile_cache_dir()), ..Setup::default() }).await);
     // Each stream takes ~100 ms, so some are in flight at every swap.
     gateway.emulator.faults().push(FaultRule::new(Fault::DelayEvents { ms: 12 }).operation("ConverseStream").times(1_000_000));
     // The policies by the name their header carries; requests each one served so far.

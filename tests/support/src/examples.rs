@@ -146,6 +146,19 @@ impl ExamplePolicy {
     }
 }
 
+/// An `openclaw` state directory the example tests share (`OPENCLAW_STATE_DIR` for the CLI):
+/// its compile cache holds each component compiled once, for every later run and gateway. An
+/// interpreter in a component (Python's, JavaScript's) takes minutes to compile on a busy
+/// machine, and under a second to map from the cache.
+pub fn state_dir() -> PathBuf {
+    output_dir().join("state")
+}
+
+/// The compile cache of [`state_dir`], for a host built in the test process.
+pub fn compile_cache_dir() -> PathBuf {
+    state_dir().join("cache").join("policies")
+}
+
 /// The repository's root.
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
