@@ -21,8 +21,9 @@ const US_SONNET: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
 /// The first Anthropic model with `haiku` the default discovery lists in us-east-1 (`global.`
 /// profiles come first).
 const HAIKU: &str = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
-/// The first Amazon model with `nova-lite` or `nova-micro` listed (profiles before models).
-const NOVA_LITE: &str = "us.amazon.nova-lite-v1:0";
+/// The first Amazon model with `nova-lite` or `nova-micro` listed: profiles come before
+/// foundation models, by name, and the emulator lists every geography's profiles.
+const NOVA_LITE: &str = "apac.amazon.nova-lite-v1:0";
 /// The default model as the config writes it, and what it stands for. Mistral has no small
 /// model in the catalog: its route has no fallback.
 const DEFAULT_WRITTEN: &str = "bedrock/mistral.mistral-large-2407-v1:0";
@@ -186,8 +187,9 @@ async fn each_example_is_swapped_in_and_out_under_load_with_no_failed_request() 
     }
     let metrics = gateway.handle.metrics();
     assert!(!metrics.contains("status=\"500\""), "{metrics}");
+    // The file watcher may load a new file too before `reload` does: at least one swap each.
     let (ok, refused) = gateway.handle.swap_counts();
-    assert_eq!((ok, refused), (2 * examples.len() as u64, 0), "swaps counted");
+    assert!(ok >= 2 * examples.len() as u64 && refused == 0, "swaps counted: {ok} ok, {refused} refused");
 }
 
 /// Checks one answer under load (complete, the emulator's echo) and returns the index in

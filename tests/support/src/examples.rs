@@ -110,7 +110,11 @@ impl ExamplePolicy {
                 let probe = Command::new(&python).args(["-c", "import componentize_py"]).output();
                 if !probe.as_ref().is_ok_and(|output| output.status.success()) {
                     let why = match probe {
-                        Ok(output) => format!("`{python}` cannot import componentize_py: {}", String::from_utf8_lossy(&output.stderr).trim()),
+                        // The traceback's last line says why (`ModuleNotFoundError: ...`).
+                        Ok(output) => format!(
+                            "`{python}` cannot import componentize_py: {}",
+                            String::from_utf8_lossy(&output.stderr).trim().lines().last().unwrap_or_default()
+                        ),
                         Err(error) => format!("cannot run `{python}`: {error}"),
                     };
                     return Err(Missing {
