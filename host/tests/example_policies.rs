@@ -149,7 +149,7 @@ async fn each_example_is_swapped_in_and_out_under_load_with_no_failed_request() 
         workers.push(tokio::spawn(async move {
             let mut count = 0u32;
             while !stop.load(Ordering::Relaxed) {
-                let stream = (worker + count) % 2 == 0;
+                let stream = (worker + count).is_multiple_of(2);
                 let response = gateway.post("/v1/chat/completions", &body(Some(MODEL), stream)).await;
                 served[served_by(&response, stream, &names)].fetch_add(1, Ordering::Relaxed);
                 count += 1;
