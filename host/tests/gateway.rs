@@ -339,6 +339,6 @@ async fn every_response_names_the_policy_that_answered() {
         let response = send(gateway.addr, method, path, headers, body).await;
         assert_eq!(response.status, status, "{method} {path}: {}", response.body);
         let policy = response.header("openclaw-policy").unwrap_or_default();
-        assert!(policy.starts_with("openclaw-default ") && policy.contains("contract openclaw:bedrock@0.2.0"), "{method} {path}: {policy:?}");
+        assert!(policy.starts_with("openclaw-default ") && policy.contains("contract openclaw:bedrock@0.3.0"), "{method} {path}: {policy:?}");
     }
 }

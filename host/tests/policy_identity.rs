@@ -56,20 +56,20 @@ fn rewritten(dir: &Path, name: &str, edits: &[(&str, &str)]) -> std::path::PathB
 fn a_component_of_another_contract_is_refused_naming_both_sides() {
     let home = TestHome::new().expect("home");
     let dir = tempfile::tempdir().expect("dir");
-    let versions = ["openclaw:bedrock@0.1.0", "@0.2.0"];
+    let versions = ["openclaw:bedrock@0.1.0", "@0.2.0", "@0.3.0"];
     // (case, component, words of the refusal)
     let cases = [
         (
             "built for 0.9.0 (every interface of the package renamed)",
             rewritten(dir.path(), "v0_9.wasm", &[("@0.1.0", "@0.9.0")]),
-            vec!["built for openclaw:bedrock@0.9.0", versions[0], versions[1]],
+            vec!["built for openclaw:bedrock@0.9.0", versions[0], versions[1], versions[2]],
         ),
         (
             "no policy export (renamed)",
             rewritten(dir.path(), "renamed.wasm", &[("bedrock/policy@", "bedrock/polizy@")]),
-            vec!["no `openclaw:bedrock/policy@VERSION` interface", "openclaw:bedrock/polizy@0.1.0", versions[0], versions[1]],
+            vec!["no `openclaw:bedrock/identity@VERSION` interface", "openclaw:bedrock/polizy@0.1.0", versions[0], versions[1], versions[2]],
         ),
-        ("another world", TestGuest::NotAPolicy.path(), vec!["no `openclaw:bedrock/policy@VERSION` interface", versions[0], versions[1]]),
+        ("another world", TestGuest::NotAPolicy.path(), vec!["no `openclaw:bedrock/identity@VERSION` interface", versions[0], versions[2]]),
         (
             "claims 9.9.9 in its self-check, exports 0.1.0",
             TestGuest::WrongContract.path(),

@@ -187,3 +187,20 @@ async fn components_of_older_contracts_still_serve() {
         assert!(!listed(&gateway).await.is_empty(), "{guest:?}: its discovery");
     }
 }
+
+#[test]
+fn policy_test_runs_the_corpus_against_the_composed_policy() {
+    let home = TestHome::new().expect("home");
+    let cases = openclaw_test_support::config_cases_dir().display().to_string();
+    // (component, parts it provides): the config corpus is the config part's, here the
+    // default policy's, so the composition passes all of it, its exact answers included.
+    let components = [(TestGuest::PartsRouting, "routing"), (TestGuest::PartsDiscovery, "discovery")];
+    for (guest, own) in components {
+        let policy = guest.path().display().to_string();
+        let run = run_in_home(env!("CARGO_BIN_EXE_openclaw"), &home, &[], &["--policy", &policy, "policy", "test", "--cases", &cases, "--json"]);
+        let report = run.json();
+        assert_eq!(run.code, Some(0), "{guest:?}: {}", run.stderr);
+        assert_eq!((report["failed"].as_u64(), report["parts"][own].as_str(), report["parts"]["config"].as_str()), (Some(0), Some("own"), Some("default")));
+        assert!(report["passed"].as_u64().is_some_and(|passed| passed > 100), "{guest:?}: {}", report["passed"]);
+    }
+}

@@ -39,6 +39,24 @@ fn the_wit_directory_resolves_with_its_deps_alone() {
     let cases = [
         (
             wit_dir(),
+            "openclaw:bedrock@0.3.0",
+            "bedrock-policy",
+            &[
+                "openclaw:bedrock/log@0.3.0",
+                "openclaw:bedrock/identity@0.3.0",
+                "openclaw:bedrock/config@0.3.0",
+                "openclaw:bedrock/discovery@0.3.0",
+                "openclaw:bedrock/routing@0.3.0",
+                "openclaw:bedrock/chat@0.3.0",
+            ][..],
+        ),
+        // The small worlds: identity and one part each.
+        (wit_dir(), "openclaw:bedrock@0.3.0", "routing-policy", &["openclaw:bedrock/identity@0.3.0", "openclaw:bedrock/routing@0.3.0"][..]),
+        (wit_dir(), "openclaw:bedrock@0.3.0", "config-policy", &["openclaw:bedrock/identity@0.3.0", "openclaw:bedrock/config@0.3.0"][..]),
+        (wit_dir(), "openclaw:bedrock@0.3.0", "discovery-policy", &["openclaw:bedrock/identity@0.3.0", "openclaw:bedrock/discovery@0.3.0"][..]),
+        (wit_dir(), "openclaw:bedrock@0.3.0", "chat-policy", &["openclaw:bedrock/identity@0.3.0", "openclaw:bedrock/chat@0.3.0"][..]),
+        (
+            wit_dir().join("v0.2.0"),
             "openclaw:bedrock@0.2.0",
             "bedrock-policy",
             &["openclaw:bedrock/log@0.2.0", "openclaw:bedrock/policy@0.2.0", "openclaw:bedrock/routing@0.2.0"][..],
@@ -79,13 +97,13 @@ fn a_policy_world_with_wasi_http_resolves_from_the_repository() {
     resolve.push_dir(wit_dir()).expect("wit/ resolves");
     // The world `world.wit` tells a policy that sends its own requests to write.
     let own = "package example:my-policy;\n\
-               world my-policy {\n  include openclaw:bedrock/bedrock-policy@0.2.0;\n  import wasi:http/outgoing-handler@0.2.12;\n}\n";
+               world my-policy {\n  include openclaw:bedrock/routing-policy@0.3.0;\n  import wasi:http/outgoing-handler@0.2.12;\n}\n";
     let package = resolve.push_str("my-policy.wit", own).unwrap_or_else(|e| panic!("the world resolves: {e:#}"));
     let world = resolve.select_world(&[package], Some("my-policy")).expect("world");
     // Elaborated: the interfaces outgoing-handler uses are imported too.
     let imports: Vec<String> =
         resolve.worlds[world].imports.values().filter_map(|item| if let WorldItem::Interface { id, .. } = item { resolve.id_of(*id) } else { None }).collect();
-    for name in ["wasi:http/outgoing-handler@0.2.12", "wasi:http/types@0.2.12", "wasi:io/streams@0.2.12", "openclaw:bedrock/runtime@0.2.0"] {
+    for name in ["wasi:http/outgoing-handler@0.2.12", "wasi:http/types@0.2.12", "wasi:io/streams@0.2.12", "openclaw:bedrock/runtime@0.3.0"] {
         assert!(imports.iter().any(|found| found == name), "{name} in {imports:?}");
     }
 }

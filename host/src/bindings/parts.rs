@@ -39,7 +39,7 @@ impl PartsPre {
     /// Binds the parts `component` exports; a part whose functions do not match the contract's
     /// is an error naming the export. `identity` is required.
     pub(crate) fn new(instance_pre: InstancePre<HostState>) -> wasmtime::Result<Self> {
-        let exports = |interface: &str| instance_pre.component().get_export_index(None, &export_name(interface)).is_some();
+        let exports = |interface: &str| instance_pre.component().get_export_index(None, export_name(interface)).is_some();
         let (has_config, has_discovery, has_routing, has_chat) = (exports("config"), exports("discovery"), exports("routing"), exports("chat"));
         Ok(Self {
             identity: identity::GuestIndices::new(&instance_pre)?,
