@@ -56,13 +56,14 @@ export const routing = {
   },
 };
 
-// The route of `target` in `region`, with the fallback to its family's small model.
+// The route of `target` in `region`, with the fallback to its family's small model (in the
+// settings' region, where it was discovered).
 function routeTo(target, region, models, settings) {
   const known = models.find((model) => model.id === target);
   const maxTokens = known ? known.maxTokens : settings.discovery.defaultMaxTokens;
   const small = smallModel(target, models);
   // A small model the account cannot call must not hide the throttle that sent us there.
-  const fallbacks = small === undefined ? [] : [{ on: ['rate-limit', 'overloaded'], target: small, region, reportOriginalOn: ['not-found', 'format'] }];
+  const fallbacks = small === undefined ? [] : [{ on: ['rate-limit', 'overloaded'], target: small, region: settings.region.name, reportOriginalOn: ['not-found', 'format'] }];
   return { target, region, maxTokens, fallbacks };
 }
 

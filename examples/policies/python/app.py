@@ -51,7 +51,8 @@ class Routing(exports.Routing):
 
 
 def route_to(target: str, region: str, models: List[ModelInfo], settings: Settings) -> Route:
-    """The route of `target` in `region`, with the fallback to its family's small model."""
+    """The route of `target` in `region`, with the fallback to its family's small model (in the
+    settings' region, where it was discovered)."""
     known = next((model for model in models if model.id == target), None)
     max_tokens = known.max_tokens if known is not None else settings.discovery.default_max_tokens
     fallbacks = []
@@ -61,7 +62,7 @@ def route_to(target: str, region: str, models: List[ModelInfo], settings: Settin
         fallbacks.append(FallbackStep(
             on=[ErrorClass.RATE_LIMIT, ErrorClass.OVERLOADED],
             target=small,
-            region=region,
+            region=settings.region.name,
             report_original_on=[ErrorClass.NOT_FOUND, ErrorClass.FORMAT],
         ))
     return Route(target=target, region=region, max_tokens=max_tokens, fallbacks=fallbacks)

@@ -61,14 +61,15 @@ impl routing::Guest for FamilyRouter {
     }
 }
 
-/// The route of `target` in `region`, with the fallback to its family's small model.
+/// The route of `target` in `region`, with the fallback to its family's small model (in the
+/// settings' region, where it was discovered).
 fn route_to(target: &str, region: &str, models: &[ModelInfo], settings: &Settings) -> Route {
     let max_tokens = models.iter().find(|model| model.id == target).map_or(settings.discovery.default_max_tokens, |model| model.max_tokens);
     let fallbacks = small_model(target, models)
         .map(|small| FallbackStep {
             on: vec![ErrorClass::RateLimit, ErrorClass::Overloaded],
             target: small.to_string(),
-            region: region.to_string(),
+            region: settings.region.name.clone(),
             // A small model the account cannot call must not hide the throttle that sent us there.
             report_original_on: vec![ErrorClass::NotFound, ErrorClass::Format],
         })
