@@ -125,13 +125,14 @@ async fn check(context: &Context, file: PathBuf, json: bool) -> anyhow::Result<E
                     policy.parts()
                 );
             } else {
+                // One line: who provides each part goes last.
                 println!(
-                    "ok: {} implements openclaw:bedrock and passed its self-check: {} (compile cache: {})",
+                    "ok: {} implements openclaw:bedrock and passed its self-check: {} (compile cache: {}); parts: {}",
                     policy.origin(),
                     policy.info_line(),
-                    cache_word(policy.compile_outcome())
+                    cache_word(policy.compile_outcome()),
+                    policy.parts()
                 );
-                println!("parts: {}", policy.parts());
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -8,7 +8,7 @@ use super::error::{PolicyError, one_line};
 use super::limits::{Limits, deadline_ticks};
 use super::parts::Part;
 use super::stderr::StderrTail;
-use crate::aws::model::{ApiError, StreamEvent};
+use crate::aws::model::ApiError;
 use crate::bindings::SettingsMissing;
 use crate::capability::Capabilities;
 use crate::state::HostState;
@@ -16,8 +16,11 @@ use crate::types::{ChatRequest, ConfigOutcome, ConfigSource, DiscoverRequest, Di
 use openclaw_domain::{PlanRequest, Resolution, ResolveRequest, RoutingPlan};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wasmtime::component::ResourceAny;
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
+
+mod stream;
+
+pub use stream::ChatStream;
 
 /// What a `discover` call may wait on Bedrock: the control plane's 30 s timeout and a margin.
 const DISCOVERY_IO_ALLOWANCE: Duration = Duration::from_secs(35);
@@ -308,67 +311,6 @@ fn missing(part: Part, call: &'static str) -> PolicyError {
 /// A 0.3.0 part called without the settings the host fills in first.
 fn settings_missing(SettingsMissing(record): SettingsMissing) -> PolicyError {
     PolicyError::Engine(format!("the host built a `{record}` without the settings a 0.3.0 part needs"))
-}
-
-/// A chat response in progress, served by the policy's `chat-stream` (which wraps the host's
-/// Bedrock stream). Dropping it drops the instance.
-pub struct ChatStream {
-    instance: PolicyInstance,
-    stream: ResourceAny,
-    io_allowance: Duration,
-    /// The policy the stream serves for (a 0.3.0 component whose chat part is the default
-    /// policy's runs the stream in the default's instance).
-    policy: Option<Arc<LoadedPolicy>>,
-}
-
-impl ChatStream {
-    /// The policy that serves this stream.
-    pub fn policy(&self) -> Option<&Arc<LoadedPolicy>> {
-        self.policy.as_ref()
-    }
-
-    /// The model id being called now (after resolution and any fallback).
-    pub async fn target(&mut self) -> Result<String, PolicyError> {
-        let instance = &mut self.instance;
-        instance.before_call(Duration::ZERO)?;
-        let PolicyInstance { bindings, store, .. } = instance;
-        let result = call_policy!(bindings,
-        policy => policy.chat_stream().call_target(&mut *store, self.stream).await,
-        parts => match &parts.chat {
-            Some(chat) => chat.chat_stream().call_target(&mut *store, self.stream).await,
-            None => return Err(missing(Part::Chat, "chat-stream.target")),
-        });
-        instance.after_call("chat-stream.target", result)
-    }
-
-    /// The region being called now.
-    pub async fn region(&mut self) -> Result<String, PolicyError> {
-        let instance = &mut self.instance;
-        instance.before_call(Duration::ZERO)?;
-        let PolicyInstance { bindings, store, .. } = instance;
-        let result = call_policy!(bindings,
-        policy => policy.chat_stream().call_region(&mut *store, self.stream).await,
-        parts => match &parts.chat {
-            Some(chat) => chat.chat_stream().call_region(&mut *store, self.stream).await,
-            None => return Err(missing(Part::Chat, "chat-stream.region")),
-        });
-        instance.after_call("chat-stream.region", result)
-    }
-
-    /// The next event; `None` after the last. An `ApiError` ends the stream; a
-    /// `PolicyError` means the policy itself failed (trap, deadline, memory).
-    pub async fn next(&mut self) -> Result<Result<Option<StreamEvent>, ApiError>, PolicyError> {
-        let instance = &mut self.instance;
-        instance.before_call(self.io_allowance)?;
-        let PolicyInstance { bindings, store, .. } = instance;
-        let result = call_policy!(bindings,
-        policy => policy.chat_stream().call_next(&mut *store, self.stream).await.map(|next| next.map(|event| event.map(Into::into)).map_err(Into::into)),
-        parts => match &parts.chat {
-            Some(chat) => chat.chat_stream().call_next(&mut *store, self.stream).await.map(|next| next.map(|event| event.map(Into::into)).map_err(Into::into)),
-            None => return Err(missing(Part::Chat, "chat-stream.next")),
-        });
-        instance.after_call("chat-stream.next", result)
-    }
 }
 
 /// How the log names an instance of no known policy (not expected: every instance has one).
