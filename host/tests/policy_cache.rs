@@ -161,3 +161,37 @@ fn a_corrupt_or_foreign_entry_is_replaced() {
         assert_eq!(cache, "hit", "{case}: the entry was replaced: {}", run.all_output());
     }
 }
+
+#[test]
+fn the_cache_max_flag_takes_precedence_over_the_variable() {
+    let home = TestHome::new().expect("home");
+    let component = TestGuest::AltPolicy.path().display().to_string();
+    // (variable, flag, entry of the component kept afterwards)
+    let cases = [(Some("1GiB"), Some("1KiB"), false), (Some("1KiB"), Some("1GiB"), true), (Some("1KiB"), None, false), (None, Some("0"), false)];
+    for (variable, flag, kept) in cases {
+        let _ = std::fs::remove_dir_all(cache_dir(&home));
+        let env: Vec<(&str, &str)> = variable.map(|max| ("OPENCLAW_POLICY_CACHE_MAX", max)).into_iter().collect();
+        let mut args = vec!["policy", "check", "--json", &component];
+        if let Some(flag) = flag {
+            args.extend(["--policy-cache-max", flag]);
+        }
+        let run = openclaw(&home, &env, &args);
+        assert_eq!(run.code, Some(0), "{variable:?} {flag:?}: {}", run.all_output());
+        assert_eq!(entry_of(&home, &TestGuest::AltPolicy.path()).is_some(), kept, "{variable:?} {flag:?}: {:?}", entries(&home));
+    }
+    // A value that is not a size is a usage error naming the flag (exit 2, before anything runs).
+    let run = openclaw(&home, &[], &["policy", "check", &component, "--policy-cache-max", "lots"]);
+    assert_eq!(run.code, Some(2), "{}", run.all_output());
+    assert!(run.stderr.contains("--policy-cache-max") && run.stderr.contains("is not a size"), "{}", run.stderr);
+}
+
+#[test]
+fn a_component_that_leaves_parts_to_the_default_compiles_it_once() {
+    let home = TestHome::new().expect("home");
+    // (run, cache reported, compiles: the first compiles the component and the embedded default,
+    // which both hosts the engine and provides the parts the component leaves to it)
+    for (run, expected, compiled) in [("first", "miss", 2), ("second", "hit", 0)] {
+        let (cache, output) = check(&home, TestGuest::PartsRouting, None);
+        assert_eq!((cache.as_str(), compiles(&output)), (expected, compiled), "{run}: {}", output.stderr);
+    }
+}

@@ -204,3 +204,30 @@ fn policy_test_runs_the_corpus_against_the_composed_policy() {
         assert!(report["passed"].as_u64().is_some_and(|passed| passed > 100), "{guest:?}: {}", report["passed"]);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_worlds_are_swapped_in_and_out_of_a_running_gateway() {
+    let gateway = TestGateway::start_with(Setup { config: Some(format!("{{ model: '{MODEL}' }}")), ..Setup::default() }).await;
+    // (component installed, policy serving, model Bedrock is called with for a request naming none)
+    let cases = [
+        (TestGuest::PartsRouting.path(), "parts-routing", NOVA_LITE),
+        (gateway_common::embedded_policy_file(), "openclaw-default", MODEL),
+        (TestGuest::PartsRouting.path(), "parts-routing", NOVA_LITE),
+    ];
+    for (component, name, target) in cases {
+        let incoming = gateway.policy_file.with_extension("incoming");
+        std::fs::copy(&component, &incoming).expect("copy");
+        std::fs::rename(&incoming, &gateway.policy_file).expect("rename");
+        let swapped = gateway_common::eventually(std::time::Duration::from_secs(20), async || {
+            let serving = gateway.handle.serving();
+            serving.policy().info().name == name && serving.plan().is_some()
+        })
+        .await;
+        assert!(swapped, "{name} swapped in and planned");
+        gateway.emulator.log().clear();
+        let response = gateway.post("/v1/chat/completions", &body(None)).await;
+        assert_eq!(response.status, 200, "{name}: {}", response.body);
+        assert_eq!(called(&gateway), [target], "{name}");
+        assert!(response.header("openclaw-policy").is_some_and(|header| header.starts_with(name)), "{name}: {:?}", response.header("openclaw-policy"));
+    }
+}

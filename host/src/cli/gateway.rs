@@ -70,8 +70,10 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
             args.listen
         );
     }
-    // One instance slot per request in flight, plus a few for swaps' self-checks and /v1/models.
-    let limits = Limits { max_instances: args.max_in_flight + 16, ..Limits::default() };
+    // Two instance slots per request in flight (a 0.3.0 component's request may hold the
+    // default policy's instance, for the parts it leaves to it, beside its own), plus a few for
+    // swaps' self-checks and /v1/models.
+    let limits = Limits { max_instances: args.max_in_flight.saturating_mul(2).saturating_add(16), ..Limits::default() };
     let host = context.host_builder().limits(limits).build(context.policy_source()).await.context("cannot load the policy")?;
     let environment = Arc::new(environment::region_environment().await);
     let bedrock = context.bedrock(&startup_region(context).await?).await?;

@@ -192,3 +192,27 @@ impl SettingsMemo {
         *remembered = Some(Remembered { config: config.clone(), environment: environment.clone(), outcome: outcome.clone() });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SettingsMemo;
+    use crate::types::{ConfigOutcome, ConfigSource, RegionEnvironment};
+
+    #[test]
+    fn settings_are_remembered_for_the_last_file_and_environment_only() {
+        let file = |text: &str| ConfigSource { origin: "openclaw.json".into(), text: Some(text.into()) };
+        let region = |name: &str| RegionEnvironment { aws_region: Some(name.into()), ..RegionEnvironment::default() };
+        let invalid: ConfigOutcome = Err(Vec::new());
+        let memo = SettingsMemo::default();
+        assert_eq!(memo.get(&file("a"), &region("us-east-1")), None, "nothing read yet");
+        memo.keep(&file("a"), &region("us-east-1"), &invalid);
+        // (file, environment, remembered)
+        let cases = [("a", "us-east-1", true), ("b", "us-east-1", false), ("a", "eu-west-1", false)];
+        for (text, name, remembered) in cases {
+            assert_eq!(memo.get(&file(text), &region(name)).is_some(), remembered, "{text} {name}");
+        }
+        memo.keep(&file("b"), &region("us-east-1"), &invalid);
+        assert_eq!(memo.get(&file("a"), &region("us-east-1")), None, "one file at a time");
+        assert_eq!(memo.get(&file("b"), &region("us-east-1")), Some(invalid));
+    }
+}

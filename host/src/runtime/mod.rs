@@ -162,14 +162,20 @@ impl PolicyHostBuilder {
         let ticker = epoch::EpochTicker::start(engine.clone(), self.limits.epoch_tick)
             .map_err(|e| PolicyError::Engine(format!("cannot start the epoch thread: {e}")))?;
         let default = tokio::sync::OnceCell::new();
-        let first = Loader { engine: &engine, linker: &linker, limits: &self.limits, cache: cache.as_ref(), default: Some(&default) }.load(&source).await?;
+        let first =
+            Arc::new(Loader { engine: &engine, linker: &linker, limits: &self.limits, cache: cache.as_ref(), default: Some(&default) }.load(&source).await?);
+        if matches!(source, PolicySource::Embedded) && first.parts().is_whole() {
+            // The default policy is loaded already: the parts other components leave to it
+            // need no second load (nor, without a cache, a second compile).
+            let _ = default.set(Arc::clone(&first));
+        }
         Ok(PolicyHost {
             engine,
             linker,
             limits: self.limits,
             cache,
             default,
-            current: ArcSwap::from_pointee(first),
+            current: ArcSwap::new(first),
             swap_lock: tokio::sync::Mutex::new(()),
             _ticker: ticker,
         })
