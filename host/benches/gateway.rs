@@ -11,6 +11,9 @@
 //! requests; `OPENCLAW_BENCH_BASELINE=/path/to/an/older/openclaw` adds a third gateway, that
 //! binary with the default config, interleaved with the others (a before/after in one run). The load generator (hyper, one keep-alive connection per concurrent client) and
 //! the emulator share this process; each gateway runs in its own.
+//! `OPENCLAW_BENCH_POLICIES=name=path.wasm,...` adds one gateway per policy component (this
+//! binary, the default config, `--policy path.wasm`) to the same interleaved run, so the CPU per
+//! request of a policy (e.g. the examples of `examples/policies/`) sits beside the default's.
 
 use bedrock_emulator::{DEFAULT_BEARER_TOKEN, Emulator, Fault, FaultRule, RunningEmulator};
 use bytes::Bytes;
@@ -173,22 +176,59 @@ const CONFIGS: [(&str, &str); 2] = [
     ("discovery off", "{ model: 'amazon.nova-pro-v1:0', models: { bedrockDiscovery: { enabled: false } } }"),
 ];
 
-/// The gateways compared: (label, binary, config file text): this build with each of
-/// [`CONFIGS`], and the baseline binary with the default config when one is given.
-fn gateway_specs() -> Vec<(String, std::path::PathBuf, &'static str)> {
+/// One gateway compared: its label, binary, config file text and policy component (none: the
+/// embedded default).
+type GatewaySpec = (String, std::path::PathBuf, &'static str, Option<std::path::PathBuf>);
+
+/// The gateways compared: this build with each of [`CONFIGS`], the baseline binary with the
+/// default config when one is given, and this build with the default config and each policy
+/// of `OPENCLAW_BENCH_POLICIES`.
+fn gateway_specs() -> Result<Vec<GatewaySpec>, String> {
     let this = std::path::PathBuf::from(env!("CARGO_BIN_EXE_openclaw"));
-    let mut specs: Vec<_> = CONFIGS.iter().map(|(label, config)| (label.to_string(), this.clone(), *config)).collect();
+    let mut specs: Vec<_> = CONFIGS.iter().map(|(label, config)| (label.to_string(), this.clone(), *config, None)).collect();
     if let Some(baseline) = std::env::var_os("OPENCLAW_BENCH_BASELINE") {
-        specs.push(("default, baseline binary".to_string(), baseline.into(), CONFIGS[0].1));
+        specs.push(("default, baseline binary".to_string(), baseline.into(), CONFIGS[0].1, None));
     }
-    specs
+    for (name, component) in bench_policies()? {
+        specs.push((format!("default, policy {name}"), this.clone(), CONFIGS[0].1, Some(component)));
+    }
+    Ok(specs)
 }
 
-/// Starts `binary gateway` on 127.0.0.1:0 in front of the emulator, with `config`.
-fn start_gateway(emulator: &RunningEmulator, binary: &std::path::Path, home: &std::path::Path, config: &str) -> (Child, SocketAddr) {
+/// `OPENCLAW_BENCH_POLICIES=name=path.wasm,...`: each policy's label and component file.
+fn bench_policies() -> Result<Vec<(String, std::path::PathBuf)>, String> {
+    const VAR: &str = "OPENCLAW_BENCH_POLICIES";
+    let Some(list) = std::env::var_os(VAR) else { return Ok(Vec::new()) };
+    let list = list.into_string().map_err(|_| format!("{VAR} is not UTF-8"))?;
+    let mut policies = Vec::new();
+    for entry in list.split(',').map(str::trim).filter(|entry| !entry.is_empty()) {
+        let (name, path) = entry
+            .split_once('=')
+            .map(|(name, path)| (name.trim(), path.trim()))
+            .filter(|(name, path)| !name.is_empty() && !path.is_empty())
+            .ok_or_else(|| format!("{VAR}: `{entry}` is not name=path.wasm"))?;
+        let path = std::path::PathBuf::from(path);
+        if !path.is_file() {
+            return Err(format!("{VAR}: {name}: {} is not a file", path.display()));
+        }
+        policies.push((name.to_string(), path));
+    }
+    Ok(policies)
+}
+
+/// Starts `binary gateway` on 127.0.0.1:0 in front of the emulator, with `config` and `policy`.
+fn start_gateway(
+    emulator: &RunningEmulator,
+    (binary, config, policy): (&std::path::Path, &str, Option<&std::path::Path>),
+    home: &std::path::Path,
+) -> (Child, SocketAddr) {
     std::fs::create_dir_all(home.join(".openclaw")).expect("state dir");
     std::fs::write(home.join(".openclaw").join("openclaw.json"), config).expect("config file");
-    let mut child = Command::new(binary)
+    let mut command = Command::new(binary);
+    if let Some(policy) = policy {
+        command.arg("--policy").arg(policy);
+    }
+    let mut child = command
         .args(["gateway", "--listen", "127.0.0.1:0", "--grace-period", "1", "--max-in-flight", "1200"])
         .env_clear()
         .env("HOME", home)
@@ -241,11 +281,14 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(async move {
         let emulator = Emulator::builder().region("us-east-1").start().await.expect("emulator");
-        let specs = gateway_specs();
+        let specs = gateway_specs().unwrap_or_else(|error| {
+            eprintln!("error: {error}");
+            std::process::exit(2)
+        });
         let homes: Vec<tempfile::TempDir> = specs.iter().map(|_| tempfile::tempdir().expect("home")).collect();
         let mut gateways: Vec<(String, Child, SocketAddr, u32)> = Vec::new();
-        for ((label, binary, config), home) in specs.into_iter().zip(&homes) {
-            let (child, addr) = start_gateway(&emulator, &binary, home.path(), config);
+        for ((label, binary, config, policy), home) in specs.into_iter().zip(&homes) {
+            let (child, addr) = start_gateway(&emulator, (&binary, config, policy.as_deref()), home.path());
             let pid = child.id();
             gateways.push((label, child, addr, pid));
         }

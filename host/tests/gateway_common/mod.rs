@@ -56,11 +56,13 @@ pub struct Setup {
     /// Whether the gateway's AWS environment holds the emulator's keys (without them no
     /// credentials resolve: no file, no IMDS).
     pub keys: bool,
+    /// A compile cache directory shared across gateways (none: every load compiles).
+    pub compile_cache: Option<PathBuf>,
 }
 
 impl Default for Setup {
     fn default() -> Self {
-        Self { policy: embedded_policy_file(), limits: Limits::default(), options: Box::new(|_| {}), config: None, keys: true }
+        Self { policy: embedded_policy_file(), limits: Limits::default(), options: Box::new(|_| {}), config: None, keys: true, compile_cache: None }
     }
 }
 
@@ -110,7 +112,11 @@ impl TestGateway {
         if let Some(text) = &setup.config {
             std::fs::write(&config_file, text).expect("config");
         }
-        let host = PolicyHost::builder().limits(setup.limits).build(PolicySource::File(policy_file.clone())).await.expect("policy loads");
+        let mut builder = PolicyHost::builder().limits(setup.limits);
+        if let Some(dir) = &setup.compile_cache {
+            builder = builder.compile_cache(dir);
+        }
+        let host = builder.build(PolicySource::File(policy_file.clone())).await.expect("policy loads");
         let environment = Arc::new(RegionEnvironment { aws_region: Some("us-east-1".into()), ..RegionEnvironment::default() });
         let capabilities = Capabilities { environment, bedrock: Some(bedrock_with(&emulator, setup.keys).await) };
         let mut options = GatewayOptions {

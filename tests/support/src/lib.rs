@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod examples;
 pub mod module_graph;
 
 use std::path::{Path, PathBuf};
