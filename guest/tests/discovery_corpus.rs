@@ -152,8 +152,11 @@ fn run_case(case_file: &Path) -> Vec<String> {
     };
     let plane = CaseControlPlane { visible, models_json, profiles_json };
     let stem = case_file.file_name().and_then(|name| name.to_str()).unwrap_or_default().trim_end_matches(".case.json");
-    let request =
-        DiscoverRequest { config: ConfigSource { origin: format!("{stem}.json5"), text: case["config"].as_str().map(str::to_string) }, settings: None, refresh: false };
+    let request = DiscoverRequest {
+        config: ConfigSource { origin: format!("{stem}.json5"), text: case["config"].as_str().map(str::to_string) },
+        settings: None,
+        refresh: false,
+    };
     let discovery = match (discover(&request, &environment_of(&case), &plane), expect["error"].as_str()) {
         (Err(error), Some(fragment)) => {
             if !error.message.to_lowercase().contains(&fragment.to_lowercase()) {

@@ -294,7 +294,8 @@ fn run_decisions() {
 
 #[test]
 fn discover_asks_the_control_plane_as_configured() {
-    let config = |text: &str| DiscoverRequest { config: ConfigSource { origin: "openclaw.json".into(), text: Some(text.into()) }, settings: None, refresh: true };
+    let config =
+        |text: &str| DiscoverRequest { config: ConfigSource { origin: "openclaw.json".into(), text: Some(text.into()) }, settings: None, refresh: true };
     let mut stale = catalog();
     (stale.stale, stale.stale_reason, stale.fetched_at) = (true, Some("ThrottlingException".into()), 1_700_000_000);
     let plane = FakeControlPlane::serving(stale);
