@@ -189,8 +189,9 @@ async fn the_gateway_serves_chat_through_each_examples_plan() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_example_is_swapped_in_and_out_under_load_with_no_failed_request() {
     let examples = built("each_example_is_swapped_in_and_out_under_load_with_no_failed_request");
-    // Swapped by `reload` alone: the file watcher, polling too, could publish a load of the file
-    // it saw before a later `reload`, and the request after each swap would not know its policy.
+    // Swapped by `reload` alone, so that each swap is counted exactly once (the file watcher,
+    // polling too, would load some files first). A plan for a policy swapped out since is never
+    // served over its successor's: `plan::tests` pins that race down.
     let setup = Setup {
         options: Box::new(|options| options.watch_interval = Duration::from_secs(24 * 3600)),
         compile_cache: Some(examples::compile_cache_dir()),

@@ -115,6 +115,15 @@ impl Planner {
         why: &'static str,
     ) -> Result<Arc<Serving>, PlanError> {
         let previous = self.current();
+        // A policy swapped out since it was handed here (two swaps race: the file watcher's and
+        // a SIGHUP's, each planning after its swap) must not be planned over its successor:
+        // the later swap's own plan, queued behind this lock or done, serves the current one.
+        if let Some(given) = &policy
+            && !Arc::ptr_eq(given, &self.host.current())
+        {
+            tracing::debug!(why, policy = %given.info(), "no plan for a policy swapped out since");
+            return Ok(previous);
+        }
         let policy = policy.unwrap_or_else(|| Arc::clone(previous.policy()));
         let config = config.unwrap_or_else(|| Arc::clone(previous.config()));
         let same_policy = Arc::ptr_eq(&policy, previous.policy());

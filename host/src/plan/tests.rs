@@ -49,3 +49,21 @@ async fn serving_remembers_what_it_may_within_its_bound() {
     let unplanned = Serving::new(policy, Arc::new(ConfigSource::default()), None, 4);
     assert_eq!((unplanned.route(None), unplanned.expired()), (None, false));
 }
+
+#[tokio::test]
+async fn a_plan_for_a_policy_swapped_out_since_does_not_replace_its_successors() {
+    use crate::runtime::{PolicyHost, PolicySource};
+    let host = Arc::new(PolicyHost::builder().build(PolicySource::Embedded).await.expect("loads"));
+    let first = host.current();
+    let planner = Planner::start(Arc::clone(&host), crate::capability::Capabilities::default(), Arc::new(ConfigSource::default())).await;
+    // The same component loaded again is another policy: swapped in, then planned.
+    let second = host.swap(PolicySource::Embedded).await.expect("swaps");
+    assert!(!Arc::ptr_eq(&first, &second));
+    planner.replan(Some(Arc::clone(&second)), None, false, "swap").await.expect("plans");
+    // (policy handed to replan, policy served after it)
+    let cases = [(Arc::clone(&first), Arc::clone(&second)), (Arc::clone(&second), Arc::clone(&second))];
+    for (handed, served) in cases {
+        let _ = planner.replan(Some(handed), None, false, "a late plan").await;
+        assert!(Arc::ptr_eq(planner.current().policy(), &served), "the current policy keeps serving");
+    }
+}
