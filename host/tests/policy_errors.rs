@@ -133,3 +133,32 @@ async fn the_gateway_answers_and_logs_a_trapping_policy_in_its_own_words() {
     }
     assert_clean("log", &log);
 }
+
+/// A Python policy's uncaught exception (componentize-py prints the traceback to stderr and
+/// traps): its own message reaches the CLI's error and the log, as `openclaw policy check` and
+/// `openclaw gateway` show them.
+#[test]
+fn a_python_exception_shows_its_own_message_in_the_cli_error_and_the_gateway_log() {
+    let test = "a_python_exception_shows_its_own_message_in_the_cli_error_and_the_gateway_log";
+    let Some(component) = openclaw_test_support::examples::python_test_guest("python-raises", test) else { return };
+    let component = component.display().to_string();
+    let home = TestHome::new().expect("home");
+    let words = ["python-raises: checking the family table", "RuntimeError: the family table is empty (test exception)"];
+    // (command, where its error is)
+    let check = openclaw(&home, &["policy", "check", &component]);
+    let gateway = openclaw(&home, &["gateway", "--listen", "127.0.0.1:0", "--policy", &component]);
+    for (what, run) in [("policy check", &check), ("gateway", &gateway)] {
+        assert_eq!(run.code, Some(1), "{what}: {}", run.all_output());
+        for words in words {
+            assert!(run.stderr.contains(words), "{what}: {words:?} in {}", run.stderr);
+        }
+        let logged = run
+            .stderr
+            .lines()
+            .find(|line| line.contains("WARN") && line.contains(" policy:"))
+            .unwrap_or_else(|| panic!("{what}: a policy log line: {}", run.stderr));
+        assert!(logged.contains(words[1]) && logged.contains("python_raises.wasm"), "{what}: {logged}");
+        assert!(run.stderr.lines().all(|line| line.len() < MESSAGE_BOUND * 2), "{what}: bounded lines");
+        assert_clean(what, &run.all_output());
+    }
+}

@@ -105,34 +105,7 @@ impl ExamplePolicy {
                 let built = target_dir.join("wasm32-wasip2").join("release").join("family_router.wasm");
                 std::fs::copy(&built, &aside).unwrap_or_else(|e| panic!("cannot copy {}: {e}", built.display()));
             }
-            Self::Python => {
-                let python = crate::python();
-                let probe = Command::new(&python).args(["-c", "import componentize_py"]).output();
-                if !probe.as_ref().is_ok_and(|output| output.status.success()) {
-                    let why = match probe {
-                        // The traceback's last line says why (`ModuleNotFoundError: ...`).
-                        Ok(output) => format!(
-                            "`{python}` cannot import componentize_py: {}",
-                            String::from_utf8_lossy(&output.stderr).trim().lines().last().unwrap_or_default()
-                        ),
-                        Err(error) => format!("cannot run `{python}`: {error}"),
-                    };
-                    return Err(Missing {
-                        why,
-                        install: "python3 -m pip install componentize-py==0.25.1, or point OPENCLAW_PYTHON at an interpreter that has it",
-                    });
-                }
-                // The console script's own entry point, run by the interpreter that has it.
-                let mut componentize = Command::new(&python);
-                componentize
-                    .current_dir(&dir)
-                    .args(["-c", "import sys, componentize_py; sys.argv[0] = 'componentize-py'; sys.exit(componentize_py.script())"])
-                    .arg("-d")
-                    .arg(repository().join("wit"))
-                    .args(["-w", "routing-policy", "componentize", "-p", ".", "app", "-o"])
-                    .arg(&aside);
-                run(&mut componentize, "componentize-py");
-            }
+            Self::Python => componentize_python(&dir, "app", &aside)?,
             Self::Js => {
                 if Command::new("npm").arg("--version").output().is_err() {
                     return Err(Missing { why: "`npm` is not on PATH".into(), install: "install Node.js 20 and npm (apt-get install nodejs npm)" });
@@ -148,6 +121,62 @@ impl ExamplePolicy {
         std::fs::rename(&aside, &output).unwrap_or_else(|e| panic!("cannot move {} into place: {e}", aside.display()));
         Ok(output)
     }
+}
+
+/// A Python component of the tests' own (`tests/guests/python-*/app.py`, world
+/// `routing-policy`), built like the Python example into `<target>/wasm-examples/<name>.wasm`
+/// once per process; `None` (with a `SKIPPED` line) when componentize-py is missing and
+/// `OPENCLAW_REQUIRE_CLIENTS` is not `1`.
+pub fn python_test_guest(name: &str, test: &str) -> Option<PathBuf> {
+    static BUILT: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, path)) = built.iter().find(|(built_name, _)| built_name == name) {
+        return Some(path.clone());
+    }
+    let dir = repository().join("tests").join("guests").join(name);
+    let output = output_dir().join(format!("{}.wasm", name.replace('-', "_")));
+    std::fs::create_dir_all(output_dir()).unwrap_or_else(|e| panic!("cannot create {}: {e}", output_dir().display()));
+    if !newer_than_all(&output, &[dir.join("app.py"), repository().join("wit")]) {
+        let aside = output.with_extension("building");
+        if let Err(missing) = componentize_python(&dir, "app", &aside) {
+            let required = std::env::var(crate::REQUIRE_CLIENTS_VAR).is_ok_and(|v| v == "1");
+            assert!(!required, "{test}: {}=1 but {name} cannot be built: {} ({})", crate::REQUIRE_CLIENTS_VAR, missing.why, missing.install);
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {} ({})", missing.why, missing.install);
+            return None;
+        }
+        std::fs::rename(&aside, &output).unwrap_or_else(|e| panic!("cannot move {} into place: {e}", aside.display()));
+    }
+    built.push((name.to_string(), output.clone()));
+    Some(output)
+}
+
+/// Builds the Python module `module` of `dir` into a component of world `routing-policy` at
+/// `output`, with the componentize-py of `OPENCLAW_PYTHON` (or `python3`).
+fn componentize_python(dir: &Path, module: &str, output: &Path) -> Result<(), Missing> {
+    let python = crate::python();
+    let probe = Command::new(&python).args(["-c", "import componentize_py"]).output();
+    if !probe.as_ref().is_ok_and(|output| output.status.success()) {
+        let why = match probe {
+            // The traceback's last line says why (`ModuleNotFoundError: ...`).
+            Ok(output) => {
+                format!("`{python}` cannot import componentize_py: {}", String::from_utf8_lossy(&output.stderr).trim().lines().last().unwrap_or_default())
+            }
+            Err(error) => format!("cannot run `{python}`: {error}"),
+        };
+        return Err(Missing { why, install: "python3 -m pip install componentize-py==0.25.1, or point OPENCLAW_PYTHON at an interpreter that has it" });
+    }
+    // The console script's own entry point, run by the interpreter that has it.
+    let mut componentize = Command::new(&python);
+    componentize
+        .current_dir(dir)
+        .args(["-c", "import sys, componentize_py; sys.argv[0] = 'componentize-py'; sys.exit(componentize_py.script())"])
+        .arg("-d")
+        .arg(repository().join("wit"))
+        .args(["-w", "routing-policy", "componentize", "-p", ".", module, "-o"])
+        .arg(output);
+    run(&mut componentize, "componentize-py");
+    Ok(())
 }
 
 /// An `openclaw` state directory the example tests share (`OPENCLAW_STATE_DIR` for the CLI):
