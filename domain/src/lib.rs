@@ -23,8 +23,9 @@ pub use control_plane::{Catalog, CatalogRequest};
 pub use credentials::{CredentialDescription, SourceKind, VisibleSource};
 pub use environment::RegionEnvironment;
 pub use policy::{
-    ChatRequest, ConfigOutcome, ConfigSource, Diagnostic, DiscoverRequest, Discovery, DiscoverySettings, ModelAlias, ModelReference, PolicyInfo, ProbeRequest,
-    ProbeResult, ProbeStatus, ReferenceKind, RegionSource, ResolvedRegion, SettingSource, Settings, Severity, invalid_config,
+    ChatRequest, ConfigOutcome, ConfigSource, DEFAULT_REGION, Diagnostic, DiscoverRequest, Discovery, DiscoverySettings, ModelAlias, ModelReference,
+    PolicyInfo, ProbeRequest, ProbeResult, ProbeStatus, ReferenceKind, RegionSource, ResolvedRegion, SettingSource, Settings, Severity, invalid_config,
+    resolve_region,
 };
 pub use routing::{FallbackStep, PlanRequest, Resolution, ResolveRequest, Route, RoutingPlan};
 pub use runtime::{

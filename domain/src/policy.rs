@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::environment::RegionEnvironment;
 use crate::runtime::{ConverseOptions, ConverseRequest, InferenceConfig, Message, ToolSpec};
 use crate::types::{ApiError, ErrorClass, ModelInfo};
 
@@ -439,4 +440,27 @@ pub struct Discovery {
     pub stale_reason: Option<String>,
     /// When the catalog was fetched (seconds since the Unix epoch); `None` when none was.
     pub fetched_at: Option<u64>,
+}
+
+/// The region used when nothing else names one.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// The first region set among: the config, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's
+/// region, then [`DEFAULT_REGION`]. Values are trimmed; blank ones count as unset. Environment
+/// values are taken as given (the AWS SDKs do the same); only the config's is shape-checked, by
+/// the default policy's `check_region_name` during validation.
+pub fn resolve_region(configured: Option<&str>, environment: &RegionEnvironment) -> ResolvedRegion {
+    let candidates = [
+        (configured, RegionSource::Config),
+        (environment.aws_region.as_deref(), RegionSource::AwsRegion),
+        (environment.aws_default_region.as_deref(), RegionSource::AwsDefaultRegion),
+        (environment.profile_region.as_deref(), RegionSource::Profile),
+    ];
+    candidates
+        .into_iter()
+        .find_map(|(value, source)| {
+            let name = value?.trim();
+            (!name.is_empty()).then(|| ResolvedRegion { name: name.to_string(), source })
+        })
+        .unwrap_or_else(|| ResolvedRegion { name: DEFAULT_REGION.to_string(), source: RegionSource::Default })
 }

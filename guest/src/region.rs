@@ -1,31 +1,8 @@
 //! Which AWS region discovery and calls use, and where that choice came from.
 
-pub use openclaw_domain::{RegionEnvironment, RegionSource, ResolvedRegion};
+pub use openclaw_domain::{DEFAULT_REGION, RegionEnvironment, RegionSource, ResolvedRegion, resolve_region};
 
 use crate::quote::excerpt;
-
-/// The region used when nothing else names one.
-pub const DEFAULT_REGION: &str = "us-east-1";
-
-/// The first region set among: the config, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's
-/// region, then [`DEFAULT_REGION`]. Values are trimmed; blank ones count as unset. Environment
-/// values are taken as given (the AWS SDKs do the same); only the config's is shape-checked, by
-/// [`check_region_name`] during validation.
-pub fn resolve_region(configured: Option<&str>, environment: &RegionEnvironment) -> ResolvedRegion {
-    let candidates = [
-        (configured, RegionSource::Config),
-        (environment.aws_region.as_deref(), RegionSource::AwsRegion),
-        (environment.aws_default_region.as_deref(), RegionSource::AwsDefaultRegion),
-        (environment.profile_region.as_deref(), RegionSource::Profile),
-    ];
-    candidates
-        .into_iter()
-        .find_map(|(value, source)| {
-            let name = value?.trim();
-            (!name.is_empty()).then(|| ResolvedRegion { name: name.to_string(), source })
-        })
-        .unwrap_or_else(|| ResolvedRegion { name: DEFAULT_REGION.to_string(), source: RegionSource::Default })
-}
 
 /// Checks the shape of a region name: lowercase words joined by `-`, the first of 2 to 4 letters
 /// (`us`, `eusc`), at least one more word (`gov`, `west`, `southeast`, `isob`), and a number last

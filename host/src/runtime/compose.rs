@@ -121,7 +121,7 @@ impl PolicyInstance {
         let settings = match self.settings(&request.config).await? {
             Ok(settings) => settings,
             Err(error) => {
-                let region = environment_region(&self.capabilities.environment);
+                let region = openclaw_domain::resolve_region(None, &self.capabilities.environment).name;
                 return Ok(ProbeResult { status: ProbeStatus::Format, model: None, target: None, region, latency_ms: 0, error: Some(error) });
             }
         };
@@ -155,18 +155,6 @@ fn with_settings<'a, T: Clone>(request: &'a T, settings: Option<Settings>, fill:
         Some(settings) => Cow::Owned(fill(request, settings)),
         None => Cow::Borrowed(request),
     }
-}
-
-/// The region of the host's environment (`AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's;
-/// blank counts as unset), else `us-east-1`: where a probe of an unreadable config would have
-/// gone, as the default policy reports it.
-fn environment_region(environment: &RegionEnvironment) -> String {
-    [&environment.aws_region, &environment.aws_default_region, &environment.profile_region]
-        .into_iter()
-        .filter_map(|value| value.as_deref().map(str::trim))
-        .find(|value| !value.is_empty())
-        .unwrap_or("us-east-1")
-        .to_string()
 }
 
 /// The settings a policy's config part made of the last config file and region environment
