@@ -14,6 +14,9 @@
 //! `OPENCLAW_BENCH_POLICIES=name=path.wasm,...` adds one gateway per policy component (this
 //! binary, the default config, `--policy path.wasm`) to the same interleaved run, so the CPU per
 //! request of a policy (e.g. the examples of `examples/policies/`) sits beside the default's.
+//! One more gateway, "default, telemetry on", exports traces and metrics over OTLP/HTTP to a
+//! collector in this process (tests/support's, on the official OTLP types): its CPU per
+//! request beside "default" is what telemetry costs (issue 31).
 
 use bedrock_emulator::{DEFAULT_BEARER_TOKEN, Emulator, Fault, FaultRule, RunningEmulator};
 use bytes::Bytes;
@@ -176,21 +179,22 @@ const CONFIGS: [(&str, &str); 2] = [
     ("discovery off", "{ model: 'amazon.nova-pro-v1:0', models: { bedrockDiscovery: { enabled: false } } }"),
 ];
 
-/// One gateway compared: its label, binary, config file text and policy component (none: the
-/// embedded default).
-type GatewaySpec = (String, std::path::PathBuf, &'static str, Option<std::path::PathBuf>);
+/// One gateway compared: its label, binary, config file text, policy component (none: the
+/// embedded default) and whether it exports telemetry over OTLP.
+type GatewaySpec = (String, std::path::PathBuf, &'static str, Option<std::path::PathBuf>, bool);
 
 /// The gateways compared: this build with each of [`CONFIGS`], the baseline binary with the
 /// default config when one is given, and this build with the default config and each policy
 /// of `OPENCLAW_BENCH_POLICIES`.
 fn gateway_specs() -> Result<Vec<GatewaySpec>, String> {
     let this = std::path::PathBuf::from(env!("CARGO_BIN_EXE_openclaw"));
-    let mut specs: Vec<_> = CONFIGS.iter().map(|(label, config)| (label.to_string(), this.clone(), *config, None)).collect();
+    let mut specs: Vec<_> = CONFIGS.iter().map(|(label, config)| (label.to_string(), this.clone(), *config, None, false)).collect();
+    specs.push(("default, telemetry on".to_string(), this.clone(), CONFIGS[0].1, None, true));
     if let Some(baseline) = std::env::var_os("OPENCLAW_BENCH_BASELINE") {
-        specs.push(("default, baseline binary".to_string(), baseline.into(), CONFIGS[0].1, None));
+        specs.push(("default, baseline binary".to_string(), baseline.into(), CONFIGS[0].1, None, false));
     }
     for (name, component) in bench_policies()? {
-        specs.push((format!("default, policy {name}"), this.clone(), CONFIGS[0].1, Some(component)));
+        specs.push((format!("default, policy {name}"), this.clone(), CONFIGS[0].1, Some(component), false));
     }
     Ok(specs)
 }
@@ -216,10 +220,11 @@ fn bench_policies() -> Result<Vec<(String, std::path::PathBuf)>, String> {
     Ok(policies)
 }
 
-/// Starts `binary gateway` on 127.0.0.1:0 in front of the emulator, with `config` and `policy`.
+/// Starts `binary gateway` on 127.0.0.1:0 in front of the emulator, with `config` and `policy`,
+/// exporting telemetry to `otlp` when given.
 fn start_gateway(
     emulator: &RunningEmulator,
-    (binary, config, policy): (&std::path::Path, &str, Option<&std::path::Path>),
+    (binary, config, policy, otlp): (&std::path::Path, &str, Option<&std::path::Path>, Option<&str>),
     home: &std::path::Path,
 ) -> (Child, SocketAddr) {
     std::fs::create_dir_all(home.join(".openclaw")).expect("state dir");
@@ -228,8 +233,11 @@ fn start_gateway(
     if let Some(policy) = policy {
         command.arg("--policy").arg(policy);
     }
+    command.args(["gateway", "--listen", "127.0.0.1:0", "--grace-period", "1", "--max-in-flight", "1200"]);
+    if let Some(endpoint) = otlp {
+        command.args(["--otlp-endpoint", endpoint]);
+    }
     let mut child = command
-        .args(["gateway", "--listen", "127.0.0.1:0", "--grace-period", "1", "--max-in-flight", "1200"])
         .env_clear()
         .env("HOME", home)
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -286,9 +294,11 @@ fn main() {
             std::process::exit(2)
         });
         let homes: Vec<tempfile::TempDir> = specs.iter().map(|_| tempfile::tempdir().expect("home")).collect();
+        let collector = openclaw_test_support::otlp_collector::OtlpCollector::start(openclaw_test_support::otlp_collector::Transport::Http, false).await;
         let mut gateways: Vec<(String, Child, SocketAddr, u32)> = Vec::new();
-        for ((label, binary, config, policy), home) in specs.into_iter().zip(&homes) {
-            let (child, addr) = start_gateway(&emulator, (&binary, config, policy.as_deref()), home.path());
+        for ((label, binary, config, policy, telemetry), home) in specs.into_iter().zip(&homes) {
+            let otlp = telemetry.then_some(collector.endpoint.as_str());
+            let (child, addr) = start_gateway(&emulator, (&binary, config, policy.as_deref(), otlp), home.path());
             let pid = child.id();
             gateways.push((label, child, addr, pid));
         }
@@ -345,5 +355,6 @@ fn main() {
             let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
             let _ = child.wait();
         }
+        println!("OTLP collector: {} spans received", collector.spans().len());
     });
 }

@@ -252,11 +252,11 @@ async fn flags_are_checked_and_an_open_public_listener_is_warned_about() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_access_log_and_trace_flags_reach_the_gateway_and_flush_at_exit() {
-    use gateway_common::collector::Collector;
+    use openclaw_test_support::otlp_collector::{OtlpCollector, Transport};
     let emulator = Emulator::builder().start().await.expect("emulator");
     let home = TestHome::empty().expect("home");
     let dir = tempfile::tempdir().expect("dir");
-    let collector = Collector::start().await;
+    let collector = OtlpCollector::start(Transport::Http, false).await;
     let file = dir.path().join("access.jsonl");
     let file_arg = file.display().to_string();
     // (the access-log flag, whether traces are asked for by flag or by the standard variable)
@@ -268,7 +268,11 @@ async fn the_access_log_and_trace_flags_reach_the_gateway_and_flush_at_exit() {
         }
         let mut gateway = command(&home, &emulator.endpoint(), &args);
         if !by_flag {
-            gateway.env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint);
+            gateway
+                .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint)
+                .env("OTEL_SERVICE_NAME", "cli-gateway")
+                .env("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=ci")
+                .env("OTEL_EXPORTER_OTLP_HEADERS", "x-intake-key=cli-secret");
         }
         let process = spawn(gateway).await;
         let request_id = format!("cli-{index}");
@@ -278,6 +282,7 @@ async fn the_access_log_and_trace_flags_reach_the_gateway_and_flush_at_exit() {
         signal(&process.child, "TERM");
         let (code, stderr) = wait(process).await;
         assert_eq!(code, Some(0), "{stderr}");
+        assert!(!stderr.contains("cli-secret"), "a header value in the log: {stderr}");
         // The line is written by the time the process has exited.
         let text = if sink == "-" { stderr } else { std::fs::read_to_string(&file).expect("the access-log file") };
         let line: serde_json::Value = text
@@ -289,8 +294,18 @@ async fn the_access_log_and_trace_flags_reach_the_gateway_and_flush_at_exit() {
         assert!(!text.contains("logged prompt"), "{text}");
         let spans = collector.trace_of(&request_id, 3, Duration::from_secs(30)).await;
         assert_eq!(spans.len(), 3, "{spans:#?}");
+        if !by_flag {
+            // The standard variables: service name, resource attributes, headers.
+            assert_eq!(
+                (spans[0]["service"].as_str(), spans[0]["resource"]["deployment.environment"].as_str()),
+                (Some("cli-gateway"), Some("ci")),
+                "{spans:#?}"
+            );
+            let headers = collector.exports().pop().expect("an export").headers;
+            assert!(headers.iter().any(|(n, v)| n == "x-intake-key" && v == "cli-secret"), "{headers:?}");
+        }
     }
-    let mut bad = command(&home, &emulator.endpoint(), &["gateway", "--listen", "127.0.0.1:0", "--otlp-endpoint", "https://collector.example:4318"]);
+    let mut bad = command(&home, &emulator.endpoint(), &["gateway", "--listen", "127.0.0.1:0", "--otlp-endpoint", "collector.example:4318"]);
     let output = tokio::task::spawn_blocking(move || bad.output().expect("runs")).await.expect("thread");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");

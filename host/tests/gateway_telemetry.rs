@@ -1,16 +1,16 @@
 //! What the gateway tells its operators about each request, seen from outside: the
 //! `x-request-id` on every response, the access log's one JSON line per request (whole,
-//! streamed, failed, abandoned by its client), the traces an OTLP/HTTP collector receives,
+//! streamed, failed, abandoned by its client), the traces an OTLP/HTTP collector receives (host/tests/telemetry_collector.rs: every transport),
 //! and `/readyz` while the gateway drains before shutdown.
 
 mod gateway_common;
 
 use bedrock_emulator::{DEFAULT_SECRET_ACCESS_KEY, Fault, FaultRule};
-use gateway_common::collector::{Collector, attributes};
 use gateway_common::{MODEL, Response, Setup, TestGateway, chat_body, eventually, send};
 use openclaw_host::gateway::ClientKey;
 use openclaw_host::telemetry::access_log::{AccessLog, Sink};
 use openclaw_host::telemetry::otlp::OtlpConfig;
+use openclaw_test_support::otlp_collector::{OtlpCollector, Transport, attributes};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -204,7 +204,7 @@ async fn each_request_is_a_trace_with_the_policy_decision_and_the_bedrock_call()
     const SERVER: u64 = 2;
     const INTERNAL: u64 = 1;
     const CLIENT: u64 = 3;
-    let collector = Collector::start().await;
+    let collector = OtlpCollector::start(Transport::Http, false).await;
     let dir = tempfile::tempdir().expect("dir");
     let (gateway, log) = gateway(dir.path(), Some(&collector.endpoint)).await;
     let (caller_trace, caller_span) = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
@@ -281,9 +281,9 @@ async fn each_request_is_a_trace_with_the_policy_decision_and_the_bedrock_call()
             }
         }
     }
-    let posted = collector.paths.lock().expect("paths").clone();
-    assert!(posted.iter().all(|path| path == "/v1/traces"), "{posted:?}");
-    let everything = serde_json::to_string(&*collector.spans.lock().expect("spans")).expect("JSON");
+    let posted: Vec<String> = collector.exports().into_iter().map(|export| export.path).collect();
+    assert!(posted.iter().any(|path| path == "/v1/traces") && posted.iter().all(|path| path == "/v1/traces" || path == "/v1/metrics"), "{posted:?}");
+    let everything = serde_json::to_string(&collector.spans()).expect("JSON");
     assert!(!everything.contains("a prompt never traced") && !everything.contains(KEY), "prompt or key in a span");
     let metrics = send(gateway.addr, "GET", "/metrics", &[AUTH], Vec::new()).await.body;
     assert!(metrics.contains("openclaw_gateway_spans_total{outcome=\"dropped\"} 0"), "{metrics}");
@@ -307,7 +307,7 @@ async fn draining_turns_readiness_off_at_once_while_requests_are_still_served() 
 async fn an_embeddings_request_is_traced_as_embeddings() {
     const SERVER: u64 = 2;
     const CLIENT: u64 = 3;
-    let collector = Collector::start().await;
+    let collector = OtlpCollector::start(Transport::Http, false).await;
     let dir = tempfile::tempdir().expect("dir");
     let (gateway, _log) = gateway(dir.path(), Some(&collector.endpoint)).await;
     let body = json!({ "model": "amazon.titan-embed-text-v2:0", "input": "a text never traced" });

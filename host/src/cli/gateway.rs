@@ -10,9 +10,10 @@ use openclaw_host::gateway::openai::PromptCache;
 use openclaw_host::gateway::{ClientKey, DEFAULT_LISTEN, Gateway, GatewayHandle, GatewayOptions};
 use openclaw_host::runtime::Limits;
 use openclaw_host::telemetry::access_log::{AccessLog, Sink};
-use openclaw_host::telemetry::otlp::OtlpConfig;
+use openclaw_host::telemetry::otlp::{OtlpConfig, OtlpError, Protocol};
 use std::io::Write as _;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,11 +40,21 @@ pub(super) struct GatewayArgs {
     /// text or a secret) to PATH (appended to, created 0600), or to stderr with `-` or `stderr`.
     #[arg(long, value_name = "PATH|-")]
     access_log: Option<String>,
-    /// Export traces over OTLP/HTTP (JSON) to this collector, e.g. http://127.0.0.1:4318
-    /// (spans go to URL/v1/traces). Default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
-    /// OTEL_EXPORTER_OTLP_ENDPOINT when set, else no traces.
+    /// Export traces and metrics over OTLP to this collector: http://127.0.0.1:4318 for
+    /// HTTP/protobuf (spans go to URL/v1/traces), http://127.0.0.1:4317 with `--otlp-protocol
+    /// grpc`, https:// for TLS. Default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
+    /// OTEL_EXPORTER_OTLP_ENDPOINT when set, else no export. Headers (a vendor's key): set
+    /// OTEL_EXPORTER_OTLP_HEADERS=name=value,...
     #[arg(long, value_name = "URL")]
     otlp_endpoint: Option<String>,
+    /// The OTLP protocol: `http/protobuf` or `grpc`. Default: OTEL_EXPORTER_OTLP_PROTOCOL when
+    /// set, else http/protobuf.
+    #[arg(long, value_name = "PROTOCOL", value_parser = parse_otlp_protocol)]
+    otlp_protocol: Option<Protocol>,
+    /// A PEM file of CA certificates to trust for an https:// OTLP endpoint instead of the
+    /// system's roots. Default: OTEL_EXPORTER_OTLP_CERTIFICATE when set.
+    #[arg(long, value_name = "PATH")]
+    otlp_ca: Option<PathBuf>,
     /// Most chat requests in flight; more get 503.
     #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=16384))]
     max_in_flight: u32,
@@ -85,12 +96,9 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
         None => AccessLog::off(),
         Some(sink) => AccessLog::open(Sink::parse(sink)).with_context(|| format!("--access-log {sink}: cannot open it"))?,
     };
-    let otlp = match &args.otlp_endpoint {
-        Some(endpoint) => Some(OtlpConfig::from_env().map_or_else(|| OtlpConfig::new(endpoint), |config| OtlpConfig { endpoint: endpoint.clone(), ..config })),
-        None => OtlpConfig::from_env(),
-    };
+    let otlp = otlp_config(&args).context("OTLP export")?;
     if let Some(config) = &otlp {
-        tracing::info!(endpoint = %config.endpoint, "exporting traces over OTLP/HTTP");
+        tracing::info!(endpoint = %config.endpoint, protocol = config.protocol.as_str(), "exporting traces and metrics over OTLP");
     }
     let options = GatewayOptions {
         listen: args.listen,
@@ -183,4 +191,21 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 fn aws_profile_files() -> Vec<std::path::PathBuf> {
     let aws = openclaw_host::aws::AwsEnvironment::from_process();
     [aws.config_file(), aws.credentials_file()].into_iter().flatten().collect()
+}
+
+/// The OTLP export the flags and the `OTEL_*` variables ask for (flags first), if any.
+fn otlp_config(args: &GatewayArgs) -> Result<Option<OtlpConfig>, OtlpError> {
+    let config = match &args.otlp_endpoint {
+        Some(endpoint) => Some(OtlpConfig::with_vars(endpoint)?),
+        None => OtlpConfig::from_env()?,
+    };
+    Ok(config.map(|mut config| {
+        config.protocol = args.otlp_protocol.unwrap_or(config.protocol);
+        config.ca_file = args.otlp_ca.clone().or(config.ca_file);
+        config
+    }))
+}
+
+fn parse_otlp_protocol(name: &str) -> Result<Protocol, String> {
+    Protocol::parse(name).map_err(|error| error.to_string())
 }

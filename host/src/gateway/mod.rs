@@ -26,7 +26,7 @@ mod embeddings;
 pub mod errors;
 mod heap;
 mod limits;
-pub mod metrics;
+pub use crate::telemetry::metrics;
 pub mod openai;
 mod ops;
 pub mod sse;
@@ -271,7 +271,7 @@ impl Gateway {
             config_path: options.config_path,
             policy_file: options.policy_file,
             client_key: options.client_key,
-            metrics: Metrics::default(),
+            metrics: Metrics::new(&crate::telemetry::metrics::SinkCounts::of(&options.access_log, exporter.as_ref())),
             request_timeout: options.request_timeout,
             max_body_bytes: options.max_body_bytes,
             watch_interval: options.watch_interval.max(Duration::from_millis(10)),

@@ -97,20 +97,9 @@ pub async fn ready(shared: &Shared) -> Response<Body> {
 
 /// `GET /metrics`, with what the access log and the span exporter dropped.
 pub fn metrics(shared: &Shared) -> Response<Body> {
-    let mut text = shared.metrics.render(&shared.host.current().info().to_string());
-    let telemetry = &shared.telemetry;
-    text.push_str("# HELP openclaw_gateway_access_log_dropped_total Access-log lines dropped (queue full or sink failed).\n");
-    text.push_str("# TYPE openclaw_gateway_access_log_dropped_total counter\n");
-    text.push_str(&format!("openclaw_gateway_access_log_dropped_total {}\n", telemetry.access_log.dropped()));
-    if let Some(exporter) = &telemetry.exporter {
-        let stats = exporter.stats();
-        text.push_str("# HELP openclaw_gateway_spans_total Spans handed to the OTLP exporter, by outcome.\n");
-        text.push_str("# TYPE openclaw_gateway_spans_total counter\n");
-        text.push_str(&format!("openclaw_gateway_spans_total{{outcome=\"exported\"}} {}\n", stats.exported()));
-        text.push_str(&format!("openclaw_gateway_spans_total{{outcome=\"dropped\"}} {}\n", stats.dropped()));
-    }
+    let text = shared.metrics.render(&shared.host.current().info().to_string());
     let mut response = Response::new(Body::full(text));
-    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/plain; version=0.0.4"));
+    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static(super::metrics::CONTENT_TYPE));
     response
 }
 

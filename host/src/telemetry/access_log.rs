@@ -226,6 +226,11 @@ impl AccessLog {
         self.dropped.load(Ordering::Relaxed)
     }
 
+    /// The counter behind [`AccessLog::dropped`], for the metrics.
+    pub(crate) fn dropped_counter(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.dropped)
+    }
+
     /// Stops taking lines and waits until every queued one is written (at shutdown). Clones
     /// made before keep queuing until they are dropped; the writer ends when all are gone.
     pub fn close(mut self) {

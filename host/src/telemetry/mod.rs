@@ -6,6 +6,8 @@
 //!   stderr, written off the request path; never prompt text, never a secret.
 //! - [`request`]: one request's share of both, filled in by the gateway's handlers and
 //!   finished when the response ends.
+//! - [`metrics`]: the gateway's counters and histograms, shown on `/metrics` by the
+//!   `prometheus-client` crate and exported over OTLP when traces are.
 //! - [`otlp`]: OpenTelemetry traces over OTLP/HTTP (JSON encoding): a span per request with
 //!   child spans for the policy decision and the Bedrock call, attributes per the GenAI
 //!   semantic conventions, exported in batches off the request path.
@@ -14,6 +16,7 @@
 //! (and counts) rather than slowing a request.
 
 pub mod access_log;
+pub mod metrics;
 pub mod otlp;
 pub mod request;
 pub mod request_id;

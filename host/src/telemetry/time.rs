@@ -1,11 +1,6 @@
-//! Wall-clock times as the logs and traces write them, without a date crate.
+//! Wall-clock times as the access log writes them, without a date crate.
 
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Nanoseconds since the Unix epoch (0 before it).
-pub(crate) fn unix_nanos(time: SystemTime) -> u128 {
-    time.duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
-}
 
 /// RFC 3339 in UTC with milliseconds: `2026-11-30T05:59:08.123Z`.
 pub(crate) fn rfc3339(time: SystemTime) -> String {
@@ -48,6 +43,5 @@ mod tests {
             assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(*seconds)), *expected);
         }
         assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_millis(1_500)), "1970-01-01T00:00:01.500Z");
-        assert_eq!(unix_nanos(UNIX_EPOCH + Duration::from_nanos(42)), 42);
     }
 }

@@ -3,8 +3,6 @@
 
 #![allow(dead_code)]
 
-pub mod collector;
-
 use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulator, RunningEmulator};
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};

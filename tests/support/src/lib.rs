@@ -6,6 +6,7 @@
 
 pub mod examples;
 pub mod module_graph;
+pub mod otlp_collector;
 
 use std::path::{Path, PathBuf};
 
