@@ -166,3 +166,20 @@ async fn a_full_queue_drops_and_counts_without_waiting() {
     task.await.expect("the export task ends with the last handle");
     assert_eq!((stats.exported(), stats.dropped()), (0, 100), "every span accounted for");
 }
+
+#[tokio::test]
+async fn the_metrics_export_ends_with_its_exporter_even_on_a_current_thread_runtime() {
+    use openclaw_host::telemetry::access_log::AccessLog;
+    use openclaw_host::telemetry::metrics::{Metrics, SinkCounts};
+    let collector = OtlpCollector::start(Transport::Http, false).await;
+    let config = OtlpConfig { metrics_interval: Duration::from_millis(50), ..OtlpConfig::new(&collector.endpoint) };
+    let (exporter, task) = Exporter::start(config).expect("exporter");
+    let metrics = Metrics::new(&SinkCounts::of(&AccessLog::off(), Some(&exporter)));
+    metrics.tokens(7, 11);
+    let output = collector.latest("openclaw_gateway_tokens", &json!({ "kind": "output" }), PATIENCE).await;
+    assert_eq!(output, Some(json!(11)), "{:#?}", collector.points());
+    // The SDK's provider shuts down when its last handle goes, waiting for the reader's task
+    // on this (only) runtime thread: it must not be this thread that waits.
+    drop((metrics, exporter));
+    task.await.expect("the export task ends with the last handle");
+}

@@ -37,8 +37,8 @@ impl Protocol {
     }
 }
 
-/// Where and how spans (and metrics) are exported.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where and how spans (and metrics) are exported. Its `Debug` shows header names only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct OtlpConfig {
     /// The collector: `http[s]://HOST:PORT[/BASE]`. Over HTTP, spans go to
     /// `<endpoint>/v1/traces` (an endpoint already ending in `/v1/traces` is used as given) and
@@ -134,6 +134,23 @@ impl OtlpConfig {
         let base = self.endpoint.trim().trim_end_matches('/');
         let base = base.strip_suffix("/v1/traces").or_else(|| base.strip_suffix("/v1/metrics")).unwrap_or(base);
         format!("{base}/v1/{signal}")
+    }
+}
+
+impl std::fmt::Debug for OtlpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Header values are a vendor's keys: never in a log.
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("OtlpConfig")
+            .field("endpoint", &self.endpoint)
+            .field("protocol", &self.protocol)
+            .field("service_name", &self.service_name)
+            .field("headers", &headers)
+            .field("ca_file", &self.ca_file)
+            .field("interval", &self.interval)
+            .field("queue", &self.queue)
+            .field("metrics_interval", &self.metrics_interval)
+            .finish()
     }
 }
 

@@ -30,7 +30,21 @@ pub struct Exporter {
     config: Arc<OtlpConfig>,
     resource: Resource,
     /// The metrics export, once started; ends when the last clone is dropped.
-    meters: Arc<std::sync::OnceLock<opentelemetry_sdk::metrics::SdkMeterProvider>>,
+    meters: Arc<Meters>,
+}
+
+/// The SDK's meter provider of the metrics export, once started.
+#[derive(Debug, Default)]
+struct Meters(std::sync::OnceLock<opentelemetry_sdk::metrics::SdkMeterProvider>);
+
+impl Drop for Meters {
+    fn drop(&mut self) {
+        // Dropping the last provider shuts it down, which blocks until the reader's task on the
+        // runtime answers: never on a runtime thread (a current-thread runtime would hang).
+        if let Some(provider) = self.0.take() {
+            let _ = std::thread::Builder::new().name("otlp-metrics-end".into()).spawn(move || drop(provider));
+        }
+    }
 }
 
 /// What the export task receives.
@@ -110,18 +124,18 @@ impl Exporter {
     /// Exports `metrics` over OTLP every [`OtlpConfig::metrics_interval`] from now on, to the
     /// same collector, while any clone of this exporter lives (once: later calls do nothing).
     pub fn export_metrics(&self, metrics: &crate::telemetry::metrics::Metrics) -> Result<(), OtlpError> {
-        if self.meters.get().is_some() {
+        if self.meters.0.get().is_some() {
             return Ok(());
         }
         let exporter = metric_exporter(&self.config)?;
         let provider = crate::telemetry::metrics::otel::provider(metrics.clone(), exporter, self.resource.clone(), self.config.metrics_interval);
-        let _ = self.meters.set(provider);
+        let _ = self.meters.0.set(provider);
         Ok(())
     }
 
     /// Sends the metrics now (at shutdown), waiting at most `limit`.
     async fn flush_metrics(&self, limit: Duration) {
-        let Some(provider) = self.meters.get().cloned() else { return };
+        let Some(provider) = self.meters.0.get().cloned() else { return };
         // The SDK's flush blocks its caller until the reader has exported.
         let _ = tokio::time::timeout(limit, tokio::task::spawn_blocking(move || provider.force_flush())).await;
     }

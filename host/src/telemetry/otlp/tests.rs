@@ -191,3 +191,10 @@ async fn a_bad_ca_file_or_endpoint_stops_the_exporter_with_a_clear_error() {
         assert!(error.contains(says), "{protocol:?} {endpoint}: {error}");
     }
 }
+
+#[test]
+fn the_configurations_debug_text_names_headers_without_their_values() {
+    let config = OtlpConfig { headers: vec![("x-intake-key".into(), "intake-secret".into())], ..OtlpConfig::new("https://c:4318") };
+    let text = format!("{config:?}");
+    assert!(text.contains("x-intake-key") && !text.contains("intake-secret"), "{text}");
+}
