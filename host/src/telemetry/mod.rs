@@ -8,9 +8,10 @@
 //!   finished when the response ends.
 //! - [`metrics`]: the gateway's counters and histograms, shown on `/metrics` by the
 //!   `prometheus-client` crate and exported over OTLP when traces are.
-//! - [`otlp`]: OpenTelemetry traces over OTLP/HTTP (JSON encoding): a span per request with
-//!   child spans for the policy decision and the Bedrock call, attributes per the GenAI
-//!   semantic conventions, exported in batches off the request path.
+//! - [`otlp`]: OpenTelemetry traces (and the metrics) over OTLP, HTTP/protobuf or gRPC, plain or
+//!   TLS, through the OpenTelemetry SDK: a span per request with child spans for the policy
+//!   decision and the Bedrock call, attributes per the GenAI semantic conventions, exported in
+//!   batches off the request path.
 //!
 //! Everything here is bounded: field lengths, queue sizes, batch sizes; a full queue drops
 //! (and counts) rather than slowing a request.
