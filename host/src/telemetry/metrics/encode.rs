@@ -137,8 +137,8 @@ impl RequestCounts {
         self.add(route, status, model).inc();
     }
 
-    fn find(map: &ByModel, route: usize, status: u16, model: &str) -> Option<Counter> {
-        map.get(model)?.iter().find(|(r, s, _)| (*r, *s) == (route, status)).map(|(_, _, counter)| counter.clone())
+    fn find<'m>(map: &'m ByModel, route: usize, status: u16, model: &str) -> Option<&'m Counter> {
+        map.get(model)?.iter().find(|(r, s, _)| (*r, *s) == (route, status)).map(|(_, _, counter)| counter)
     }
 
     /// The counter of a label set not seen before (or of model `other` past the bound).
@@ -148,7 +148,7 @@ impl RequestCounts {
         let current = self.by_model.load_full();
         let model = if *sets >= MAX_LABEL_SETS && Self::find(&current, route, status, model).is_none() { "other" } else { model };
         if let Some(counter) = Self::find(&current, route, status, model) {
-            return counter;
+            return counter.clone();
         }
         let counter = Counter::default();
         let mut next = HashMap::clone(&current);
