@@ -79,8 +79,8 @@ pub fn unauthorized() -> HttpError {
 
 /// Reads and parses a request for `endpoint`.
 async fn read_request(shared: &Shared, request: Request<Incoming>, endpoint: Endpoint) -> Result<MessagesRequest, HttpError> {
-    let value = super::body::read_json(request, shared.max_body_bytes).await?;
-    request::parse(&value, endpoint, shared.request_timeout)
+    let timeout = shared.request_timeout;
+    super::body::read_converted(request, shared.max_body_bytes, move |value| request::parse(&value, endpoint, timeout)).await
 }
 
 /// `POST /v1/messages`; the model label for metrics comes back with the response.

@@ -44,8 +44,8 @@ pub async fn chat(shared: &Arc<Shared>, request: Request<Incoming>, started: Ins
 }
 
 async fn read_completion(shared: &Shared, request: Request<Incoming>) -> Result<Completion, HttpError> {
-    let value = super::body::read_json(request, shared.max_body_bytes).await?;
-    parse_completion(&value, shared.request_timeout, shared.prompt_cache)
+    let (timeout, prompt_cache) = (shared.request_timeout, shared.prompt_cache);
+    super::body::read_converted(request, shared.max_body_bytes, move |value| parse_completion(&value, timeout, prompt_cache)).await
 }
 
 /// A policy failure: counted, then answered with a 500.

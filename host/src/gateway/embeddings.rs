@@ -39,7 +39,7 @@ const CATALOG_WAIT: Duration = Duration::from_secs(5);
 
 /// Handles one embeddings request; the model label for metrics comes back with the response.
 pub async fn embeddings(shared: &Arc<Shared>, request: Request<Incoming>, observation: &mut Observation) -> Reply {
-    let parsed = match super::body::read_json(request, shared.max_body_bytes).await.and_then(|body| request::parse(&body)) {
+    let parsed = match super::body::read_converted(request, shared.max_body_bytes, |body| request::parse(&body)).await {
         Ok(parsed) => parsed,
         Err(error) => return super::reject(observation, error),
     };

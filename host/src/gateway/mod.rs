@@ -24,13 +24,16 @@ mod body;
 mod chat;
 mod embeddings;
 pub mod errors;
+mod half_close;
 mod heap;
 mod limits;
 pub mod metrics;
 pub mod openai;
 mod ops;
+mod request_bounds;
 pub mod sse;
 mod stream;
+mod unique_names;
 pub mod watch;
 
 pub use auth::ClientKey;
@@ -341,16 +344,20 @@ impl Gateway {
             let shared = Arc::clone(&self.shared);
             let tracked = Arc::clone(&connections);
             let body_limits = body_limits.clone();
+            let peer = Arc::new(half_close::Peer::default());
+            let requests_peer = Arc::clone(&peer);
             let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+                let in_flight = requests_peer.begin();
                 let busy = limits::ConnectionGuard::busy(&tracked, id);
-                request.extensions_mut().insert(body_limits.clone());
+                request.extensions_mut().insert(body_limits.on_connection(&requests_peer));
                 let shared = Arc::clone(&shared);
                 async move {
                     let Ok(response) = handle(shared, request).await;
-                    Ok::<_, Infallible>(response.map(|body| limits::Tracked { body, _busy: busy }))
+                    let streams = matches!(response.body(), Body::Events(_));
+                    Ok::<_, Infallible>(response.map(|body| half_close::Probed::new(limits::Tracked { body, _busy: busy }, streams, in_flight)))
                 }
             });
-            let connection = http.serve_connection(TokioIo::new(stream), service);
+            let connection = http.serve_connection(TokioIo::new(half_close::PeerIo::new(stream, peer)), service);
             let mut closing = closing_seen.clone();
             let task = tokio::spawn(async move {
                 let _registered = registered;

@@ -12,6 +12,7 @@
 use super::content::{Blocks, cache_point, conversation, system_prompts};
 use crate::aws::model::{ContentBlock, ConverseOptions, ConverseRequest, InferenceConfig, OutputSchema, ReasoningRequest, ToolChoice, ToolSpec};
 use crate::gateway::errors::HttpError;
+use crate::gateway::request_bounds;
 use serde_json::{Map, Value};
 use std::time::Duration;
 
@@ -85,6 +86,7 @@ pub fn parse(body: &Value, endpoint: Endpoint, timeout: Duration) -> Result<Mess
     let Some(object) = body.as_object() else {
         return Err(invalid("", "the request body must be a JSON object"));
     };
+    request_bounds::check_chat(object).map_err(|e| invalid(e.field, e.message))?;
     let known = if endpoint == Endpoint::Messages { MESSAGES_FIELDS } else { COUNT_FIELDS };
     for key in object.keys() {
         if let Some((_, why)) = UNSUPPORTED.iter().find(|(name, _)| name == key) {

@@ -7,6 +7,7 @@ use super::HttpError;
 use super::content::{Conversation, cache_control, parse_messages};
 use super::options::{self, Choice};
 use crate::aws::model::{ContentBlock, ConverseOptions, ToolSpec};
+use crate::gateway::request_bounds;
 use crate::types::{ChatRequest, ConfigSource};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -86,6 +87,7 @@ pub fn parse_completion(body: &Value, timeout: Duration, prompt_cache: PromptCac
     let Some(object) = body.as_object() else {
         return Err(HttpError::invalid("", "the request body must be a JSON object"));
     };
+    request_bounds::check_chat(object).map_err(|e| HttpError::invalid(e.field, e.message))?;
     if let Some(unknown) = object.keys().find(|key| !FIELDS.contains(&key.as_str())) {
         let shown: String = unknown.chars().take(64).collect();
         return Err(HttpError::invalid(
