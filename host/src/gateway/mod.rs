@@ -21,7 +21,7 @@
 pub mod anthropic;
 mod auth;
 mod body;
-mod chat;
+mod call;
 mod embeddings;
 pub mod errors;
 mod half_close;
@@ -32,7 +32,6 @@ pub mod openai;
 mod ops;
 mod request_bounds;
 pub mod sse;
-mod stream;
 mod unique_names;
 pub mod watch;
 
@@ -455,7 +454,7 @@ async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started
         observation.client(shared.client_key_id.as_deref());
     }
     let response = match (path, method) {
-        ("/v1/chat/completions", &Method::POST) => return chat::chat(shared, request, started, observation).await,
+        ("/v1/chat/completions", &Method::POST) => return openai::chat::chat(shared, request, started, observation).await,
         ("/v1/embeddings", &Method::POST) => return embeddings::embeddings(shared, request, observation).await,
         ("/v1/models", &Method::GET) => match ops::models(shared, request.uri().query()).await {
             Ok(response) => response,
@@ -482,10 +481,9 @@ async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started
     (response, String::new())
 }
 
-/// An error response, its class recorded.
+/// An error response in OpenAI's shape, its class recorded.
 fn reject(observation: &mut Observation, error: HttpError) -> Reply {
-    observation.failed(error_class(&error));
-    (error.into(), String::new())
+    call::ErrorShape::OpenAi.reject(observation, error)
 }
 
 /// The error class the access log and traces record for a failed request: the OpenAI error

@@ -5,6 +5,7 @@
 //! mapped to Bedrock, or refused, unknown fields included. The conversation is in [`content`],
 //! the fields that become Converse options in [`options`], answers in [`response`].
 
+pub(super) mod chat;
 mod content;
 mod image;
 mod options;
