@@ -1,7 +1,7 @@
 //! A `POST /v1/messages` (or `/v1/messages/count_tokens`) body read field by field into a
 //! Converse request, every refusal naming the field as Anthropic does (`messages.0.content.1.source`).
 //!
-//! Fates of the top-level fields (README, "The Anthropic Messages API"): `model`, `max_tokens`,
+//! Fates of the top-level fields (docs/api-anthropic-messages.md, "Fields"): `model`, `max_tokens`,
 //! `messages`, `system`, `tools`, `tool_choice`, `thinking`, `stop_sequences`, `temperature`,
 //! `top_p`, `metadata.user_id`, `cache_control`, `output_config.format` and `stream` are carried
 //! to Converse; `service_tier`, `speed: standard` and `diagnostics` are accepted and have no
@@ -379,7 +379,7 @@ enum Choice {
 }
 
 /// `tool_choice`: `auto`, `any`, `tool {name}`, `none`. `disable_parallel_tool_use` is
-/// accepted and not enforced (Converse has no such switch; README).
+/// accepted and not enforced (Converse has no such switch; docs/api-anthropic-messages.md).
 fn tool_choice(value: Option<&Value>, tools: &[ToolSpec]) -> Result<Choice, HttpError> {
     let object = match value {
         None | Some(Value::Null) => return Ok(Choice::Model(None)),

@@ -19,7 +19,7 @@ pub fn stop_reason(bedrock: &str) -> &'static str {
 }
 
 /// The stop sequence that ended the answer: Converse does not say which one matched, so it is
-/// named only when the request had exactly one (README).
+/// named only when the request had exactly one (docs/api-anthropic-messages.md, "The answer").
 pub fn stop_sequence(reason: &str, sequences: &[String]) -> Value {
     match sequences {
         [only] if reason == "stop_sequence" => Value::String(only.clone()),

@@ -1,5 +1,5 @@
 //! `POST /v1/chat/completions` bodies: every field OpenAI documents has a fate here (see
-//! [`FIELDS`] and the README's table): honoured, mapped to Bedrock, accepted without effect
+//! [`FIELDS`] and the table in docs/api-openai-chat.md): honoured, mapped to Bedrock, accepted without effect
 //! where that is harmless and said so, or refused with a 400 naming the `param`. A field
 //! OpenAI does not document is refused too, so nothing a client asks is dropped unsaid.
 
