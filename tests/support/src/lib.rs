@@ -6,6 +6,7 @@
 
 pub mod examples;
 pub mod module_graph;
+pub mod openclaw_client;
 
 use std::path::{Path, PathBuf};
 

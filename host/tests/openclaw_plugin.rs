@@ -1,0 +1,208 @@
+//! The `amazon-bedrock` plugin (packages/amazon-bedrock, issue 23) in the real OpenClaw
+//! 2026.9.6 on Node 24 (both from npm, installed by `.ci/run`), in an isolated home, with the
+//! bundled emulator as Bedrock and this build's binary as the plugin's gateway: models with
+//! their context windows, turns on Claude and on other models with no key pasted, the probe,
+//! the per-launch key in place of every AWS secret, and no gateway left behind.
+
+use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulator, RunningEmulator};
+use openclaw_test_support::openclaw_client::{OpenClawClient, OpenClawHome};
+use openclaw_test_support::{Run, emulator_aws_vars};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::Duration;
+
+/// This build's binary, which the plugin starts as its gateway.
+const BINARY: &str = env!("CARGO_BIN_EXE_openclaw");
+const CLAUDE: &str = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
+const NOVA: &str = "us.amazon.nova-pro-v1:0";
+
+/// An emulator and an OpenClaw home with the plugin installed, pointed at the emulator with
+/// its key pair in the environment (as a user's `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`).
+struct Setup {
+    emulator: RunningEmulator,
+    home: OpenClawHome,
+}
+
+async fn setup(test: &str, plugin_config: Value) -> Option<Setup> {
+    let client = OpenClawClient::find(test)?;
+    let emulator = Emulator::builder().start().await.expect("emulator");
+    let probe_home = tempfile::tempdir().expect("temp");
+    let mut vars: Vec<(&str, String)> = emulator_aws_vars(&emulator.endpoint(), (DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY), probe_home.path())
+        .into_iter()
+        .filter(|(key, _)| *key != "HOME")
+        .collect();
+    vars.push(("OPENCLAW_BEDROCK_BIN", BINARY.to_string()));
+    let home = OpenClawHome::new(&client, &vars).expect("home");
+    home.install_plugin().await;
+    let mut config = home.config();
+    config["plugins"]["entries"]["amazon-bedrock"]["config"] = plugin_config;
+    home.write_config(&config).expect("config");
+    Some(Setup { emulator, home })
+}
+
+fn ok(run: &Run, what: &str) {
+    assert_eq!(run.code, Some(0), "{what}: {}", run.all_output());
+}
+
+/// The gateway recorded in the state directory, if any: (pid, key).
+fn recorded_gateway(state: &Path) -> Option<(i32, String)> {
+    let text = std::fs::read_to_string(state.join("amazon-bedrock/gateway.json")).ok()?;
+    let value: Value = serde_json::from_str(&text).ok()?;
+    Some((i32::try_from(value["pid"].as_i64()?).ok()?, value["key"].as_str()?.to_string()))
+}
+
+fn is_alive(pid: i32) -> bool {
+    std::process::Command::new("kill").args(["-0", &pid.to_string()]).stderr(std::process::Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+/// Waits (bounded) for a process to be gone.
+async fn gone(pid: i32) -> bool {
+    for _ in 0..100 {
+        if !is_alive(pid) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn models_list_shows_the_discovered_models_with_their_context_windows() {
+    let Some(Setup { emulator: _emulator, home }) = setup("models_list_shows_the_discovered_models_with_their_context_windows", json!({})).await else {
+        return;
+    };
+    let run = home.run(&["models", "list", "--refresh", "--provider", "amazon-bedrock", "--json"]).await;
+    ok(&run, "models list");
+    let listed = run.json();
+    let rows = listed["models"].as_array().unwrap_or_else(|| panic!("rows: {listed}"));
+    let row = |id: &str| rows.iter().find(|row| row["key"] == format!("amazon-bedrock/{id}")).unwrap_or_else(|| panic!("{id} in {listed}")).clone();
+    let cases = [(CLAUDE, 200_000), (NOVA, 300_000)];
+    for (id, context_window) in cases {
+        assert_eq!(row(id)["contextWindow"], context_window, "{id}: {}", row(id));
+    }
+    let (pid, _) = recorded_gateway(&home.state_dir()).expect("the gateway was recorded");
+    assert!(gone(pid).await, "the gateway {pid} outlived the OpenClaw process that started it");
+}
+
+/// The reply text of `openclaw agent --json`.
+fn reply(run: &Run) -> String {
+    let answer = run.json();
+    answer["payloads"].as_array().into_iter().flatten().filter_map(|p| p["text"].as_str()).collect::<Vec<_>>().join("\n")
+}
+
+/// The access log's lines (the plugin passes `--access-log` on through `gatewayArgs`).
+fn access_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path).unwrap_or_default().lines().map(|line| serde_json::from_str(line).expect("an access log line")).collect()
+}
+
+/// Every file under `dir`, as text (lossy), with its path.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                pending.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                found.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn agent_turns_on_claude_and_nova_carry_only_the_launch_key() {
+    let scratch = tempfile::tempdir().expect("temp");
+    let access_log = scratch.path().join("access.log");
+    let plugin_config = json!({ "gatewayArgs": ["--access-log", access_log.display().to_string()] });
+    let Some(Setup { emulator: _emulator, home }) = setup("agent_turns_on_claude_and_nova_carry_only_the_launch_key", plugin_config).await else { return };
+    // (model, thinking level, the gateway route its transport takes)
+    let cases = [(CLAUDE, "low", "/v1/messages"), (NOVA, "off", "/v1/chat/completions")];
+    for (model, thinking, route) in cases {
+        let message = format!("hello {model}");
+        let run = home.run(&["agent", "--local", "--model", &format!("amazon-bedrock/{model}"), "--thinking", thinking, "-m", &message, "--json"]).await;
+        ok(&run, model);
+        let text = reply(&run);
+        assert!(text.starts_with("Echo:") && text.contains(&message), "{model}: the emulator's echo: {text}");
+        let lines = access_lines(&access_log);
+        assert!(lines.iter().any(|line| line["route"] == route && line["target"] == model && line["status"] == 200), "{model} through {route}: {lines:?}");
+    }
+    // The gateway accepts only its per-launch key: a request that carried anything else (an
+    // AWS variable's value, OpenClaw's aws-sdk placeholder) would be a 401 without a key id.
+    let lines = access_lines(&access_log);
+    assert!(!lines.is_empty());
+    for line in &lines {
+        assert!(line["client_key_id"].as_str().is_some_and(|id| id.starts_with("key-")) && line["status"] != 401, "{line}");
+    }
+    // No AWS secret in anything OpenClaw or the plugin kept.
+    for (path, text) in files_under(&home.state_dir()).into_iter().chain(files_under(scratch.path())) {
+        for secret in [DEFAULT_SECRET_ACCESS_KEY, DEFAULT_ACCESS_KEY_ID] {
+            assert!(!text.contains(secret), "{} holds an AWS credential", path.display());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_probe_says_ok_and_auth_for_a_wrong_secret() {
+    let Some(Setup { emulator: _emulator, mut home }) = setup("the_probe_says_ok_and_auth_for_a_wrong_secret", json!({})).await else { return };
+    let mut config = home.config();
+    config["agents"]["defaults"]["model"]["primary"] = json!(format!("amazon-bedrock/{CLAUDE}"));
+    home.write_config(&config).expect("config");
+    // (secret access key, probe status)
+    let cases = [(DEFAULT_SECRET_ACCESS_KEY, "ok"), ("wJalrXUtnFEMI/K7MDENG+bPxRfiCYWRONGKEY00", "auth")];
+    for (secret, status) in cases {
+        home.set_var("AWS_SECRET_ACCESS_KEY", Some(secret));
+        let run = home.run(&["models", "status", "--probe", "--probe-provider", "amazon-bedrock", "--json"]).await;
+        ok(&run, "models status --probe");
+        let answer = run.json();
+        let results = answer["auth"]["probes"]["results"].as_array().unwrap_or_else(|| panic!("probe results: {answer}"));
+        assert_eq!(results.len(), 1, "{results:?}");
+        assert_eq!(results[0]["status"], status, "{:?}", results[0]);
+        assert_eq!(results[0]["model"], format!("amazon-bedrock/{CLAUDE}"));
+        assert!(!run.all_output().contains(secret), "the secret was printed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pages_bedrock_discovery_is_migrated_by_doctor_and_used() {
+    let Some(Setup { emulator: _emulator, home }) = setup("the_pages_bedrock_discovery_is_migrated_by_doctor_and_used", json!({})).await else { return };
+    let page = json!({ "enabled": true, "region": "us-east-1", "providerFilter": ["amazon"], "refreshInterval": 0, "defaultContextWindow": 50000, "defaultMaxTokens": 2048 });
+    let mut config = home.config();
+    config["models"] = json!({ "bedrockDiscovery": page });
+    home.write_config(&config).expect("config");
+    let refused = home.run(&["models", "list", "--provider", "amazon-bedrock", "--json"]).await;
+    assert!(refused.code != Some(0) && refused.all_output().contains("bedrockDiscovery"), "OpenClaw 9.6 refuses the page's key: {}", refused.all_output());
+    ok(&home.run(&["doctor", "--fix", "--non-interactive"]).await, "doctor --fix");
+    let migrated = home.config();
+    assert_eq!(migrated["plugins"]["entries"]["amazon-bedrock"]["config"]["discovery"], page, "{migrated}");
+    assert!(migrated["models"].get("bedrockDiscovery").is_none(), "{migrated}");
+    let run = home.run(&["models", "list", "--refresh", "--provider", "amazon-bedrock", "--json"]).await;
+    ok(&run, "models list");
+    let listed = run.json();
+    let keys: Vec<&str> = listed["models"].as_array().expect("rows").iter().filter_map(|row| row["key"].as_str()).collect();
+    assert!(keys.contains(&"amazon-bedrock/us.amazon.nova-pro-v1:0"), "{keys:?}");
+    assert!(keys.iter().all(|key| key.contains("amazon.")), "providerFilter [amazon] applies: {keys:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_gives_one_clear_error_and_no_hang() {
+    let Some(Setup { emulator: _emulator, mut home }) = setup("bad_input_gives_one_clear_error_and_no_hang", json!({})).await else { return };
+    let turn = ["agent", "--local", "--model", "amazon-bedrock/us.amazon.nova-pro-v1:0", "-m", "hello", "--json"];
+    // (what is wrong, the binary, the plugin config, what the error says)
+    let cases = [
+        ("a missing binary", "/nonexistent/openclaw-bedrock", json!({}), "the openclaw-bedrock binary was not found"),
+        ("a binary that exits at once", "/bin/false", json!({}), "exited before it was ready (exit code 1)"),
+        ("a corrupt plugin config", BINARY, json!({ "discovery": { "region": 42 } }), "plugins.entries.amazon-bedrock.config.discovery.region"),
+    ];
+    for (what, binary, plugin_config, says) in cases {
+        home.set_var("OPENCLAW_BEDROCK_BIN", Some(binary));
+        let mut config = home.config();
+        config["plugins"]["entries"]["amazon-bedrock"]["config"] = plugin_config;
+        home.write_config(&config).expect("config");
+        let run = home.run(&turn).await;
+        assert_eq!(run.code, Some(1), "{what}: {}", run.all_output());
+        assert!(run.stdout.contains(says), "{what}: {}", run.stdout);
+    }
+}
