@@ -6,9 +6,10 @@
 
 use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulator, RunningEmulator};
 use openclaw_test_support::openclaw_client::{OpenClawClient, OpenClawHome};
-use openclaw_test_support::{Run, emulator_aws_vars};
+use openclaw_test_support::{Run, emulator_aws_vars, free_port};
 use serde_json::{Value, json};
 use std::path::Path;
+use std::process::Stdio;
 use std::time::Duration;
 
 /// This build's binary, which the plugin starts as its gateway.
@@ -117,17 +118,28 @@ async fn agent_turns_on_claude_and_nova_carry_only_the_launch_key() {
     let scratch = tempfile::tempdir().expect("temp");
     let access_log = scratch.path().join("access.log");
     let plugin_config = json!({ "gatewayArgs": ["--access-log", access_log.display().to_string()] });
-    let Some(Setup { emulator: _emulator, home }) = setup("agent_turns_on_claude_and_nova_carry_only_the_launch_key", plugin_config).await else { return };
-    // (model, thinking level, the gateway route its transport takes)
-    let cases = [(CLAUDE, "low", "/v1/messages"), (NOVA, "off", "/v1/chat/completions")];
-    for (model, thinking, route) in cases {
-        let message = format!("hello {model}");
-        let run = home.run(&["agent", "--local", "--model", &format!("amazon-bedrock/{model}"), "--thinking", thinking, "-m", &message, "--json"]).await;
+    let Some(Setup { emulator, home }) = setup("agent_turns_on_claude_and_nova_carry_only_the_launch_key", plugin_config).await else { return };
+    // (model, thinking level, message, the gateway route its transport takes, what reached
+    // Bedrock): Claude with thinking through the Messages API; Nova through Chat Completions
+    // with a tool call (the emulator calls the tool a message names) and its result sent back.
+    let cases = [
+        (CLAUDE, "low", "hello claude", "/v1/messages", "\"budget_tokens\""),
+        (NOVA, "off", "call tool_search weather", "/v1/chat/completions", "\"toolResult\""),
+    ];
+    for (model, thinking, message, route, sent) in cases {
+        let run = home.run(&["agent", "--local", "--model", &format!("amazon-bedrock/{model}"), "--thinking", thinking, "-m", message, "--json"]).await;
         ok(&run, model);
         let text = reply(&run);
-        assert!(text.starts_with("Echo:") && text.contains(&message), "{model}: the emulator's echo: {text}");
+        assert!(text.starts_with("Echo:"), "{model}: the emulator's echo: {text}");
         let lines = access_lines(&access_log);
         assert!(lines.iter().any(|line| line["route"] == route && line["target"] == model && line["status"] == 200), "{model} through {route}: {lines:?}");
+        let bodies: Vec<String> = emulator
+            .request_log()
+            .into_iter()
+            .filter(|entry| entry.operation == "ConverseStream" && entry.model_id.as_deref() == Some(model))
+            .filter_map(|entry| entry.body)
+            .collect();
+        assert!(bodies.iter().any(|body| body.contains(sent)), "{model}: {sent} reached Bedrock: {bodies:?}");
     }
     // The gateway accepts only its per-launch key: a request that carried anything else (an
     // AWS variable's value, OpenClaw's aws-sdk placeholder) would be a 401 without a key id.
@@ -205,4 +217,68 @@ async fn bad_input_gives_one_clear_error_and_no_hang() {
         assert_eq!(run.code, Some(1), "{what}: {}", run.all_output());
         assert!(run.stdout.contains(says), "{what}: {}", run.stdout);
     }
+}
+
+/// OpenClaw's own gateway, killed when dropped (a failed test leaves nothing running; the
+/// Bedrock gateway it started follows it when its stdin closes).
+struct OpenClawGateway(std::process::Child);
+
+impl Drop for OpenClawGateway {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn turns_through_a_running_openclaw_gateway_survive_the_loss_of_the_bedrock_gateway() {
+    let test = "turns_through_a_running_openclaw_gateway_survive_the_loss_of_the_bedrock_gateway";
+    let Some(Setup { emulator: _emulator, mut home }) = setup(test, json!({})).await else { return };
+    let token = "test-gateway-token-0123456789";
+    let mut config = home.config();
+    config["gateway"] = json!({ "mode": "local", "port": free_port(), "auth": { "mode": "token", "token": token } });
+    home.write_config(&config).expect("config");
+    home.set_var("OPENCLAW_GATEWAY_TOKEN", Some(token));
+    let log = home.path().join("openclaw-gateway.log");
+    let log_file = std::fs::File::create(&log).expect("log");
+    let mut command = home.command(&["gateway", "run"]);
+    command.stdin(Stdio::null()).stdout(log_file.try_clone().expect("log")).stderr(log_file);
+    let mut gateway = OpenClawGateway(command.spawn().expect("openclaw gateway starts"));
+    let ready = async {
+        while !std::fs::read_to_string(&log).unwrap_or_default().contains("[gateway] ready") {
+            assert!(gateway.0.try_wait().expect("wait").is_none(), "openclaw gateway exited: {}", std::fs::read_to_string(&log).unwrap_or_default());
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), ready).await.expect("openclaw gateway ready in time");
+
+    let model = format!("amazon-bedrock/{NOVA}");
+    let first = home.run(&["agent", "--model", &model, "-m", "first turn", "--json"]).await;
+    ok(&first, "first turn");
+    assert!(first.stdout.contains("Echo:") && first.stdout.contains("first turn"), "{}", first.stdout);
+    let (killed, _) = recorded_gateway(&home.state_dir()).expect("the Bedrock gateway was recorded");
+    assert!(is_alive(killed), "the OpenClaw gateway keeps its Bedrock gateway between turns");
+    // Another OpenClaw process of the same state directory reuses it (and leaves it running).
+    let listed = home.run(&["models", "list", "--refresh", "--provider", "amazon-bedrock", "--json"]).await;
+    ok(&listed, "models list beside the running gateway");
+    assert_eq!(recorded_gateway(&home.state_dir()).map(|(pid, _)| pid), Some(killed), "reused, not replaced");
+    assert!(is_alive(killed), "the reusing process did not stop it");
+    assert!(std::process::Command::new("kill").args(["-KILL", &killed.to_string()]).status().expect("kill").success());
+    assert!(gone(killed).await);
+
+    let second = home.run(&["agent", "--model", &model, "-m", "second turn", "--json"]).await;
+    ok(&second, "second turn, after the Bedrock gateway was killed");
+    assert!(second.stdout.contains("second turn"), "{}", second.stdout);
+    let (restarted, _) = recorded_gateway(&home.state_dir()).expect("the new Bedrock gateway was recorded");
+    assert_ne!(restarted, killed);
+
+    // OpenClaw's gateway stops; the Bedrock gateway it started goes with it.
+    assert!(std::process::Command::new("kill").args(["-TERM", &gateway.0.id().to_string()]).status().expect("kill").success());
+    let exited = tokio::time::timeout(Duration::from_secs(60), async {
+        while gateway.0.try_wait().expect("wait").is_none() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    exited.await.expect("openclaw gateway exits on SIGTERM");
+    assert!(gone(restarted).await, "the Bedrock gateway {restarted} outlived the OpenClaw gateway");
 }

@@ -13,7 +13,7 @@
 import { keptModel, listModels } from "./src/catalog.js";
 import { PLUGIN_ID, migrateConfig, readSettings } from "./src/config.js";
 import { stateDirOf, supervisorFor } from "./src/gateway.js";
-import { ANTHROPIC_API, apiForModelId, baseUrlFor, classifyFailover, fallbackRow, isContextOverflow, modelRow, thinkingProfile } from "./src/models.js";
+import { ANTHROPIC_API, apiForModelId, baseUrlFor, classifyFailover, fallbackRow, isContextOverflow, modelRow, reasoningKindForModelId, thinkingProfile } from "./src/models.js";
 
 /** @typedef {import("openclaw/plugin-sdk/plugin-entry").OpenClawPluginApi} OpenClawPluginApi */
 /** @typedef {import("openclaw/plugin-sdk/plugin-entry").ProviderPlugin} ProviderPlugin */
@@ -84,7 +84,10 @@ function bedrockProvider(api) {
       const api = ctx.model?.api ?? apiForModelId(ctx.modelId);
       return { apiKey: endpoint.key, baseUrl: baseUrlFor(endpoint.url, api === ANTHROPIC_API ? ANTHROPIC_API : "openai-completions") };
     },
-    resolveThinkingProfile: (ctx) => thinkingProfile(keptModel(stateDirOf(process.env), ctx.modelId)?.reasoning?.kind),
+    resolveThinkingProfile: (ctx) => {
+      const kept = keptModel(stateDirOf(process.env), ctx.modelId);
+      return thinkingProfile(kept ? kept.reasoning?.kind : reasoningKindForModelId(ctx.modelId));
+    },
     classifyFailoverReason: (ctx) => classifyFailover(ctx) ?? null,
     matchesContextOverflowError: (ctx) => isContextOverflow(ctx),
     buildMissingAuthMessage: () => MISSING_CREDENTIALS,

@@ -34,6 +34,24 @@ export function apiForModelId(modelId) {
 }
 
 /**
+ * The reasoning kind of a model id when the gateway has not said (the first `agent --local`
+ * of a fresh state directory checks its thinking level before any catalog run): the gateway's
+ * table (host/src/aws/reasoning.rs) by family. Claude before 3.7 has none.
+ * @param {string} modelId
+ * @returns {"anthropic_thinking" | "effort" | "always" | null}
+ */
+export function reasoningKindForModelId(modelId) {
+  const base = (modelId.split("/").pop() ?? modelId).replace(/^(us|eu|apac|global|jp|au|ca|us-gov)\./, "");
+  if (base.startsWith("anthropic.claude-")) {
+    const before37 = (base.startsWith("anthropic.claude-3-") && !base.startsWith("anthropic.claude-3-7")) || base.startsWith("anthropic.claude-v") || base.startsWith("anthropic.claude-instant");
+    return before37 ? null : "anthropic_thinking";
+  }
+  if (base.startsWith("openai.gpt-oss") || base.startsWith("amazon.nova-2")) return "effort";
+  if (base.startsWith("deepseek.r1")) return "always";
+  return null;
+}
+
+/**
  * The base URL a transport takes: Chat Completions appends `/chat/completions` to it, the
  * Messages API appends `/v1/messages`.
  * @param {string} gatewayUrl
@@ -98,9 +116,11 @@ export function modelRow(entry, gatewayUrl) {
  * @param {{ defaultContextWindow?: unknown, defaultMaxTokens?: unknown } | undefined} discovery
  */
 export function fallbackRow(modelId, gatewayUrl, discovery) {
+  const kind = reasoningKindForModelId(modelId);
   return modelRow(
     {
       id: modelId,
+      reasoning: { supported: kind !== null, kind, effort_control: kind === "anthropic_thinking" || kind === "effort" },
       context_window: positive(discovery?.defaultContextWindow),
       max_tokens: positive(discovery?.defaultMaxTokens),
       api: apiForModelId(modelId),

@@ -1,7 +1,7 @@
 // The gateway's /v1/models entries as OpenClaw rows, and the per-model policies, as tables.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { classifyFailover, fallbackRow, isContextOverflow, modelRow, thinkingProfile } from "../src/models.js";
+import { classifyFailover, fallbackRow, isContextOverflow, modelRow, reasoningKindForModelId, thinkingProfile } from "../src/models.js";
 
 const URL = "http://127.0.0.1:4000";
 
@@ -42,6 +42,22 @@ test("a model no catalog described takes the discovery defaults and the API its 
   for (const [id, discovery, api, contextWindow, maxTokens] of cases) {
     const row = fallbackRow(id, URL, discovery);
     assert.deepEqual([row.api, row.contextWindow, row.maxTokens], [api, contextWindow, maxTokens], id);
+  }
+});
+
+test("reasoning kinds by model id, before any catalog run", () => {
+  const cases = [
+    ["global.anthropic.claude-haiku-4-5-20251001-v1:0", "anthropic_thinking"],
+    ["anthropic.claude-3-7-sonnet-20250219-v1:0", "anthropic_thinking"],
+    ["anthropic.claude-3-5-sonnet-20240620-v1:0", null],
+    ["us.amazon.nova-2-lite-v1:0", "effort"],
+    ["openai.gpt-oss-120b-1:0", "effort"],
+    ["us.deepseek.r1-v1:0", "always"],
+    ["us.amazon.nova-pro-v1:0", null],
+  ];
+  for (const [id, kind] of cases) {
+    assert.equal(reasoningKindForModelId(id), kind, id);
+    assert.equal(fallbackRow(id, URL, undefined).reasoning, kind !== null, id);
   }
 });
 
