@@ -4,7 +4,7 @@
 //! their context windows, turns on Claude and on other models with no key pasted, the probe,
 //! the per-launch key in place of every AWS secret, and no gateway left behind.
 
-use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulator, RunningEmulator};
+use bedrock_emulator::{AuthScheme, DEFAULT_ACCESS_KEY_ID, DEFAULT_BEARER_TOKEN, DEFAULT_SECRET_ACCESS_KEY, Emulator, RunningEmulator};
 use openclaw_test_support::openclaw_client::{OpenClawClient, OpenClawHome};
 use openclaw_test_support::{Run, emulator_aws_vars, free_port};
 use serde_json::{Value, json};
@@ -56,15 +56,21 @@ fn is_alive(pid: i32) -> bool {
     std::process::Command::new("kill").args(["-0", &pid.to_string()]).stderr(std::process::Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
-/// Waits (bounded) for a process to be gone.
-async fn gone(pid: i32) -> bool {
-    for _ in 0..100 {
+/// Waits (at most `patience`) for a process to be gone.
+async fn gone_within(pid: i32, patience: Duration) -> bool {
+    let started = std::time::Instant::now();
+    while started.elapsed() < patience {
         if !is_alive(pid) {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    false
+    !is_alive(pid)
+}
+
+/// Waits (at most 10 s) for a process to be gone.
+async fn gone(pid: i32) -> bool {
+    gone_within(pid, Duration::from_secs(10)).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -118,28 +124,30 @@ async fn agent_turns_on_claude_and_nova_carry_only_the_launch_key() {
     let scratch = tempfile::tempdir().expect("temp");
     let access_log = scratch.path().join("access.log");
     let plugin_config = json!({ "gatewayArgs": ["--access-log", access_log.display().to_string()] });
-    let Some(Setup { emulator, home }) = setup("agent_turns_on_claude_and_nova_carry_only_the_launch_key", plugin_config).await else { return };
-    // (model, thinking level, message, the gateway route its transport takes, what reached
-    // Bedrock): Claude with thinking through the Messages API; Nova through Chat Completions
-    // with a tool call (the emulator calls the tool a message names) and its result sent back.
+    let Some(Setup { emulator, mut home }) = setup("agent_turns_on_claude_and_nova_carry_only_the_launch_key", plugin_config).await else { return };
+    // (model, thinking level, message, credential, the gateway route its transport takes,
+    // what reached Bedrock): Claude with thinking through the Messages API, with environment
+    // keys; Nova through Chat Completions with a tool call (the emulator calls the tool a
+    // message names) and its result sent back, with a Bedrock API key (bearer token).
     let cases = [
-        (CLAUDE, "low", "hello claude", "/v1/messages", "\"budget_tokens\""),
-        (NOVA, "off", "call tool_search weather", "/v1/chat/completions", "\"toolResult\""),
+        (CLAUDE, "low", "hello claude", AuthScheme::Sigv4, "/v1/messages", "\"budget_tokens\""),
+        (NOVA, "off", "call tool_search weather", AuthScheme::Bearer, "/v1/chat/completions", "\"toolResult\""),
     ];
-    for (model, thinking, message, route, sent) in cases {
+    for (model, thinking, message, scheme, route, sent) in cases {
+        let bearer = scheme == AuthScheme::Bearer;
+        home.set_var("AWS_BEARER_TOKEN_BEDROCK", bearer.then_some(DEFAULT_BEARER_TOKEN));
+        home.set_var("AWS_ACCESS_KEY_ID", (!bearer).then_some(DEFAULT_ACCESS_KEY_ID));
+        home.set_var("AWS_SECRET_ACCESS_KEY", (!bearer).then_some(DEFAULT_SECRET_ACCESS_KEY));
         let run = home.run(&["agent", "--local", "--model", &format!("amazon-bedrock/{model}"), "--thinking", thinking, "-m", message, "--json"]).await;
         ok(&run, model);
         let text = reply(&run);
         assert!(text.starts_with("Echo:"), "{model}: the emulator's echo: {text}");
         let lines = access_lines(&access_log);
         assert!(lines.iter().any(|line| line["route"] == route && line["target"] == model && line["status"] == 200), "{model} through {route}: {lines:?}");
-        let bodies: Vec<String> = emulator
-            .request_log()
-            .into_iter()
-            .filter(|entry| entry.operation == "ConverseStream" && entry.model_id.as_deref() == Some(model))
-            .filter_map(|entry| entry.body)
-            .collect();
-        assert!(bodies.iter().any(|body| body.contains(sent)), "{model}: {sent} reached Bedrock: {bodies:?}");
+        let calls: Vec<_> =
+            emulator.request_log().into_iter().filter(|entry| entry.operation == "ConverseStream" && entry.model_id.as_deref() == Some(model)).collect();
+        assert!(calls.iter().all(|call| call.auth_scheme == scheme), "{model}: {scheme:?}: {calls:?}");
+        assert!(calls.iter().filter_map(|call| call.body.as_deref()).any(|body| body.contains(sent)), "{model}: {sent} reached Bedrock: {calls:?}");
     }
     // The gateway accepts only its per-launch key: a request that carried anything else (an
     // AWS variable's value, OpenClaw's aws-sdk placeholder) would be a 401 without a key id.
@@ -150,7 +158,7 @@ async fn agent_turns_on_claude_and_nova_carry_only_the_launch_key() {
     }
     // No AWS secret in anything OpenClaw or the plugin kept.
     for (path, text) in files_under(&home.state_dir()).into_iter().chain(files_under(scratch.path())) {
-        for secret in [DEFAULT_SECRET_ACCESS_KEY, DEFAULT_ACCESS_KEY_ID] {
+        for secret in [DEFAULT_SECRET_ACCESS_KEY, DEFAULT_ACCESS_KEY_ID, DEFAULT_BEARER_TOKEN] {
             assert!(!text.contains(secret), "{} holds an AWS credential", path.display());
         }
     }
@@ -234,23 +242,7 @@ impl Drop for OpenClawGateway {
 async fn turns_through_a_running_openclaw_gateway_survive_the_loss_of_the_bedrock_gateway() {
     let test = "turns_through_a_running_openclaw_gateway_survive_the_loss_of_the_bedrock_gateway";
     let Some(Setup { emulator: _emulator, mut home }) = setup(test, json!({})).await else { return };
-    let token = "test-gateway-token-0123456789";
-    let mut config = home.config();
-    config["gateway"] = json!({ "mode": "local", "port": free_port(), "auth": { "mode": "token", "token": token } });
-    home.write_config(&config).expect("config");
-    home.set_var("OPENCLAW_GATEWAY_TOKEN", Some(token));
-    let log = home.path().join("openclaw-gateway.log");
-    let log_file = std::fs::File::create(&log).expect("log");
-    let mut command = home.command(&["gateway", "run"]);
-    command.stdin(Stdio::null()).stdout(log_file.try_clone().expect("log")).stderr(log_file);
-    let mut gateway = OpenClawGateway(command.spawn().expect("openclaw gateway starts"));
-    let ready = async {
-        while !std::fs::read_to_string(&log).unwrap_or_default().contains("[gateway] ready") {
-            assert!(gateway.0.try_wait().expect("wait").is_none(), "openclaw gateway exited: {}", std::fs::read_to_string(&log).unwrap_or_default());
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(120), ready).await.expect("openclaw gateway ready in time");
+    let mut gateway = start_openclaw_gateway(&mut home).await;
 
     let model = format!("amazon-bedrock/{NOVA}");
     let first = home.run(&["agent", "--model", &model, "-m", "first turn", "--json"]).await;
@@ -281,4 +273,46 @@ async fn turns_through_a_running_openclaw_gateway_survive_the_loss_of_the_bedroc
     });
     exited.await.expect("openclaw gateway exits on SIGTERM");
     assert!(gone(restarted).await, "the Bedrock gateway {restarted} outlived the OpenClaw gateway");
+}
+
+/// Starts `openclaw gateway run` in `home` (loopback, a free port, token auth) and waits
+/// (bounded) until it says it is ready; `openclaw agent` then runs its turns there.
+async fn start_openclaw_gateway(home: &mut OpenClawHome) -> OpenClawGateway {
+    let token = "test-gateway-token-0123456789";
+    let mut config = home.config();
+    config["gateway"] = json!({ "mode": "local", "port": free_port(), "auth": { "mode": "token", "token": token } });
+    home.write_config(&config).expect("config");
+    home.set_var("OPENCLAW_GATEWAY_TOKEN", Some(token));
+    let log = home.path().join("openclaw-gateway.log");
+    let log_file = std::fs::File::create(&log).expect("log");
+    let mut command = home.command(&["gateway", "run"]);
+    command.stdin(Stdio::null()).stdout(log_file.try_clone().expect("log")).stderr(log_file);
+    let mut gateway = OpenClawGateway(command.spawn().expect("openclaw gateway starts"));
+    let ready = async {
+        while !std::fs::read_to_string(&log).unwrap_or_default().contains("[gateway] ready") {
+            assert!(gateway.0.try_wait().expect("wait").is_none(), "openclaw gateway exited: {}", std::fs::read_to_string(&log).unwrap_or_default());
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), ready).await.expect("openclaw gateway ready in time");
+    gateway
+}
+
+/// Long enough for OpenClaw's work between preparing a turn's auth and sending it.
+const IDLE_STOP_SECONDS: u64 = 10;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_bedrock_gateway_stops_and_the_next_turn_starts_another() {
+    let test = "an_idle_bedrock_gateway_stops_and_the_next_turn_starts_another";
+    let Some(Setup { emulator: _emulator, mut home }) = setup(test, json!({ "idleStopSeconds": IDLE_STOP_SECONDS })).await else { return };
+    let mut gateway = start_openclaw_gateway(&mut home).await;
+    let model = format!("amazon-bedrock/{NOVA}");
+    ok(&home.run(&["agent", "--model", &model, "-m", "before the pause", "--json"]).await, "first turn");
+    let (idle, _) = recorded_gateway(&home.state_dir()).expect("the Bedrock gateway was recorded");
+    // Idle: no request for IDLE_STOP_SECONDS, noticed at the next check (as often again).
+    assert!(gone_within(idle, Duration::from_secs(3 * IDLE_STOP_SECONDS + 10)).await, "the idle Bedrock gateway {idle} stopped");
+    assert!(gateway.0.try_wait().expect("wait").is_none(), "OpenClaw's gateway keeps running");
+    let after = home.run(&["agent", "--model", &model, "-m", "after the pause", "--json"]).await;
+    ok(&after, "the turn after the idle stop");
+    assert!(after.stdout.contains("after the pause"), "{}", after.stdout);
 }

@@ -182,15 +182,31 @@ export class GatewaySupervisor {
     return endpoint;
   }
 
+  /**
+   * Stops the gateway this process started once it served nothing for `idleStopSeconds`:
+   * activity is a request of this process (`ensure`) or any request the gateway answered or
+   * is streaming (its `/metrics`), so a long agent run, or another process reusing the
+   * gateway, keeps it.
+   */
   #watchIdle() {
     const idleMs = this.settings.idleStopSeconds * 1000;
     if (this.idleTimer || idleMs <= 0) return;
-    this.idleTimer = setInterval(() => {
+    let lastCount = -1;
+    const tick = async () => {
+      const endpoint = this.endpoint;
+      if (!this.child || !endpoint) return;
+      const activity = await requestActivity(endpoint);
+      if (activity && (activity.open > 0 || activity.count !== lastCount)) {
+        lastCount = activity.count;
+        this.lastUse = Math.max(this.lastUse, Date.now());
+        return;
+      }
       if (this.child && Date.now() - this.lastUse >= idleMs) {
         this.logger.debug?.("amazon-bedrock: stopping the idle gateway");
         this.stop();
       }
-    }, Math.min(idleMs, 30_000));
+    };
+    this.idleTimer = setInterval(() => void tick(), Math.min(idleMs, 30_000));
     this.idleTimer.unref();
   }
 }
@@ -310,6 +326,38 @@ async function isHealthy(endpoint) {
   } catch {
     return false;
   }
+}
+
+/**
+ * How many requests the gateway answered (its `/metrics` scrapes aside) and how many streams
+ * it is sending; undefined when it does not answer.
+ * @param {Endpoint} endpoint
+ * @returns {Promise<{ count: number, open: number } | undefined>}
+ */
+async function requestActivity(endpoint) {
+  try {
+    const response = await fetch(`${endpoint.url}/metrics`, { headers: { authorization: `Bearer ${endpoint.key}` }, signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+    if (!response.ok) return undefined;
+    return parseActivity(await response.text());
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The activity in a Prometheus text answer of the gateway (host/src/gateway/metrics.rs).
+ * @param {string} text
+ */
+export function parseActivity(text) {
+  let count = 0;
+  let open = 0;
+  for (const line of text.split("\n")) {
+    const requests = /^openclaw_gateway_requests_total\{route="([^"]*)"[^}]*\} (\d+)/.exec(line);
+    if (requests && requests[1] !== "/metrics") count += Number(requests[2]);
+    const streams = /^openclaw_gateway_streams_open (\d+)/.exec(line);
+    if (streams) open = Number(streams[1]);
+  }
+  return { count, open };
 }
 
 /**

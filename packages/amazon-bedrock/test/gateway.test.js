@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { locateBinary, platformPackageName } from "../src/binary.js";
-import { parseReadyLine } from "../src/gateway.js";
+import { parseActivity, parseReadyLine } from "../src/gateway.js";
 
 const KEY = "a".repeat(64);
 
@@ -58,4 +58,16 @@ test("a missing binary is one error naming every place tried", () => {
     assert.ok(error.message.includes(part), `${part} in: ${error.message}`);
   }
   assert.ok(!error.message.includes("\n"), "one line");
+});
+
+test("activity from the gateway's metrics: requests other than the scrapes, open streams", () => {
+  const text = [
+    "# TYPE openclaw_gateway_requests_total counter",
+    'openclaw_gateway_requests_total{route="/v1/chat/completions",status="200",model="m"} 3',
+    'openclaw_gateway_requests_total{route="/v1/messages",status="200",model="c"} 2',
+    'openclaw_gateway_requests_total{route="/metrics",status="200",model=""} 40',
+    "openclaw_gateway_streams_open 1",
+  ].join("\n");
+  assert.deepEqual(parseActivity(text), { count: 5, open: 1 });
+  assert.deepEqual(parseActivity(""), { count: 0, open: 0 });
 });
