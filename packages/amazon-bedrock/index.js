@@ -43,8 +43,14 @@ function bedrockProvider(api) {
     const kept = keptModel(stateDir, modelId);
     return kept ? modelRow(kept, url) : fallbackRow(modelId, url, settings().discovery);
   };
-  /** @param {{ modelId: string, provider?: string }} ctx */
-  const dynamicModel = (ctx) => ({ ...knownRow(ctx.modelId), provider: PLUGIN_ID });
+  /**
+   * The runtime model for an id (OpenClaw's runtime models take text and image input only).
+   * @param {{ modelId: string }} ctx
+   */
+  const dynamicModel = (ctx) => {
+    const row = knownRow(ctx.modelId);
+    return { ...row, provider: PLUGIN_ID, input: row.input.filter((kind) => kind === "text" || kind === "image") };
+  };
   return {
     id: PLUGIN_ID,
     label: "Amazon Bedrock",

@@ -10,11 +10,29 @@
  * for the rest.
  */
 
+/** @typedef {"anthropic-messages" | "openai-completions"} GatewayApi */
+/** @typedef {"text" | "image" | "video" | "audio"} InputKind */
+/** @typedef {import("openclaw/plugin-sdk/plugin-entry").ProviderThinkingProfile} ProviderThinkingProfile */
+/**
+ * An OpenClaw model row (a `ModelDefinitionConfig` with its own transport and base URL).
+ * @typedef {{ id: string, name: string, api: GatewayApi, baseUrl: string, reasoning: boolean, input: InputKind[],
+ *   cost: { input: number, output: number, cacheRead: number, cacheWrite: number }, contextWindow: number, maxTokens: number,
+ *   compat: Record<string, boolean | string> }} ModelRow
+ */
+
+/** @type {GatewayApi} */
 export const ANTHROPIC_API = "anthropic-messages";
+/** @type {GatewayApi} */
 export const OPENAI_API = "openai-completions";
 
-/** OpenClaw's input kinds; Bedrock's `document` input has no OpenClaw counterpart. */
-const OPENCLAW_INPUTS = new Set(["text", "image", "video", "audio"]);
+/**
+ * OpenClaw's input kinds; Bedrock's `document` input has no OpenClaw counterpart.
+ * @param {string} kind
+ * @returns {kind is InputKind}
+ */
+function isInputKind(kind) {
+  return kind === "text" || kind === "image" || kind === "video" || kind === "audio";
+}
 
 /**
  * @typedef {{ id: string, name?: string, context_window?: number, max_tokens?: number, input?: string[],
@@ -27,6 +45,7 @@ const OPENCLAW_INPUTS = new Set(["text", "image", "video", "audio"]);
  * The transport for a model id when the gateway has not said (a model named before any
  * catalog run): Claude through the Messages API, everything else through Chat Completions.
  * @param {string} modelId
+ * @returns {GatewayApi}
  */
 export function apiForModelId(modelId) {
   const base = modelId.split("/").pop() ?? modelId;
@@ -73,12 +92,13 @@ export function isChatModel(entry) {
  * One OpenClaw model row.
  * @param {GatewayModel} entry
  * @param {string} gatewayUrl
+ * @returns {ModelRow}
  */
 export function modelRow(entry, gatewayUrl) {
-  const api = entry.api === ANTHROPIC_API || entry.api === OPENAI_API ? entry.api : apiForModelId(entry.id);
+  const api = entry.api === ANTHROPIC_API ? ANTHROPIC_API : entry.api === OPENAI_API ? OPENAI_API : apiForModelId(entry.id);
   const reasoningKind = entry.reasoning?.kind ?? null;
-  const input = (entry.input ?? ["text"]).filter((kind) => OPENCLAW_INPUTS.has(kind));
-  /** @type {Record<string, unknown>} */
+  const input = (entry.input ?? ["text"]).filter(isInputKind);
+  /** @type {Record<string, boolean | string>} */
   const compat = {
     supportsStore: false,
     supportsPromptCacheKey: false,
@@ -114,6 +134,7 @@ export function modelRow(entry, gatewayUrl) {
  * @param {string} modelId
  * @param {string} gatewayUrl
  * @param {{ defaultContextWindow?: unknown, defaultMaxTokens?: unknown } | undefined} discovery
+ * @returns {ModelRow}
  */
 export function fallbackRow(modelId, gatewayUrl, discovery) {
   const kind = reasoningKindForModelId(modelId);
@@ -139,6 +160,7 @@ function positive(value) {
  * reasoning effort can be chosen (efforts map to budgets in the gateway, host/src/aws/
  * reasoning.rs); a model that always reasons offers no choice; others none.
  * @param {string | null | undefined} kind
+ * @returns {ProviderThinkingProfile}
  */
 export function thinkingProfile(kind) {
   switch (kind) {
