@@ -186,11 +186,14 @@ async fn the_probe_says_ok_and_auth_for_a_wrong_secret() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_pages_bedrock_discovery_is_migrated_by_doctor_and_used() {
-    let Some(Setup { emulator: _emulator, home }) = setup("the_pages_bedrock_discovery_is_migrated_by_doctor_and_used", json!({})).await else { return };
+async fn the_pages_bedrock_discovery_and_model_are_migrated_by_doctor_and_used() {
+    let Some(Setup { emulator: _emulator, home }) = setup("the_pages_bedrock_discovery_and_model_are_migrated_by_doctor_and_used", json!({})).await else {
+        return;
+    };
     let page = json!({ "enabled": true, "region": "us-east-1", "providerFilter": ["amazon"], "refreshInterval": 0, "defaultContextWindow": 50000, "defaultMaxTokens": 2048 });
     let mut config = home.config();
     config["models"] = json!({ "bedrockDiscovery": page });
+    config["model"] = json!(format!("bedrock/{NOVA}"));
     home.write_config(&config).expect("config");
     let refused = home.run(&["models", "list", "--provider", "amazon-bedrock", "--json"]).await;
     assert!(refused.code != Some(0) && refused.all_output().contains("bedrockDiscovery"), "OpenClaw 9.6 refuses the page's key: {}", refused.all_output());
@@ -198,6 +201,7 @@ async fn the_pages_bedrock_discovery_is_migrated_by_doctor_and_used() {
     let migrated = home.config();
     assert_eq!(migrated["plugins"]["entries"]["amazon-bedrock"]["config"]["discovery"], page, "{migrated}");
     assert!(migrated["models"].get("bedrockDiscovery").is_none(), "{migrated}");
+    assert_eq!((migrated.get("model"), &migrated["agents"]["defaults"]["model"]["primary"]), (None, &json!(format!("amazon-bedrock/{NOVA}"))), "{migrated}");
     let run = home.run(&["models", "list", "--refresh", "--provider", "amazon-bedrock", "--json"]).await;
     ok(&run, "models list");
     let listed = run.json();
