@@ -16,6 +16,35 @@ use std::time::Duration;
 const BINARY: &str = env!("CARGO_BIN_EXE_openclaw");
 const CLAUDE: &str = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 const NOVA: &str = "us.amazon.nova-pro-v1:0";
+const DEEPSEEK: &str = "us.deepseek.r1-v1:0";
+
+/// Where the AWS credential comes from, as OpenClaw sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credential {
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.
+    EnvironmentKeys,
+    /// `AWS_BEARER_TOKEN_BEDROCK` (a Bedrock API key).
+    BearerToken,
+    /// `~/.aws/credentials` only.
+    ProfileFile,
+}
+
+impl Credential {
+    fn apply(self, home: &mut OpenClawHome) {
+        let keys = self == Self::EnvironmentKeys;
+        home.set_var("AWS_ACCESS_KEY_ID", keys.then_some(DEFAULT_ACCESS_KEY_ID));
+        home.set_var("AWS_SECRET_ACCESS_KEY", keys.then_some(DEFAULT_SECRET_ACCESS_KEY));
+        home.set_var("AWS_BEARER_TOKEN_BEDROCK", (self == Self::BearerToken).then_some(DEFAULT_BEARER_TOKEN));
+        let aws = home.path().join(".aws");
+        if self == Self::ProfileFile {
+            std::fs::create_dir_all(&aws).expect(".aws");
+            let file = format!("[default]\naws_access_key_id = {DEFAULT_ACCESS_KEY_ID}\naws_secret_access_key = {DEFAULT_SECRET_ACCESS_KEY}\n");
+            std::fs::write(aws.join("credentials"), file).expect("credentials");
+        } else {
+            let _ = std::fs::remove_dir_all(&aws);
+        }
+    }
+}
 
 /// An emulator and an OpenClaw home with the plugin installed, pointed at the emulator with
 /// its key pair in the environment (as a user's `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`).
@@ -120,25 +149,43 @@ fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, String)> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn agent_turns_on_claude_and_nova_carry_only_the_launch_key() {
+async fn agent_turns_on_claude_nova_and_deepseek_carry_only_the_launch_key() {
     let scratch = tempfile::tempdir().expect("temp");
     let access_log = scratch.path().join("access.log");
     let plugin_config = json!({ "gatewayArgs": ["--access-log", access_log.display().to_string()] });
-    let Some(Setup { emulator, mut home }) = setup("agent_turns_on_claude_and_nova_carry_only_the_launch_key", plugin_config).await else { return };
+    let Some(Setup { emulator, mut home }) = setup("agent_turns_on_claude_nova_and_deepseek_carry_only_the_launch_key", plugin_config).await else { return };
     // (model, thinking level, message, credential, the gateway route its transport takes,
     // what reached Bedrock): Claude with thinking through the Messages API, with environment
     // keys; Nova through Chat Completions with a tool call (the emulator calls the tool a
-    // message names) and its result sent back, with a Bedrock API key (bearer token).
+    // message names) and its result sent back, with a Bedrock API key (bearer token);
+    // DeepSeek-R1 (which always reasons: its one level) with the keys in ~/.aws/credentials
+    // only (OpenClaw sends its aws-sdk placeholder, which the plugin replaces).
     let cases = [
-        (CLAUDE, "low", "hello claude", AuthScheme::Sigv4, "/v1/messages", "\"budget_tokens\""),
-        (NOVA, "off", "call tool_search weather", AuthScheme::Bearer, "/v1/chat/completions", "\"toolResult\""),
+        (CLAUDE, "low", "hello claude", Credential::EnvironmentKeys, "/v1/messages", "\"budget_tokens\""),
+        (NOVA, "off", "call tool_search weather", Credential::BearerToken, "/v1/chat/completions", "\"toolResult\""),
+        (DEEPSEEK, "medium", "hello deepseek", Credential::ProfileFile, "/v1/chat/completions", "hello deepseek"),
     ];
-    for (model, thinking, message, scheme, route, sent) in cases {
-        let bearer = scheme == AuthScheme::Bearer;
-        home.set_var("AWS_BEARER_TOKEN_BEDROCK", bearer.then_some(DEFAULT_BEARER_TOKEN));
-        home.set_var("AWS_ACCESS_KEY_ID", (!bearer).then_some(DEFAULT_ACCESS_KEY_ID));
-        home.set_var("AWS_SECRET_ACCESS_KEY", (!bearer).then_some(DEFAULT_SECRET_ACCESS_KEY));
-        let run = home.run(&["agent", "--local", "--model", &format!("amazon-bedrock/{model}"), "--thinking", thinking, "-m", message, "--json"]).await;
+    for (model, thinking, message, credential, route, sent) in cases {
+        credential.apply(&mut home);
+        let scheme = if credential == Credential::BearerToken { AuthScheme::Bearer } else { AuthScheme::Sigv4 };
+        // One session per case: a model without tool use (DeepSeek-R1) cannot take a history
+        // with another model's tool calls (Bedrock refuses toolUse blocks without a toolConfig).
+        let session = format!("case-{}", model.replace([':', '.'], "-"));
+        let run = home
+            .run(&[
+                "agent",
+                "--local",
+                "--session-id",
+                &session,
+                "--model",
+                &format!("amazon-bedrock/{model}"),
+                "--thinking",
+                thinking,
+                "-m",
+                message,
+                "--json",
+            ])
+            .await;
         ok(&run, model);
         let text = reply(&run);
         assert!(text.starts_with("Echo:"), "{model}: the emulator's echo: {text}");
