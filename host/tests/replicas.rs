@@ -16,7 +16,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
 use openclaw_host::runtime::PolicySource;
-use openclaw_test_support::{TestGuest, TestHome};
+use openclaw_test_support::{TestGuest, TestHome, free_port};
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -46,10 +46,6 @@ fn required() -> bool {
 
 fn haproxy_available() -> bool {
     Command::new("haproxy").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
 /// Waits until `check` holds, polling every 50 ms; panics after [`PATIENCE`] naming `what`.

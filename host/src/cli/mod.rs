@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod emulate;
 mod gateway;
+mod handshake;
 mod healthcheck;
 mod models;
 mod models_list;

@@ -7,6 +7,7 @@
 pub mod compress;
 pub mod examples;
 pub mod module_graph;
+pub mod openclaw_client;
 
 use std::path::{Path, PathBuf};
 
@@ -366,4 +367,10 @@ pub async fn python_json(python: &str, args: &[&str]) -> serde_json::Value {
 /// starts it), which accepts the key pair `keys` (access key id, secret); returns what it printed.
 pub fn boto3_against_emulator(python: &str, script: &str, emulator: &str, keys: (&str, &str)) -> String {
     python_stdout(std::process::Command::new(python).arg(script).arg(emulator).env("EMULATOR_ACCESS_KEY_ID", keys.0).env("EMULATOR_SECRET_ACCESS_KEY", keys.1))
+}
+
+/// A loopback port free right now, for a program that takes no port 0 (haproxy, OpenClaw's
+/// gateway): the OS picks it, and it is released for the program to bind.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
