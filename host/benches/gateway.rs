@@ -1,6 +1,6 @@
 //! The gateway's cost, side by side in one interleaved run on loopback: the same chat requests
 //! sent directly to the Bedrock emulator (Converse / ConverseStream with a bearer token) and
-//! through two `openclaw gateway` processes (the release binary) in front of the same emulator,
+//! through two `openclaw-bedrock gateway` processes (the release binary) in front of the same emulator,
 //! one with the default config (a `model`, discovery on: the credentials are visible) and one
 //! with discovery off; sequential and at 64 and 256 concurrent, whole and streamed. Reports
 //! latency p50/p99, time to first token, throughput, the gateway process's CPU time per request
@@ -184,7 +184,7 @@ type GatewaySpec = (String, std::path::PathBuf, &'static str, Option<std::path::
 /// default config when one is given, and this build with the default config and each policy
 /// of `OPENCLAW_BENCH_POLICIES`.
 fn gateway_specs() -> Result<Vec<GatewaySpec>, String> {
-    let this = std::path::PathBuf::from(env!("CARGO_BIN_EXE_openclaw"));
+    let this = std::path::PathBuf::from(env!("CARGO_BIN_EXE_openclaw-bedrock"));
     let mut specs: Vec<_> = CONFIGS.iter().map(|(label, config)| (label.to_string(), this.clone(), *config, None)).collect();
     if let Some(baseline) = std::env::var_os("OPENCLAW_BENCH_BASELINE") {
         specs.push(("default, baseline binary".to_string(), baseline.into(), CONFIGS[0].1, None));
@@ -240,7 +240,7 @@ fn start_gateway(
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("openclaw gateway starts");
+        .expect("openclaw-bedrock gateway starts");
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("address line");
     let addr = line.trim().strip_prefix("listening on http://").and_then(|a| a.parse().ok()).unwrap_or_else(|| panic!("{line:?}"));

@@ -13,7 +13,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 /// This build's binary, which the plugin starts as its gateway.
-const BINARY: &str = env!("CARGO_BIN_EXE_openclaw");
+const BINARY: &str = env!("CARGO_BIN_EXE_openclaw-bedrock");
 const CLAUDE: &str = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 const NOVA: &str = "us.amazon.nova-pro-v1:0";
 const DEEPSEEK: &str = "us.deepseek.r1-v1:0";

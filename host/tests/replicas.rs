@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_openclaw");
+const BINARY: &str = env!("CARGO_BIN_EXE_openclaw-bedrock");
 const MODEL: &str = "amazon.nova-pro-v1:0";
 /// Twelve words: a stream of a dozen events, paced by the emulator, lasts about a second.
 const PROMPT: &str = "one two three four five six seven eight nine ten eleven twelve";
@@ -84,7 +84,7 @@ struct Fleet {
 }
 
 impl Fleet {
-    /// Starts `openclaw gateway` on `port` and waits for its address line.
+    /// Starts `openclaw-bedrock gateway` on `port` and waits for its address line.
     fn start(&self, name: &'static str, port: u16) -> Replica {
         let mut command = Command::new(BINARY);
         self.home.apply(&mut command);

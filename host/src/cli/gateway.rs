@@ -1,4 +1,4 @@
-//! `openclaw gateway`: the long-running OpenAI-compatible server.
+//! `openclaw-bedrock gateway`: the long-running OpenAI-compatible server.
 
 use super::config::Loaded;
 use super::{Context, handshake, problems};

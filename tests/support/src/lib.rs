@@ -267,7 +267,7 @@ impl Run {
     }
 }
 
-/// Runs a binary (e.g. `env!("CARGO_BIN_EXE_openclaw")`) in `home`, with extra variables
+/// Runs a binary (e.g. `env!("CARGO_BIN_EXE_openclaw-bedrock")`) in `home`, with extra variables
 /// (an empty value still sets the variable, for blank-variable cases).
 pub fn run_in_home(binary: &str, home: &TestHome, env: &[(&str, &str)], args: &[&str]) -> Run {
     run_with(binary, home.env(), owned_pairs(env), args.iter().map(|a| a.to_string()).collect())

@@ -12,7 +12,7 @@ use crate::types::{ChatRequest, ConfigSource};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
-/// Cache points the gateway adds by itself (`openclaw gateway --prompt-cache`).
+/// Cache points the gateway adds by itself (`openclaw-bedrock gateway --prompt-cache`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum PromptCache {
     /// Only where a client's `cache_control` asks.
@@ -92,7 +92,7 @@ pub fn parse_completion(body: &Value, timeout: Duration, prompt_cache: PromptCac
         let shown: String = unknown.chars().take(64).collect();
         return Err(HttpError::invalid(
             shown.clone(),
-            format!("unknown field `{shown}`: the gateway refuses fields it does not map (see the README's field table)"),
+            format!("unknown field `{shown}`: the gateway refuses fields it does not map (see docs/api-openai-chat.md)"),
         ));
     }
     let model = match object.get("model") {
