@@ -32,7 +32,7 @@ struct KnownCycle {
 const KNOWN_CYCLES: &[KnownCycle] = &[];
 
 /// The crates checked: name, root file (relative to the repository).
-/// (The `openclaw` binary has a single top-level module, `cli`, so it can have no such cycle.)
+/// (The `openclaw-bedrock` binary has a single top-level module, `cli`, so it can have no such cycle.)
 const CRATES: &[(&str, &str)] = &[("host", "host/src/lib.rs"), ("guest", "guest/src/lib.rs"), ("domain", "domain/src/lib.rs")];
 
 #[test]

@@ -6,7 +6,7 @@
 //!
 //! One module per WIT interface, named after it. The crate has no dependency; with the `serde`
 //! feature (the host's) every type serializes with snake_case fields and snake_case enum
-//! values, the JSON that `openclaw config show --json` prints and the conformance corpus
+//! values, the JSON that `openclaw-bedrock config show --json` prints and the conformance corpus
 //! compares against.
 
 #![forbid(unsafe_code)]

@@ -292,7 +292,7 @@ pub struct ProbeRequest {
     pub timeout: Duration,
 }
 
-/// How a probe ended (`openclaw models status --probe`).
+/// How a probe ended (`openclaw-bedrock models status --probe`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
 pub enum ProbeStatus {

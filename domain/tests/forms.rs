@@ -1,5 +1,5 @@
 //! The forms the domain types take outside Rust: their one-line text and, with the host's
-//! `serde` feature, the JSON that `openclaw config show --json` prints and the corpus compares.
+//! `serde` feature, the JSON that `openclaw-bedrock config show --json` prints and the corpus compares.
 
 use openclaw_domain::{ApiError, ErrorClass, Route, RoutingPlan};
 

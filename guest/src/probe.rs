@@ -1,4 +1,4 @@
-//! The probe behind `openclaw models status --probe` (BEHAVIOUR.md section 7): one tiny
+//! The probe behind `openclaw-bedrock models status --probe` (BEHAVIOUR.md section 7): one tiny
 //! ConverseStream request to the default model, judged honestly.
 
 pub use openclaw_domain::{ProbeRequest, ProbeResult, ProbeStatus};

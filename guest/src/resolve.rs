@@ -220,7 +220,7 @@ fn unknown(id: &str, region: &str, discovered: &[ModelInfo]) -> ApiError {
     let hint = if closest.is_empty() { String::from("; no model is discovered there") } else { format!("; closest: {}", closest.join(", ")) };
     ApiError::policy(
         ErrorClass::NotFound,
-        format!("`{id}` is not a model or inference profile offered in {region}{hint} (`openclaw models list` shows them all)"),
+        format!("`{id}` is not a model or inference profile offered in {region}{hint} (`openclaw-bedrock models list` shows them all)"),
     )
 }
 

@@ -1,6 +1,6 @@
 //! The gateway's cost, side by side in one interleaved run on loopback: the same chat requests
 //! sent directly to the Bedrock emulator (Converse / ConverseStream with a bearer token) and
-//! through two `openclaw gateway` processes (the release binary) in front of the same emulator,
+//! through two `openclaw-bedrock gateway` processes (the release binary) in front of the same emulator,
 //! one with the default config (a `model`, discovery on: the credentials are visible) and one
 //! with discovery off; sequential and at 64 and 256 concurrent, whole and streamed. Reports
 //! latency p50/p99, time to first token, throughput, the gateway process's CPU time per request
@@ -187,7 +187,7 @@ type GatewaySpec = (String, std::path::PathBuf, &'static str, Option<std::path::
 /// default config when one is given, and this build with the default config and each policy
 /// of `OPENCLAW_BENCH_POLICIES`.
 fn gateway_specs() -> Result<Vec<GatewaySpec>, String> {
-    let this = std::path::PathBuf::from(env!("CARGO_BIN_EXE_openclaw"));
+    let this = std::path::PathBuf::from(env!("CARGO_BIN_EXE_openclaw-bedrock"));
     let mut specs: Vec<_> = CONFIGS.iter().map(|(label, config)| (label.to_string(), this.clone(), *config, None, false)).collect();
     specs.push(("default, telemetry on".to_string(), this.clone(), CONFIGS[0].1, None, true));
     if let Some(baseline) = std::env::var_os("OPENCLAW_BENCH_BASELINE") {
@@ -248,7 +248,7 @@ fn start_gateway(
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("openclaw gateway starts");
+        .expect("openclaw-bedrock gateway starts");
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("address line");
     let addr = line.trim().strip_prefix("listening on http://").and_then(|a| a.parse().ok()).unwrap_or_else(|| panic!("{line:?}"));
@@ -282,6 +282,72 @@ async fn rss_with_open_streams(emulator: &RunningEmulator, gateway: SocketAddr, 
     }
     emulator.faults().clear();
     rss
+}
+
+/// The request shapes that once cost superlinear CPU (issue 30), and a plain one beside them.
+#[derive(Clone, Copy)]
+enum WorstShape {
+    /// `/v1/messages` with text documents all titled alike.
+    SameTitledDocuments,
+    /// `/v1/messages/count_tokens` with the same documents.
+    CountTokensDocuments,
+    /// `/v1/chat/completions` with `file` parts all named alike.
+    SameNamedFiles,
+    /// `/v1/messages` with text blocks.
+    TextBlocks,
+}
+
+impl WorstShape {
+    const ALL: [Self; 4] = [Self::SameTitledDocuments, Self::CountTokensDocuments, Self::SameNamedFiles, Self::TextBlocks];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::SameTitledDocuments => "messages: same-titled documents",
+            Self::CountTokensDocuments => "count_tokens: same-titled documents",
+            Self::SameNamedFiles => "chat: same-named files",
+            Self::TextBlocks => "messages: text blocks",
+        }
+    }
+
+    /// The path and body of a request with `blocks` blocks of this shape.
+    fn request(self, blocks: usize) -> (&'static str, String) {
+        let document = serde_json::json!({ "type": "document", "title": "same", "source": { "type": "text", "media_type": "text/plain", "data": "x" } });
+        let claude = |content: serde_json::Value| serde_json::json!({ "model": "anthropic.claude-3-haiku-20240307-v1:0", "max_tokens": 10, "messages": [{ "role": "user", "content": content }] });
+        match self {
+            Self::SameTitledDocuments => ("/v1/messages", claude(serde_json::Value::Array(vec![document; blocks])).to_string()),
+            Self::CountTokensDocuments => ("/v1/messages/count_tokens", claude(serde_json::Value::Array(vec![document; blocks])).to_string()),
+            Self::SameNamedFiles => {
+                let file = serde_json::json!({ "type": "file", "file": { "filename": "same.txt", "file_data": "data:text/plain;base64,eA==" } });
+                ("/v1/chat/completions", serde_json::json!({ "model": MODEL, "messages": [{ "role": "user", "content": vec![file; blocks] }] }).to_string())
+            }
+            Self::TextBlocks => {
+                ("/v1/messages", claude(serde_json::Value::Array(vec![serde_json::json!({ "type": "text", "text": "x" }); blocks])).to_string())
+            }
+        }
+    }
+}
+
+/// The gateway's CPU per request, in ms, over `count` sequential requests of `shape`.
+async fn shape_cpu_ms(addr: SocketAddr, pid: u32, shape: WorstShape, blocks: usize, count: usize) -> f64 {
+    let (path, body) = shape.request(blocks);
+    let body = Bytes::from(body);
+    let mut sender = connect(addr).await;
+    let before = cpu_ns(pid);
+    for _ in 0..count {
+        let request = hyper::Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("host", addr.to_string())
+            .header("content-type", "application/json")
+            .body(Full::new(body.clone()))
+            .expect("request");
+        sender.ready().await.expect("connection ready");
+        let response = sender.send_request(request).await.expect("response");
+        let status = response.status();
+        let answer = response.into_body().collect().await.expect("body").to_bytes();
+        assert!(status.is_success(), "{}: {status} {}", shape.label(), String::from_utf8_lossy(&answer));
+    }
+    (cpu_ns(pid) - before) as f64 / 1e6 / count as f64
 }
 
 fn main() {
@@ -342,6 +408,18 @@ fn main() {
             }
         }
         println!();
+        // The worst request shapes (issue 30), on the first gateway only (an older binary may take
+        // minutes over them): linear work shows as ~10x the CPU for 10x the blocks.
+        if let Some((label, _, addr, pid)) = gateways.first() {
+            println!("| worst shape ({label}) | CPU ms/request, 1,000 blocks | CPU ms/request, 10,000 blocks | ratio |");
+            println!("|---|---|---|---|");
+            for shape in WorstShape::ALL {
+                let small = shape_cpu_ms(*addr, *pid, shape, 1_000, n(20.0)).await;
+                let large = shape_cpu_ms(*addr, *pid, shape, 10_000, n(4.0)).await;
+                println!("| {} | {small:.2} | {large:.2} | {:.1} |", shape.label(), large / small);
+            }
+            println!();
+        }
         for (index, (label, _, addr, pid)) in gateways.iter().enumerate() {
             let rss_streams = rss_with_open_streams(&emulator, *addr, *pid, OPEN_STREAMS).await;
             println!(

@@ -2,7 +2,7 @@
 //!
 //! `cargo bench -p openclaw-host --bench policy` (release build). Targets: a precompiled
 //! (cached) load under 1 ms; instantiate + `load-config` under 15 µs median; discovery mapping
-//! of 10,000 models and 2,000 profiles in the guest under 20 ms; `openclaw models list` from a
+//! of 10,000 models and 2,000 profiles in the guest under 20 ms; `openclaw-bedrock models list` from a
 //! warm disk cache, as a whole process, under 30 ms wall.
 
 use openclaw_host::aws::model::{Catalog, FoundationModelRecord, InferenceProfileRecord, SourceKind, VisibleSource};
@@ -196,10 +196,10 @@ async fn discovery_mapping(host: &PolicyHost) -> Row {
     .await
 }
 
-/// `openclaw models list --json` as a whole process, from a warm disk cache: the emulator
+/// `openclaw-bedrock models list --json` as a whole process, from a warm disk cache: the emulator
 /// answers the first run only.
 async fn models_list_process() -> Row {
-    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_openclaw"));
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_openclaw-bedrock"));
     let emulator = bedrock_emulator::Emulator::builder().start().await.expect("emulator");
     let home = tempfile::tempdir().expect("home");
     let state = home.path().join(".openclaw");

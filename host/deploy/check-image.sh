@@ -6,7 +6,7 @@
 #   host/deploy/check-image.sh [BINARY]
 #
 # With no registry to pull from, the Dockerfile's two base images are stood in for by images
-# made here: the binary stage by an image holding BINARY (default target/release/openclaw,
+# made here: the binary stage by an image holding BINARY (default target/release/openclaw-bedrock,
 # stripped), the runtime base by a distroless-like image made of this machine's glibc, libgcc
 # and CA certificates plus a `nonroot` user 65532 (what gcr.io/distroless/cc-debian12:nonroot
 # holds). The Dockerfile's own runtime stage (user, environment, volume, healthcheck,
@@ -17,7 +17,7 @@
 # cgroups and the VM may not raise limits).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-binary=${1:-target/release/openclaw}
+binary=${1:-target/release/openclaw-bedrock}
 run_flags=(${PODMAN_RUN_FLAGS:-})
 work=$(mktemp -d)
 tag=openclaw-check-$$
@@ -40,7 +40,7 @@ printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home
 printf 'root:x:0:\nnonroot:x:65532:\n' >"$work/base/etc/group"
 printf 'FROM scratch\nCOPY . /\n' >"$work/base/Containerfile"
 podman build -q -t "localhost/$tag:base" "$work/base" >/dev/null
-cp "$binary" "$work/bin/out/openclaw" && strip "$work/bin/out/openclaw"
+cp "$binary" "$work/bin/out/openclaw-bedrock" && strip "$work/bin/out/openclaw-bedrock"
 printf 'FROM scratch\nCOPY out /out\n' >"$work/bin/Containerfile"
 podman build -q -t "localhost/$tag:binary" "$work/bin" >/dev/null
 
@@ -70,7 +70,7 @@ podman healthcheck run "$tag-gw" && echo "HEALTHCHECK: healthy" || fail "HEALTHC
 whoami=$(podman top "$tag-gw" user huser | tail -1)
 echo "process user: $whoami"
 [[ "$whoami" == 65532* || "$whoami" == nonroot* ]] || fail "the gateway runs as $whoami"
-podman exec "$tag-gw" /usr/local/bin/openclaw healthcheck --url "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && fail "healthcheck passed a 503"
+podman exec "$tag-gw" /usr/local/bin/openclaw-bedrock healthcheck --url "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && fail "healthcheck passed a 503"
 podman stop -t 20 "$tag-gw" >/dev/null
 code=$(podman inspect "$tag-gw" --format '{{.State.ExitCode}}')
 echo "SIGTERM: exit $code"

@@ -71,10 +71,16 @@ pub fn state_dir() -> PathBuf {
     var("OPENCLAW_STATE_DIR").map(PathBuf::from).unwrap_or_else(home_state_dir)
 }
 
+/// The folder of this provider's own files inside a state directory (OpenClaw's, which other
+/// programs share): `<state>/openclaw-bedrock`.
+pub fn own_dir(state: &std::path::Path) -> PathBuf {
+    state.join("openclaw-bedrock")
+}
+
 /// The policy compile cache, with the key that seals precompiled policies:
-/// `<state>/cache/policies`.
+/// `<state>/openclaw-bedrock/cache/policies`.
 pub fn policy_cache_dir() -> PathBuf {
-    state_dir().join("cache").join("policies")
+    own_dir(&state_dir()).join("cache").join("policies")
 }
 
 fn home_state_dir() -> PathBuf {

@@ -11,9 +11,9 @@
 //! - [`environment`]: what the host hands a policy of its environment, and where the config is.
 //! - [`capability`]: what an instance is handed beyond its sandbox (Bedrock access).
 //! - [`aws`]: Bedrock access through the AWS SDK: credentials, clients, calls, errors.
-//! - [`gateway`]: the OpenAI-compatible HTTP gateway (`openclaw gateway`).
+//! - [`gateway`]: the OpenAI-compatible HTTP gateway (`openclaw-bedrock gateway`).
 //! - [`files`]: reading config, policy and cache files as bounded regular files.
-//! - [`conformance`]: the config-behaviour corpus runner (`openclaw policy test`).
+//! - [`conformance`]: the config-behaviour corpus runner (`openclaw-bedrock policy test`).
 //! - [`telemetry`]: request ids, the access log and OTLP traces, for the gateway's request path.
 
 mod bindings;

@@ -1,4 +1,4 @@
-//! `openclaw`: the Bedrock provider's command line. Parses, then dispatches to [`cli`].
+//! `openclaw-bedrock`: the Bedrock provider's command line. Parses, then dispatches to [`cli`].
 
 mod cli;
 

@@ -1,6 +1,6 @@
 //! What a policy decides, in the domain types both sides of the contract share
 //! (`openclaw-domain`, defined once): callers never touch generated bindings. Serialized
-//! (snake_case fields and enum values) they form the JSON that `openclaw config show --json`
+//! (snake_case fields and enum values) they form the JSON that `openclaw-bedrock config show --json`
 //! prints and the conformance corpus compares against.
 
 pub use openclaw_domain::{

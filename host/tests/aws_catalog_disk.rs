@@ -87,7 +87,7 @@ async fn keys_keep_identities_and_endpoints_apart() {
             bedrock(&env).await.list_catalog(request(MINUTE, false)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(listing_calls(&emulator), (ONE_FETCH.0 * fetches, ONE_FETCH.1 * fetches), "{name}");
         }
-        let files = std::fs::read_dir(home.home().join("state/cache/catalog")).expect("state dir").count();
+        let files = std::fs::read_dir(home.home().join("state/openclaw-bedrock/cache/catalog")).expect("state dir").count();
         assert_eq!(files, count + 1, "{name}: a file per key");
     }
 }

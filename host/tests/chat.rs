@@ -1,4 +1,4 @@
-//! `openclaw chat`: the reply streams to stdout as it arrives, and a failure mid-stream is
+//! `openclaw-bedrock chat`: the reply streams to stdout as it arrives, and a failure mid-stream is
 //! reported with what was already printed kept.
 
 use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulator, Fault, FaultRule};
@@ -26,7 +26,7 @@ async fn the_reply_reaches_stdout_before_the_stream_ends() {
     let home = TestHome::empty().expect("home");
     home.write_config(&format!("{{ model: {MODEL:?} }}")).expect("config");
     let env = chat_env(&emulator.endpoint());
-    let mut command = Command::new(env!("CARGO_BIN_EXE_openclaw"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_openclaw-bedrock"));
     home.apply(&mut command);
     command.envs(env).args(["chat", "--max-tokens", "40", "one two three four five six"]).stdout(Stdio::piped()).stderr(Stdio::null());
     let mut child = command.spawn().expect("openclaw starts");
@@ -79,7 +79,7 @@ async fn a_mid_stream_exception_keeps_what_was_printed_and_exits_1() {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let exception = Fault::ExceptionAfter { events: 3, exception_type: "modelStreamErrorException".into(), message: Some("the model fell over".into()) };
     emulator.faults().push(FaultRule::new(exception).operation("ConverseStream"));
-    let run = run_in_home_async(env!("CARGO_BIN_EXE_openclaw"), &home, &env, &["chat", "alpha beta gamma delta"]).await;
+    let run = run_in_home_async(env!("CARGO_BIN_EXE_openclaw-bedrock"), &home, &env, &["chat", "alpha beta gamma delta"]).await;
     assert_eq!(run.code, Some(1), "{}", run.all_output());
     assert!(run.stdout.starts_with("Echo:") && !run.stdout.contains("delta"), "partial reply kept: {:?}", run.stdout);
     assert!(run.stderr.contains("model_error") && run.stderr.contains("the model fell over"), "{}", run.stderr);
@@ -90,7 +90,7 @@ async fn a_mid_stream_exception_keeps_what_was_printed_and_exits_1() {
         (&["chat", "--verbose", "hi there"], "usage:"),
     ];
     for (args, needle) in cases {
-        let run = run_in_home_async(env!("CARGO_BIN_EXE_openclaw"), &home, &env, args).await;
+        let run = run_in_home_async(env!("CARGO_BIN_EXE_openclaw-bedrock"), &home, &env, args).await;
         assert!(run.stderr.contains(needle), "{args:?}: {}", run.all_output());
         assert!(!run.all_output().contains(DEFAULT_SECRET_ACCESS_KEY));
     }

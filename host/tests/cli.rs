@@ -1,4 +1,4 @@
-//! The `openclaw` binary as a user runs it: exit codes, output streams, config path
+//! The `openclaw-bedrock` binary as a user runs it: exit codes, output streams, config path
 //! resolution, and the sandbox seen from the outside (planted secrets never reach a guest).
 
 use openclaw_test_support::{PLANTED_ACCESS_KEY_ID, PLANTED_SECRET_ACCESS_KEY, Run, TestGuest, TestHome, config_cases_dir, run_in_home};
@@ -7,9 +7,9 @@ use std::path::Path;
 /// Environment variables a case sets: (name, value).
 type Vars<'a> = &'a [(&'a str, &'a str)];
 
-/// Runs `openclaw` in `home` with extra environment variables.
+/// Runs `openclaw-bedrock` in `home` with extra environment variables.
 fn openclaw(home: &TestHome, env: &[(&str, &str)], args: &[&str]) -> Run {
-    run_in_home(env!("CARGO_BIN_EXE_openclaw"), home, env, args)
+    run_in_home(env!("CARGO_BIN_EXE_openclaw-bedrock"), home, env, args)
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn precompiled_and_cached_policies_load_without_compiling() {
     let home = TestHome::new().unwrap();
     let first = openclaw(&home, &[], &["config", "show"]);
     assert_eq!(first.code, Some(0), "{}", first.stderr);
-    let cache = home.state_dir().join("cache").join("policies");
+    let cache = home.state_dir().join("openclaw-bedrock").join("cache").join("policies");
     let entries: Vec<std::path::PathBuf> = std::fs::read_dir(&cache).map(|dir| dir.map(|e| e.expect("entry").path()).collect()).unwrap_or_default();
     assert_eq!(entries.len(), 1, "one compiled component cached in {}", cache.display());
 

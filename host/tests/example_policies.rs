@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
-const OPENCLAW: &str = env!("CARGO_BIN_EXE_openclaw");
+const OPENCLAW: &str = env!("CARGO_BIN_EXE_openclaw-bedrock");
 const US_SONNET: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
 /// The first Anthropic model with `haiku` the default discovery lists in us-east-1 (`global.`
 /// profiles come first).

@@ -5,7 +5,7 @@
 use openclaw_test_support::Run;
 use std::process::{Command, Stdio};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_openclaw");
+const BINARY: &str = env!("CARGO_BIN_EXE_openclaw-bedrock");
 
 /// Runs `openclaw ARGS` with an empty home and nothing else in its environment but `PATH`
 /// (and `extra`), as on a machine that has never seen AWS.
@@ -64,10 +64,10 @@ fn the_demo_runs_the_whole_path_against_the_emulator_and_exits_0() {
     assert!(row(&run, "chat").ends_with("> Hello from openclaw, is Bedrock answering?"), "{}", run.stdout);
     assert!(run.stdout.contains("< Echo: Hello from openclaw, is Bedrock answering?\n"), "{}", run.stdout);
     assert!(run.stdout.lines().any(|l| l.contains("streamed from ") && l.ends_with("[emulator]")), "{}", run.stdout);
-    assert!(row(&run, "gateway").contains("`openclaw --emulate gateway`"), "{}", run.stdout);
+    assert!(row(&run, "gateway").contains("`openclaw-bedrock --emulate gateway`"), "{}", run.stdout);
     assert!(run.stdout.contains("curl -s localhost:18789/v1/chat/completions"), "{}", run.stdout);
     // Nothing of the emulated run is written next to real catalogs.
-    assert!(!home.path().join(".openclaw").join("cache").join("catalog").exists(), "an emulated catalog was cached on disk");
+    assert!(!home.path().join(".openclaw").join("openclaw-bedrock").join("cache").join("catalog").exists(), "an emulated catalog was cached on disk");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use bedrock_emulator::{Emulator, RunningEmulator};
 use openclaw_test_support::{PLANTED_SECRET_ACCESS_KEY, Run, TestHome, run_in_home_async};
 use std::time::Duration;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_openclaw");
+const BINARY: &str = env!("CARGO_BIN_EXE_openclaw-bedrock");
 const MODEL: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
 
 /// Text that only an AWS SDK `Debug` dump prints.
@@ -62,7 +62,7 @@ async fn cases(emulator: &RunningEmulator) -> Vec<Case> {
             ],
             row: "credentials",
             first: "none resolved: no AWS credentials found; tried AWS_BEARER_TOKEN_BEDROCK, environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), profile \"default\"".into(),
-            last: "or try it without an account: openclaw --emulate demo",
+            last: "or try it without an account: openclaw-bedrock --emulate demo",
             secrets: vec![],
         },
         Case {

@@ -1,4 +1,4 @@
-//! `openclaw gateway` as a process: the address line, serving the emulator, SIGHUP reloads,
+//! `openclaw-bedrock gateway` as a process: the address line, serving the emulator, SIGHUP reloads,
 //! SIGTERM exits 0, and the flags' refusals and warnings.
 
 mod gateway_common;
@@ -26,7 +26,7 @@ impl Drop for Process {
 }
 
 fn command(home: &TestHome, endpoint: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_openclaw"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_openclaw-bedrock"));
     home.apply(&mut command);
     command
         .envs([

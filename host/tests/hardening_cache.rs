@@ -12,11 +12,11 @@ use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 fn openclaw(home: &TestHome, args: &[&str]) -> Run {
-    run_in_home(env!("CARGO_BIN_EXE_openclaw"), home, &[], args)
+    run_in_home(env!("CARGO_BIN_EXE_openclaw-bedrock"), home, &[], args)
 }
 
 fn cache_dir(home: &TestHome) -> PathBuf {
-    home.state_dir().join("cache").join("policies")
+    home.state_dir().join("openclaw-bedrock").join("cache").join("policies")
 }
 
 /// The compile cache's `.cwasm` entries.
@@ -206,7 +206,7 @@ fn a_key_others_can_read_is_refused() {
 }
 
 fn home_key(home: &TestHome) -> PathBuf {
-    home.state_dir().join("cache").join("policies.key")
+    home.state_dir().join("openclaw-bedrock").join("cache").join("policies.key")
 }
 
 #[test]

@@ -18,7 +18,7 @@ use std::time::Duration;
 const HANG: Duration = Duration::from_secs(120);
 
 fn openclaw(home: &TestHome, args: &[&str]) -> Run {
-    run_in_home(env!("CARGO_BIN_EXE_openclaw"), home, &[], args)
+    run_in_home(env!("CARGO_BIN_EXE_openclaw-bedrock"), home, &[], args)
 }
 
 fn mkfifo(path: &Path) {
@@ -92,12 +92,12 @@ async fn models_list(home: &TestHome, emulator: &RunningEmulator, args: &[&str])
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut all = vec!["models", "list"];
     all.extend_from_slice(args);
-    tokio::time::timeout(HANG, run_in_home_async(env!("CARGO_BIN_EXE_openclaw"), home, &env, &all)).await.expect("models list finishes")
+    tokio::time::timeout(HANG, run_in_home_async(env!("CARGO_BIN_EXE_openclaw-bedrock"), home, &env, &all)).await.expect("models list finishes")
 }
 
 /// The catalog cache file a first `models list` wrote.
 fn catalog_file(home: &TestHome) -> PathBuf {
-    let dir = home.state_dir().join("cache").join("catalog");
+    let dir = home.state_dir().join("openclaw-bedrock").join("cache").join("catalog");
     let files: Vec<PathBuf> = std::fs::read_dir(&dir).expect("catalog dir").filter_map(Result::ok).map(|e| e.path()).collect();
     let [file] = files.try_into().unwrap_or_else(|files: Vec<PathBuf>| panic!("one catalog file: {files:?}"));
     file
@@ -152,7 +152,7 @@ impl Drop for Gateway {
 }
 
 async fn gateway(home: &TestHome, emulator: &RunningEmulator, config: &Path) -> Gateway {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_openclaw"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_openclaw-bedrock"));
     home.apply(&mut command);
     command.envs(emulator_env(home, emulator)).args(["--config", &config.display().to_string(), "gateway", "--listen", "127.0.0.1:0"]);
     let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("openclaw starts");

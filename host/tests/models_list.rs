@@ -1,4 +1,4 @@
-//! `openclaw models list` against the emulator's built-in catalog: what BEHAVIOUR.md section 5
+//! `openclaw-bedrock models list` against the emulator's built-in catalog: what BEHAVIOUR.md section 5
 //! says is listed, from the cache unless refreshed, stale after a failed refresh.
 
 use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulator, Fault, FaultRule, RunningEmulator};
@@ -13,7 +13,7 @@ async fn list(home: &TestHome, emulator: &RunningEmulator, with_keys: bool, args
     }
     let mut all = vec!["models", "list"];
     all.extend_from_slice(args);
-    run_in_home_async(env!("CARGO_BIN_EXE_openclaw"), home, &env, &all).await
+    run_in_home_async(env!("CARGO_BIN_EXE_openclaw-bedrock"), home, &env, &all).await
 }
 
 fn ids(report: &Value) -> Vec<String> {
@@ -23,7 +23,7 @@ fn ids(report: &Value) -> Vec<String> {
 /// Makes every catalog cache file `seconds` older (its `fetched_at_ms`), as if that much time
 /// had passed since discovery.
 fn age_catalog_cache(home: &TestHome, seconds: u64) {
-    let dir = home.state_dir().join("cache").join("catalog");
+    let dir = home.state_dir().join("openclaw-bedrock").join("cache").join("catalog");
     let mut aged = 0;
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.expect("entry").path();

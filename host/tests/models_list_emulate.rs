@@ -1,10 +1,10 @@
-//! `openclaw --emulate models list`: the bundled emulator's catalog, every row it answered
+//! `openclaw-bedrock --emulate models list`: the bundled emulator's catalog, every row it answered
 //! tagged `[emulator]`; and a listing whose reader stops early (`| head -1`) ends quietly.
 
 use openclaw_test_support::{TestHome, run_in_home_async};
 use std::process::{Command, Stdio};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_openclaw");
+const BINARY: &str = env!("CARGO_BIN_EXE_openclaw-bedrock");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_emulator_answers_models_list_and_every_row_says_so() {

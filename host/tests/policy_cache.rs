@@ -16,7 +16,7 @@ const COMPILING: &str = "compiling a policy component";
 fn openclaw(home: &TestHome, env: &[(&str, &str)], args: &[&str]) -> Run {
     let mut vars = vec![("NO_COLOR", "1"), ("RUST_LOG", "warn,openclaw_host::runtime::loader=debug")];
     vars.extend_from_slice(env);
-    run_in_home(env!("CARGO_BIN_EXE_openclaw"), home, &vars, args)
+    run_in_home(env!("CARGO_BIN_EXE_openclaw-bedrock"), home, &vars, args)
 }
 
 /// `policy check --json` of `guest` under the cap `max` (if any): the `cache` it reports.
@@ -28,7 +28,7 @@ fn check(home: &TestHome, guest: TestGuest, max: Option<&str>) -> (String, Run) 
 }
 
 fn cache_dir(home: &TestHome) -> PathBuf {
-    home.state_dir().join("cache").join("policies")
+    home.state_dir().join("openclaw-bedrock").join("cache").join("policies")
 }
 
 /// The cache's entries: file name to size.

@@ -96,7 +96,8 @@ async fn tags_select_the_cases_they_name() {
 fn policy_test_takes_tags_and_refuses_unknown_or_empty_selections() {
     let home = TestHome::new().expect("home");
     let cases = config_cases_dir().display().to_string();
-    let openclaw = |tags: &str| run_in_home(env!("CARGO_BIN_EXE_openclaw"), &home, &[], &["policy", "test", "--cases", &cases, "--json", "--tags", tags]);
+    let openclaw =
+        |tags: &str| run_in_home(env!("CARGO_BIN_EXE_openclaw-bedrock"), &home, &[], &["policy", "test", "--cases", &cases, "--json", "--tags", tags]);
     let contract = openclaw("contract,config");
     assert_eq!(contract.code, Some(0), "{}", contract.all_output());
     let report = contract.json();

@@ -18,7 +18,7 @@ const MESSAGE_BOUND: usize = 4096 + 512;
 
 /// Runs the binary with warnings logged, uncoloured (the log's own colours are escapes too).
 fn openclaw(home: &TestHome, args: &[&str]) -> openclaw_test_support::Run {
-    run_in_home(env!("CARGO_BIN_EXE_openclaw"), home, &[("RUST_LOG", "warn"), ("NO_COLOR", "1")], args)
+    run_in_home(env!("CARGO_BIN_EXE_openclaw-bedrock"), home, &[("RUST_LOG", "warn"), ("NO_COLOR", "1")], args)
 }
 
 /// Whether a text a user or a log reader sees is clean: no control character but the line
@@ -135,8 +135,8 @@ async fn the_gateway_answers_and_logs_a_trapping_policy_in_its_own_words() {
 }
 
 /// A Python policy's uncaught exception (componentize-py prints the traceback to stderr and
-/// traps): its own message reaches the CLI's error and the log, as `openclaw policy check` and
-/// `openclaw gateway` show them.
+/// traps): its own message reaches the CLI's error and the log, as `openclaw-bedrock policy check` and
+/// `openclaw-bedrock gateway` show them.
 #[test]
 fn a_python_exception_shows_its_own_message_in_the_cli_error_and_the_gateway_log() {
     let test = "a_python_exception_shows_its_own_message_in_the_cli_error_and_the_gateway_log";

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 fn check(home: &TestHome, component: &Path) -> serde_json::Value {
-    let run = run_in_home(env!("CARGO_BIN_EXE_openclaw"), home, &[], &["policy", "check", "--json", &component.display().to_string()]);
+    let run = run_in_home(env!("CARGO_BIN_EXE_openclaw-bedrock"), home, &[], &["policy", "check", "--json", &component.display().to_string()]);
     let report = run.json();
     assert_eq!(run.code, Some(if report["ok"] == true { 0 } else { 1 }), "{}", run.all_output());
     report

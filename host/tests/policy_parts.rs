@@ -14,11 +14,11 @@ const NOVA_MICRO: &str = "amazon.nova-micro-v1:0";
 const NOVA_LITE: &str = "amazon.nova-lite-v1:0";
 const HAIKU_3: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 
-/// `openclaw policy check [--json] FILE` in `home`: (exit code, stdout, stderr).
+/// `openclaw-bedrock policy check [--json] FILE` in `home`: (exit code, stdout, stderr).
 fn check(home: &TestHome, component: &Path, json: bool) -> (Option<i32>, String, String) {
     let file = component.display().to_string();
     let args: Vec<&str> = if json { vec!["policy", "check", "--json", &file] } else { vec!["policy", "check", &file] };
-    let run = run_in_home(env!("CARGO_BIN_EXE_openclaw"), home, &[], &args);
+    let run = run_in_home(env!("CARGO_BIN_EXE_openclaw-bedrock"), home, &[], &args);
     (run.code, run.stdout.clone(), run.stderr.clone())
 }
 
@@ -197,7 +197,7 @@ fn policy_test_runs_the_corpus_against_the_composed_policy() {
     let components = [(TestGuest::PartsRouting, "routing"), (TestGuest::PartsDiscovery, "discovery")];
     for (guest, own) in components {
         let policy = guest.path().display().to_string();
-        let run = run_in_home(env!("CARGO_BIN_EXE_openclaw"), &home, &[], &["--policy", &policy, "policy", "test", "--cases", &cases, "--json"]);
+        let run = run_in_home(env!("CARGO_BIN_EXE_openclaw-bedrock"), &home, &[], &["--policy", &policy, "policy", "test", "--cases", &cases, "--json"]);
         let report = run.json();
         assert_eq!(run.code, Some(0), "{guest:?}: {}", run.stderr);
         assert_eq!((report["failed"].as_u64(), report["parts"][own].as_str(), report["parts"]["config"].as_str()), (Some(0), Some("own"), Some("default")));

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
 use openclaw_host::runtime::PolicySource;
-use openclaw_test_support::{TestGuest, TestHome};
+use openclaw_test_support::{TestGuest, TestHome, free_port};
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_openclaw");
+const BINARY: &str = env!("CARGO_BIN_EXE_openclaw-bedrock");
 const MODEL: &str = "amazon.nova-pro-v1:0";
 /// Twelve words: a stream of a dozen events, paced by the emulator, lasts about a second.
 const PROMPT: &str = "one two three four five six seven eight nine ten eleven twelve";
@@ -46,10 +46,6 @@ fn required() -> bool {
 
 fn haproxy_available() -> bool {
     Command::new("haproxy").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
 /// Waits until `check` holds, polling every 50 ms; panics after [`PATIENCE`] naming `what`.
@@ -88,7 +84,7 @@ struct Fleet {
 }
 
 impl Fleet {
-    /// Starts `openclaw gateway` on `port` and waits for its address line.
+    /// Starts `openclaw-bedrock gateway` on `port` and waits for its address line.
     fn start(&self, name: &'static str, port: u16) -> Replica {
         let mut command = Command::new(BINARY);
         self.home.apply(&mut command);

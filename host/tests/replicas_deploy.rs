@@ -7,7 +7,7 @@ use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_openclaw");
+const BINARY: &str = env!("CARGO_BIN_EXE_openclaw-bedrock");
 
 fn checker() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy").join("check-manifests.py")

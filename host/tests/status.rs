@@ -1,4 +1,4 @@
-//! `openclaw models status --probe-provider bedrock`, the documentation's verify command,
+//! `openclaw-bedrock models status --probe-provider bedrock`, the documentation's verify command,
 //! against the emulator: every credential source, every probe outcome, and never a secret
 //! in the output.
 
@@ -17,14 +17,14 @@ async fn emulator() -> RunningEmulator {
     Emulator::builder().start().await.expect("the emulator starts")
 }
 
-/// `openclaw models status` with the emulator as every AWS endpoint and no IMDS.
+/// `openclaw-bedrock models status` with the emulator as every AWS endpoint and no IMDS.
 async fn status(home: &TestHome, emulator: &RunningEmulator, env: &[(&str, &str)], extra: &[&str]) -> Run {
     let endpoint = emulator.endpoint();
     let mut vars: Vec<(&str, &str)> = vec![("AWS_ENDPOINT_URL", &endpoint), ("AWS_REGION", "us-east-1")];
     vars.extend_from_slice(env);
     let mut args = vec!["models", "status", "--json"];
     args.extend_from_slice(extra);
-    run_in_home_async(env!("CARGO_BIN_EXE_openclaw"), home, &vars, &args).await
+    run_in_home_async(env!("CARGO_BIN_EXE_openclaw-bedrock"), home, &vars, &args).await
 }
 
 /// The needle of a row whose probe succeeds: its report must hold no error at all.
@@ -259,9 +259,9 @@ async fn no_credentials_and_expired_credentials_are_auth_failures() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_prints_only_the_default_model() {
     let emulator = emulator().await;
-    let run = run_in_home_async(env!("CARGO_BIN_EXE_openclaw"), &home_with_model(MODEL), &[], &["models", "status", "--plain"]).await;
+    let run = run_in_home_async(env!("CARGO_BIN_EXE_openclaw-bedrock"), &home_with_model(MODEL), &[], &["models", "status", "--plain"]).await;
     assert_eq!((run.code, run.stdout.as_str()), (Some(0), format!("{MODEL}\n").as_str()));
-    let none = run_in_home_async(env!("CARGO_BIN_EXE_openclaw"), &TestHome::empty().expect("home"), &[], &["models", "status", "--plain"]).await;
+    let none = run_in_home_async(env!("CARGO_BIN_EXE_openclaw-bedrock"), &TestHome::empty().expect("home"), &[], &["models", "status", "--plain"]).await;
     assert_eq!(none.code, Some(1));
     let bad_provider = status(&TestHome::empty().expect("home"), &emulator, &[], &["--probe-provider", "openai"]).await;
     assert_eq!(bad_provider.code, Some(2), "{}", bad_provider.stderr);

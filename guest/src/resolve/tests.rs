@@ -152,7 +152,7 @@ fn an_unknown_reference_names_at_most_three_ids() {
             .expect_err("unknown");
     assert_eq!(
         error.message,
-        "`meta.llama9-v1:0` is not a model or inference profile offered in us-east-1; closest: `mistral.mistral-large-2407-v1:0` (`openclaw models list` shows them all)"
+        "`meta.llama9-v1:0` is not a model or inference profile offered in us-east-1; closest: `mistral.mistral-large-2407-v1:0` (`openclaw-bedrock models list` shows them all)"
     );
     let error =
         resolve(&reference, &settings("{ models: { bedrockDiscovery: { providerFilter: ['nobody'] } } }", "us-east-1"), &plane, &FakeRuntime::default())

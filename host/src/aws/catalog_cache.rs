@@ -104,7 +104,7 @@ impl std::fmt::Debug for CatalogCache {
 }
 
 impl CatalogCache {
-    /// A cache with its files in `dir` (`<state>/cache/catalog`); memory only when `None`.
+    /// A cache with its files in `dir` (`<state>/openclaw-bedrock/cache/catalog`); memory only when `None`.
     pub(crate) fn new(dir: Option<PathBuf>) -> Self {
         CatalogCache { disk: dir.map(DiskStore::new), slots: Mutex::default() }
     }

@@ -1,4 +1,4 @@
-//! The catalog cache's files: `<state>/cache/catalog/<digest>.json`, one per [`CacheKey`],
+//! The catalog cache's files: `<state>/openclaw-bedrock/cache/catalog/<digest>.json`, one per [`CacheKey`],
 //! holding `{"format": "openclaw-catalog", "version": 1, "key": <digest>, "fetched_at_ms": ..,
 //! "catalog": {..}}`.
 //!

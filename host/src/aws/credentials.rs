@@ -21,7 +21,7 @@ use profiles::{FileKind, Section};
 /// The words for a bearer token source.
 pub const BEARER_TOKEN_SOURCE: &str = "bearer token (AWS_BEARER_TOKEN_BEDROCK)";
 
-/// Set only in the environment `openclaw --emulate` builds, to the bundled emulator's URL:
+/// Set only in the environment `openclaw-bedrock --emulate` builds, to the bundled emulator's URL:
 /// the key pair in that environment is the emulator's, and is described as such everywhere
 /// (`models status`, `/readyz`, discovery's reason), never as the user's environment.
 pub const EMULATOR_VARIABLE: &str = "OPENCLAW_EMULATOR";

@@ -140,7 +140,7 @@ impl BedrockBuilder {
         let (sdk, chain) = clients::load(&env, &settings).await;
         let bearer_token = env.get("AWS_BEARER_TOKEN_BEDROCK").map(|t| t.trim().to_string());
         let secrets = env.secrets();
-        let catalog = CatalogCache::new(env.state_dir().map(|state| state.join("cache").join("catalog")));
+        let catalog = CatalogCache::new(env.state_dir().map(|state| crate::environment::own_dir(&state).join("cache").join("catalog")));
         let catalog_timeout = self.catalog_timeout;
         tracing::debug!(region = %default_region, bearer = bearer_token.is_some(), "AWS capability loaded");
         Bedrock { inner: Arc::new(Inner { clients: Clients::new(sdk), env, chain, bearer_token, default_region, secrets, catalog_timeout, catalog }) }

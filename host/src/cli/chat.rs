@@ -1,4 +1,4 @@
-//! `openclaw chat`: one prompt, the reply streamed to stdout as it arrives.
+//! `openclaw-bedrock chat`: one prompt, the reply streamed to stdout as it arrives.
 
 use super::config::Loaded;
 use super::{Context, problems};
@@ -34,7 +34,7 @@ pub(super) async fn run(context: &Context, args: ChatArgs) -> anyhow::Result<Exi
     let loaded = Loaded::load(context).await?;
     let Ok(settings) = &loaded.outcome else {
         loaded.print_diagnostics();
-        eprintln!("{}: invalid; fix the errors above (openclaw config validate)", loaded.source.origin);
+        eprintln!("{}: invalid; fix the errors above (openclaw-bedrock config validate)", loaded.source.origin);
         return Ok(ExitCode::FAILURE);
     };
     let bedrock = context.bedrock(&settings.region.name).await?;

@@ -1,4 +1,4 @@
-//! `openclaw config validate` and `openclaw config show`.
+//! `openclaw-bedrock config validate` and `openclaw-bedrock config show`.
 
 use super::{Context, print_json};
 use clap::Subcommand;
@@ -159,7 +159,7 @@ impl<'a> PolicyReport<'a> {
 fn show(loaded: &Loaded, json: bool) -> anyhow::Result<ExitCode> {
     let Ok(settings) = &loaded.outcome else {
         loaded.print_diagnostics();
-        eprintln!("{}: invalid; fix the errors above (openclaw config validate)", loaded.source.origin);
+        eprintln!("{}: invalid; fix the errors above (openclaw-bedrock config validate)", loaded.source.origin);
         return Ok(ExitCode::FAILURE);
     };
     if json {

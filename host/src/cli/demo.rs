@@ -1,4 +1,4 @@
-//! `openclaw demo`: the whole path in one run, each step on its own line as it happens:
+//! `openclaw-bedrock demo`: the whole path in one run, each step on its own line as it happens:
 //! config, region, credentials, discovery, a probe, a streamed chat, and how to start the
 //! gateway. With `--emulate` it needs no AWS account; without it, it talks to Bedrock.
 
@@ -35,7 +35,7 @@ pub(super) async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<Exi
     let loaded = Loaded::load(context).await?;
     let Ok(settings) = &loaded.outcome else {
         loaded.print_diagnostics();
-        eprintln!("{}: invalid; fix the errors above (openclaw config validate)", loaded.source.origin);
+        eprintln!("{}: invalid; fix the errors above (openclaw-bedrock config validate)", loaded.source.origin);
         return Ok(ExitCode::FAILURE);
     };
     loaded.print_diagnostics();
@@ -65,7 +65,7 @@ pub(super) async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<Exi
                 Ok(discovery) if !discovery.runs => format!("not listed: discovery is off ({})", discovery.reason),
                 Ok(discovery) => {
                     let stale = if discovery.stale { " (stale: the refresh failed)" } else { "" };
-                    let line = format!("{} discovered in {}{stale} (openclaw models list shows them){tag}", discovery.models.len(), discovery.region);
+                    let line = format!("{} discovered in {}{stale} (openclaw-bedrock models list shows them){tag}", discovery.models.len(), discovery.region);
                     discovered = discovery.models;
                     line
                 }
@@ -154,7 +154,7 @@ pub(super) async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<Exi
     let body = format!("{{{model_field}\"messages\": [{{\"role\": \"user\", \"content\": \"hi\"}}]}}");
     row(&mut out, "", &format!("curl -s localhost:18789/v1/chat/completions -H 'content-type: application/json' -d '{body}'"))?;
     if !context.emulate {
-        row(&mut out, "", "(without an AWS account: openclaw --emulate demo)")?;
+        row(&mut out, "", "(without an AWS account: openclaw-bedrock --emulate demo)")?;
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -1,7 +1,7 @@
-//! `openclaw gateway`: the long-running OpenAI-compatible server.
+//! `openclaw-bedrock gateway`: the long-running OpenAI-compatible server.
 
 use super::config::Loaded;
-use super::{Context, problems};
+use super::{Context, handshake, problems};
 use anyhow::Context as _;
 use clap::Args;
 use openclaw_host::capability::{BedrockAccess, Capabilities};
@@ -65,11 +65,22 @@ pub(super) struct GatewayArgs {
     /// of every Chat Completions request (clients may add their own with `cache_control`).
     #[arg(long, value_name = "MODE", value_enum, default_value_t = PromptCache::Off)]
     prompt_cache: PromptCache,
+    /// For a parent process (the OpenClaw plugin): require a key made for this launch, print
+    /// one JSON ready line `{"ready", "url", "key", "pid", "version"}` instead of the address
+    /// line, and exit when stdin closes. Loopback addresses only.
+    #[arg(long, conflicts_with = "api_key_env")]
+    handshake: bool,
 }
 
 pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<ExitCode> {
+    let launch_key = if args.handshake {
+        handshake::check_listen(args.listen)?;
+        Some(handshake::LaunchKey::new()?)
+    } else {
+        None
+    };
     let client_key = match &args.api_key_env {
-        None => None,
+        None => launch_key.as_ref().map(handshake::LaunchKey::client_key),
         Some(var) => {
             let value = std::env::var(var).with_context(|| format!("--api-key-env {var}: the variable is not set"))?;
             Some(ClientKey::new(&value).with_context(|| format!("--api-key-env {var}: the variable is blank"))?)
@@ -118,12 +129,23 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
     let handle = gateway.handle();
     tracing::info!(policy = %handle.policy().info(), "gateway ready");
     // Signals are caught from before the address line: a client may send one right after it.
-    let shutdown = drain_then_stop(shutdown_signal()?, handle.clone(), Duration::from_secs(args.drain_period));
+    let signal = shutdown_signal()?;
+    let parent_gone = args.handshake;
+    let stop = async move {
+        tokio::select! {
+            () = signal => {}
+            () = handshake::parent_gone(), if parent_gone => {}
+        }
+    };
+    let shutdown = drain_then_stop(stop, handle.clone(), Duration::from_secs(args.drain_period));
     let hangups = handle.reload_on_sighup();
-    {
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "listening on http://{}", gateway.local_addr())?;
-        stdout.flush()?;
+    match &launch_key {
+        Some(key) => handshake::announce(gateway.local_addr(), key)?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            writeln!(stdout, "listening on http://{}", gateway.local_addr())?;
+            stdout.flush()?;
+        }
     }
     gateway.serve(shutdown).await;
     hangups.abort();

@@ -1,4 +1,4 @@
-//! `openclaw healthcheck`: GET a gateway's `/healthz` and exit 0 on a 200. The container image
+//! `openclaw-bedrock healthcheck`: GET a gateway's `/healthz` and exit 0 on a 200. The container image
 //! runs it as its HEALTHCHECK, so the image needs no shell and no curl.
 
 use anyhow::{Context as _, bail};

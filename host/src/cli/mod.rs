@@ -5,6 +5,7 @@ mod config;
 mod demo;
 mod emulate;
 mod gateway;
+mod handshake;
 mod healthcheck;
 mod models;
 mod models_list;
@@ -22,7 +23,7 @@ use std::sync::Arc;
 
 /// The Amazon Bedrock provider of the OpenClaw gateway.
 #[derive(Debug, Parser)]
-#[command(name = "openclaw", version, about, propagate_version = true)]
+#[command(name = "openclaw-bedrock", version, about, propagate_version = true)]
 pub struct Cli {
     /// Run this policy component (.wasm, or .cwasm precompiled for this host) instead of the
     /// embedded default.
@@ -94,7 +95,7 @@ fn is_sdk_target(target: &str) -> bool {
     target.starts_with("aws_")
 }
 
-/// Output piped into a reader that stops early (`openclaw models list | head -1`) ends the
+/// Output piped into a reader that stops early (`openclaw-bedrock models list | head -1`) ends the
 /// command quietly with exit 0, as the reader asked for no more: Rust ignores SIGPIPE, so a
 /// write to the closed pipe fails, and `print!` panics on that failure (exit 101 and a panic
 /// message). This hook turns exactly that panic into a quiet exit; every other panic is

@@ -1,4 +1,4 @@
-//! `openclaw models status`: config, default model, region, discovery state, credentials, and
+//! `openclaw-bedrock models status`: config, default model, region, discovery state, credentials, and
 //! (with `--probe`) one tiny live call that says whether Bedrock really answers.
 
 use super::config::{Loaded, PolicyReport};
@@ -102,7 +102,7 @@ struct StatusReport<'a> {
     probe: Option<&'a ProbeResult>,
 }
 
-/// What `models status` finds out, shared with `openclaw demo`.
+/// What `models status` finds out, shared with `openclaw-bedrock demo`.
 pub(super) struct Status {
     pub(super) bedrock: Arc<dyn BedrockAccess>,
     pub(super) credentials: CredentialsReport,
@@ -136,7 +136,7 @@ async fn status(context: &Context, args: StatusArgs) -> anyhow::Result<ExitCode>
     let loaded = Loaded::load(context).await?;
     let Ok(settings) = &loaded.outcome else {
         loaded.print_diagnostics();
-        eprintln!("{}: invalid; fix the errors above (openclaw config validate)", loaded.source.origin);
+        eprintln!("{}: invalid; fix the errors above (openclaw-bedrock config validate)", loaded.source.origin);
         return Ok(ExitCode::FAILURE);
     };
     if args.plain {
@@ -272,7 +272,7 @@ pub(super) fn probe_line(probe: &ProbeResult, tag: &str) -> String {
     }
     match &probe.error {
         Some(_) | None if probe.status == ProbeStatus::NoModel => {
-            line.push_str(": no default model is configured; set `model` in the config file (openclaw models list shows the ids)")
+            line.push_str(": no default model is configured; set `model` in the config file (openclaw-bedrock models list shows the ids)")
         }
         Some(error) => line.push_str(&format!(": {}", problems::sentence(error))),
         None => {}

@@ -1,4 +1,4 @@
-//! `openclaw models list`: the discovered models as a table or one JSON document. With
+//! `openclaw-bedrock models list`: the discovered models as a table or one JSON document. With
 //! `--emulate` the emulator's catalog answers, and every row says so.
 
 use super::config::Loaded;
@@ -54,7 +54,7 @@ pub(super) async fn run(context: &Context, args: ListArgs) -> anyhow::Result<Exi
     let loaded = Loaded::load(context).await?;
     let Ok(settings) = &loaded.outcome else {
         loaded.print_diagnostics();
-        eprintln!("{}: invalid; fix the errors above (openclaw config validate)", loaded.source.origin);
+        eprintln!("{}: invalid; fix the errors above (openclaw-bedrock config validate)", loaded.source.origin);
         return Ok(ExitCode::FAILURE);
     };
     // Through the one place that decides between Bedrock and `--emulate`'s emulator.

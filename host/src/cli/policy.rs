@@ -1,4 +1,4 @@
-//! `openclaw policy check`, `openclaw policy test`, `openclaw policy compile`.
+//! `openclaw-bedrock policy check`, `openclaw-bedrock policy test`, `openclaw-bedrock policy compile`.
 
 use super::config::PolicyReport;
 use super::{Context, print_json};
@@ -89,7 +89,7 @@ struct PrecompiledReport {
 
 /// What `policy check` says of a precompiled file, whatever the verdict.
 const PRECOMPILED_PROMISE: &str = "a precompiled file is native code: `policy check` runs one only when its seal proves this \
-     host compiled it (with `openclaw policy compile` or its cache, under this state directory's key) from the component it \
+     host compiled it (with `openclaw-bedrock policy compile` or its cache, under this state directory's key) from the component it \
      names; it cannot vet machine code from anywhere else and never runs it. Vet the .wasm instead";
 
 /// A host with the compile cache whose key seals and verifies precompiled files.
@@ -119,7 +119,7 @@ async fn check(context: &Context, file: PathBuf, json: bool) -> anyhow::Result<E
                 println!(
                     "ok: {} is this host's own precompiled build of component sha256 {} (its seal verifies), implements openclaw:bedrock \
                      and passed its self-check: {}; parts: {}. The seal vouches for where the code came from, not for what the \
-                     component does: vet the .wasm with `openclaw policy check`.",
+                     component does: vet the .wasm with `openclaw-bedrock policy check`.",
                     policy.origin(),
                     precompiled.component_sha256,
                     policy.info(),

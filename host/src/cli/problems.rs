@@ -22,7 +22,7 @@ pub(super) fn next_step(error: &ApiError) -> Option<&'static str> {
     let message = error.message.to_ascii_lowercase();
     let step = match error.class {
         ErrorClass::Auth if message.starts_with("no aws credentials found") => {
-            "set AWS_PROFILE (after `aws configure` or `aws sso login`), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_BEARER_TOKEN_BEDROCK; or try it without an account: openclaw --emulate demo"
+            "set AWS_PROFILE (after `aws configure` or `aws sso login`), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_BEARER_TOKEN_BEDROCK; or try it without an account: openclaw-bedrock --emulate demo"
         }
         ErrorClass::Auth
             if message.contains("profile") && (message.contains("not defined") || message.contains("not in ") || message.contains("could not be found")) =>
@@ -42,14 +42,14 @@ pub(super) fn next_step(error: &ApiError) -> Option<&'static str> {
             "the secret key does not match the access key: check AWS_SECRET_ACCESS_KEY and the profile's keys"
         }
         ErrorClass::Auth if message.starts_with("credentials did not resolve") || message.contains("credentials did not resolve") => {
-            "fix the credential source named above (openclaw models status shows the sources)"
+            "fix the credential source named above (openclaw-bedrock models status shows the sources)"
         }
-        ErrorClass::Auth => "check the credentials (openclaw models status shows where they come from)",
+        ErrorClass::Auth => "check the credentials (openclaw-bedrock models status shows where they come from)",
         ErrorClass::Network => "check the network or proxy, and AWS_ENDPOINT_URL if it is set",
         ErrorClass::Timeout => "Bedrock did not answer in time: try again, or allow more time (--probe-timeout, --timeout)",
         ErrorClass::RateLimit => "throttled: wait and try again, or ask for a higher quota",
         ErrorClass::Overloaded => "the model is busy or not ready: try again shortly",
-        ErrorClass::NotFound => "check the model id (openclaw models list) and the region",
+        ErrorClass::NotFound => "check the model id (openclaw-bedrock models list) and the region",
         ErrorClass::ContextOverflow => "shorten the prompt",
         ErrorClass::Format | ErrorClass::ModelError | ErrorClass::Unknown => return None,
     };
@@ -80,7 +80,7 @@ mod tests {
                 "secret key does not match",
             ),
             (error(ErrorClass::Network, None, "cannot connect to http://127.0.0.1:9: connection refused", None), "AWS_ENDPOINT_URL"),
-            (error(ErrorClass::NotFound, Some("ResourceNotFoundException"), "Model not found", Some(404)), "openclaw models list"),
+            (error(ErrorClass::NotFound, Some("ResourceNotFoundException"), "Model not found", Some(404)), "openclaw-bedrock models list"),
         ];
         for (error, wanted) in cases {
             let line = sentence(error);

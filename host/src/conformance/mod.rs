@@ -1,4 +1,4 @@
-//! The conformance corpora and their runner: `openclaw policy test` and the integration tests
+//! The conformance corpora and their runner: `openclaw-bedrock policy test` and the integration tests
 //! check a policy component against the same cases through the real sandbox.
 //!
 //! A corpus is a directory of `<name>.case.json` files. A case whose `expect` says whether

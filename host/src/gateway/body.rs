@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+mod encoding;
+
 /// The bounds every request body is read under, handed to handlers in the request's
 /// extensions by [`super::Gateway::serve`].
 #[derive(Debug, Clone)]
@@ -16,13 +18,25 @@ pub(super) struct BodyLimits {
     pub deadline: Duration,
     /// Bytes of bodies that may be buffered at once, across requests.
     pub budget: Arc<Semaphore>,
+    /// Conversions that may run on the blocking pool at once.
+    pub conversions: Arc<Semaphore>,
+    /// The connection's client, when the request came through `Gateway::serve`: a body still
+    /// incomplete once the client shut its side is cut short, not waited for.
+    pub peer: Option<Arc<super::half_close::Peer>>,
 }
 
 impl BodyLimits {
     /// Limits with a deadline and a budget of `memory` bytes (at least one largest body).
     pub(super) fn new(deadline: Duration, memory: usize, max_body: usize) -> Self {
         let permits = memory.max(max_body).min(Semaphore::MAX_PERMITS);
-        Self { deadline, budget: Arc::new(Semaphore::new(permits)) }
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let conversions = Arc::new(Semaphore::new(cores.saturating_sub(1).max(1)));
+        Self { deadline, budget: Arc::new(Semaphore::new(permits)), conversions, peer: None }
+    }
+
+    /// These limits for a request on the connection of `peer`.
+    pub(super) fn on_connection(&self, peer: &Arc<super::half_close::Peer>) -> Self {
+        Self { peer: Some(Arc::clone(peer)), ..self.clone() }
     }
 }
 
@@ -37,6 +51,8 @@ pub(super) enum BodyError {
     Busy,
     /// The connection failed mid-body.
     Unreadable,
+    /// The client shut its side before the whole body arrived.
+    CutShort,
 }
 
 impl BodyError {
@@ -49,6 +65,7 @@ impl BodyError {
                 .with_code("request_timeout"),
             Self::Busy => HttpError::busy(),
             Self::Unreadable => HttpError::new(400, "invalid_request_error", "the request body could not be read"),
+            Self::CutShort => HttpError::new(400, "invalid_request_error", "the client shut its side of the connection before the whole body arrived"),
         }
     }
 }
@@ -59,10 +76,24 @@ pub(super) struct ReadBody {
     _reserved: Option<OwnedSemaphorePermit>,
 }
 
-/// A request's body as JSON, for every JSON route: the Content-Type must be JSON (415), the
-/// body at most `max` bytes (413) within the bounds `Gateway::serve` hands every request (a
-/// request from elsewhere gets its own), and valid JSON (400 `invalid_json`).
-pub(super) async fn read_json(request: hyper::Request<hyper::body::Incoming>, max: usize) -> Result<serde_json::Value, super::HttpError> {
+/// Bodies up to this size, sent without a content coding, are parsed and converted on the
+/// async worker that read them: that costs microseconds. Larger or encoded ones go to the
+/// blocking pool, one conversion slot per spare core, so no request's conversion can keep the
+/// async workers (and `/healthz`) waiting.
+const INLINE_CONVERSION: usize = 64 << 10;
+
+/// A request's body as JSON, converted by `convert`, for every JSON route: the Content-Type must
+/// be JSON (415), a Content-Encoding one the gateway decodes (415, [`encoding`]), the body at
+/// most `max` bytes sent and decoded (413) within the bounds `Gateway::serve` hands every request
+/// (a request from elsewhere gets its own), and valid JSON (400 `invalid_json`).
+///
+/// A client that leaves while its conversion waits for a slot never gets converted; one that
+/// leaves mid-conversion costs at most the conversion's bound (`request_bounds.rs`).
+pub(super) async fn read_converted<T, F>(request: hyper::Request<hyper::body::Incoming>, max: usize, convert: F) -> Result<T, super::HttpError>
+where
+    T: Send + 'static,
+    F: FnOnce(serde_json::Value) -> Result<T, super::HttpError> + Send + 'static,
+{
     use super::HttpError;
     let headers = request.headers();
     if let Some(content_type) = headers.get(hyper::header::CONTENT_TYPE) {
@@ -73,11 +104,64 @@ pub(super) async fn read_json(request: hyper::Request<hyper::body::Incoming>, ma
             );
         }
     }
+    let codings = encoding::codings(headers.get(hyper::header::CONTENT_ENCODING).map(|v| v.as_bytes())).map_err(encoding_error)?;
     let declared = headers.get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let limits = request.extensions().get::<BodyLimits>().cloned().unwrap_or_else(|| BodyLimits::new(Duration::from_secs(60), max, max));
     let body = read(request.into_body(), declared, max, &limits).await.map_err(|e| e.into_http(max))?;
-    serde_json::from_slice(&body.bytes)
-        .map_err(|error| HttpError::new(400, "invalid_request_error", format!("the body is not valid JSON: {error}")).with_code("invalid_json"))
+    if codings.is_empty() && body.bytes.len() <= INLINE_CONVERSION {
+        return convert(parse_json(&body.bytes)?);
+    }
+    let slot = Arc::clone(&limits.conversions).acquire_owned().await.map_err(|_| HttpError::busy())?;
+    // Set when this future is dropped (the client left): a conversion not yet begun is skipped.
+    let abandoned = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _abandon_on_drop = AbandonOnDrop(Arc::clone(&abandoned));
+    let budget = Arc::clone(&limits.budget);
+    let job = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        if abandoned.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(HttpError::new(499, "invalid_request_error", "the client left before its request was converted"));
+        }
+        let sent = body.bytes.len();
+        let decoded = encoding::decode(body.bytes.clone(), &codings, max).map_err(encoding_error)?;
+        // The decoded bytes beyond what was sent take their share of the body budget too.
+        let _decoded_share = match u32::try_from(decoded.len().saturating_sub(sent)) {
+            Ok(0) => None,
+            Ok(extra) => Some(budget.try_acquire_many_owned(extra).map_err(|_| HttpError::busy())?),
+            Err(_) => return Err(BodyError::TooLarge.into_http(max)),
+        };
+        drop(body);
+        convert(parse_json(&decoded)?)
+    });
+    job.await.map_err(|error| HttpError::new(500, "api_error", format!("the request's conversion failed: {error}")))?
+}
+
+fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, super::HttpError> {
+    serde_json::from_slice(bytes)
+        .map_err(|error| super::HttpError::new(400, "invalid_request_error", format!("the body is not valid JSON: {error}")).with_code("invalid_json"))
+}
+
+fn encoding_error(error: encoding::EncodingError) -> super::HttpError {
+    use encoding::EncodingError;
+    let status = match error {
+        EncodingError::Unsupported(_) | EncodingError::TooManyLayers(_) => 415,
+        EncodingError::TooLarge { .. } => 413,
+        EncodingError::Corrupt { .. } => 400,
+    };
+    let code = match status {
+        415 => "unsupported_media_type",
+        413 => "request_too_large",
+        _ => "invalid_encoding",
+    };
+    super::HttpError::new(status, "invalid_request_error", error.to_string()).with_code(code)
+}
+
+/// Marks a conversion abandoned when the request's future is dropped.
+struct AbandonOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Reads a body of at most `max` bytes (`declared` is its Content-Length, if any) within the
@@ -150,7 +234,7 @@ where
         None => 0,
     };
     let mut buffer = BytesMut::with_capacity(covered);
-    while let Some(frame) = body.frame().await {
+    while let Some(frame) = next_frame(&mut body, limits.peer.as_deref()).await? {
         let frame = frame.map_err(|_| BodyError::Unreadable)?;
         let Ok(data) = frame.into_data() else { continue };
         let total = buffer.len() + data.len();
@@ -164,6 +248,26 @@ where
         buffer.extend_from_slice(&data);
     }
     Ok(ReadBody { bytes: buffer.freeze(), _reserved: reserved })
+}
+
+/// Once the client's FIN is seen, every byte it sent is in hyper's buffer (a frame of it is a poll
+/// away, unless the machine is starved): a frame that does not
+/// follow within this is never coming.
+const AFTER_FIN: Duration = Duration::from_secs(2);
+
+/// The body's next frame; a body that stalls after the client shut its side is cut short.
+async fn next_frame<B>(body: &mut B, peer: Option<&super::half_close::Peer>) -> Result<Option<Result<http_body::Frame<Bytes>, B::Error>>, BodyError>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+{
+    let Some(peer) = peer else { return Ok(body.frame().await) };
+    if !peer.fin_seen() {
+        tokio::select! {
+            frame = body.frame() => return Ok(frame),
+            () = peer.fin() => {}
+        }
+    }
+    tokio::time::timeout(AFTER_FIN, body.frame()).await.map_err(|_| BodyError::CutShort)
 }
 
 #[cfg(test)]

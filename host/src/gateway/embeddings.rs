@@ -13,11 +13,12 @@
 mod family;
 mod request;
 
+use super::call::{self, ErrorShape};
 use super::errors::HttpError;
 use super::sse::Body;
-use super::{Reply, Shared, error_class};
+use super::{Reply, Shared};
 use crate::aws::model::{CatalogRequest, FoundationModelRecord, InvokeRequest, Usage};
-use crate::telemetry::request::Observation;
+use crate::telemetry::request::{Observation, Operation};
 use crate::types::Discovery;
 use base64::Engine as _;
 use family::{Family, SUPPORTED};
@@ -39,34 +40,33 @@ const CATALOG_WAIT: Duration = Duration::from_secs(5);
 
 /// Handles one embeddings request; the model label for metrics comes back with the response.
 pub async fn embeddings(shared: &Arc<Shared>, request: Request<Incoming>, observation: &mut Observation) -> Reply {
-    let parsed = match super::body::read_json(request, shared.max_body_bytes).await.and_then(|body| request::parse(&body)) {
-        Ok(parsed) => parsed,
-        Err(error) => return super::reject(observation, error),
-    };
-    observation.operation(crate::telemetry::request::Operation::Embeddings);
-    observation.asked(&parsed.model, false);
-    let model = parsed.model.clone();
-    let response = match answer(shared, parsed, observation).await {
-        Ok(response) => response,
-        Err(error) => {
-            observation.failed(error_class(&error));
-            error.into()
-        }
-    };
-    (response, model)
+    call::serve(
+        shared,
+        request,
+        observation,
+        ErrorShape::OpenAi,
+        |body| request::parse(&body),
+        async |parsed, observation| answer(shared, parsed, observation).await,
+    )
+    .await
+}
+
+impl call::Asked for EmbeddingsRequest {
+    const OPERATION: Operation = Operation::Embeddings;
+
+    fn asked_model(&self) -> &str {
+        &self.model
+    }
+}
+
+/// A 0.1.0 policy cannot route embeddings: its contract has no `resolve`.
+fn needs_plan() -> HttpError {
+    let message = "the serving policy (contract 0.1.0) has no `resolve` to route embeddings with; run a policy of contract 0.2.0 or later";
+    HttpError::new(501, "invalid_request_error", message).with_code("unsupported_by_policy")
 }
 
 async fn answer(shared: &Arc<Shared>, request: EmbeddingsRequest, observation: &mut Observation) -> Result<Response<Body>, HttpError> {
-    let Ok(_permit) = shared.permits.try_acquire() else {
-        return Err(HttpError::busy());
-    };
-    let serving = shared.planner.current();
-    observation.serving(&serving);
-    if !serving.policy().contract().plans() {
-        let message = "the serving policy (contract 0.1.0) has no `resolve` to route embeddings with; run a policy of contract 0.2.0 or later";
-        return Err(HttpError::new(501, "invalid_request_error", message).with_code("unsupported_by_policy"));
-    }
-    let route = super::chat::route(shared, &serving, Some(&request.model), observation).await?;
+    let (_permit, route) = call::admit_and_route(shared, &request.model, observation, needs_plan).await?;
     // The routed id tells the family; an application profile's ARN does not, the client's name may.
     let Some(family) = Family::of(&route.target).or_else(|| Family::of(&request.model)) else {
         let shown: String = request.model.chars().take(200).collect();
@@ -74,9 +74,7 @@ async fn answer(shared: &Arc<Shared>, request: EmbeddingsRequest, observation: &
     };
     let dimensions = check_dimensions(family, &request)?;
     check_lengths(family, &request)?;
-    let Some(bedrock) = shared.bedrock.clone() else {
-        return Err(HttpError::from_api(&crate::imports::no_bedrock_access()));
-    };
+    let bedrock = call::bedrock(shared)?;
     observation.calling(&route.target, &route.region, None);
     let timeout = shared.request_timeout;
     let calls = request.inputs.chunks(family.texts_per_call()).map(|texts| {
@@ -105,8 +103,7 @@ async fn answer(shared: &Arc<Shared>, request: EmbeddingsRequest, observation: &
     let tokens: u64 = answers.iter().filter_map(|(_, tokens)| *tokens).sum();
     let vectors: Vec<Vec<f32>> = answers.into_iter().flat_map(|(vectors, _)| vectors).collect();
     let input_tokens = u32::try_from(tokens).unwrap_or(u32::MAX);
-    shared.metrics.tokens(input_tokens, 0);
-    observation.usage(&Usage { input_tokens, output_tokens: 0, total_tokens: input_tokens, ..Usage::default() });
+    call::account_usage(shared, observation, &Usage { input_tokens, output_tokens: 0, total_tokens: input_tokens, ..Usage::default() });
     Ok(respond(&request.model, request.encoding, vectors, tokens))
 }
 

@@ -21,16 +21,18 @@
 pub mod anthropic;
 mod auth;
 mod body;
-mod chat;
+mod call;
 mod embeddings;
 pub mod errors;
+mod half_close;
 mod heap;
 mod limits;
 pub use crate::telemetry::metrics;
 pub mod openai;
 mod ops;
+mod request_bounds;
 pub mod sse;
-mod stream;
+mod unique_names;
 pub mod watch;
 
 pub use auth::ClientKey;
@@ -341,16 +343,20 @@ impl Gateway {
             let shared = Arc::clone(&self.shared);
             let tracked = Arc::clone(&connections);
             let body_limits = body_limits.clone();
+            let peer = Arc::new(half_close::Peer::default());
+            let requests_peer = Arc::clone(&peer);
             let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+                let in_flight = requests_peer.begin();
                 let busy = limits::ConnectionGuard::busy(&tracked, id);
-                request.extensions_mut().insert(body_limits.clone());
+                request.extensions_mut().insert(body_limits.on_connection(&requests_peer));
                 let shared = Arc::clone(&shared);
                 async move {
                     let Ok(response) = handle(shared, request).await;
-                    Ok::<_, Infallible>(response.map(|body| limits::Tracked { body, _busy: busy }))
+                    let streams = matches!(response.body(), Body::Events(_));
+                    Ok::<_, Infallible>(response.map(|body| half_close::Probed::new(limits::Tracked { body, _busy: busy }, streams, in_flight)))
                 }
             });
-            let connection = http.serve_connection(TokioIo::new(stream), service);
+            let connection = http.serve_connection(TokioIo::new(half_close::PeerIo::new(stream, peer)), service);
             let mut closing = closing_seen.clone();
             let task = tokio::spawn(async move {
                 let _registered = registered;
@@ -448,7 +454,7 @@ async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started
         observation.client(shared.client_key_id.as_deref());
     }
     let response = match (path, method) {
-        ("/v1/chat/completions", &Method::POST) => return chat::chat(shared, request, started, observation).await,
+        ("/v1/chat/completions", &Method::POST) => return openai::chat::chat(shared, request, started, observation).await,
         ("/v1/embeddings", &Method::POST) => return embeddings::embeddings(shared, request, observation).await,
         ("/v1/models", &Method::GET) => match ops::models(shared, request.uri().query()).await {
             Ok(response) => response,
@@ -475,10 +481,9 @@ async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started
     (response, String::new())
 }
 
-/// An error response, its class recorded.
+/// An error response in OpenAI's shape, its class recorded.
 fn reject(observation: &mut Observation, error: HttpError) -> Reply {
-    observation.failed(error_class(&error));
-    (error.into(), String::new())
+    call::ErrorShape::OpenAi.reject(observation, error)
 }
 
 /// The error class the access log and traces record for a failed request: the OpenAI error

@@ -151,7 +151,7 @@ pub trait SseFrames: Send {
     fn poll_frames(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Bytes>>;
 }
 
-/// A response body: whole, or the SSE frames of a streamed response ([`super::stream`]).
+/// A response body: whole, or the SSE frames of a streamed response ([`super::call::stream`]).
 pub enum Body {
     /// A whole body (taken on the first poll).
     Full(Option<Bytes>),

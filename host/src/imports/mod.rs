@@ -13,7 +13,7 @@ pub(crate) use http::PolicyHttpHooks;
 
 use crate::aws::model::{ApiError, ErrorClass};
 
-/// The error a policy gets when its host offers no Bedrock access (e.g. `openclaw config`).
+/// The error a policy gets when its host offers no Bedrock access (e.g. `openclaw-bedrock config`).
 pub(crate) fn no_bedrock_access() -> ApiError {
     ApiError { class: ErrorClass::Unknown, code: None, message: "this host gives policies no Bedrock access".into(), http_status: None, retryable: false }
 }

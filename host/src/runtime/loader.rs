@@ -3,7 +3,7 @@
 //! to verify and map it.
 //!
 //! Precompiled code is native code: the host maps none it cannot prove it made itself for
-//! this exact component and engine. Cache entries and `openclaw policy compile` output carry a
+//! this exact component and engine. Cache entries and `openclaw-bedrock policy compile` output carry a
 //! seal ([`seal`]) under a key kept in the cache directory; the directory, the key and every
 //! entry are checked as ssh checks its keys ([`trust`]). A bad entry is recompiled and
 //! replaced with a one-line warning; a bad user-given `.cwasm` is refused.

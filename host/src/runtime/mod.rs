@@ -222,7 +222,7 @@ impl PolicyHost {
         Ok(loaded)
     }
 
-    /// Loads and checks `source` without making it current: `openclaw policy check`.
+    /// Loads and checks `source` without making it current: `openclaw-bedrock policy check`.
     pub async fn check(&self, source: PolicySource) -> Result<LoadedPolicy, PolicyError> {
         self.loader().load(&source).await
     }

@@ -50,7 +50,7 @@ pub fn http_error(error_type: &str) -> Fault {
 
 /// The catalog cache directory of an environment without `OPENCLAW_STATE_DIR`.
 pub fn catalog_dir(env: &TestEnv) -> PathBuf {
-    env.home().join(".openclaw").join("cache").join("catalog")
+    env.home().join(".openclaw").join("openclaw-bedrock").join("cache").join("catalog")
 }
 
 /// Every file in the catalog cache directory (temporary ones included), sorted.

@@ -189,7 +189,7 @@ pub fn state_dir() -> PathBuf {
 
 /// The compile cache of [`state_dir`], for a host built in the test process.
 pub fn compile_cache_dir() -> PathBuf {
-    state_dir().join("cache").join("policies")
+    state_dir().join("openclaw-bedrock").join("cache").join("policies")
 }
 
 /// The repository's root.

@@ -4,9 +4,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod compress;
 pub mod examples;
 pub mod module_graph;
 pub mod otlp_collector;
+pub mod openclaw_client;
 
 use std::path::{Path, PathBuf};
 
@@ -266,7 +268,7 @@ impl Run {
     }
 }
 
-/// Runs a binary (e.g. `env!("CARGO_BIN_EXE_openclaw")`) in `home`, with extra variables
+/// Runs a binary (e.g. `env!("CARGO_BIN_EXE_openclaw-bedrock")`) in `home`, with extra variables
 /// (an empty value still sets the variable, for blank-variable cases).
 pub fn run_in_home(binary: &str, home: &TestHome, env: &[(&str, &str)], args: &[&str]) -> Run {
     run_with(binary, home.env(), owned_pairs(env), args.iter().map(|a| a.to_string()).collect())
@@ -366,4 +368,10 @@ pub async fn python_json(python: &str, args: &[&str]) -> serde_json::Value {
 /// starts it), which accepts the key pair `keys` (access key id, secret); returns what it printed.
 pub fn boto3_against_emulator(python: &str, script: &str, emulator: &str, keys: (&str, &str)) -> String {
     python_stdout(std::process::Command::new(python).arg(script).arg(emulator).env("EMULATOR_ACCESS_KEY_ID", keys.0).env("EMULATOR_SECRET_ACCESS_KEY", keys.1))
+}
+
+/// A loopback port free right now, for a program that takes no port 0 (haproxy, OpenClaw's
+/// gateway): the OS picks it, and it is released for the program to bind.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }

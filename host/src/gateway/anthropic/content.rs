@@ -5,6 +5,7 @@
 use super::request::{invalid, is_tool_block};
 use crate::aws::model::{ContentBlock, DocumentSource, Message, Role};
 use crate::gateway::errors::HttpError;
+use crate::gateway::unique_names::UniqueNames;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
@@ -273,7 +274,7 @@ fn tool_result(object: &Map<String, Value>, path: &str) -> Result<ContentBlock, 
 /// Names of the request's documents: Bedrock's character rules met, each name once.
 #[derive(Default)]
 struct DocumentNames {
-    given: Vec<String>,
+    given: UniqueNames,
 }
 
 impl DocumentNames {
@@ -292,15 +293,7 @@ impl DocumentNames {
         if name.trim().is_empty() {
             name = format!("document {}", self.given.len() + 1);
         }
-        let base = name.trim().to_string();
-        let mut candidate = base.clone();
-        let mut n = 2;
-        while self.given.contains(&candidate) {
-            candidate = format!("{base} ({n})");
-            n += 1;
-        }
-        self.given.push(candidate.clone());
-        candidate
+        self.given.claim(name.trim().to_string())
     }
 }
 

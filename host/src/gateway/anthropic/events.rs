@@ -10,8 +10,8 @@
 use super::error_json;
 use super::response::{redacted_data, stop_reason, stop_sequence, usage_json};
 use crate::aws::model::{StreamEvent, Usage};
+use crate::gateway::call::stream::Encoder;
 use crate::gateway::errors::HttpError;
-use crate::gateway::stream::Encoder;
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Value, json};

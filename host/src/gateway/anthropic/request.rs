@@ -1,7 +1,7 @@
 //! A `POST /v1/messages` (or `/v1/messages/count_tokens`) body read field by field into a
 //! Converse request, every refusal naming the field as Anthropic does (`messages.0.content.1.source`).
 //!
-//! Fates of the top-level fields (README, "The Anthropic Messages API"): `model`, `max_tokens`,
+//! Fates of the top-level fields (docs/api-anthropic-messages.md, "Fields"): `model`, `max_tokens`,
 //! `messages`, `system`, `tools`, `tool_choice`, `thinking`, `stop_sequences`, `temperature`,
 //! `top_p`, `metadata.user_id`, `cache_control`, `output_config.format` and `stream` are carried
 //! to Converse; `service_tier`, `speed: standard` and `diagnostics` are accepted and have no
@@ -12,6 +12,7 @@
 use super::content::{Blocks, cache_point, conversation, system_prompts};
 use crate::aws::model::{ContentBlock, ConverseOptions, ConverseRequest, InferenceConfig, OutputSchema, ReasoningRequest, ToolChoice, ToolSpec};
 use crate::gateway::errors::HttpError;
+use crate::gateway::request_bounds;
 use serde_json::{Map, Value};
 use std::time::Duration;
 
@@ -85,6 +86,7 @@ pub fn parse(body: &Value, endpoint: Endpoint, timeout: Duration) -> Result<Mess
     let Some(object) = body.as_object() else {
         return Err(invalid("", "the request body must be a JSON object"));
     };
+    request_bounds::check_chat(object).map_err(|e| invalid(e.field, e.message))?;
     let known = if endpoint == Endpoint::Messages { MESSAGES_FIELDS } else { COUNT_FIELDS };
     for key in object.keys() {
         if let Some((_, why)) = UNSUPPORTED.iter().find(|(name, _)| name == key) {
@@ -377,7 +379,7 @@ enum Choice {
 }
 
 /// `tool_choice`: `auto`, `any`, `tool {name}`, `none`. `disable_parallel_tool_use` is
-/// accepted and not enforced (Converse has no such switch; README).
+/// accepted and not enforced (Converse has no such switch; docs/api-anthropic-messages.md).
 fn tool_choice(value: Option<&Value>, tools: &[ToolSpec]) -> Result<Choice, HttpError> {
     let object = match value {
         None | Some(Value::Null) => return Ok(Choice::Model(None)),

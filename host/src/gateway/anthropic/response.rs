@@ -1,7 +1,7 @@
 //! Anthropic's `message` object from a Converse response: content blocks (text, thinking with
 //! its signature, redacted_thinking, tool_use with its input parsed), stop reason and usage.
 
-use crate::aws::model::{ContentBlock, ConverseResponse, StreamEvent, Usage};
+use crate::aws::model::{ContentBlock, ConverseResponse, Usage};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
@@ -19,7 +19,7 @@ pub fn stop_reason(bedrock: &str) -> &'static str {
 }
 
 /// The stop sequence that ended the answer: Converse does not say which one matched, so it is
-/// named only when the request had exactly one (README).
+/// named only when the request had exactly one (docs/api-anthropic-messages.md, "The answer").
 pub fn stop_sequence(reason: &str, sequences: &[String]) -> Value {
     match sequences {
         [only] if reason == "stop_sequence" => Value::String(only.clone()),
@@ -76,76 +76,6 @@ pub fn message(id: &str, model: &str, response: &ConverseResponse, stop_sequence
     })
 }
 
-/// A whole answer gathered from stream events (a 0.1.0 policy's `chat` streams even when the
-/// client asked for a whole answer): blocks in the order they began.
-#[derive(Debug, Default)]
-pub struct Collector {
-    /// Each block with the stream's index for it.
-    blocks: Vec<(u32, ContentBlock)>,
-    stop_reason: Option<String>,
-    usage: Usage,
-}
-
-impl Collector {
-    /// Whether nothing has been gathered yet.
-    pub fn is_empty(&self) -> bool {
-        self.blocks.is_empty()
-    }
-
-    /// The block of stream index `index`, begun as `new` if it is not the latest one.
-    fn block(&mut self, index: u32, fits: fn(&ContentBlock) -> bool, new: impl FnOnce() -> ContentBlock) -> &mut ContentBlock {
-        let reuse = self.blocks.last().is_some_and(|(at, block)| *at == index && fits(block));
-        if !reuse {
-            self.blocks.push((index, new()));
-        }
-        // Just checked or pushed.
-        &mut self.blocks.last_mut().expect("a block").1
-    }
-
-    /// Adds one event.
-    pub fn push(&mut self, event: StreamEvent) {
-        match event {
-            StreamEvent::TextDelta { index, text } => {
-                if let ContentBlock::Text(whole) = self.block(index, |b| matches!(b, ContentBlock::Text(_)), || ContentBlock::Text(String::new())) {
-                    whole.push_str(&text);
-                }
-            }
-            StreamEvent::ReasoningDelta { index, text: piece } => {
-                let new = || ContentBlock::Reasoning { text: String::new(), signature: None };
-                if let ContentBlock::Reasoning { text, .. } = self.block(index, |b| matches!(b, ContentBlock::Reasoning { .. }), new) {
-                    text.push_str(&piece);
-                }
-            }
-            StreamEvent::ReasoningSignature { index, signature: given } => {
-                let new = || ContentBlock::Reasoning { text: String::new(), signature: None };
-                if let ContentBlock::Reasoning { signature, .. } = self.block(index, |b| matches!(b, ContentBlock::Reasoning { .. }), new) {
-                    *signature = Some(given);
-                }
-            }
-            StreamEvent::RedactedReasoning { index, data } => self.blocks.push((index, ContentBlock::RedactedReasoning(data))),
-            StreamEvent::ToolUseStart { index, id, name } => self.blocks.push((index, ContentBlock::ToolUse { id, name, input: String::new() })),
-            StreamEvent::ToolUseDelta { index, text } => {
-                if let Some((_, ContentBlock::ToolUse { input, .. })) = self.blocks.last_mut().filter(|(at, _)| *at == index) {
-                    input.push_str(&text);
-                }
-            }
-            StreamEvent::MessageStop(reason) => self.stop_reason = Some(reason),
-            StreamEvent::Metadata { usage, .. } => self.usage = usage,
-            StreamEvent::MessageStart(_) | StreamEvent::BlockStop(_) => {}
-        }
-    }
-
-    /// The answer as a Converse response.
-    pub fn finish(self) -> ConverseResponse {
-        ConverseResponse {
-            content: self.blocks.into_iter().map(|(_, block)| block).collect(),
-            stop_reason: self.stop_reason.unwrap_or_else(|| "end_turn".to_string()),
-            usage: self.usage,
-            latency_ms: 0,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,37 +125,5 @@ mod tests {
         );
         assert_eq!(message["usage"], json!({ "input_tokens": 3, "output_tokens": 4, "cache_creation_input_tokens": 6, "cache_read_input_tokens": 5 }));
         assert_eq!((message["stop_reason"].clone(), message["stop_sequence"].clone()), (json!("tool_use"), Value::Null));
-    }
-
-    #[test]
-    fn stream_events_gather_into_the_same_answer() {
-        let usage = Usage { input_tokens: 3, output_tokens: 4, total_tokens: 7, ..Usage::default() };
-        let mut collector = Collector::default();
-        for event in [
-            StreamEvent::MessageStart(crate::aws::model::Role::Assistant),
-            StreamEvent::ReasoningDelta { index: 0, text: "hm".into() },
-            StreamEvent::ReasoningDelta { index: 0, text: "m".into() },
-            StreamEvent::ReasoningSignature { index: 0, signature: "sig".into() },
-            StreamEvent::BlockStop(0),
-            StreamEvent::TextDelta { index: 1, text: "h".into() },
-            StreamEvent::TextDelta { index: 1, text: "i".into() },
-            StreamEvent::ToolUseStart { index: 2, id: "t1".into(), name: "f".into() },
-            StreamEvent::ToolUseDelta { index: 2, text: "{\"a\":".into() },
-            StreamEvent::ToolUseDelta { index: 2, text: "1}".into() },
-            StreamEvent::MessageStop("tool_use".into()),
-            StreamEvent::Metadata { usage, latency_ms: 1 },
-        ] {
-            collector.push(event);
-        }
-        let whole = collector.finish();
-        assert_eq!(
-            whole.content,
-            vec![
-                ContentBlock::Reasoning { text: "hmm".into(), signature: Some("sig".into()) },
-                ContentBlock::Text("hi".into()),
-                ContentBlock::ToolUse { id: "t1".into(), name: "f".into(), input: "{\"a\":1}".into() },
-            ]
-        );
-        assert_eq!((whole.stop_reason.as_str(), whole.usage), ("tool_use", usage));
     }
 }

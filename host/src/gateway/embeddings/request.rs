@@ -1,6 +1,6 @@
 //! The OpenAI embeddings request, read field by field from the JSON body: every wrong type or
 //! value is its own 400 naming the field (`param`), as OpenAI answers. Unknown fields are
-//! ignored, as OpenAI-compatible servers do (README, "Embeddings").
+//! ignored, as OpenAI-compatible servers do (docs/api-embeddings.md, "Fields").
 
 use super::super::errors::HttpError;
 use serde_json::{Map, Value};

@@ -17,6 +17,7 @@
 use super::HttpError;
 use super::image::{base64_decode, image_block};
 use crate::aws::model::{ContentBlock, DocumentSource, Message, Role};
+use crate::gateway::unique_names::UniqueNames;
 use serde_json::{Map, Value};
 
 /// The largest document Bedrock takes, 4.5 MB.
@@ -128,18 +129,12 @@ pub(super) fn parse_messages(messages: Option<&Value>) -> Result<Conversation, H
 }
 
 /// Bedrock refuses two documents of one name in a request: a repeated name gets ` (2)`,
-/// ` (3)`, ... added.
+/// ` (3)`, ... added ([`UniqueNames`], linear in the documents).
 fn unique_document_names(messages: &mut [Message]) {
-    let mut seen = std::collections::HashSet::new();
+    let mut names = UniqueNames::default();
     for block in messages.iter_mut().flat_map(|m| m.content.iter_mut()) {
         let ContentBlock::Document { name, .. } = block else { continue };
-        let base = name.clone();
-        let mut n = 1;
-        while seen.contains(name.as_str()) {
-            n += 1;
-            *name = format!("{base} ({n})");
-        }
-        seen.insert(name.clone());
+        *name = names.claim(std::mem::take(name));
     }
 }
 

@@ -1,5 +1,5 @@
 //! `POST /v1/chat/completions` bodies: every field OpenAI documents has a fate here (see
-//! [`FIELDS`] and the README's table): honoured, mapped to Bedrock, accepted without effect
+//! [`FIELDS`] and the table in docs/api-openai-chat.md): honoured, mapped to Bedrock, accepted without effect
 //! where that is harmless and said so, or refused with a 400 naming the `param`. A field
 //! OpenAI does not document is refused too, so nothing a client asks is dropped unsaid.
 
@@ -7,11 +7,12 @@ use super::HttpError;
 use super::content::{Conversation, cache_control, parse_messages};
 use super::options::{self, Choice};
 use crate::aws::model::{ContentBlock, ConverseOptions, ToolSpec};
+use crate::gateway::request_bounds;
 use crate::types::{ChatRequest, ConfigSource};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
-/// Cache points the gateway adds by itself (`openclaw gateway --prompt-cache`).
+/// Cache points the gateway adds by itself (`openclaw-bedrock gateway --prompt-cache`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum PromptCache {
     /// Only where a client's `cache_control` asks.
@@ -86,11 +87,12 @@ pub fn parse_completion(body: &Value, timeout: Duration, prompt_cache: PromptCac
     let Some(object) = body.as_object() else {
         return Err(HttpError::invalid("", "the request body must be a JSON object"));
     };
+    request_bounds::check_chat(object).map_err(|e| HttpError::invalid(e.field, e.message))?;
     if let Some(unknown) = object.keys().find(|key| !FIELDS.contains(&key.as_str())) {
         let shown: String = unknown.chars().take(64).collect();
         return Err(HttpError::invalid(
             shown.clone(),
-            format!("unknown field `{shown}`: the gateway refuses fields it does not map (see the README's field table)"),
+            format!("unknown field `{shown}`: the gateway refuses fields it does not map (see docs/api-openai-chat.md)"),
         ));
     }
     let model = match object.get("model") {

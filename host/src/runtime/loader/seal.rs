@@ -3,7 +3,7 @@
 //!
 //! A precompiled component is native code, mapped and run as it is: wasmtime checks only that
 //! its header matches the engine. So the host runs none it did not make itself. Every artifact
-//! it writes (compile cache entries, `openclaw policy compile` output) is sealed:
+//! it writes (compile cache entries, `openclaw-bedrock policy compile` output) is sealed:
 //!
 //! ```text
 //! magic (16 bytes)  "openclaw-cwasm\0" + format version 1
@@ -56,7 +56,7 @@ pub(crate) enum SealError {
     /// A bare ELF image: precompiled by something that does not seal (another tool, an older
     /// openclaw).
     #[error(
-        "it is a precompiled image without this host's seal, so nothing vouches for its machine code (compile the .wasm with `openclaw policy compile` on this machine)"
+        "it is a precompiled image without this host's seal, so nothing vouches for its machine code (compile the .wasm with `openclaw-bedrock policy compile` on this machine)"
     )]
     Unsealed,
     /// Neither sealed nor an image.

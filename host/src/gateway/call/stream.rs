@@ -10,10 +10,11 @@
 //! The request's telemetry ([`Observation`]) rides with the body and is finished when the
 //! body is dropped: after its last frame, or when the client left.
 
-use super::errors::HttpError;
-use super::sse::{Body, ChunkEncoder, SseFrames, error_event};
-use super::{Shared, error_class};
-use crate::aws::model::StreamEvent;
+use crate::aws::model::{ApiError, StreamEvent};
+use crate::gateway::errors::HttpError;
+use crate::gateway::sse::{Body, ChunkEncoder, SseFrames, error_event};
+use crate::gateway::{Shared, error_class};
+use crate::plan::call::RoutedStream;
 use crate::telemetry::request::{CLIENT_CLOSED, Observation};
 use bytes::Bytes;
 use hyper::Response;
@@ -28,7 +29,7 @@ use tokio::sync::OwnedSemaphorePermit;
 const MAX_WRITE: usize = 64 * 1024;
 
 /// Turns a stream's events into SSE frames: OpenAI's chunks ([`ChunkEncoder`]) or Anthropic's
-/// Messages events ([`super::anthropic::events::MessageEncoder`]).
+/// Messages events ([`crate::gateway::anthropic::events::MessageEncoder`]).
 pub trait Encoder: Send + 'static {
     /// The frames for one event, if it has any.
     fn event(&mut self, event: StreamEvent) -> Option<Bytes>;
@@ -56,6 +57,15 @@ impl Encoder for ChunkEncoder {
 pub trait EventSource: Send + 'static {
     /// The next event; `None` after the last.
     fn next(&mut self) -> impl Future<Output = Result<Option<StreamEvent>, HttpError>> + Send;
+}
+
+/// Bedrock's stream on a route, run by the host.
+pub(in crate::gateway) struct Routed(pub(in crate::gateway) RoutedStream);
+
+impl EventSource for Routed {
+    async fn next(&mut self) -> Result<Option<StreamEvent>, HttpError> {
+        self.0.next().await.map_err(|error: ApiError| HttpError::from_api(&error))
+    }
 }
 
 /// The source's pending `next`, owning the source while it runs.

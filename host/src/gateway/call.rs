@@ -1,0 +1,308 @@
+//! The call layer: every client API's request takes the same steps, written once and blind to
+//! the API that asked.
+//!
+//! 1. **admit**: a request slot (`--max-in-flight`; past it, 503).
+//! 2. **route**: the serving plan's route for the model, else the policy's `resolve` in a fresh
+//!    instance ([`route`]); a 0.1.0 policy decides inside its own `chat` ([`policy_chat`]).
+//! 3. **send**: the upstream call on the route, its fallback chain run by the host
+//!    ([`crate::plan::call`]), whole or streamed.
+//! 4. **account**: the answering model, first token, usage and finish reason, recorded here at
+//!    these fixed points (metrics and the request's [`Observation`]), never by an API.
+//!
+//! An API (`openai/`, `anthropic/`, `embeddings/`) parses its body into a request that
+//! implements [`ChatApi`] (the upstream form, the 0.1.0 form, how to render the answer) and
+//! hands it to [`serve`] with its [`ErrorShape`]. A new API is a new folder and a route line.
+
+pub(super) mod policy_chat;
+pub(super) mod stream;
+
+use super::errors::HttpError;
+use super::sse::Body;
+use super::{Reply, Shared, error_class, json_response};
+use crate::aws::model::{ConverseRequest, ConverseResponse, Usage};
+use crate::capability::BedrockAccess;
+use crate::plan::call::{self, RoutedStream};
+use crate::plan::{Route, Serving};
+
+use crate::telemetry::request::{Observation, Operation};
+use crate::types::{ChatRequest, ConfigSource};
+use hyper::Response;
+use hyper::body::Incoming;
+use policy_chat::{Collector, PolicyEvents};
+use std::sync::Arc;
+use std::time::Instant;
+use stream::{Encoder, EventFrames, Routed};
+use tokio::sync::OwnedSemaphorePermit;
+
+/// A parsed chat request of some API (OpenAI chat completions, Anthropic messages): what the
+/// call layer needs of it, and how its answer is rendered.
+pub(super) trait ChatApi: Send + 'static {
+    /// Renders the answer in the API's shape.
+    type Render: Render;
+    /// The model as the client named it (`None`: the config's default).
+    fn model(&self) -> Option<&str>;
+    /// Whether the client asked for a stream.
+    fn stream(&self) -> bool;
+    /// Whether `route` can serve this request (reasoning asked of a model without it: 400).
+    fn check_route(&self, route: &Route) -> Result<(), HttpError>;
+    /// The upstream call for a routing plan's route (the route points it).
+    fn into_converse(self) -> (ConverseRequest, Self::Render);
+    /// The request a 0.1.0 policy's `chat` takes, or a 400 naming what its contract lacks.
+    fn into_policy_chat(self, config: &ConfigSource) -> Result<(ChatRequest, Self::Render), HttpError>;
+}
+
+/// An API's answer: whole, or its stream encoder.
+pub(super) trait Render: Send + 'static {
+    /// Turns stream events into the API's frames.
+    type Encoder: Encoder;
+    /// The whole answer; `target` is the model that answered (after any fallback).
+    fn whole(&self, target: &str, response: ConverseResponse) -> serde_json::Value;
+    /// The stream encoder; `target` is the model answering.
+    fn encoder(self, target: String) -> Self::Encoder;
+}
+
+/// The error shape of the API a client called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ErrorShape {
+    /// `{"error": {"message", "type", "param", "code"}}` ([`HttpError::body`]).
+    OpenAi,
+    /// `{"type": "error", "error": {"type", "message"}}` with Anthropic's statuses.
+    Anthropic,
+}
+
+impl ErrorShape {
+    /// The response for `error` in this shape.
+    pub(super) fn response(self, error: &HttpError) -> Response<Body> {
+        match self {
+            Self::OpenAi => json_response(error.status, &error.body()),
+            Self::Anthropic => {
+                let (status, body) = super::anthropic::error_json(error);
+                json_response(status, &body)
+            }
+        }
+    }
+
+    /// An error response, its class recorded.
+    pub(super) fn reject(self, observation: &mut Observation, error: HttpError) -> Reply {
+        observation.failed(error_class(&error));
+        (self.response(&error), String::new())
+    }
+}
+
+/// What telemetry records of every parsed request before it is served.
+pub(super) trait Asked {
+    /// The kind of operation (the GenAI `gen_ai.operation.name`).
+    const OPERATION: Operation = Operation::Chat;
+    /// The model as the client wrote it (the metrics label; may be empty).
+    fn asked_model(&self) -> &str;
+    /// Whether a stream was asked for.
+    fn asked_stream(&self) -> bool {
+        false
+    }
+}
+
+/// Serves one request of an API: reads and converts its body with `parse` (bounded, off the
+/// async workers when large: `body.rs`), records what was asked, answers it with `answer`, and
+/// shapes any error as the API does. The model label for metrics comes back with the response.
+pub(super) async fn serve<T: Asked + Send + 'static>(
+    shared: &Arc<Shared>,
+    request: hyper::Request<Incoming>,
+    observation: &mut Observation,
+    shape: ErrorShape,
+    parse: impl FnOnce(serde_json::Value) -> Result<T, HttpError> + Send + 'static,
+    answer: impl AsyncFnOnce(T, &mut Observation) -> Result<Response<Body>, HttpError>,
+) -> Reply {
+    let parsed = match super::body::read_converted(request, shared.max_body_bytes, parse).await {
+        Ok(parsed) => parsed,
+        Err(error) => return shape.reject(observation, error),
+    };
+    observation.operation(T::OPERATION);
+    observation.asked(parsed.asked_model(), parsed.asked_stream());
+    let label = parsed.asked_model().to_string();
+    match answer(parsed, observation).await {
+        Ok(response) => (response, label),
+        Err(error) => (shape.reject(observation, error).0, label),
+    }
+}
+
+/// Step 1: a request slot, held until the answer is sent (or the stream ends).
+pub(super) fn admit(shared: &Shared) -> Result<OwnedSemaphorePermit, HttpError> {
+    Arc::clone(&shared.permits).try_acquire_owned().map_err(|_| HttpError::busy())
+}
+
+/// Steps 1 and 2 for a call only a routing plan's policy can route (count_tokens,
+/// embeddings): the slot, the route, and Bedrock; `no_plan` is the refusal for a 0.1.0 policy.
+pub(super) async fn admit_and_route(
+    shared: &Shared,
+    model: &str,
+    observation: &mut Observation,
+    no_plan: impl FnOnce() -> HttpError,
+) -> Result<(OwnedSemaphorePermit, Route), HttpError> {
+    let permit = admit(shared)?;
+    let serving = shared.planner.current();
+    observation.serving(&serving);
+    if !serving.policy().contract().plans() {
+        return Err(no_plan());
+    }
+    let route = route(shared, &serving, Some(model), observation).await?;
+    Ok((permit, route))
+}
+
+/// Bedrock access for the host's own calls (none when no credentials were configured).
+pub(super) fn bedrock(shared: &Shared) -> Result<Arc<dyn BedrockAccess>, HttpError> {
+    shared.bedrock.clone().ok_or_else(|| HttpError::from_api(&crate::imports::no_bedrock_access()))
+}
+
+/// Step 2: the route of `model` (or of a request naming none): from the plan when it covers it
+/// (no guest call), else from the policy's `resolve` in a fresh instance of the serving policy.
+pub(super) async fn route(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>, observation: &mut Observation) -> Result<Route, HttpError> {
+    let decision = observation.deciding();
+    if let Some(route) = serving.route(model) {
+        shared.metrics.routed(true);
+        observation.decided(decision, false, None);
+        return Ok(route);
+    }
+    shared.metrics.routed(false);
+    let resolved = resolve(shared, serving, model).await;
+    observation.decided(decision, true, resolved.as_ref().err().map(error_class));
+    resolved
+}
+
+/// The policy's `resolve` for a reference the plan does not cover, in a fresh instance.
+async fn resolve(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>) -> Result<Route, HttpError> {
+    let mut instance =
+        shared.host.instance_of(Arc::clone(serving.policy()), shared.planner.capabilities()).await.map_err(|e| policy_chat::policy_failed(shared, &e))?;
+    match instance.resolve(serving.config(), model).await {
+        Err(error) => Err(policy_chat::policy_failed(shared, &error)),
+        Ok(Err(error)) => Err(HttpError::from_api(&error)),
+        Ok(Ok(resolution)) => {
+            if resolution.remember {
+                serving.remember(model, &resolution.route);
+            }
+            Ok(resolution.route)
+        }
+    }
+}
+
+/// Where a chat request's answer comes from once it is routed.
+enum Upstream {
+    /// Bedrock, on a plan's route (the host runs the fallback chain).
+    Routed { bedrock: Arc<dyn BedrockAccess>, route: Route, converse: ConverseRequest },
+    /// A 0.1.0 policy's `chat`, every event passing through the guest.
+    Policy(PolicyEvents),
+}
+
+/// Answers a chat request of any API: admit, route, send, account. A streamed answer takes
+/// `observation` with it and finishes it when the stream ends.
+pub(super) async fn chat<R: ChatApi>(shared: &Arc<Shared>, request: R, started: Instant, observation: &mut Observation) -> Result<Response<Body>, HttpError> {
+    let permit = admit(shared)?;
+    let serving = shared.planner.current();
+    observation.serving(&serving);
+    let stream = request.stream();
+    let (upstream, render) = if serving.policy().contract().plans() {
+        let route = route(shared, &serving, request.model(), observation).await?;
+        request.check_route(&route)?;
+        let bedrock = bedrock(shared)?;
+        let (converse, render) = request.into_converse();
+        observation.calling(&route.target, &route.region, Some(converse.inference.max_tokens.unwrap_or(route.max_tokens)));
+        (Upstream::Routed { bedrock, route, converse }, render)
+    } else {
+        let (chat, render) = request.into_policy_chat(serving.config())?;
+        // The policy decides inside its `chat`: the decision's span covers starting that call.
+        let decision = observation.deciding();
+        let started_chat = PolicyEvents::start(shared, &serving, &chat).await;
+        observation.decided(decision, true, started_chat.as_ref().err().map(error_class));
+        (Upstream::Policy(started_chat?), render)
+    };
+    let sending = Sending { shared, permit, started, observation };
+    let mut response = if stream { send_streamed(upstream, render, sending).await? } else { send_whole(upstream, render, sending).await? };
+    set_policy_header(&mut response, serving.policy().info_line());
+    Ok(response)
+}
+
+/// A routed request on its way out: its slot, when it began, and its telemetry.
+struct Sending<'a> {
+    shared: &'a Arc<Shared>,
+    permit: OwnedSemaphorePermit,
+    started: Instant,
+    observation: &'a mut Observation,
+}
+
+/// Steps 3 and 4, answered whole.
+async fn send_whole<R: Render>(upstream: Upstream, render: R, sending: Sending<'_>) -> Result<Response<Body>, HttpError> {
+    let Sending { shared, permit, started, observation } = sending;
+    let (target, response, usage) = match upstream {
+        Upstream::Routed { bedrock, route, converse } => {
+            let whole = call::converse(bedrock.as_ref(), &route, converse).await.map_err(|error| HttpError::from_api(&error))?;
+            first_token(shared, observation, started);
+            // The region of the route's first step: `Whole` names only the model a fallback called.
+            observation.answered(&whole.target, &route.region);
+            let usage = whole.response.usage;
+            (whole.target, whole.response, Some(usage))
+        }
+        Upstream::Policy(mut events) => {
+            let target = events.target(shared).await?;
+            let mut collector = Collector::default();
+            while let Some(event) = events.next(shared).await? {
+                if collector.is_empty() && event.is_output() {
+                    first_token(shared, observation, started);
+                }
+                collector.push(event);
+            }
+            let (response, usage) = collector.finish();
+            (target, response, usage)
+        }
+    };
+    drop(permit);
+    observation.finish_reason(&response.stop_reason);
+    if let Some(usage) = usage {
+        account_usage(shared, observation, &usage);
+    }
+    Ok(json_response(200, &render.whole(&target, response)))
+}
+
+/// Steps 3 and 4, streamed: the first event is awaited before the 200 is committed, so a
+/// failure the call starts with (throttling after every fallback, a refused request, ...) keeps
+/// its own status; the rest is accounted by the stream's body as it goes ([`stream`]).
+async fn send_streamed<R: Render>(upstream: Upstream, render: R, sending: Sending<'_>) -> Result<Response<Body>, HttpError> {
+    let Sending { shared, permit, started, observation } = sending;
+    match upstream {
+        Upstream::Routed { bedrock, route, converse } => {
+            let mut stream = RoutedStream::start(bedrock, &route, converse).await.map_err(|error| HttpError::from_api(&error))?;
+            let first = stream.next().await.map_err(|error| HttpError::from_api(&error))?;
+            observation.answered(stream.target(), stream.region());
+            let encoder = render.encoder(stream.target().to_string());
+            Ok(EventFrames::respond(shared, permit, encoder, first, started, Routed(stream), observation.take()))
+        }
+        Upstream::Policy(mut events) => {
+            let target = events.target(shared).await?;
+            let first = events.next(shared).await?;
+            let encoder = render.encoder(target);
+            Ok(EventFrames::respond(shared, permit, encoder, first, started, events.with(Arc::clone(shared)), observation.take()))
+        }
+    }
+}
+
+/// The time to the first generated output, recorded.
+fn first_token(shared: &Shared, observation: &mut Observation, started: Instant) {
+    shared.metrics.first_token(started.elapsed());
+    observation.first_token(started.elapsed());
+}
+
+/// Tokens used, recorded.
+pub(super) fn account_usage(shared: &Shared, observation: &mut Observation, usage: &Usage) {
+    shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
+    observation.usage(usage);
+}
+
+/// `openclaw-policy: <name> <version> ...`: which policy served the response.
+pub(super) fn set_policy_header(response: &mut Response<Body>, policy: &str) {
+    if let Ok(value) = hyper::header::HeaderValue::from_str(policy) {
+        response.headers_mut().insert(super::POLICY_HEADER, value);
+    }
+}
+
+/// Points `converse` at `route` (for a call the host makes itself, count_tokens).
+pub(super) fn aim(converse: &mut ConverseRequest, route: &Route) {
+    call::aim(converse, route);
+}

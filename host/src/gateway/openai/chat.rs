@@ -1,0 +1,113 @@
+//! `POST /v1/chat/completions` over the call layer: a parsed [`Completion`] is a [`ChatApi`]
+//! request, answered whole (`chat.completion`) or as `chat.completion.chunk` events.
+
+use super::{Collected, Completion, parse_completion};
+use crate::aws::model::{ConverseRequest, ConverseResponse};
+use crate::gateway::call::{self, Asked, ChatApi, ErrorShape, Render};
+use crate::gateway::errors::HttpError;
+use crate::gateway::sse::ChunkEncoder;
+use crate::gateway::{Reply, Shared};
+use crate::plan::Route;
+use crate::telemetry::request::Observation;
+use crate::types::{ChatRequest, ConfigSource};
+use hyper::Request;
+use hyper::body::Incoming;
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime};
+
+/// Handles one chat request; the model label for metrics comes back with the response.
+pub(in crate::gateway) async fn chat(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant, observation: &mut Observation) -> Reply {
+    let (timeout, prompt_cache) = (shared.request_timeout, shared.prompt_cache);
+    let parse = move |body: Value| parse_completion(&body, timeout, prompt_cache);
+    call::serve(shared, request, observation, ErrorShape::OpenAi, parse, async |completion, observation| {
+        call::chat(shared, completion, started, observation).await
+    })
+    .await
+}
+
+impl Asked for Completion {
+    fn asked_model(&self) -> &str {
+        &self.model
+    }
+
+    fn asked_stream(&self) -> bool {
+        self.stream
+    }
+}
+
+impl ChatApi for Completion {
+    type Render = CompletionRender;
+
+    fn model(&self) -> Option<&str> {
+        self.request.model.as_deref()
+    }
+
+    fn stream(&self) -> bool {
+        self.stream
+    }
+
+    fn check_route(&self, route: &Route) -> Result<(), HttpError> {
+        let Some(reasoning) = &self.options.reasoning else { return Ok(()) };
+        let max_tokens = self.request.max_tokens.unwrap_or(route.max_tokens);
+        crate::aws::reasoning::request_fields(&route.target, reasoning, Some(max_tokens))
+            .map(drop)
+            .map_err(|error| HttpError::invalid(self.reasoning_param, error.to_string()))
+    }
+
+    fn into_converse(self) -> (ConverseRequest, CompletionRender) {
+        let render = CompletionRender::new(self.include_usage);
+        (self.request.converse_request(self.options), render)
+    }
+
+    fn into_policy_chat(mut self, config: &ConfigSource) -> Result<(ChatRequest, CompletionRender), HttpError> {
+        if let Some(param) = self.beyond_contract.take() {
+            return Err(HttpError::invalid(
+                param.clone(),
+                format!("`{param}` cannot be served: the serving policy's contract (0.1.0) lacks it; serve a 0.2.0 policy to use it"),
+            ));
+        }
+        self.request.config = config.clone();
+        Ok((self.request, CompletionRender::new(self.include_usage)))
+    }
+}
+
+/// A completion's id and creation time, and whether its stream reports usage.
+pub(in crate::gateway) struct CompletionRender {
+    id: String,
+    created: u64,
+    include_usage: bool,
+}
+
+impl CompletionRender {
+    fn new(include_usage: bool) -> Self {
+        Self { id: completion_id(), created: unix_now(), include_usage }
+    }
+}
+
+impl Render for CompletionRender {
+    type Encoder = ChunkEncoder;
+
+    /// The model that answered (after any fallback), as OpenAI names the snapshot that served.
+    fn whole(&self, target: &str, response: ConverseResponse) -> Value {
+        Collected::from(response).response(&self.id, self.created, target)
+    }
+
+    fn encoder(self, target: String) -> ChunkEncoder {
+        ChunkEncoder::new(self.id, self.created, target, self.include_usage)
+    }
+}
+
+/// A unique response id, `chatcmpl-` and 24 hex digits.
+fn completion_id() -> String {
+    use std::hash::BuildHasher;
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let hash = std::collections::hash_map::RandomState::new().hash_one((count, SystemTime::now()));
+    format!("chatcmpl-{hash:016x}{:08x}", count as u32)
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
