@@ -145,7 +145,7 @@ pub(super) async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<Exi
     let failed = stopped.is_some();
 
     let flag = if context.emulate { " --emulate" } else { "" };
-    row(&mut out, "gateway", &format!("start it with `openclaw{flag} gateway` (http://127.0.0.1:18789, OpenAI API), then:"))?;
+    row(&mut out, "gateway", &format!("start it with `openclaw-bedrock{flag} gateway` (http://127.0.0.1:18789, OpenAI API), then:"))?;
     // Without a configured default model the request names the one this run used.
     let model_field = match (&settings.default_model, &model_used) {
         (None, Some(model)) => format!("\"model\": \"bedrock/{model}\", "),
