@@ -7,8 +7,8 @@
 pub mod compress;
 pub mod examples;
 pub mod module_graph;
-pub mod otlp_collector;
 pub mod openclaw_client;
+pub mod otlp_collector;
 
 use std::path::{Path, PathBuf};
 
