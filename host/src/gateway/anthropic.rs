@@ -97,7 +97,7 @@ async fn count(shared: &Arc<Shared>, parsed: MessagesRequest, observation: &mut 
     check_thinking(&route.target, &parsed.converse)?;
     let bedrock = call::bedrock(shared)?;
     let mut converse = parsed.converse;
-    call::aim(&mut converse, &route);
+    crate::plan::call::aim(&mut converse, &route);
     observation.calling(&route.target, &route.region, None);
     bedrock.count_tokens(converse).await.map_err(|error| HttpError::from_api(&error))
 }

@@ -36,13 +36,11 @@ use tokio::sync::OwnedSemaphorePermit;
 
 /// A parsed chat request of some API (OpenAI chat completions, Anthropic messages): what the
 /// call layer needs of it, and how its answer is rendered.
-pub(super) trait ChatApi: Send + 'static {
+pub(super) trait ChatApi: Asked + Send + 'static {
     /// Renders the answer in the API's shape.
     type Render: Render;
     /// The model as the client named it (`None`: the config's default).
     fn model(&self) -> Option<&str>;
-    /// Whether the client asked for a stream.
-    fn stream(&self) -> bool;
     /// Whether `route` can serve this request (reasoning asked of a model without it: 400).
     fn check_route(&self, route: &Route) -> Result<(), HttpError>;
     /// The upstream call for a routing plan's route (the route points it).
@@ -198,7 +196,7 @@ pub(super) async fn chat<R: ChatApi>(shared: &Arc<Shared>, request: R, started: 
     let permit = admit(shared)?;
     let serving = shared.planner.current();
     observation.serving(&serving);
-    let stream = request.stream();
+    let stream = request.asked_stream();
     let (upstream, render) = if serving.policy().contract().plans() {
         let route = route(shared, &serving, request.model(), observation).await?;
         request.check_route(&route)?;
@@ -300,9 +298,4 @@ pub(super) fn set_policy_header(response: &mut Response<Body>, policy: &str) {
     if let Ok(value) = hyper::header::HeaderValue::from_str(policy) {
         response.headers_mut().insert(super::POLICY_HEADER, value);
     }
-}
-
-/// Points `converse` at `route` (for a call the host makes itself, count_tokens).
-pub(super) fn aim(converse: &mut ConverseRequest, route: &Route) {
-    call::aim(converse, route);
 }

@@ -29,25 +29,21 @@ impl ChatApi for MessagesRequest {
         Some(&self.model)
     }
 
-    fn stream(&self) -> bool {
-        self.stream
-    }
-
     fn check_route(&self, route: &Route) -> Result<(), HttpError> {
         check_thinking(&route.target, &self.converse)
     }
 
     fn into_converse(self) -> (ConverseRequest, MessageRender) {
-        let render = MessageRender { id: message_id(), stop_sequences: self.converse.inference.stop_sequences.clone(), model: self.model };
+        let render = MessageRender::of(&self);
         (self.converse, render)
     }
 
     fn into_policy_chat(self, config: &ConfigSource) -> Result<(ChatRequest, MessageRender), HttpError> {
-        let converse = self.converse;
-        if let Some(field) = beyond_contract(&converse) {
+        if let Some(field) = beyond_contract(&self.converse) {
             return Err(invalid(field, "cannot be served: the serving policy's contract (0.1.0) lacks it; serve a 0.2.0 policy to use it"));
         }
-        let render = MessageRender { id: message_id(), stop_sequences: converse.inference.stop_sequences.clone(), model: self.model.clone() };
+        let render = MessageRender::of(&self);
+        let converse = self.converse;
         let request = ChatRequest {
             config: config.clone(),
             settings: None,
@@ -94,6 +90,13 @@ pub(in crate::gateway) struct MessageRender {
     id: String,
     model: String,
     stop_sequences: Vec<String>,
+}
+
+impl MessageRender {
+    /// A new message id, with the request's model and stop sequences.
+    fn of(request: &MessagesRequest) -> Self {
+        Self { id: message_id(), model: request.model.clone(), stop_sequences: request.converse.inference.stop_sequences.clone() }
+    }
 }
 
 impl Render for MessageRender {

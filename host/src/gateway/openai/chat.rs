@@ -44,10 +44,6 @@ impl ChatApi for Completion {
         self.request.model.as_deref()
     }
 
-    fn stream(&self) -> bool {
-        self.stream
-    }
-
     fn check_route(&self, route: &Route) -> Result<(), HttpError> {
         let Some(reasoning) = &self.options.reasoning else { return Ok(()) };
         let max_tokens = self.request.max_tokens.unwrap_or(route.max_tokens);
