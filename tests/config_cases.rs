@@ -2,7 +2,7 @@
 //! sandbox: the embedded default policy, loaded by the host, answers every case.
 
 use openclaw_host::conformance::{self, CaseResult, Corpus};
-use openclaw_host::runtime::{PolicyHost, PolicySource};
+use openclaw_host::sandbox::{PolicyHost, PolicySource};
 use openclaw_test_support::{TestGuest, config_cases_dir, discovery_cases_dir};
 use std::path::Path;
 
@@ -49,7 +49,7 @@ async fn a_policy_that_answers_differently_fails_the_corpora() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_default_policy_built_for_contract_0_1_passes_both_corpora() {
-    // The host's 0.1.0 path (host/src/since_v0_1) with the real policy: the same corpora pass.
+    // The host's 0.1.0 path (host/src/bindings/since_v0_1) with the real policy: the same corpora pass.
     for dir in [config_cases_dir(), discovery_cases_dir()] {
         let (_, results) = run(&dir, PolicySource::File(TestGuest::DefaultV0_1.path())).await;
         assert_all_pass(&results);

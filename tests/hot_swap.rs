@@ -1,7 +1,7 @@
 //! Hot swap: calls in flight finish on the component they started with, new calls use the new
 //! one, and a component that fails to compile, link or self-check is refused.
 
-use openclaw_host::runtime::{PolicyError, PolicyHost, PolicySource};
+use openclaw_host::sandbox::{PolicyError, PolicyHost, PolicySource};
 use openclaw_host::types::ConfigSource;
 use openclaw_test_support::TestGuest;
 use std::sync::Arc;

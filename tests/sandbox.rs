@@ -1,7 +1,7 @@
 //! Hostile guests in the real sandbox: each misbehaviour fails only its own call, with a clear
 //! error, and the same host serves the next call normally.
 
-use openclaw_host::runtime::{Limits, PolicyError, PolicyHost, PolicySource};
+use openclaw_host::sandbox::{Limits, PolicyError, PolicyHost, PolicySource};
 use openclaw_host::types::{ConfigSource, RegionEnvironment};
 use openclaw_test_support::TestGuest;
 use std::sync::Arc;

@@ -5,7 +5,7 @@ use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulato
 use openclaw_host::aws::Bedrock;
 use openclaw_host::aws::environment::AwsEnvironment;
 use openclaw_host::capability::{BedrockAccess, Capabilities};
-use openclaw_host::runtime::{PolicyHost, PolicySource};
+use openclaw_host::sandbox::{PolicyHost, PolicySource};
 use openclaw_host::types::ConfigSource;
 use openclaw_test_support::{TestGuest, emulator_aws_vars};
 use std::collections::BTreeMap;

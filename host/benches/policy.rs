@@ -8,7 +8,7 @@
 use openclaw_host::aws::model::{Catalog, FoundationModelRecord, InferenceProfileRecord, SourceKind, VisibleSource};
 use openclaw_host::capability::Capabilities;
 use openclaw_host::conformance::StaticCatalog;
-use openclaw_host::runtime::{PolicyHost, PolicySource};
+use openclaw_host::sandbox::{PolicyHost, PolicySource};
 use openclaw_host::types::{ConfigSource, RegionEnvironment};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -18,9 +18,6 @@
 
 mod bindings;
 mod imports;
-mod since_v0_1;
-mod since_v0_2;
-mod state;
 
 pub mod aws;
 pub mod capability;
@@ -29,6 +26,6 @@ pub mod environment;
 pub mod files;
 pub mod gateway;
 pub mod plan;
-pub mod runtime;
+pub mod sandbox;
 pub mod telemetry;
 pub mod types;

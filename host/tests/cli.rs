@@ -193,7 +193,7 @@ fn precompiled_and_cached_policies_load_without_compiling() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_load_maps_the_cached_compile() {
-    use openclaw_host::runtime::{CompileOutcome, PolicyHost, PolicySource};
+    use openclaw_host::sandbox::{CompileOutcome, PolicyHost, PolicySource};
     let cache = tempfile::tempdir().expect("cache dir");
     let load = || async { PolicyHost::builder().compile_cache(cache.path()).build(PolicySource::File(TestGuest::AltPolicy.path())).await.expect("loads") };
     assert_eq!(load().await.current().compile_outcome(), CompileOutcome::Compiled, "nothing cached yet");

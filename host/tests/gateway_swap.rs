@@ -6,7 +6,7 @@ mod gateway_common;
 
 use bedrock_emulator::{Fault, FaultRule};
 use gateway_common::{Response, Setup, TestGateway, embedded_policy_file, eventually};
-use openclaw_host::runtime::Limits;
+use openclaw_host::sandbox::Limits;
 use openclaw_test_support::TestGuest;
 use std::path::Path;
 use std::sync::Arc;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 const COMPILING: &str = "compiling a policy component";
 
 fn openclaw(home: &TestHome, env: &[(&str, &str)], args: &[&str]) -> Run {
-    let mut vars = vec![("NO_COLOR", "1"), ("RUST_LOG", "warn,openclaw_host::runtime::loader=debug")];
+    let mut vars = vec![("NO_COLOR", "1"), ("RUST_LOG", "warn,openclaw_host::sandbox::loader=debug")];
     vars.extend_from_slice(env);
     run_in_home(env!("CARGO_BIN_EXE_openclaw-bedrock"), home, &vars, args)
 }

@@ -4,7 +4,7 @@
 //! default); other tags pick the cases to run.
 
 use openclaw_host::conformance::{self, CaseResult, Corpus, Selection};
-use openclaw_host::runtime::{PolicyHost, PolicySource};
+use openclaw_host::sandbox::{PolicyHost, PolicySource};
 use openclaw_test_support::{TestGuest, TestHome, config_cases_dir, discovery_cases_dir, run_in_home};
 use std::path::Path;
 

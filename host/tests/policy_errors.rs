@@ -6,7 +6,7 @@
 mod gateway_common;
 
 use gateway_common::{Setup, TestGateway};
-use openclaw_host::runtime::Limits;
+use openclaw_host::sandbox::Limits;
 use openclaw_test_support::{TestGuest, TestHome, run_in_home};
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};

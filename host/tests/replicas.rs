@@ -15,7 +15,7 @@ use bedrock_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Emulato
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
-use openclaw_host::runtime::PolicySource;
+use openclaw_host::sandbox::PolicySource;
 use openclaw_test_support::{TestGuest, TestHome, free_port};
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};

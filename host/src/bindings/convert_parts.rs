@@ -3,7 +3,7 @@
 //! host converts settings and discovery both ways; settings carry the config's aliases.
 //!
 //! The host fills `settings` (and `discovery`) into a domain request before it calls a 0.3.0
-//! part ([`crate::runtime::PolicyInstance`]); a request without them cannot be sent to this
+//! part ([`crate::sandbox::PolicyInstance`]); a request without them cannot be sent to this
 //! version and converts to [`SettingsMissing`].
 
 use super::convert::millis;

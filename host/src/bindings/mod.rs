@@ -3,7 +3,7 @@
 //! Everything outside the bindings works with the crate's own types ([`crate::types`],
 //! [`crate::aws::model`], [`crate::plan`]); the conversions between those and the generated
 //! ones live in the submodules, next to the `bindgen!` call. Older contract versions have a
-//! module of their own ([`crate::since_v0_2`], [`crate::since_v0_1`]) that compiles the same
+//! module of their own ([`crate::bindings::since_v0_2`], [`crate::bindings::since_v0_1`]) that compiles the same
 //! conversion and import files against its own generated types: the glue is written once, and
 //! a version differs only in its `bindgen!` call and in the files of what it has or lacks.
 //!
@@ -30,6 +30,8 @@ mod import_runtime;
 #[path = "../imports/types.rs"]
 mod import_types;
 mod parts;
+pub(crate) mod since_v0_1;
+pub(crate) mod since_v0_2;
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -69,4 +71,4 @@ pub use openclaw::bedrock::runtime as generated_runtime;
 pub use openclaw::bedrock::types as generated_types;
 
 /// `openclaw:bedrock/policy-types`: data only, nothing to implement beyond the marker trait.
-impl generated_policy::Host for crate::state::HostState {}
+impl generated_policy::Host for crate::sandbox::instance_state::HostState {}

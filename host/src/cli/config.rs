@@ -3,7 +3,7 @@
 use super::{Context, print_json};
 use clap::Subcommand;
 use openclaw_host::environment::{self, ConfigPath};
-use openclaw_host::runtime::{LoadedPolicy, PolicyError, PolicyHost};
+use openclaw_host::sandbox::{LoadedPolicy, PolicyError, PolicyHost};
 use openclaw_host::types::{ConfigOutcome, ConfigSource, Diagnostic, RegionEnvironment, Settings, Severity};
 use serde::Serialize;
 use std::process::ExitCode;

@@ -8,7 +8,7 @@ use openclaw_host::capability::{BedrockAccess, Capabilities};
 use openclaw_host::environment;
 use openclaw_host::gateway::openai::PromptCache;
 use openclaw_host::gateway::{ClientKey, DEFAULT_LISTEN, Gateway, GatewayHandle, GatewayOptions};
-use openclaw_host::runtime::Limits;
+use openclaw_host::sandbox::Limits;
 use openclaw_host::telemetry::access_log::{AccessLog, Sink};
 use openclaw_host::telemetry::otlp::{OtlpConfig, OtlpError, Protocol};
 use std::io::Write as _;

@@ -16,7 +16,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use openclaw_host::capability::BedrockAccess;
 use openclaw_host::environment;
-use openclaw_host::runtime::{PolicyHost, PolicyHostBuilder, PolicySource};
+use openclaw_host::sandbox::{PolicyHost, PolicyHostBuilder, PolicySource};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -41,7 +41,7 @@ pub struct Cli {
     /// The most the compile cache may take (bytes, or a number with KiB, MiB or GiB; `0` keeps
     /// nothing), for the commands that compile a policy; the least recently used entries go
     /// first. Overrides OPENCLAW_POLICY_CACHE_MAX (default: 512MiB).
-    #[arg(long, global = true, value_name = "SIZE", value_parser = openclaw_host::runtime::parse_size)]
+    #[arg(long, global = true, value_name = "SIZE", value_parser = openclaw_host::sandbox::parse_size)]
     policy_cache_max: Option<u64>,
     #[command(subcommand)]
     command: Command,

@@ -7,7 +7,7 @@ use clap::Subcommand;
 use openclaw_host::conformance::{self, Corpus};
 use openclaw_host::environment;
 use openclaw_host::files::{self, ReadSpec};
-use openclaw_host::runtime::{CompileOutcome, LoadedPolicy, Parts, PolicyError, PolicyHost, PolicySource};
+use openclaw_host::sandbox::{CompileOutcome, LoadedPolicy, Parts, PolicyError, PolicyHost, PolicySource};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;

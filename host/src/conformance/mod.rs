@@ -21,7 +21,7 @@ pub use config_cases::{ConfigCase, Expectation, ExpectedDiagnostic};
 pub use discovery_cases::{DiscoveryCase, DiscoveryExpectation, StaticCatalog};
 
 use crate::capability::Capabilities;
-use crate::runtime::{LoadedPolicy, PolicyError, PolicyHost, PolicyInstance};
+use crate::sandbox::{LoadedPolicy, PolicyError, PolicyHost, PolicyInstance};
 use crate::types::RegionEnvironment;
 use matching::{contains_ignoring_case, subset_mismatches};
 use serde::Deserialize;

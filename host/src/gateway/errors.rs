@@ -2,7 +2,7 @@
 //! with the HTTP status that matches the policy's error class.
 
 use crate::aws::model::{ApiError, ErrorClass};
-use crate::runtime::PolicyError;
+use crate::sandbox::PolicyError;
 use serde_json::json;
 
 /// A failure to answer a request, ready to be sent as an OpenAI error (a response, or a final

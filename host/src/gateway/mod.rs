@@ -41,7 +41,7 @@ pub use watch::ReloadError;
 
 use crate::capability::{BedrockAccess, Capabilities};
 use crate::plan::{Planner, Serving};
-use crate::runtime::{LoadedPolicy, PolicyHost};
+use crate::sandbox::{LoadedPolicy, PolicyHost};
 use crate::telemetry::access_log::AccessLog;
 use crate::telemetry::otlp::{Exporter, OtlpConfig, OtlpError};
 use crate::telemetry::request::{Observation, Telemetry};

@@ -33,7 +33,7 @@ pub struct ReadyCache {
 /// `discover` in a fresh instance.
 pub async fn models(shared: &Shared, query: Option<&str>) -> Result<Response<Body>, HttpError> {
     let refresh = query.is_some_and(|q| q.split('&').any(|pair| pair == "refresh=true" || pair == "refresh=1"));
-    let failed = |error: crate::runtime::PolicyError| {
+    let failed = |error: crate::sandbox::PolicyError| {
         if let Some(kind) = guest_failure_kind(&error) {
             shared.metrics.guest_failure(kind);
         }

@@ -12,7 +12,7 @@
 
 use super::Shared;
 use crate::aws::model::VisibleSource;
-use crate::runtime::{LoadedPolicy, PolicyError, PolicySource};
+use crate::sandbox::{LoadedPolicy, PolicyError, PolicySource};
 use crate::types::{ConfigSource, RegionEnvironment};
 use sha2::{Digest, Sha256};
 use std::path::Path;

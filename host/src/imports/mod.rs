@@ -2,7 +2,7 @@
 //!
 //! The interface files (`control_plane.rs`, `credentials.rs`, `environment.rs`, `log.rs`,
 //! `runtime.rs`, `types.rs`) are written once and compiled into every contract version's
-//! bindings module ([`crate::bindings`] for the newest, [`crate::since_v0_1`] for 0.1.0), where
+//! bindings module ([`crate::bindings`] for the newest, [`crate::bindings::since_v0_1`] for 0.1.0), where
 //! `super::generated_*` names that version's generated interface. The imports of every version
 //! so far are the same interfaces, so one implementation serves them all. `wasi:http` does not
 //! depend on the contract version and lives here once.

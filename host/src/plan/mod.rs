@@ -14,7 +14,7 @@ mod planner;
 pub use openclaw_domain::{FallbackStep, Resolution, Route, RoutingPlan};
 pub use planner::{PlanError, Planner};
 
-use crate::runtime::LoadedPolicy;
+use crate::sandbox::LoadedPolicy;
 use crate::types::ConfigSource;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

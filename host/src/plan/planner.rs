@@ -8,7 +8,7 @@
 
 use super::{RoutingPlan, Serving};
 use crate::capability::Capabilities;
-use crate::runtime::{LoadedPolicy, PolicyError, PolicyHost};
+use crate::sandbox::{LoadedPolicy, PolicyError, PolicyHost};
 use crate::types::{ConfigSource, RegionEnvironment};
 use arc_swap::ArcSwap;
 use std::sync::Arc;

@@ -27,7 +27,7 @@ fn a_plan_routes_exact_references_and_the_default() {
 
 #[tokio::test]
 async fn serving_remembers_what_it_may_within_its_bound() {
-    let policy = crate::runtime::PolicyHost::builder().build(crate::runtime::PolicySource::Embedded).await.expect("loads").current();
+    let policy = crate::sandbox::PolicyHost::builder().build(crate::sandbox::PolicySource::Embedded).await.expect("loads").current();
     let serving = Serving::new(Arc::clone(&policy), Arc::new(ConfigSource::default()), Some(Arc::new(plan(None))), 1);
     assert_eq!(serving.route(Some("b")), None);
     serving.remember(Some("b"), &route("b-target"));
@@ -52,7 +52,7 @@ async fn serving_remembers_what_it_may_within_its_bound() {
 
 #[tokio::test]
 async fn a_plan_for_a_policy_swapped_out_since_does_not_replace_its_successors() {
-    use crate::runtime::{PolicyHost, PolicySource};
+    use crate::sandbox::{PolicyHost, PolicySource};
     let host = Arc::new(PolicyHost::builder().build(PolicySource::Embedded).await.expect("loads"));
     let first = host.current();
     let planner = Planner::start(Arc::clone(&host), crate::capability::Capabilities::default(), Arc::new(ConfigSource::default())).await;

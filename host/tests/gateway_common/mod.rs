@@ -11,7 +11,7 @@ use openclaw_host::aws::Bedrock;
 use openclaw_host::aws::environment::AwsEnvironment;
 use openclaw_host::capability::{BedrockAccess, Capabilities};
 use openclaw_host::gateway::{Gateway, GatewayHandle, GatewayOptions};
-use openclaw_host::runtime::{Limits, PolicyHost, PolicySource};
+use openclaw_host::sandbox::{Limits, PolicyHost, PolicySource};
 use openclaw_host::types::RegionEnvironment;
 use serde_json::{Value, json};
 use std::net::SocketAddr;

@@ -6,7 +6,7 @@ use crate::aws::model::{ContentBlock, ConverseResponse, StreamEvent, Usage};
 use crate::gateway::Shared;
 use crate::gateway::errors::{HttpError, guest_failure_kind};
 use crate::plan::Serving;
-use crate::runtime::{ChatStream, PolicyError};
+use crate::sandbox::{ChatStream, PolicyError};
 use crate::types::ChatRequest;
 use std::sync::Arc;
 

@@ -10,6 +10,7 @@ pub(crate) mod contract;
 mod epoch;
 mod error;
 mod instance;
+pub(crate) mod instance_state;
 mod limits;
 mod loader;
 mod parts;
@@ -23,7 +24,7 @@ pub use loader::{CACHE_MAX_VAR, CompileOutcome, DEFAULT_CACHE_MAX_BYTES, PolicyS
 pub use parts::{Part, Parts, Provider};
 
 use crate::capability::Capabilities;
-use crate::state::HostState;
+use crate::sandbox::instance_state::HostState;
 use crate::types::{PolicyInfo, RegionEnvironment};
 use arc_swap::ArcSwap;
 use compose::SettingsMemo;
@@ -155,9 +156,9 @@ impl PolicyHostBuilder {
         // Every contract version's imports, under their own versioned names.
         crate::bindings::BedrockPolicy::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
             .map_err(|e| PolicyError::Engine(one_line(&e)))?;
-        crate::since_v0_2::BedrockPolicy::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
+        crate::bindings::since_v0_2::BedrockPolicy::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
             .map_err(|e| PolicyError::Engine(one_line(&e)))?;
-        crate::since_v0_1::BedrockPolicy::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
+        crate::bindings::since_v0_1::BedrockPolicy::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
             .map_err(|e| PolicyError::Engine(one_line(&e)))?;
         let ticker = epoch::EpochTicker::start(engine.clone(), self.limits.epoch_tick)
             .map_err(|e| PolicyError::Engine(format!("cannot start the epoch thread: {e}")))?;

@@ -3,10 +3,10 @@
 
 use super::{PolicyInstance, missing};
 use crate::aws::model::{ApiError, StreamEvent};
-use crate::runtime::LoadedPolicy;
-use crate::runtime::contract::call_policy;
-use crate::runtime::error::PolicyError;
-use crate::runtime::parts::Part;
+use crate::sandbox::LoadedPolicy;
+use crate::sandbox::contract::call_policy;
+use crate::sandbox::error::PolicyError;
+use crate::sandbox::parts::Part;
 use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::component::ResourceAny;

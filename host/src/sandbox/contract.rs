@@ -4,8 +4,8 @@
 
 use super::error::{PolicyError, one_line};
 use super::parts::{Part, Parts};
-use crate::state::HostState;
-use crate::{bindings as newest, since_v0_1, since_v0_2};
+use crate::sandbox::instance_state::HostState;
+use crate::bindings::{self as newest, since_v0_1, since_v0_2};
 use wasmtime::Engine;
 use wasmtime::component::{Component, InstancePre};
 
@@ -270,15 +270,15 @@ pub(crate) fn bind(contract: Contract, instance_pre: InstancePre<HostState>, ori
 macro_rules! call_policy {
     ($bindings:expr, $policy:ident => $whole:expr, $parts:ident => $by_part:expr) => {
         match $bindings {
-            $crate::runtime::contract::PolicyBindings::V0_1(bindings) => {
+            $crate::sandbox::contract::PolicyBindings::V0_1(bindings) => {
                 let $policy = bindings.openclaw_bedrock_policy();
                 $whole
             }
-            $crate::runtime::contract::PolicyBindings::V0_2(bindings) => {
+            $crate::sandbox::contract::PolicyBindings::V0_2(bindings) => {
                 let $policy = bindings.openclaw_bedrock_policy();
                 $whole
             }
-            $crate::runtime::contract::PolicyBindings::V0_3($parts) => $by_part,
+            $crate::sandbox::contract::PolicyBindings::V0_3($parts) => $by_part,
         }
     };
 }
