@@ -27,5 +27,6 @@ pub mod files;
 pub mod gateway;
 pub mod plan;
 pub mod sandbox;
+pub mod state;
 pub mod telemetry;
 pub mod types;

@@ -15,7 +15,7 @@
 //! - Every response carries an `x-request-id` (the client's when sane, else a new one); the
 //!   access log and traces ([`crate::telemetry`]) record each request when its response ends.
 //!
-//! Routes: `POST /v1/chat/completions`, `POST /v1/embeddings`, `GET /v1/models`, `GET /healthz`,
+//! Routes: `POST /v1/chat/completions`, `/v1/responses` (and its stored responses), `POST /v1/embeddings`, `GET /v1/models`, `GET /healthz`,
 //! `GET /readyz`, `GET /metrics`, and `POST /admin/policy` when client authentication is on.
 
 pub mod anthropic;
@@ -109,6 +109,9 @@ pub struct GatewayOptions {
     /// Cache points the gateway adds to Chat Completions requests ([`openai::PromptCache`]).
     /// Default off.
     pub prompt_cache: openai::PromptCache,
+    /// Where and how much state the gateway keeps (stored Responses API responses, the key
+    /// sealing reasoning). Default: in memory only.
+    pub state: crate::state::StateOptions,
 }
 
 /// The default listen address.
@@ -134,6 +137,7 @@ impl Default for GatewayOptions {
             otlp: None,
             aws_profile_files: Vec::new(),
             prompt_cache: openai::PromptCache::Off,
+            state: crate::state::StateOptions::default(),
         }
     }
 }
@@ -152,6 +156,9 @@ pub enum GatewayError {
     /// The OTLP endpoint is not usable.
     #[error(transparent)]
     Otlp(#[from] OtlpError),
+    /// The state directory cannot be used.
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
 }
 
 /// What every request handler shares.
@@ -182,6 +189,8 @@ pub struct Shared {
     client_key_id: Option<String>,
     /// Cache points the gateway adds ([`GatewayOptions::prompt_cache`]).
     prompt_cache: openai::PromptCache,
+    /// The Responses API's stored responses and reasoning key.
+    responses: Arc<openai::responses::ResponsesState>,
 }
 
 /// A running gateway's controls, cheap to clone: reload, current policy, metrics.
@@ -262,6 +271,7 @@ impl Gateway {
         // The export task runs until the last `Exporter` clone (the one in `Shared`) is gone.
         let exporter = options.otlp.map(|config| Exporter::start(config).map(|(exporter, _task)| exporter)).transpose()?;
         let client_key_id = options.client_key.as_ref().map(ClientKey::id);
+        let responses = Arc::new(openai::responses::ResponsesState::open(&options.state).await?);
         let permits_total = in_flight_limit(options.max_in_flight, host.limits().max_instances);
         let shared = Arc::new(Shared {
             permits: Arc::new(Semaphore::new(permits_total)),
@@ -283,6 +293,7 @@ impl Gateway {
             telemetry: Telemetry { access_log: options.access_log, exporter },
             client_key_id,
             prompt_cache: options.prompt_cache,
+            responses,
         });
         Ok(Self { listener, shared, grace_period: options.grace_period, bounds })
     }
@@ -456,6 +467,7 @@ async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started
     let response = match (path, method) {
         ("/v1/chat/completions", &Method::POST) => return openai::chat::chat(shared, request, started, observation).await,
         ("/v1/embeddings", &Method::POST) => return embeddings::embeddings(shared, request, observation).await,
+        _ if openai::responses::is_responses_path(path) => return openai::responses::serve(shared, request, started, observation).await,
         ("/v1/models", &Method::GET) => match ops::models(shared, request.uri().query()).await {
             Ok(response) => response,
             Err(error) => return reject(observation, error),

@@ -12,6 +12,7 @@ mod model_metadata;
 mod options;
 mod request;
 mod response;
+pub mod responses;
 
 use super::errors::HttpError;
 use crate::types::Discovery;

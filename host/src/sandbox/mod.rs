@@ -12,7 +12,7 @@ mod error;
 mod instance;
 pub(crate) mod instance_state;
 mod limits;
-mod loader;
+pub(crate) mod loader;
 mod parts;
 mod stderr;
 

@@ -27,7 +27,7 @@ pub use encode::{BUCKETS, MAX_LABEL_SETS};
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 /// The routes metrics are kept by.
-pub const ROUTES: [&str; 10] = [
+pub const ROUTES: [&str; 11] = [
     "/v1/chat/completions",
     "/v1/models",
     "/healthz",
@@ -37,11 +37,14 @@ pub const ROUTES: [&str; 10] = [
     "/v1/embeddings",
     "/v1/messages",
     "/v1/messages/count_tokens",
+    "/v1/responses",
     "other",
 ];
 
 /// The index of a route in [`ROUTES`] (unknown paths count as `other`).
 pub fn route_index(path: &str) -> usize {
+    // A stored response's routes (`/v1/responses/{id}`, ...) count under `/v1/responses`.
+    let path = if path.starts_with("/v1/responses/") { "/v1/responses" } else { path };
     ROUTES.iter().position(|route| *route == path).unwrap_or(ROUTES.len() - 1)
 }
 

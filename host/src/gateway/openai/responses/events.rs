@@ -1,0 +1,305 @@
+//! The Responses API's stream from Bedrock's stream events (docs/responses-api.md, "Events"):
+//!
+//! ```text
+//! response.created, response.in_progress
+//! per item: response.output_item.added
+//!   message:   response.content_part.added, response.output_text.delta*, response.output_text.done,
+//!              response.content_part.done
+//!   reasoning: response.reasoning_summary_part.added, response.reasoning_summary_text.delta*,
+//!              response.reasoning_summary_text.done, response.reasoning_summary_part.done
+//!   function:  response.function_call_arguments.delta*, response.function_call_arguments.done
+//!   custom:    response.custom_tool_call_input.delta, response.custom_tool_call_input.done
+//!   response.output_item.done
+//! response.completed | response.incomplete (max tokens, content filter) | response.failed
+//! ```
+//!
+//! Every event carries `sequence_number`. The stream always ends with `response.completed`
+//! (or `.incomplete`, `.failed`): Codex re-sends a whole turn whose stream closes without it.
+//! A whole answer runs through the same encoder with its frames left out, so both give the
+//! same output items.
+
+use super::ResponseRender;
+use super::output::{Finish, Item, Kind, Status, output_text, summary_text};
+use crate::aws::model::{ContentBlock, ConverseResponse, StreamEvent, Usage};
+use crate::gateway::call::stream::Encoder;
+use crate::gateway::errors::HttpError;
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+/// Encodes one response.
+pub(in crate::gateway) struct ResponseEncoder {
+    render: ResponseRender,
+    /// The model answering.
+    model: String,
+    family: &'static str,
+    /// Whether frames are written (false for a whole answer).
+    frames: bool,
+    out: Vec<u8>,
+    sequence: u64,
+    items: Vec<Item>,
+    /// The open item: Bedrock's block index and the item's position.
+    open: Option<(u32, usize)>,
+    /// Whether the open reasoning item's summary part was announced.
+    summary_open: bool,
+    stop_reason: Option<String>,
+    usage: Option<Usage>,
+    started: bool,
+    finished: bool,
+}
+
+impl ResponseEncoder {
+    /// An encoder for `render`'s response, answered by `model`; `frames: false` only gathers.
+    pub fn new(render: ResponseRender, model: String, frames: bool) -> Self {
+        let family = super::seal::family_name(&model);
+        Self {
+            render,
+            model,
+            family,
+            frames,
+            out: Vec::new(),
+            sequence: 0,
+            items: Vec::new(),
+            open: None,
+            summary_open: false,
+            stop_reason: None,
+            usage: None,
+            started: false,
+            finished: false,
+        }
+    }
+
+    /// A whole answer's response object (stored when asked).
+    pub fn whole(mut self, response: ConverseResponse) -> Value {
+        for (index, block) in response.content.into_iter().enumerate() {
+            let index = u32::try_from(index).unwrap_or(u32::MAX);
+            let events = match block {
+                ContentBlock::Text(text) => vec![StreamEvent::TextDelta { index, text }],
+                ContentBlock::Reasoning { text, signature } => {
+                    let mut events = vec![StreamEvent::ReasoningDelta { index, text }];
+                    events.extend(signature.map(|signature| StreamEvent::ReasoningSignature { index, signature }));
+                    events
+                }
+                ContentBlock::RedactedReasoning(data) => vec![StreamEvent::RedactedReasoning { index, data }],
+                ContentBlock::ToolUse { id, name, input } => {
+                    vec![StreamEvent::ToolUseStart { index, id, name }, StreamEvent::ToolUseDelta { index, text: input }]
+                }
+                ContentBlock::Image { .. } | ContentBlock::ToolResult { .. } | ContentBlock::Document { .. } | ContentBlock::CachePoint => Vec::new(),
+            };
+            for event in events.into_iter().chain([StreamEvent::BlockStop(index)]) {
+                self.push(event);
+            }
+        }
+        self.push(StreamEvent::MessageStop(response.stop_reason));
+        self.push(StreamEvent::Metadata { usage: response.usage, latency_ms: response.latency_ms });
+        self.finish(None)
+    }
+
+    fn finisher(&self) -> Finish<'_> {
+        Finish { tools: &self.render.tools, sealer: &self.render.state.sealer, family: self.family }
+    }
+
+    /// Writes one event frame (`event:` line, then the JSON with `type` and `sequence_number`).
+    fn emit(&mut self, kind: &str, mut body: Value) {
+        let sequence = self.sequence;
+        self.sequence += 1;
+        if !self.frames {
+            return;
+        }
+        body["type"] = Value::String(kind.to_string());
+        body["sequence_number"] = json!(sequence);
+        self.out.extend_from_slice(b"event: ");
+        self.out.extend_from_slice(kind.as_bytes());
+        self.out.extend_from_slice(b"\ndata: ");
+        // Serializing a `Value` cannot fail.
+        let _ = serde_json::to_writer(&mut self.out, &body);
+        self.out.extend_from_slice(b"\n\n");
+    }
+
+    fn start(&mut self) {
+        if self.started {
+            return;
+        }
+        self.started = true;
+        let response = self.render.meta.response(&self.model, &Status::InProgress, Vec::new(), None);
+        self.emit("response.created", json!({ "response": response }));
+        self.emit("response.in_progress", json!({ "response": response }));
+    }
+
+    /// Makes Bedrock's block `index` the open item, of `kind`; its position.
+    fn open(&mut self, index: u32, kind: Kind, call: Option<(String, String)>) -> usize {
+        if let Some((open_index, position)) = self.open
+            && open_index == index
+            && self.items[position].kind == kind
+        {
+            return position;
+        }
+        self.close();
+        let mut item = Item::new(kind);
+        if let Some((call_id, name)) = call {
+            item.call_id = call_id;
+            item.name = name;
+        }
+        let position = self.items.len();
+        let added = item.json(false, &self.finisher());
+        let item_id = item.id.clone();
+        self.items.push(item);
+        self.open = Some((index, position));
+        self.emit("response.output_item.added", json!({ "output_index": position, "item": added }));
+        if kind == Kind::Message {
+            self.emit("response.content_part.added", json!({ "item_id": item_id, "output_index": position, "content_index": 0, "part": output_text("") }));
+        }
+        position
+    }
+
+    /// Closes the open item: its closing events, then `response.output_item.done`.
+    fn close(&mut self) {
+        let Some((_, position)) = self.open.take() else { return };
+        let item = self.items[position].clone();
+        let at = json!({ "item_id": item.id, "output_index": position });
+        let with = |mut at: Value, extra: Value| {
+            if let (Some(at), Value::Object(extra)) = (at.as_object_mut(), extra) {
+                at.extend(extra);
+            }
+            at
+        };
+        match item.kind {
+            Kind::Message => {
+                self.emit("response.output_text.done", with(at.clone(), json!({ "content_index": 0, "text": item.text, "logprobs": [] })));
+                self.emit("response.content_part.done", with(at, json!({ "content_index": 0, "part": output_text(&item.text) })));
+            }
+            Kind::Reasoning if self.summary_open => {
+                self.emit("response.reasoning_summary_text.done", with(at.clone(), json!({ "summary_index": 0, "text": item.text })));
+                self.emit("response.reasoning_summary_part.done", with(at, json!({ "summary_index": 0, "part": summary_text(&item.text) })));
+            }
+            Kind::Reasoning => {}
+            Kind::Function => self.emit("response.function_call_arguments.done", with(at, json!({ "name": item.name, "arguments": item.arguments() }))),
+            Kind::Custom => {
+                let input = item.custom_input();
+                self.emit("response.custom_tool_call_input.delta", with(at.clone(), json!({ "delta": input })));
+                self.emit("response.custom_tool_call_input.done", with(at, json!({ "input": input })));
+            }
+        }
+        self.summary_open = false;
+        let done = item.json(true, &self.finisher());
+        self.emit("response.output_item.done", json!({ "output_index": position, "item": done }));
+    }
+
+    fn push(&mut self, event: StreamEvent) {
+        self.start();
+        match event {
+            StreamEvent::MessageStart(_) => {}
+            StreamEvent::TextDelta { index, text } => {
+                let position = self.open(index, Kind::Message, None);
+                self.items[position].text.push_str(&text);
+                let id = self.items[position].id.clone();
+                self.emit("response.output_text.delta", json!({ "item_id": id, "output_index": position, "content_index": 0, "delta": text, "logprobs": [] }));
+            }
+            StreamEvent::ReasoningDelta { index, text } => {
+                let position = self.open(index, Kind::Reasoning, None);
+                let id = self.items[position].id.clone();
+                if !self.summary_open {
+                    self.summary_open = true;
+                    self.emit(
+                        "response.reasoning_summary_part.added",
+                        json!({ "item_id": id, "output_index": position, "summary_index": 0, "part": summary_text("") }),
+                    );
+                }
+                self.items[position].text.push_str(&text);
+                self.emit("response.reasoning_summary_text.delta", json!({ "item_id": id, "output_index": position, "summary_index": 0, "delta": text }));
+            }
+            StreamEvent::ReasoningSignature { index, signature } => {
+                let position = self.open(index, Kind::Reasoning, None);
+                self.items[position].signature = Some(signature);
+            }
+            StreamEvent::RedactedReasoning { index, data } => {
+                let position = self.open(index, Kind::Reasoning, None);
+                self.items[position].redacted.get_or_insert_with(Vec::new).extend(data);
+            }
+            StreamEvent::ToolUseStart { index, id, name } => {
+                let kind = if self.render.tools.kind(&name) == super::tools::ToolKind::Custom { Kind::Custom } else { Kind::Function };
+                self.open(index, kind, Some((id, name)));
+            }
+            StreamEvent::ToolUseDelta { index, text } => {
+                let Some((open_index, position)) = self.open else { return };
+                if open_index != index {
+                    return;
+                }
+                self.items[position].text.push_str(&text);
+                if self.items[position].kind == Kind::Function {
+                    let id = self.items[position].id.clone();
+                    self.emit("response.function_call_arguments.delta", json!({ "item_id": id, "output_index": position, "delta": text }));
+                }
+            }
+            StreamEvent::BlockStop(index) => {
+                if self.open.is_some_and(|(open_index, _)| open_index == index) {
+                    self.close();
+                }
+            }
+            StreamEvent::MessageStop(reason) => {
+                self.close();
+                self.stop_reason = Some(reason);
+            }
+            StreamEvent::Metadata { usage, .. } => self.usage = Some(usage),
+        }
+    }
+
+    /// The final response object (stored when asked unless it failed); its closing event.
+    fn finish(&mut self, failed: Option<&HttpError>) -> Value {
+        self.start();
+        self.close();
+        self.finished = true;
+        let status = match failed {
+            Some(error) => Status::Failed(failure_code(error).to_string(), failure_message(error)),
+            None => Status::of(self.stop_reason.as_deref()),
+        };
+        let finisher = self.finisher();
+        let output: Vec<Value> = self.items.iter().map(|item| item.json(true, &finisher)).collect();
+        let response = self.render.meta.response(&self.model, &status, output, self.usage.as_ref());
+        if failed.is_none() {
+            self.render.keep(&response);
+        }
+        self.emit(status.event(), json!({ "response": response }));
+        response
+    }
+
+    fn take(&mut self) -> Bytes {
+        Bytes::from(std::mem::take(&mut self.out))
+    }
+}
+
+/// OpenAI's error code for a failure during a response.
+fn failure_code(error: &HttpError) -> &'static str {
+    match error.code.as_deref() {
+        Some("rate_limit_exceeded") => "rate_limit_exceeded",
+        Some("context_length_exceeded") => "context_length_exceeded",
+        Some("invalid_request") => "invalid_prompt",
+        _ => "server_error",
+    }
+}
+
+/// The failure's message; a rate limit says when to try again, as OpenAI's do (clients such
+/// as Codex read the delay from it): Bedrock gives no delay, so the shortest, 1 s.
+fn failure_message(error: &HttpError) -> String {
+    if error.code.as_deref() == Some("rate_limit_exceeded") { format!("{} Please try again in 1s.", error.message) } else { error.message.clone() }
+}
+
+impl Encoder for ResponseEncoder {
+    fn event(&mut self, event: StreamEvent) -> Option<Bytes> {
+        self.push(event);
+        (!self.out.is_empty()).then(|| self.take())
+    }
+
+    fn done(&mut self) -> Bytes {
+        if !self.finished {
+            self.finish(None);
+        }
+        self.take()
+    }
+
+    fn error(&mut self, error: &HttpError) -> Bytes {
+        if !self.finished {
+            self.finish(Some(error));
+        }
+        self.take()
+    }
+}
