@@ -302,9 +302,9 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
             Ok(()) => (endpoint.serve)(&shared, request, started, &mut observation).await,
             Err(error) => shape.reject(&mut observation, error),
         },
-        routes::Dispatch::Refuse { shape, error } => {
+        routes::Dispatch::Refuse { shape, error, access } => {
             // An unknown path or method asks for the key too: without it, nothing is told.
-            let error = admitted(&shared, api::Access::ClientKey, shape, &request, &mut observation).err().unwrap_or(error);
+            let error = admitted(&shared, access, shape, &request, &mut observation).err().unwrap_or(error);
             shape.reject(&mut observation, error)
         }
     };

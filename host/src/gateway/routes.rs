@@ -21,8 +21,9 @@ pub(super) static APIS: [&Api; 5] = [&openai::chat::API, &embeddings::API, &mode
 pub(super) enum Dispatch {
     /// Serve it (after the access check) with this endpoint.
     Serve { index: usize, endpoint: &'static Endpoint, shape: ErrorShape },
-    /// No endpoint takes it.
-    Refuse { shape: ErrorShape, error: HttpError },
+    /// No endpoint takes it; `access` is the path's (a probe's wrong method needs no key), for
+    /// an unknown path the client key's.
+    Refuse { shape: ErrorShape, error: HttpError, access: Access },
 }
 
 /// Every endpoint in table order, numbered: the metrics keep one latency series per endpoint.
@@ -46,7 +47,7 @@ pub(super) fn other_index() -> usize {
 pub(super) fn dispatch(path: &str, method: &Method, admin: bool) -> Dispatch {
     let exists = |endpoint: &Endpoint| endpoint.access != Access::AdminOnly || admin;
     // The methods the path does take, for a 405's `Allow`-like message.
-    let mut allowed: Option<(String, ErrorShape)> = None;
+    let mut allowed: Option<(String, ErrorShape, Access)> = None;
     for (index, (endpoint, shape)) in ENDPOINTS.iter().enumerate() {
         if !endpoint.path.matches(path) || !exists(endpoint) {
             continue;
@@ -55,16 +56,16 @@ pub(super) fn dispatch(path: &str, method: &Method, admin: bool) -> Dispatch {
             return Dispatch::Serve { index, endpoint, shape: *shape };
         }
         match &mut allowed {
-            None => allowed = Some((endpoint.method.to_string(), *shape)),
-            Some((methods, _)) => {
+            None => allowed = Some((endpoint.method.to_string(), *shape, endpoint.access)),
+            Some((methods, ..)) => {
                 methods.push_str(", ");
                 methods.push_str(endpoint.method.as_str());
             }
         }
     }
     match allowed {
-        Some((methods, shape)) => Dispatch::Refuse { shape, error: HttpError::method_not_allowed(&methods) },
-        None => Dispatch::Refuse { shape: shape_of(path), error: HttpError::not_found(path) },
+        Some((methods, shape, access)) => Dispatch::Refuse { shape, error: HttpError::method_not_allowed(&methods), access },
+        None => Dispatch::Refuse { shape: shape_of(path), error: HttpError::not_found(path), access: Access::ClientKey },
     }
 }
 
@@ -82,7 +83,7 @@ mod tests {
     fn outcome(path: &str, method: Method, admin: bool) -> (Option<&'static str>, u16, ErrorShape) {
         match dispatch(path, &method, admin) {
             Dispatch::Serve { endpoint, shape, .. } => (Some(endpoint.label), 200, shape),
-            Dispatch::Refuse { shape, error } => (None, error.status, shape),
+            Dispatch::Refuse { shape, error, .. } => (None, error.status, shape),
         }
     }
 
