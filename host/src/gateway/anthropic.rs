@@ -16,27 +16,41 @@ pub mod events;
 mod request;
 mod response;
 
+use super::api::{Access, Api, Path};
 use super::call::{self, ErrorShape};
 use super::errors::HttpError;
 use super::{Reply, Shared, json_response};
 use crate::telemetry::request::Observation;
-use hyper::Request;
 use hyper::body::Incoming;
+use hyper::{Method, Request};
 use request::{Endpoint, MessagesRequest};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
-/// `POST /v1/messages`.
-pub const MESSAGES_PATH: &str = "/v1/messages";
-/// `POST /v1/messages/count_tokens`.
-pub const COUNT_TOKENS_PATH: &str = "/v1/messages/count_tokens";
-
-/// Whether a path is the Messages API's (its errors are then in Anthropic's shape).
-pub fn is_messages_path(path: &str) -> bool {
-    path == MESSAGES_PATH || path.starts_with("/v1/messages/")
-}
+/// The Messages API: messages and count_tokens; every error under `/v1/messages/` in
+/// Anthropic's shape.
+pub(super) static API: Api = Api {
+    shape: ErrorShape::Anthropic,
+    prefix: Some("/v1/messages/"),
+    endpoints: &[
+        super::api::Endpoint {
+            path: Path::Exact("/v1/messages"),
+            method: Method::POST,
+            access: Access::ClientKey,
+            label: "/v1/messages",
+            serve: |shared, request, started, observation| Box::pin(messages(shared, request, started, observation)),
+        },
+        super::api::Endpoint {
+            path: Path::Exact("/v1/messages/count_tokens"),
+            method: Method::POST,
+            access: Access::ClientKey,
+            label: "/v1/messages/count_tokens",
+            serve: |shared, request, _, observation| Box::pin(count_tokens(shared, request, observation)),
+        },
+    ],
+};
 
 /// Anthropic's status and body for a gateway error: `{"type": "error", "error": {"type",
 /// "message"}}`. Statuses as Anthropic uses them: an overloaded Bedrock (or a full gateway) is
@@ -56,11 +70,6 @@ pub fn error_json(error: &HttpError) -> (u16, Value) {
     (status, json!({ "type": "error", "error": { "type": kind, "message": error.message } }))
 }
 
-/// An error response in Anthropic's shape, its class recorded.
-pub fn reject(observation: &mut Observation, error: HttpError) -> Reply {
-    ErrorShape::Anthropic.reject(observation, error)
-}
-
 /// A missing or wrong client key, in Anthropic's words.
 pub fn unauthorized() -> HttpError {
     HttpError::new(401, "authentication_error", "invalid x-api-key: send the gateway's key as `x-api-key` or `Authorization: Bearer`")
@@ -68,7 +77,7 @@ pub fn unauthorized() -> HttpError {
 }
 
 /// `POST /v1/messages`; the model label for metrics comes back with the response.
-pub async fn messages(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant, observation: &mut Observation) -> Reply {
+async fn messages(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant, observation: &mut Observation) -> Reply {
     let timeout = shared.request_timeout;
     let parse = move |body: Value| request::parse(&body, Endpoint::Messages, timeout);
     call::serve(shared, request, observation, ErrorShape::Anthropic, parse, async |parsed, observation| call::chat(shared, parsed, started, observation).await)
@@ -77,7 +86,7 @@ pub async fn messages(shared: &Arc<Shared>, request: Request<Incoming>, started:
 
 /// `POST /v1/messages/count_tokens`: `{"input_tokens": N}` from Bedrock's CountTokens on the
 /// model the request routes to.
-pub async fn count_tokens(shared: &Arc<Shared>, request: Request<Incoming>, observation: &mut Observation) -> Reply {
+async fn count_tokens(shared: &Arc<Shared>, request: Request<Incoming>, observation: &mut Observation) -> Reply {
     let timeout = shared.request_timeout;
     let parse = move |body: Value| request::parse(&body, Endpoint::CountTokens, timeout);
     call::serve(shared, request, observation, ErrorShape::Anthropic, parse, async |parsed, observation| {
@@ -108,7 +117,7 @@ pub(super) fn check_thinking(target: &str, converse: &crate::aws::model::Convers
     match &converse.options.reasoning {
         Some(reasoning) => crate::aws::reasoning::request_fields(target, reasoning, converse.inference.max_tokens)
             .map(drop)
-            .map_err(|error| request::invalid("thinking", error)),
+            .map_err(|error| content::invalid("thinking", error)),
         None => Ok(()),
     }
 }

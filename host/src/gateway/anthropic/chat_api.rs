@@ -2,8 +2,9 @@
 //! into), its 0.1.0 form (a plain conversation: a request asking for more is refused with a 400
 //! naming what the contract lacks), and its answer in Anthropic's shape.
 
+use super::content::invalid;
 use super::events::MessageEncoder;
-use super::request::{MessagesRequest, invalid};
+use super::request::MessagesRequest;
 use super::{check_thinking, message_id, response};
 use crate::aws::model::{ContentBlock, ConverseRequest, ConverseResponse, ToolChoice};
 use crate::gateway::call::{Asked, ChatApi, Render};

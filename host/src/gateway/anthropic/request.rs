@@ -9,7 +9,7 @@
 //! `mcp_servers`, `inference_geo`, `output_config.effort`, ...) are refused with a 400 naming
 //! them; any other field is refused as Anthropic does ("Extra inputs are not permitted").
 
-use super::content::{Blocks, cache_point, conversation, system_prompts};
+use super::content::{Blocks, cache_point, conversation, invalid, system_prompts};
 use crate::aws::model::{ContentBlock, ConverseOptions, ConverseRequest, InferenceConfig, OutputSchema, ReasoningRequest, ToolChoice, ToolSpec};
 use crate::gateway::errors::HttpError;
 use crate::gateway::request_bounds;
@@ -39,12 +39,6 @@ pub struct MessagesRequest {
     pub stream: bool,
     /// The Converse request (model and region are set by the route).
     pub converse: ConverseRequest,
-}
-
-/// A 400 about one field, in Anthropic's wording: `<path>: <what>`.
-pub(super) fn invalid(path: &str, message: impl std::fmt::Display) -> HttpError {
-    let text = if path.is_empty() { message.to_string() } else { format!("{path}: {message}") };
-    HttpError::invalid(path, text)
 }
 
 /// Fields each endpoint knows; anything else is refused.
@@ -404,9 +398,4 @@ fn tool_choice(value: Option<&Value>, tools: &[ToolSpec]) -> Result<Choice, Http
         },
         _ => Err(invalid("tool_choice.type", "must be `auto`, `any`, `tool` or `none`")),
     }
-}
-
-/// Whether any block of the conversation is a tool call or result.
-pub(super) fn is_tool_block(block: &ContentBlock) -> bool {
-    matches!(block, ContentBlock::ToolUse { .. } | ContentBlock::ToolResult { .. })
 }

@@ -12,7 +12,7 @@
 
 use crate::aws::model::{ApiError, StreamEvent};
 use crate::gateway::errors::HttpError;
-use crate::gateway::sse::{Body, ChunkEncoder, SseFrames, error_event};
+use crate::gateway::response_body::{Body, SseFrames};
 use crate::gateway::{Shared, error_class};
 use crate::plan::call::RoutedStream;
 use crate::telemetry::request::{CLIENT_CLOSED, Observation};
@@ -28,8 +28,8 @@ use tokio::sync::OwnedSemaphorePermit;
 /// Most bytes of SSE frames gathered into one write; past it the rest waits for the next poll.
 const MAX_WRITE: usize = 64 * 1024;
 
-/// Turns a stream's events into SSE frames: OpenAI's chunks ([`ChunkEncoder`]) or Anthropic's
-/// Messages events ([`crate::gateway::anthropic::events::MessageEncoder`]).
+/// Turns a stream's events into an API's SSE frames (each API's folder has its own: OpenAI's
+/// chunks, Anthropic's Messages events).
 pub trait Encoder: Send + 'static {
     /// The frames for one event, if it has any.
     fn event(&mut self, event: StreamEvent) -> Option<Bytes>;
@@ -37,20 +37,6 @@ pub trait Encoder: Send + 'static {
     fn done(&mut self) -> Bytes;
     /// A failure after streaming began (the stream then ends).
     fn error(&mut self, error: &HttpError) -> Bytes;
-}
-
-impl Encoder for ChunkEncoder {
-    fn event(&mut self, event: StreamEvent) -> Option<Bytes> {
-        ChunkEncoder::event(self, event)
-    }
-
-    fn done(&mut self) -> Bytes {
-        ChunkEncoder::done(self)
-    }
-
-    fn error(&mut self, error: &HttpError) -> Bytes {
-        error_event(error)
-    }
 }
 
 /// Where a streamed response's events come from.
@@ -81,7 +67,7 @@ enum State<S> {
 }
 
 /// The SSE body of one streamed response.
-pub struct EventFrames<S, E = ChunkEncoder> {
+pub struct EventFrames<S, E> {
     shared: Arc<Shared>,
     /// Held until the response ends or the client leaves.
     _permit: OwnedSemaphorePermit,

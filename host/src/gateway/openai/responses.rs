@@ -21,9 +21,10 @@ pub(in crate::gateway) use stored::ResponsesState;
 
 use super::options::Choice;
 use crate::aws::model::{ContentBlock, ConverseRequest, ConverseResponse, InferenceConfig};
+use crate::gateway::api::{Access, Api, Endpoint, Path};
 use crate::gateway::call::{self, Asked, ChatApi, ErrorShape, Render};
 use crate::gateway::errors::HttpError;
-use crate::gateway::sse::Body;
+use crate::gateway::response_body::Body;
 use crate::gateway::{Reply, Shared, json_response};
 use crate::plan::Route;
 use crate::telemetry::request::Observation;
@@ -38,44 +39,54 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tools::Tools;
 
-/// The path of the API.
-pub(in crate::gateway) const PATH: &str = "/v1/responses";
+/// The Responses API: creating a response, and the stored ones; errors in OpenAI's shape.
+pub(in crate::gateway) static API: Api = Api {
+    shape: ErrorShape::OpenAi,
+    prefix: Some("/v1/responses"),
+    endpoints: &[
+        Endpoint {
+            path: Path::Exact("/v1/responses"),
+            method: Method::POST,
+            access: Access::ClientKey,
+            label: "/v1/responses",
+            serve: |shared, request, started, observation| Box::pin(create(shared, request, started, observation)),
+        },
+        Endpoint {
+            path: Path::Under("/v1/responses/"),
+            method: Method::GET,
+            access: Access::ClientKey,
+            label: "/v1/responses/{id}",
+            serve: |shared, request, _, observation| Box::pin(stored(shared, request, observation)),
+        },
+        Endpoint {
+            path: Path::Under("/v1/responses/"),
+            method: Method::DELETE,
+            access: Access::ClientKey,
+            label: "/v1/responses/{id} DELETE",
+            serve: |shared, request, _, observation| Box::pin(stored(shared, request, observation)),
+        },
+    ],
+};
 
 /// The response header naming the hosted tools left out of the model's tools.
 pub const HOSTED_TOOLS_HEADER: &str = "openclaw-hosted-tools-omitted";
 
-/// Whether `path` is one of the API's.
-pub(in crate::gateway) fn is_responses_path(path: &str) -> bool {
-    path == PATH || path.strip_prefix(PATH).is_some_and(|rest| rest.starts_with('/'))
-}
-
-/// Serves every route of the API: create, retrieve, delete, input items.
-pub(in crate::gateway) async fn serve(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant, observation: &mut Observation) -> Reply {
-    let path = request.uri().path().to_string();
-    let rest = path.strip_prefix(PATH).unwrap_or("");
-    let method = request.method().clone();
-    if rest.is_empty() {
-        if method != Method::POST {
-            return ErrorShape::OpenAi.reject(observation, HttpError::method_not_allowed("POST"));
-        }
-        return create(shared, request, started, observation).await;
-    }
-    let mut parts = rest.trim_start_matches('/').splitn(2, '/');
-    let (id, tail) = (parts.next().unwrap_or(""), parts.next());
+/// `GET /v1/responses/{id}`, `GET /v1/responses/{id}/input_items`, `DELETE
+/// /v1/responses/{id}`.
+async fn stored(shared: &Arc<Shared>, request: Request<Incoming>, observation: &mut Observation) -> Reply {
+    let path = request.uri().path();
+    let rest = path.strip_prefix("/v1/responses/").unwrap_or("");
+    let (id, tail) = rest.split_once('/').map_or((rest, None), |(id, tail)| (id, Some(tail)));
     let owner = shared.client_key_id.as_deref();
     let state = &shared.responses;
-    let answered = match (tail, &method) {
+    let answered = match (tail, request.method()) {
         (None, &Method::GET) => retrieve(state, id, owner, request.uri().query()).await,
-        (None, &Method::DELETE) => {
-            state.delete(id, owner).await.map(|()| json_response(200, &json!({ "id": id, "object": "response.deleted", "deleted": true })))
-        }
+        (None, _) => state.delete(id, owner).await.map(|()| json_response(200, &json!({ "id": id, "object": "response.deleted", "deleted": true }))),
         (Some("input_items"), &Method::GET) => match state.find(id, owner).await {
             Ok(record) => stored::input_items_page(&record, request.uri().query()).map(|page| json_response(200, &page)),
             Err(error) => Err(error),
         },
-        (None, _) => Err(HttpError::method_not_allowed("GET or DELETE")),
-        (Some("input_items"), _) => Err(HttpError::method_not_allowed("GET")),
-        _ => Err(HttpError::not_found(&path)),
+        _ => Err(HttpError::not_found(path)),
     };
     match answered {
         Ok(response) => (response, String::new()),
