@@ -276,3 +276,32 @@ async fn stored_responses_survive_a_restart_in_the_state_directory() {
 async fn send_delete(gateway: &TestGateway, path: &str) -> gateway_common::Response {
     gateway_common::send(gateway.addr, "DELETE", path, &[], Vec::new()).await
 }
+
+const AGENTS_CLIENT: &str = r#"
+import asyncio, json, sys
+from openai import AsyncOpenAI
+from agents import Agent, Runner, function_tool, set_default_openai_client, set_tracing_disabled
+base_url, model = sys.argv[1:3]
+set_default_openai_client(AsyncOpenAI(base_url=base_url, api_key="unused", max_retries=0, timeout=30), use_for_tracing=False)
+set_tracing_disabled(True)
+@function_tool
+def get_weather(city: str) -> str:
+    """The weather in a city."""
+    return "warm in " + city
+agent = Agent(name="helper", model=model, instructions="Be brief.", tools=[get_weather])
+async def main():
+    whole = await Runner.run(agent, "call get_weather Rome")
+    streamed = Runner.run_streamed(agent, "call get_weather Oslo")
+    kinds = [event.type async for event in streamed.stream_events()]
+    print(json.dumps({"run": whole.final_output, "streamed": streamed.final_output, "streamed_events": "raw_response_event" in kinds}))
+asyncio.run(main())
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openai_agents_sdk_runs_an_agent_with_a_function_tool() {
+    let Some(python) = openclaw_test_support::python_with("the_openai_agents_sdk_runs_an_agent_with_a_function_tool", &["agents"]) else { return };
+    let gateway = TestGateway::start().await;
+    let base_url = format!("http://{}/v1", gateway.addr);
+    let out = openclaw_test_support::python_json(&python, &["-c", AGENTS_CLIENT, &base_url, MODEL]).await;
+    assert_eq!(out, json!({ "run": "Echo: warm in Rome", "streamed": "Echo: warm in Oslo", "streamed_events": true }));
+}

@@ -303,3 +303,93 @@ impl Encoder for ResponseEncoder {
         self.take()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::output::Meta;
+    use super::super::stored::ResponsesState;
+    use super::super::tools::Tools;
+    use super::*;
+    use crate::state::StateOptions;
+    use std::sync::Arc;
+
+    async fn encoder(model: &str) -> ResponseEncoder {
+        let state = Arc::new(ResponsesState::open(&StateOptions::default()).await.expect("state"));
+        let meta = Meta { id: "resp_1".into(), created_at: 1, echo: serde_json::Map::new() };
+        ResponseEncoder::new(ResponseRender { meta, tools: Tools::default(), state, keep: None }, model.into(), true)
+    }
+
+    /// The events' types, then the last event's `response`.
+    fn frames(bytes: &[u8]) -> (Vec<String>, Value) {
+        let text = String::from_utf8(bytes.to_vec()).expect("utf-8");
+        let events: Vec<Value> =
+            text.split("\n\n").filter_map(|frame| frame.split_once("\ndata: ")).map(|(_, data)| serde_json::from_str(data).expect("JSON")).collect();
+        for (i, event) in events.iter().enumerate() {
+            assert_eq!(event["sequence_number"], json!(i), "{event}");
+        }
+        let last = events.last().map(|e| e["response"].clone()).unwrap_or_default();
+        (events.iter().map(|e| e["type"].as_str().unwrap_or_default().to_string()).collect(), last)
+    }
+
+    const CLAUDE: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
+
+    #[tokio::test]
+    async fn each_ending_has_its_events() {
+        let usage = Usage { input_tokens: 3, output_tokens: 4, total_tokens: 7, ..Usage::default() };
+        let thinking = [
+            StreamEvent::ReasoningDelta { index: 0, text: "hm".into() },
+            StreamEvent::ReasoningSignature { index: 0, signature: "sig".into() },
+            StreamEvent::BlockStop(0),
+            StreamEvent::MessageStop("max_tokens".into()),
+            StreamEvent::Metadata { usage, latency_ms: 1 },
+        ];
+        let reasoning = [
+            "response.created",
+            "response.in_progress",
+            "response.output_item.added",
+            "response.reasoning_summary_part.added",
+            "response.reasoning_summary_text.delta",
+            "response.reasoning_summary_text.done",
+            "response.reasoning_summary_part.done",
+            "response.output_item.done",
+            "response.incomplete",
+        ];
+        let mut thinking_encoder = encoder(CLAUDE).await;
+        let mut bytes = Vec::new();
+        for event in thinking {
+            bytes.extend(thinking_encoder.event(event).unwrap_or_default());
+        }
+        bytes.extend(thinking_encoder.done());
+        let (types, response) = frames(&bytes);
+        assert_eq!(types, reasoning);
+        assert_eq!(response["status"], "incomplete");
+        assert_eq!(response["incomplete_details"], json!({ "reason": "max_output_tokens" }));
+        assert_eq!(response["usage"]["total_tokens"], 7);
+        assert_eq!(response["output"][0]["summary"][0]["text"], "hm");
+        assert!(response["output"][0]["encrypted_content"].as_str().is_some_and(|s| s.starts_with("v1.anthropic.")), "{response}");
+
+        // A stream that fails after it began ends with response.failed; one cut short with
+        // response.completed all the same.
+        let mut failing = encoder(CLAUDE).await;
+        let mut bytes = failing.event(StreamEvent::TextDelta { index: 0, text: "par".into() }).unwrap_or_default().to_vec();
+        let throttled = HttpError::new(429, "rate_limit_error", "ThrottlingException: slow down").with_code("rate_limit_exceeded");
+        bytes.extend(failing.error(&throttled));
+        let (types, response) = frames(&bytes);
+        assert_eq!(types.last().map(String::as_str), Some("response.failed"));
+        assert_eq!(response["error"]["code"], "rate_limit_exceeded");
+        assert!(response["error"]["message"].as_str().is_some_and(|m| m.ends_with("Please try again in 1s.")));
+        let mut cut = encoder("amazon.nova-pro-v1:0").await;
+        let mut bytes = cut.event(StreamEvent::TextDelta { index: 0, text: "hi".into() }).unwrap_or_default().to_vec();
+        bytes.extend(cut.done());
+        let (types, response) = frames(&bytes);
+        assert_eq!(types.last().map(String::as_str), Some("response.completed"));
+        assert_eq!(response["output"][0]["content"][0]["text"], "hi");
+        // Unsigned reasoning (another family) is shown, never sealed.
+        let mut unsigned = encoder("openai.gpt-oss-120b-1:0").await;
+        let mut bytes = unsigned.event(StreamEvent::ReasoningDelta { index: 0, text: "hm".into() }).unwrap_or_default().to_vec();
+        bytes.extend(unsigned.done());
+        let (_, response) = frames(&bytes);
+        assert_eq!(response["output"][0]["summary"][0]["text"], "hm");
+        assert!(response["output"][0].get("encrypted_content").is_none(), "{response}");
+    }
+}
