@@ -305,3 +305,47 @@ async fn the_openai_agents_sdk_runs_an_agent_with_a_function_tool() {
     let out = openclaw_test_support::python_json(&python, &["-c", AGENTS_CLIENT, &base_url, MODEL]).await;
     assert_eq!(out, json!({ "run": "Echo: warm in Rome", "streamed": "Echo: warm in Oslo", "streamed_events": true }));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codex_cli_runs_a_tool_and_answers_after_its_output() {
+    let Some(codex) = openclaw_test_support::codex("codex_cli_runs_a_tool_and_answers_after_its_output") else { return };
+    let gateway = TestGateway::start_with(Setup { options: Box::new(|o| o.client_key = ClientKey::new(KEY)), ..Setup::default() }).await;
+    let home = tempfile::tempdir().expect("codex home");
+    let work = tempfile::tempdir().expect("work dir");
+    // A custom provider on the gateway, as docs/responses-api.md shows; Codex's default tool
+    // set (web_search and tool_search among them) is left as it is.
+    let config = format!(
+        "model_provider = \"gateway\"\nmodel = \"{MODEL}\"\n\n[model_providers.gateway]\nname = \"openclaw-bedrock\"\nbase_url = \"http://{}/v1\"\nenv_key = \"OPENCLAW_TEST_KEY\"\nwire_api = \"responses\"\n",
+        gateway.addr
+    );
+    std::fs::write(home.path().join("config.toml"), config).expect("config");
+    let mut command = std::process::Command::new(codex);
+    command
+        .args(["exec", "--skip-git-repo-check", "--json", "call exec_command echo hello-from-codex"])
+        .current_dir(work.path())
+        .env("CODEX_HOME", home.path())
+        .env("OPENCLAW_TEST_KEY", KEY)
+        .stdin(std::process::Stdio::null());
+    let output = tokio::time::timeout(std::time::Duration::from_secs(120), tokio::task::spawn_blocking(move || command.output()))
+        .await
+        .expect("codex finishes in time")
+        .expect("codex's thread")
+        .expect("codex runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let events: Vec<Value> = stdout.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    let completed =
+        |kind: &str| events.iter().filter(|e| e["type"] == "item.completed" && e["item"]["type"] == kind).map(|e| e["item"].clone()).collect::<Vec<_>>();
+    let commands = completed("command_execution");
+    assert_eq!(commands.len(), 1, "{stdout}");
+    assert_eq!(commands[0]["exit_code"], 0, "{stdout}");
+    assert!(commands[0]["aggregated_output"].as_str().is_some_and(|o| o.contains("hello-from-codex")), "{stdout}");
+    let answer = completed("agent_message");
+    assert!(answer.last().and_then(|m| m["text"].as_str()).is_some_and(|t| t.starts_with("Echo: ") && t.contains("hello-from-codex")), "{stdout}");
+    assert!(events.iter().any(|e| e["type"] == "turn.completed"), "{stdout}");
+    // Codex streamed both turns with store off; the hosted tools never reached Bedrock.
+    let calls = runtime_calls(&gateway.emulator);
+    assert_eq!(calls.iter().map(|(operation, _)| operation.as_str()).collect::<Vec<_>>(), ["ConverseStream", "ConverseStream"]);
+    let tools: Vec<&str> = calls[0].1["toolConfig"]["tools"].as_array().into_iter().flatten().filter_map(|t| t["toolSpec"]["name"].as_str()).collect();
+    assert!(tools.contains(&"exec_command") && !tools.iter().any(|t| t.contains("search")), "{tools:?}");
+}
