@@ -63,6 +63,13 @@ out["custom_answer"] = client.responses.create(model=model, input=[patch, made.m
 streamed = list(client.responses.create(model=model, input=[patch], tools=custom, stream=True))
 out["custom_stream"] = [event.type for event in streamed if "custom" in event.type] + [streamed[-1].response.output[0].input]
 
+crm = [{"type": "namespace", "name": "crm", "description": "The CRM.", "tools": [{"type": "function", "name": "find", "parameters": {"type": "object", "properties": {"query": {"type": "string"}}}}]}]
+lookup = {"role": "user", "content": "call crm__find Ada"}
+found = client.responses.create(model=model, input=[lookup], tools=crm).output[0]
+out["namespace"] = [found.type, found.namespace, found.name, json.loads(found.arguments)]
+back = {"type": "function_call_output", "call_id": found.call_id, "output": "Ada Lovelace"}
+out["namespace_answer"] = client.responses.create(model=model, input=[lookup, found.model_dump(exclude_none=True), back], tools=crm).output_text
+
 schema = {"type": "object", "properties": {"verdict": {"type": "string", "enum": ["yes", "no"]}}, "required": ["verdict"], "additionalProperties": False}
 verdict = client.responses.create(model=structured, input="is it?", text={"format": {"type": "json_schema", "name": "verdict", "schema": schema, "strict": True}})
 out["json_schema"] = json.loads(verdict.output_text)
@@ -119,6 +126,8 @@ async fn the_openai_python_client_speaks_the_responses_api() {
         ("custom", json!(["custom_tool_call", "apply_patch", "*** Begin Patch"])),
         ("custom_answer", json!("Echo: patched")),
         ("custom_stream", json!(["response.custom_tool_call_input.delta", "response.custom_tool_call_input.done", "*** Begin Patch"])),
+        ("namespace", json!(["function_call", "crm", "find", { "query": "Ada" }])),
+        ("namespace_answer", json!("Echo: Ada Lovelace")),
         ("json_schema", json!({ "verdict": "yes" })),
         ("hosted", json!(["web_search, tool_search", ["function"]])),
         ("hosted_forced", json!([400, null, "tool_choice"])),
@@ -210,7 +219,10 @@ fn body(input: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_one_clear_400() {
-    let gateway = TestGateway::start().await;
+    let state = tempfile::tempdir().expect("state dir");
+    let state_dir = state.path().join("state");
+    let dir = state_dir.clone();
+    let gateway = TestGateway::start_with(Setup { options: Box::new(move |o| o.state.dir = Some(dir)), ..Setup::default() }).await;
     let user = json!({ "role": "user", "content": "hi" });
     let forged = json!({ "type": "reasoning", "summary": [], "encrypted_content": "v1.anthropic.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" });
     let cases = [
@@ -242,6 +254,7 @@ async fn bad_input_is_one_clear_400() {
         assert!(error["message"].as_str().is_some_and(|m| !m.is_empty() && !m.contains('\n')), "{name}: {error}");
     }
     assert!(runtime_calls(&gateway.emulator).is_empty(), "nothing bad reached Bedrock");
+    assert_eq!(std::fs::read_dir(&state_dir).expect("state dir").count(), 0, "nothing was stored");
     // A body past the size bound: 413 before anything is parsed.
     let huge = body(json!([{ "role": "user", "content": "x".repeat(50 << 20) }]));
     assert_eq!(gateway.post("/v1/responses", &huge).await.status, 413);
