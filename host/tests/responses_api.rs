@@ -7,7 +7,8 @@
 mod gateway_common;
 
 use gateway_common::{MODEL, Setup, TestGateway, runtime_calls};
-use openclaw_host::gateway::ClientKey;
+use openclaw_host::gateway::{ClientKey, GatewayOptions};
+use openclaw_host::telemetry::access_log::{AccessLog, Sink};
 use serde_json::{Value, json};
 
 const SONNET: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
@@ -94,7 +95,11 @@ print(json.dumps(out))
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openai_python_client_speaks_the_responses_api() {
     let Some(python) = openclaw_test_support::python_with("the_openai_python_client_speaks_the_responses_api", &["openai"]) else { return };
-    let gateway = TestGateway::start_with(Setup { options: Box::new(|o| o.client_key = ClientKey::new(KEY)), ..Setup::default() }).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("access.jsonl");
+    let access_log = AccessLog::open(Sink::File(log.clone())).expect("the access log opens");
+    let options = move |o: &mut GatewayOptions| (o.client_key, o.access_log) = (ClientKey::new(KEY), access_log);
+    let gateway = TestGateway::start_with(Setup { options: Box::new(options), ..Setup::default() }).await;
     let base_url = format!("http://{}/v1", gateway.addr);
     let out = openclaw_test_support::python_json(&python, &["-c", CLIENT, &base_url, MODEL, SONNET, KEY]).await;
     let message_events = [
@@ -149,6 +154,17 @@ async fn the_openai_python_client_speaks_the_responses_api() {
         .expect("a call with the stored history");
     let texts: Vec<&str> = chained["messages"].as_array().into_iter().flatten().filter_map(|m| m["content"][0]["text"].as_str()).collect();
     assert_eq!(texts, ["remember the first turn", "Echo: remember the first turn", "and the second"]);
+    // The access log counts the hosted tools left out (the line is written behind the response).
+    let mut counted = Vec::new();
+    for _ in 0..100 {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        counted = text.lines().filter_map(|line| serde_json::from_str::<Value>(line).ok()).filter_map(|l| l["hosted_tools_omitted"].as_u64()).collect();
+        if !counted.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(counted, [2], "the web_search + tool_search request (the forced one was refused, not served)");
 }
 
 const THINKING_CLIENT: &str = r#"

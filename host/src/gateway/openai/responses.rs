@@ -115,6 +115,9 @@ async fn create(shared: &Arc<Shared>, request: Request<Incoming>, started: Insta
         responses.owner = shared.client_key_id.clone();
         responses.add_history().await?;
         let hosted = responses.parsed.tools.hosted.join(", ");
+        if !responses.parsed.tools.hosted.is_empty() {
+            observation.hosted_tools_omitted(responses.parsed.tools.hosted.len());
+        }
         let mut response = call::chat(shared, responses, started, observation).await?;
         if !hosted.is_empty()
             && let Ok(value) = hyper::header::HeaderValue::from_str(&hosted)
