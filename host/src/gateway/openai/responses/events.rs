@@ -24,6 +24,7 @@ use crate::aws::model::{ContentBlock, ConverseResponse, StreamEvent, Usage};
 use crate::gateway::call::stream::Encoder;
 use crate::gateway::errors::HttpError;
 use bytes::Bytes;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// Encodes one response.
@@ -32,10 +33,7 @@ pub(in crate::gateway) struct ResponseEncoder {
     /// The model answering.
     model: String,
     family: &'static str,
-    /// Whether frames are written (false for a whole answer).
-    frames: bool,
-    out: Vec<u8>,
-    sequence: u64,
+    frames: Frames,
     items: Vec<Item>,
     /// The open item: Bedrock's block index and the item's position.
     open: Option<(u32, usize)>,
@@ -55,9 +53,7 @@ impl ResponseEncoder {
             render,
             model,
             family,
-            frames,
-            out: Vec::new(),
-            sequence: 0,
+            frames: Frames { on: frames, out: Vec::new(), sequence: 0 },
             items: Vec::new(),
             open: None,
             summary_open: false,
@@ -98,21 +94,9 @@ impl ResponseEncoder {
         Finish { tools: &self.render.tools, sealer: &self.render.state.sealer, family: self.family }
     }
 
-    /// Writes one event frame (`event:` line, then the JSON with `type` and `sequence_number`).
-    fn emit(&mut self, kind: &str, mut body: Value) {
-        let sequence = self.sequence;
-        self.sequence += 1;
-        if !self.frames {
-            return;
-        }
-        body["type"] = Value::String(kind.to_string());
-        body["sequence_number"] = json!(sequence);
-        self.out.extend_from_slice(b"event: ");
-        self.out.extend_from_slice(kind.as_bytes());
-        self.out.extend_from_slice(b"\ndata: ");
-        // Serializing a `Value` cannot fail.
-        let _ = serde_json::to_writer(&mut self.out, &body);
-        self.out.extend_from_slice(b"\n\n");
+    /// Writes one event frame.
+    fn emit(&mut self, kind: &str, body: impl Serialize) {
+        self.frames.emit(kind, &body);
     }
 
     fn start(&mut self) {
@@ -120,9 +104,9 @@ impl ResponseEncoder {
             return;
         }
         self.started = true;
-        let response = self.render.meta.response(&self.model, &Status::InProgress, Vec::new(), None);
-        self.emit("response.created", json!({ "response": response }));
-        self.emit("response.in_progress", json!({ "response": response }));
+        let body = json!({ "response": self.render.meta.response(&self.model, &Status::InProgress, Vec::new(), None) });
+        self.emit("response.created", &body);
+        self.emit("response.in_progress", &body);
     }
 
     /// Makes Bedrock's block `index` the open item, of `kind`; its position.
@@ -190,22 +174,26 @@ impl ResponseEncoder {
             StreamEvent::MessageStart(_) => {}
             StreamEvent::TextDelta { index, text } => {
                 let position = self.open(index, Kind::Message, None);
-                self.items[position].text.push_str(&text);
-                let id = self.items[position].id.clone();
-                self.emit("response.output_text.delta", json!({ "item_id": id, "output_index": position, "content_index": 0, "delta": text, "logprobs": [] }));
+                let item = &mut self.items[position];
+                item.text.push_str(&text);
+                let delta =
+                    DeltaFrame { item_id: &item.id, output_index: position, content_index: Some(0), summary_index: None, delta: &text, logprobs: Some([]) };
+                self.frames.emit("response.output_text.delta", &delta);
             }
             StreamEvent::ReasoningDelta { index, text } => {
                 let position = self.open(index, Kind::Reasoning, None);
-                let id = self.items[position].id.clone();
                 if !self.summary_open {
                     self.summary_open = true;
+                    let id = self.items[position].id.clone();
                     self.emit(
                         "response.reasoning_summary_part.added",
                         json!({ "item_id": id, "output_index": position, "summary_index": 0, "part": summary_text("") }),
                     );
                 }
-                self.items[position].text.push_str(&text);
-                self.emit("response.reasoning_summary_text.delta", json!({ "item_id": id, "output_index": position, "summary_index": 0, "delta": text }));
+                let item = &mut self.items[position];
+                item.text.push_str(&text);
+                let delta = DeltaFrame { item_id: &item.id, output_index: position, content_index: None, summary_index: Some(0), delta: &text, logprobs: None };
+                self.frames.emit("response.reasoning_summary_text.delta", &delta);
             }
             StreamEvent::ReasoningSignature { index, signature } => {
                 let position = self.open(index, Kind::Reasoning, None);
@@ -224,10 +212,12 @@ impl ResponseEncoder {
                 if open_index != index {
                     return;
                 }
-                self.items[position].text.push_str(&text);
-                if self.items[position].kind == Kind::Function {
-                    let id = self.items[position].id.clone();
-                    self.emit("response.function_call_arguments.delta", json!({ "item_id": id, "output_index": position, "delta": text }));
+                let item = &mut self.items[position];
+                item.text.push_str(&text);
+                if item.kind == Kind::Function {
+                    let delta =
+                        DeltaFrame { item_id: &item.id, output_index: position, content_index: None, summary_index: None, delta: &text, logprobs: None };
+                    self.frames.emit("response.function_call_arguments.delta", &delta);
                 }
             }
             StreamEvent::BlockStop(index) => {
@@ -263,8 +253,61 @@ impl ResponseEncoder {
     }
 
     fn take(&mut self) -> Bytes {
-        Bytes::from(std::mem::take(&mut self.out))
+        Bytes::from(std::mem::take(&mut self.frames.out))
     }
+}
+
+/// The frames written so far and the next sequence number.
+struct Frames {
+    /// Whether frames are written (false for a whole answer).
+    on: bool,
+    out: Vec<u8>,
+    sequence: u64,
+}
+
+impl Frames {
+    /// One event: its `event:` line, then `data:` with `type`, `sequence_number` and the
+    /// fields of `body` (a JSON object), serialized straight from borrowed values (this runs
+    /// for every delta of every stream).
+    fn emit(&mut self, kind: &str, body: &impl Serialize) {
+        let sequence = self.sequence;
+        self.sequence += 1;
+        if !self.on {
+            return;
+        }
+        let out = &mut self.out;
+        out.extend_from_slice(b"event: ");
+        out.extend_from_slice(kind.as_bytes());
+        out.extend_from_slice(b"\ndata: {\"type\":\"");
+        out.extend_from_slice(kind.as_bytes());
+        out.extend_from_slice(format!("\",\"sequence_number\":{sequence}").as_bytes());
+        let fields = out.len();
+        // Serializing borrowed strings, numbers and `Value`s cannot fail.
+        let _ = serde_json::to_writer(&mut *out, body);
+        // The body's `{` becomes a `,` joining its fields to the two above (an empty body's
+        // `{}` leaves only the closing brace).
+        if out.get(fields..fields + 2) == Some(b"{}") {
+            out.remove(fields);
+        } else if out.get(fields) == Some(&b'{') {
+            out[fields] = b',';
+        }
+        out.extend_from_slice(b"\n\n");
+    }
+}
+
+/// A delta event's fields, borrowed.
+#[derive(Serialize)]
+struct DeltaFrame<'a> {
+    item_id: &'a str,
+    output_index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_index: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary_index: Option<u32>,
+    delta: &'a str,
+    /// `[]` for text deltas (no log probabilities).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logprobs: Option<[u8; 0]>,
 }
 
 /// OpenAI's error code for a failure during a response.
@@ -286,7 +329,7 @@ fn failure_message(error: &HttpError) -> String {
 impl Encoder for ResponseEncoder {
     fn event(&mut self, event: StreamEvent) -> Option<Bytes> {
         self.push(event);
-        (!self.out.is_empty()).then(|| self.take())
+        (!self.frames.out.is_empty()).then(|| self.take())
     }
 
     fn done(&mut self) -> Bytes {
