@@ -104,6 +104,9 @@ impl ResponseEncoder {
             return;
         }
         self.started = true;
+        if !self.frames.on {
+            return;
+        }
         let body = json!({ "response": self.render.meta.response(&self.model, &Status::InProgress, Vec::new(), None) });
         self.emit("response.created", &body);
         self.emit("response.in_progress", &body);
@@ -124,21 +127,37 @@ impl ResponseEncoder {
             item.name = name;
         }
         let position = self.items.len();
-        let added = item.json(false, &self.finisher());
-        let item_id = item.id.clone();
-        self.items.push(item);
         self.open = Some((index, position));
-        self.emit("response.output_item.added", json!({ "output_index": position, "item": added }));
-        if kind == Kind::Message {
-            self.emit("response.content_part.added", json!({ "item_id": item_id, "output_index": position, "content_index": 0, "part": output_text("") }));
+        if self.frames.on {
+            let added = item.json(false, &self.finisher());
+            self.frames.emit("response.output_item.added", &ItemFrame { output_index: position, item: &added });
+            if kind == Kind::Message {
+                self.emit("response.content_part.added", json!({ "item_id": item.id, "output_index": position, "content_index": 0, "part": output_text("") }));
+            }
         }
+        self.items.push(item);
         position
     }
 
     /// Closes the open item: its closing events, then `response.output_item.done`.
     fn close(&mut self) {
         let Some((_, position)) = self.open.take() else { return };
-        let item = self.items[position].clone();
+        // The item as it ends, made once (reasoning sealed once): `output_item.done` and the
+        // final response show the same item.
+        let done = self.items[position].json(true, &self.finisher());
+        if self.frames.on {
+            self.close_events(position);
+            self.frames.emit("response.output_item.done", &ItemFrame { output_index: position, item: &done });
+        }
+        self.summary_open = false;
+        self.items[position].done = Some(done);
+    }
+
+    /// The events that end item `position`'s parts.
+    fn close_events(&mut self, position: usize) {
+        let item = &self.items[position];
+        let (kind, text, name) = (item.kind, item.text.clone(), item.name.clone());
+        let (arguments, input) = (item.arguments().to_string(), (kind == Kind::Custom).then(|| item.custom_input()));
         let at = json!({ "item_id": item.id, "output_index": position });
         let with = |mut at: Value, extra: Value| {
             if let (Some(at), Value::Object(extra)) = (at.as_object_mut(), extra) {
@@ -146,26 +165,23 @@ impl ResponseEncoder {
             }
             at
         };
-        match item.kind {
+        match kind {
             Kind::Message => {
-                self.emit("response.output_text.done", with(at.clone(), json!({ "content_index": 0, "text": item.text, "logprobs": [] })));
-                self.emit("response.content_part.done", with(at, json!({ "content_index": 0, "part": output_text(&item.text) })));
+                self.emit("response.output_text.done", with(at.clone(), json!({ "content_index": 0, "text": text, "logprobs": [] })));
+                self.emit("response.content_part.done", with(at, json!({ "content_index": 0, "part": output_text(&text) })));
             }
             Kind::Reasoning if self.summary_open => {
-                self.emit("response.reasoning_summary_text.done", with(at.clone(), json!({ "summary_index": 0, "text": item.text })));
-                self.emit("response.reasoning_summary_part.done", with(at, json!({ "summary_index": 0, "part": summary_text(&item.text) })));
+                self.emit("response.reasoning_summary_text.done", with(at.clone(), json!({ "summary_index": 0, "text": text })));
+                self.emit("response.reasoning_summary_part.done", with(at, json!({ "summary_index": 0, "part": summary_text(&text) })));
             }
             Kind::Reasoning => {}
-            Kind::Function => self.emit("response.function_call_arguments.done", with(at, json!({ "name": item.name, "arguments": item.arguments() }))),
+            Kind::Function => self.emit("response.function_call_arguments.done", with(at, json!({ "name": name, "arguments": arguments }))),
             Kind::Custom => {
-                let input = item.custom_input();
+                let input = input.unwrap_or_default();
                 self.emit("response.custom_tool_call_input.delta", with(at.clone(), json!({ "delta": input })));
                 self.emit("response.custom_tool_call_input.done", with(at, json!({ "input": input })));
             }
         }
-        self.summary_open = false;
-        let done = item.json(true, &self.finisher());
-        self.emit("response.output_item.done", json!({ "output_index": position, "item": done }));
     }
 
     fn push(&mut self, event: StreamEvent) {
@@ -243,7 +259,7 @@ impl ResponseEncoder {
             None => Status::of(self.stop_reason.as_deref()),
         };
         let finisher = self.finisher();
-        let output: Vec<Value> = self.items.iter().map(|item| item.json(true, &finisher)).collect();
+        let output: Vec<Value> = self.items.iter().map(|item| item.done.clone().unwrap_or_else(|| item.json(true, &finisher))).collect();
         let response = self.render.meta.response(&self.model, &status, output, self.usage.as_ref());
         if failed.is_none() {
             self.render.keep(&response);
@@ -293,6 +309,13 @@ impl Frames {
         }
         out.extend_from_slice(b"\n\n");
     }
+}
+
+/// An item event's fields, borrowed.
+#[derive(Serialize)]
+struct ItemFrame<'a> {
+    output_index: usize,
+    item: &'a Value,
 }
 
 /// A delta event's fields, borrowed.
@@ -371,6 +394,12 @@ mod tests {
             assert_eq!(event["sequence_number"], json!(i), "{event}");
         }
         let last = events.last().map(|e| e["response"].clone()).unwrap_or_default();
+        // Each item shows the same in its `output_item.done` as in the final response.
+        for done in events.iter().filter(|e| e["type"] == "response.output_item.done") {
+            if let Some(index) = done["output_index"].as_u64().and_then(|i| usize::try_from(i).ok()) {
+                assert_eq!(done["item"], last["output"][index], "{done}");
+            }
+        }
         (events.iter().map(|e| e["type"].as_str().unwrap_or_default().to_string()).collect(), last)
     }
 

@@ -30,6 +30,8 @@ pub(super) struct Item {
     pub signature: Option<String>,
     /// A redacted reasoning block's bytes.
     pub redacted: Option<Vec<u8>>,
+    /// The item as it ended (made once, when it closed).
+    pub done: Option<Value>,
 }
 
 impl Item {
@@ -41,7 +43,7 @@ impl Item {
             Kind::Function => "fc",
             Kind::Custom => "ctc",
         };
-        Self { id: new_id(prefix), kind, text: String::new(), name: String::new(), call_id: String::new(), signature: None, redacted: None }
+        Self { id: new_id(prefix), kind, text: String::new(), name: String::new(), call_id: String::new(), signature: None, redacted: None, done: None }
     }
 
     /// A custom call's input: the `input` string of the JSON Bedrock's model wrote (the text as
