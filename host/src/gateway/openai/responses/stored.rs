@@ -51,10 +51,20 @@ fn plausible(id: &str) -> bool {
 }
 
 impl ResponsesState {
-    /// The state over `store`, sealing with the state's key.
+    /// The state `options` describe, sealing with the state's key. A state directory that
+    /// cannot be used (read-only, not this user's) costs only persistence: the state is kept
+    /// in memory, with a warning, and the gateway serves on.
     pub async fn open(options: &StateOptions) -> Result<Self, StateError> {
-        let store = crate::state::open(options).await?;
-        let key = crate::state::key(options).await?;
+        let opened = async { Ok::<_, StateError>((crate::state::open(options).await?, crate::state::key(options).await?)) }.await;
+        let (store, key) = match opened {
+            Ok(opened) => opened,
+            Err(error) if options.dir.is_some() => {
+                tracing::warn!(%error, "the state directory cannot be used: stored responses are kept in memory only");
+                let memory = StateOptions { dir: None, ..options.clone() };
+                (crate::state::open(&memory).await?, crate::state::key(&memory).await?)
+            }
+            Err(error) => return Err(error),
+        };
         Ok(Self { store, sealer: Sealer::new(&key), pending: Mutex::new(HashMap::new()) })
     }
 
@@ -181,4 +191,38 @@ pub(super) fn input_items_page(record: &Value, query: Option<&str>) -> Result<Va
     let first = items.first().map_or(Value::Null, |item| item["id"].clone());
     let last = items.last().map_or(Value::Null, |item| item["id"].clone());
     Ok(json!({ "object": "list", "data": items, "first_id": first, "last_id": last, "has_more": has_more }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unusable_state_directory_keeps_state_in_memory() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, b"not a directory").expect("write");
+        let options = StateOptions { dir: Some(file.join("state")), ..StateOptions::default() };
+        let state = Arc::new(ResponsesState::open(&options).await.expect("opens in memory"));
+        state.store.put("responses/resp_1", b"{}".to_vec(), None).await.expect("put");
+        assert_eq!(state.store.get("responses/resp_1").await.expect("get"), Some(b"{}".to_vec()));
+    }
+
+    #[test]
+    fn input_items_are_paged_as_the_api_pages() {
+        let record = record(None, None, &[json!({ "id": "a" }), json!({ "id": "b" }), json!({ "id": "c" })], &json!({}));
+        let ids = |page: &Value| page["data"].as_array().map(|items| items.iter().map(|i| i["id"].clone()).collect::<Vec<_>>()).unwrap_or_default();
+        let cases = [
+            (None, Ok((vec![json!("c"), json!("b"), json!("a")], false))),
+            (Some("order=asc&limit=2"), Ok((vec![json!("a"), json!("b")], true))),
+            (Some("order=asc&after=a"), Ok((vec![json!("b"), json!("c")], false))),
+            (Some("limit=0"), Err("limit")),
+            (Some("order=sideways"), Err("order")),
+            (Some("after=zzz"), Err("after")),
+        ];
+        for (query, expected) in cases {
+            let got = input_items_page(&record, query).map(|page| (ids(&page), page["has_more"] == true)).map_err(|e| e.param.unwrap_or_default());
+            assert_eq!(got, expected.map_err(str::to_string), "{query:?}");
+        }
+    }
 }
