@@ -18,6 +18,7 @@
 
 mod bindings;
 mod imports;
+mod instance_state;
 
 pub mod aws;
 pub mod capability;
