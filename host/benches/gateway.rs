@@ -324,7 +324,12 @@ impl WorstShape {
         let claude = |content: serde_json::Value| serde_json::json!({ "model": "anthropic.claude-3-haiku-20240307-v1:0", "max_tokens": 10, "messages": [{ "role": "user", "content": content }] });
         match self {
             Self::SameTitledDocuments => ("/v1/messages", claude(serde_json::Value::Array(vec![document; blocks])).to_string()),
-            Self::CountTokensDocuments => ("/v1/messages/count_tokens", claude(serde_json::Value::Array(vec![document; blocks])).to_string()),
+            Self::CountTokensDocuments => {
+                // count_tokens takes no `max_tokens` (Anthropic refuses it as an extra input).
+                let mut body = claude(serde_json::Value::Array(vec![document; blocks]));
+                body.as_object_mut().map(|fields| fields.remove("max_tokens"));
+                ("/v1/messages/count_tokens", body.to_string())
+            }
             Self::SameNamedFiles => {
                 let file = serde_json::json!({ "type": "file", "file": { "filename": "same.txt", "file_data": "data:text/plain;base64,eA==" } });
                 ("/v1/chat/completions", serde_json::json!({ "model": MODEL, "messages": [{ "role": "user", "content": vec![file; blocks] }] }).to_string())
