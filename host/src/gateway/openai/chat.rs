@@ -2,8 +2,8 @@
 //! request, answered whole (`chat.completion`) or as `chat.completion.chunk` events.
 
 use super::{Collected, Completion, parse_completion};
-use crate::aws::model::{ConverseRequest, ConverseResponse};
-use crate::gateway::call::{self, Asked, ChatApi, ErrorShape, Render};
+use crate::aws::model::ConverseResponse;
+use crate::gateway::call::{self, Asked, ChatApi, ConverseOnly, ErrorShape, Render};
 use crate::gateway::errors::HttpError;
 use crate::gateway::sse::ChunkEncoder;
 use crate::gateway::{Reply, Shared};
@@ -39,9 +39,14 @@ impl Asked for Completion {
 
 impl ChatApi for Completion {
     type Render = CompletionRender;
+    type Upstream = ConverseOnly;
 
     fn model(&self) -> Option<&str> {
         self.request.model.as_deref()
+    }
+
+    fn max_tokens(&self) -> Option<u32> {
+        self.request.max_tokens
     }
 
     fn check_route(&self, route: &Route) -> Result<(), HttpError> {
@@ -52,9 +57,9 @@ impl ChatApi for Completion {
             .map_err(|error| HttpError::invalid(self.reasoning_param, error.to_string()))
     }
 
-    fn into_converse(self) -> (ConverseRequest, CompletionRender) {
+    fn into_upstream(self) -> (ConverseOnly, CompletionRender) {
         let render = CompletionRender::new(self.include_usage);
-        (self.request.converse_request(self.options), render)
+        (ConverseOnly(Some(self.request.converse_request(self.options))), render)
     }
 
     fn into_policy_chat(mut self, config: &ConfigSource) -> Result<(ChatRequest, CompletionRender), HttpError> {
