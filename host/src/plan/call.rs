@@ -113,7 +113,8 @@ impl Chain {
     /// The current attempt's request, built for its target.
     fn attempt(&self, build: &mut dyn BuildUpstream) -> Result<Upstream, ApiError> {
         let timeout = self.timeout.saturating_sub(self.started.elapsed()).max(Duration::from_millis(1));
-        let last = self.steps.is_empty() && self.trying.is_none();
+        // Only a step left can start another attempt (a failed step reports, never retries).
+        let last = self.steps.is_empty();
         build.build(&Aim { target: &self.target, region: &self.region, max_tokens: self.max_tokens, timeout, last })
     }
 
@@ -282,3 +283,6 @@ impl RoutedStream {
 pub fn closed() -> ApiError {
     ApiError { class: ErrorClass::Unknown, code: None, message: "the stream has ended".into(), http_status: None, retryable: false }
 }
+
+#[cfg(test)]
+mod tests;
