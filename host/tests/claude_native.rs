@@ -312,3 +312,46 @@ async fn a_failure_in_claudes_stream_is_an_anthropic_error_event() {
     assert!(data["error"]["message"].as_str().is_some_and(|m| m.contains("slow down")), "{data}");
     assert!(!response.body.contains("event: message_stop"), "{}", response.body);
 }
+
+/// Claude Code, unmodified, through `ANTHROPIC_BASE_URL` with its default betas (among them
+/// `context-management-2025-06-27` with a `context_management` body, the field the Converse
+/// translation refused): a plain turn and a turn that calls a tool and answers after its
+/// result, each with its thinking (adaptive by default; any thinking block sent back is checked
+/// against its signature by the emulator); then a turn with a fixed thinking budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_code_works_unmodified() {
+    let Some(claude) = openclaw_test_support::claude_code::ClaudeCode::find("claude_code_works_unmodified") else { return };
+    let gateway = TestGateway::start().await;
+    let base_url = format!("http://{}", gateway.addr);
+    let sonnet_4_5 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    // (model, prompt, environment, turns, the thinking Claude Code asks for)
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u64, &'a str);
+    let cases: [Case; 3] = [
+        (SONNET, "hello there", &[], 1, "adaptive"),
+        (SONNET, "please call Bash now", &[], 2, "adaptive"),
+        (sonnet_4_5, "think it over", &[("MAX_THINKING_TOKENS", "2048")], 1, "enabled"),
+    ];
+    for (model, prompt, env, turns, thinking) in cases {
+        let before = runtime_calls(&gateway.emulator).len();
+        let out = claude.print(&base_url, model, prompt, env).await;
+        assert_eq!((out["is_error"].as_bool(), out["num_turns"].as_u64()), (Some(false), Some(turns)), "{prompt}: {out}");
+        assert!(out["result"].as_str().is_some_and(|result| result.starts_with("Echo: ") && (turns > 1 || result.ends_with(prompt))), "{prompt}: {out}");
+        let calls: Vec<Value> =
+            calls_since(&gateway, before).into_iter().filter(|(op, _)| op == "InvokeModelWithResponseStream").map(|(_, body)| body).collect();
+        // Claude Code may ask a side question of its small model too (a command's safety).
+        assert!(calls.len() as u64 >= turns, "{prompt}: {} calls", calls.len());
+        let first = &calls[0];
+        assert!(first["context_management"].is_object(), "{first}");
+        assert_eq!(first["thinking"]["type"], thinking, "{prompt}");
+        let betas = first["anthropic_beta"].as_array().cloned().unwrap_or_default();
+        assert!(betas.contains(&json!("context-management-2025-06-27")) && !betas.contains(&json!("claude-code-20250219")), "{betas:?}");
+        if turns == 2 {
+            let answered =
+                calls.iter().rev().find(|call| call["messages"].as_array().and_then(|m| m.last()).is_some_and(|m| m["content"][0]["type"] == "tool_result"));
+            let messages = answered.expect("a request carrying the tool's result")["messages"].as_array().cloned().unwrap_or_default();
+            let assistant = &messages[messages.len() - 2]["content"];
+            let kinds: Vec<&str> = assistant.as_array().map(|blocks| blocks.iter().filter_map(|b| b["type"].as_str()).collect()).unwrap_or_default();
+            assert_eq!(kinds.last(), Some(&"tool_use"), "the call went back: {assistant}");
+        }
+    }
+}

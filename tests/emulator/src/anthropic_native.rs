@@ -16,7 +16,8 @@
 //! The answer is the emulator's usual one ([`crate::converse`]: echo, tool calls, thinking,
 //! prompt caching) in Anthropic's shape: a `message` JSON, or a stream of Anthropic events, one
 //! per `chunk`, the last with `amazon-bedrock-invocationMetrics`. Adaptive thinking thinks
-//! (with the smallest budget) when `max_tokens` leaves room for it.
+//! (with the smallest budget) when `max_tokens` leaves room for it; the model decides each turn
+//! whether to think, so an earlier tool turn need not carry its thinking block back.
 
 use std::time::Instant;
 
@@ -250,7 +251,8 @@ fn as_converse(body: &Map<String, Value>) -> Value {
 fn answer(cache: &PromptCache, target: &InvocationTarget, body: &Value) -> Result<Answer, ApiError> {
     let Some(object) = body.as_object() else { return Err(ApiError::validation("Malformed input request: expected a JSON object")) };
     check(object, &target.model_id)?;
-    converse::answer_body(cache, target, &as_converse(object))
+    let adaptive = object.get("thinking").and_then(|thinking| thinking.get("type")).and_then(Value::as_str) == Some("adaptive");
+    converse::answer_body(cache, target, &as_converse(object), adaptive)
 }
 
 fn usage(answer: &Answer) -> Value {

@@ -159,17 +159,19 @@ fn thirds(text: &str) -> Vec<String> {
 
 fn answer(cache: &PromptCache, target: &InvocationTarget, body: &[u8]) -> Result<Answer, ApiError> {
     require_text_model(target)?;
-    answer_body(cache, target, &parse_body(body)?)
+    answer_body(cache, target, &parse_body(body)?, false)
 }
 
-/// The answer to a Converse-shaped body.
-pub(crate) fn answer_body(cache: &PromptCache, target: &InvocationTarget, body: &Value) -> Result<Answer, ApiError> {
+/// The answer to a Converse-shaped body; `optional_thinking`: the model thinks when it chooses
+/// (Anthropic's adaptive thinking), so an earlier tool turn need not start with a thinking block
+/// (signatures are checked all the same).
+pub(crate) fn answer_body(cache: &PromptCache, target: &InvocationTarget, body: &Value, optional_thinking: bool) -> Result<Answer, ApiError> {
     tools::check_tool_blocks(body)?;
     let model = target.model.as_ref();
     let request = parse_converse(body, model, limit_of(target))?;
     documents::check_request_metadata(body)?;
     let mode = reasoning::requested(body, &target.model_id, request.max_tokens)?;
-    reasoning::check_history(body, &target.model_id, &mode)?;
+    reasoning::check_history(body, &target.model_id, if optional_thinking { &reasoning::Mode::Off } else { &mode })?;
     let output_schema = schema::requested_schema(body, &target.model_id)?;
     let call = tools::requested_call(body, &target.model_id)?;
     let tokens = |element: &Value| block(element, model).map(|(_, t)| t).unwrap_or(0);
