@@ -1,5 +1,6 @@
 //! The WIT `policy` interface: who a policy is, what a config file resolves to, and the
-//! requests and results of its probe, chat and discovery exports.
+//! requests and results of its probe, chat and discovery exports. (Past 400 lines on purpose:
+//! each type of the interface is defined once, here, beside its siblings, as the WIT file is.)
 
 use std::fmt;
 use std::time::Duration;

@@ -174,7 +174,7 @@ async fn the_metrics_export_ends_with_its_exporter_even_on_a_current_thread_runt
     let collector = OtlpCollector::start(Transport::Http, false).await;
     let config = OtlpConfig { metrics_interval: Duration::from_millis(50), ..OtlpConfig::new(&collector.endpoint) };
     let (exporter, task) = Exporter::start(config).expect("exporter");
-    let metrics = Metrics::new(&SinkCounts::of(&AccessLog::off(), Some(&exporter)));
+    let metrics = Metrics::new(&["other"], &SinkCounts::of(&AccessLog::off(), Some(&exporter)));
     metrics.tokens(7, 11);
     let output = collector.latest("openclaw_gateway_tokens", &json!({ "kind": "output" }), PATIENCE).await;
     assert_eq!(output, Some(json!(11)), "{:#?}", collector.points());

@@ -20,49 +20,10 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use sha2::{Digest, Sha256};
-
-use super::catalog_disk::DiskStore;
+use super::catalog_disk::{CacheKey, DiskStore, Entry};
 use super::model::{ApiError, Catalog, CatalogRequest};
-
-/// Which cached catalog a request wants: a digest of region, endpoint and identity, so that
-/// neither the identity nor anything else of the key appears in a file name or a log.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct CacheKey {
-    digest: String,
-}
-
-impl CacheKey {
-    /// The key of a region's catalog at an endpoint (an override, or `default`) for an
-    /// identity (already free of secrets, e.g. a hash prefix of a bearer token).
-    pub(crate) fn new(region: &str, endpoint: &str, identity: &str) -> Self {
-        let digest = Sha256::digest(format!("openclaw-catalog\n{region}\n{endpoint}\n{identity}"));
-        CacheKey { digest: hex::encode(&digest[..16]) }
-    }
-
-    /// The digest, hex: the file name stem and the key stored in the file.
-    pub(crate) fn digest(&self) -> &str {
-        &self.digest
-    }
-}
-
-/// A good catalog and when exactly it was fetched (finer than its `fetched_at` seconds, so that
-/// short intervals work).
-#[derive(Debug, Clone)]
-pub(crate) struct Entry {
-    pub catalog: Catalog,
-    pub fetched: SystemTime,
-}
-
-impl Entry {
-    /// Whether it is younger than `max_age` (an entry from the future, after the clock went
-    /// back, counts as old: a fetch is the safe answer).
-    fn is_fresh(&self, max_age: Duration) -> bool {
-        SystemTime::now().duration_since(self.fetched).is_ok_and(|age| age < max_age)
-    }
-}
 
 /// One key's state.
 #[derive(Default)]

@@ -13,13 +13,50 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use super::catalog_cache::{CacheKey, Entry};
 use super::model::Catalog;
 use crate::files::{self, ReadSpec};
+
+/// Which cached catalog a request wants: a digest of region, endpoint and identity, so that
+/// neither the identity nor anything else of the key appears in a file name or a log.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct CacheKey {
+    digest: String,
+}
+
+impl CacheKey {
+    /// The key of a region's catalog at an endpoint (an override, or `default`) for an
+    /// identity (already free of secrets, e.g. a hash prefix of a bearer token).
+    pub(crate) fn new(region: &str, endpoint: &str, identity: &str) -> Self {
+        let digest = Sha256::digest(format!("openclaw-catalog\n{region}\n{endpoint}\n{identity}"));
+        CacheKey { digest: hex::encode(&digest[..16]) }
+    }
+
+    /// The digest, hex: the file name stem and the key stored in the file.
+    pub(crate) fn digest(&self) -> &str {
+        &self.digest
+    }
+}
+
+/// A good catalog and when exactly it was fetched (finer than its `fetched_at` seconds, so that
+/// short intervals work).
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub catalog: Catalog,
+    pub fetched: SystemTime,
+}
+
+impl Entry {
+    /// Whether it is younger than `max_age` (an entry from the future, after the clock went
+    /// back, counts as old: a fetch is the safe answer).
+    pub(crate) fn is_fresh(&self, max_age: Duration) -> bool {
+        SystemTime::now().duration_since(self.fetched).is_ok_and(|age| age < max_age)
+    }
+}
 
 /// The `format` of a catalog cache file.
 pub const FORMAT: &str = "openclaw-catalog";

@@ -13,7 +13,7 @@ use aws_sdk_bedrock::types::{FoundationModelSummary, InferenceProfileSummary};
 use sha2::{Digest, Sha256};
 
 use super::Bedrock;
-use super::catalog_cache::CacheKey;
+use super::catalog_disk::CacheKey;
 use super::credentials::visible_sources;
 use super::deadline::Deadline;
 use super::errors::api_error;

@@ -2,6 +2,7 @@
 //! (with `--probe`) one tiny live call that says whether Bedrock really answers.
 
 use super::config::{Loaded, PolicyReport};
+use super::models_list::EmulatorReport;
 use super::{Context, print_json, problems};
 use clap::{Args, Subcommand};
 use openclaw_host::aws::model::{ApiError, CredentialDescription, VisibleSource};
@@ -78,13 +79,6 @@ pub(super) struct DiscoveryReport {
     pub(super) runs: bool,
     /// Why, in words.
     reason: String,
-}
-
-/// With `--emulate`: what answered.
-#[derive(Serialize)]
-pub(super) struct EmulatorReport {
-    pub(super) endpoint: String,
-    pub(super) region: String,
 }
 
 #[derive(Serialize)]

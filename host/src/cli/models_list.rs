@@ -2,7 +2,6 @@
 //! `--emulate` the emulator's catalog answers, and every row says so.
 
 use super::config::Loaded;
-use super::models::EmulatorReport;
 use super::{Context, print_json};
 use clap::Args;
 use openclaw_host::capability::Capabilities;
@@ -13,6 +12,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+/// With `--emulate`: what answered.
+#[derive(Serialize)]
+pub(super) struct EmulatorReport {
+    pub(super) endpoint: String,
+    pub(super) region: String,
+}
 
 #[derive(Debug, Args)]
 pub(super) struct ListArgs {

@@ -1,7 +1,7 @@
 //! Config cases: a config file (and environment) in, the resolved settings or every
 //! diagnostic out.
 
-use super::matching::{compare_diagnostics, subset_mismatches};
+use super::matching::{ExpectedDiagnostic, compare_diagnostics, subset_mismatches};
 use super::{Basis, CorpusError, format_error};
 use crate::types::{ConfigOutcome, ConfigSource, Diagnostic, RegionEnvironment, Severity};
 use serde::Deserialize;
@@ -46,21 +46,6 @@ pub enum Expectation {
         /// The exact warnings, in order.
         warnings: Vec<ExpectedDiagnostic>,
     },
-}
-
-/// A diagnostic as a case expects it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExpectedDiagnostic {
-    /// JSON path.
-    pub path: String,
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column.
-    pub column: u32,
-    /// A substring of the message (case-insensitive), when checked.
-    #[serde(default)]
-    pub contains: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -1,9 +1,24 @@
 //! How an answer is compared with an expectation: subset matching of JSON documents, and
 //! diagnostics by position and message.
 
-use super::config_cases::ExpectedDiagnostic;
 use crate::types::Diagnostic;
+use serde::Deserialize;
 use serde_json::Value;
+
+/// A diagnostic as a case expects it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedDiagnostic {
+    /// JSON path.
+    pub path: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// A substring of the message (case-insensitive), when checked.
+    #[serde(default)]
+    pub contains: Option<String>,
+}
 
 pub(super) fn compare_diagnostics(what: &str, expected: &[ExpectedDiagnostic], actual: &[Diagnostic], failures: &mut Vec<String>) {
     let show = |d: &Diagnostic| format!("{}:{}:{} {}", d.path, d.line, d.column, d.message);

@@ -17,29 +17,43 @@ pub mod native;
 mod request;
 mod response;
 
+use super::api::{Access, Api, Path};
 use super::call::{self, ErrorShape};
 use super::errors::HttpError;
 use super::{Reply, Shared, json_response};
 use crate::aws::model::InvokeRequest;
 use crate::plan::call::Aim;
 use crate::telemetry::request::Observation;
-use hyper::Request;
 use hyper::body::Incoming;
+use hyper::{Method, Request};
 use request::{Endpoint, MessagesRequest};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
-/// `POST /v1/messages`.
-pub const MESSAGES_PATH: &str = "/v1/messages";
-/// `POST /v1/messages/count_tokens`.
-pub const COUNT_TOKENS_PATH: &str = "/v1/messages/count_tokens";
-
-/// Whether a path is the Messages API's (its errors are then in Anthropic's shape).
-pub fn is_messages_path(path: &str) -> bool {
-    path == MESSAGES_PATH || path.starts_with("/v1/messages/")
-}
+/// The Messages API: messages and count_tokens; every error under `/v1/messages/` in
+/// Anthropic's shape.
+pub(super) static API: Api = Api {
+    shape: ErrorShape::Anthropic,
+    prefix: Some("/v1/messages/"),
+    endpoints: &[
+        super::api::Endpoint {
+            path: Path::Exact("/v1/messages"),
+            method: Method::POST,
+            access: Access::ClientKey,
+            label: "/v1/messages",
+            serve: |shared, request, started, observation| Box::pin(messages(shared, request, started, observation)),
+        },
+        super::api::Endpoint {
+            path: Path::Exact("/v1/messages/count_tokens"),
+            method: Method::POST,
+            access: Access::ClientKey,
+            label: "/v1/messages/count_tokens",
+            serve: |shared, request, _, observation| Box::pin(count_tokens(shared, request, observation)),
+        },
+    ],
+};
 
 /// Anthropic's status and body for a gateway error: `{"type": "error", "error": {"type",
 /// "message"}}`. Statuses as Anthropic uses them: an overloaded Bedrock (or a full gateway) is
@@ -64,11 +78,6 @@ pub fn error_json(error: &HttpError) -> (u16, Value) {
     (status, json!({ "type": "error", "error": { "type": kind, "message": message } }))
 }
 
-/// An error response in Anthropic's shape, its class recorded.
-pub fn reject(observation: &mut Observation, error: HttpError) -> Reply {
-    ErrorShape::Anthropic.reject(observation, error)
-}
-
 /// A missing or wrong client key, in Anthropic's words.
 pub fn unauthorized() -> HttpError {
     HttpError::new(401, "authentication_error", "invalid x-api-key: send the gateway's key as `x-api-key` or `Authorization: Bearer`")
@@ -81,11 +90,11 @@ fn betas_of(request: &Request<Incoming>) -> Result<Vec<String>, HttpError> {
 }
 
 /// `POST /v1/messages`; the model label for metrics comes back with the response.
-pub async fn messages(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant, observation: &mut Observation) -> Reply {
+async fn messages(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant, observation: &mut Observation) -> Reply {
     let timeout = shared.request_timeout;
     let betas = match betas_of(&request) {
         Ok(betas) => betas,
-        Err(error) => return reject(observation, error),
+        Err(error) => return ErrorShape::Anthropic.reject(observation, error),
     };
     let parse = move |body: Value| request::parse_request(body, Endpoint::Messages, timeout, &betas);
     call::serve(shared, request, observation, ErrorShape::Anthropic, parse, async |parsed, observation| call::chat(shared, parsed, started, observation).await)
@@ -96,11 +105,11 @@ pub async fn messages(shared: &Arc<Shared>, request: Request<Incoming>, started:
 /// model the request routes to: Claude's own body as `invokeModel` input on the foundation
 /// model (profiles resolved to it), the Converse translation for the other models; a model
 /// Bedrock does not count is `501 not_supported` (`x-should-retry: false`).
-pub async fn count_tokens(shared: &Arc<Shared>, request: Request<Incoming>, observation: &mut Observation) -> Reply {
+async fn count_tokens(shared: &Arc<Shared>, request: Request<Incoming>, observation: &mut Observation) -> Reply {
     let timeout = shared.request_timeout;
     let betas = match betas_of(&request) {
         Ok(betas) => betas,
-        Err(error) => return reject(observation, error),
+        Err(error) => return ErrorShape::Anthropic.reject(observation, error),
     };
     let parse = move |body: Value| request::parse_request(body, Endpoint::CountTokens, timeout, &betas);
     call::serve(shared, request, observation, ErrorShape::Anthropic, parse, async |parsed, observation| {
@@ -118,7 +127,7 @@ fn needs_plan() -> HttpError {
 async fn count(shared: &Arc<Shared>, parsed: MessagesRequest, observation: &mut Observation) -> Result<u32, HttpError> {
     let (_permit, route) = call::admit_and_route(shared, &parsed.model, observation, needs_plan).await?;
     let bedrock = call::bedrock(shared)?;
-    let model = call::models::TargetModels::of(&shared.planner.current(), &route, bedrock.as_ref()).await.model_of(&route.target);
+    let model = call::models::TargetModels::of(&shared.control.serving(), &route, bedrock.as_ref()).await.model_of(&route.target);
     observation.calling(&route.target, &route.region, None);
     let counted = match native::table::row(&model) {
         Some(row) => {
@@ -160,7 +169,7 @@ pub(super) fn check_thinking(target: &str, converse: &crate::aws::model::Convers
     match &converse.options.reasoning {
         Some(reasoning) => crate::aws::reasoning::request_fields(target, reasoning, converse.inference.max_tokens)
             .map(drop)
-            .map_err(|error| request::invalid("thinking", error)),
+            .map_err(|error| content::invalid("thinking", error)),
         None => Ok(()),
     }
 }

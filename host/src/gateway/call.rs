@@ -15,10 +15,10 @@
 
 pub(super) mod models;
 pub(super) mod policy_chat;
-pub(super) mod stream;
+pub(in crate::gateway) mod stream;
 
 use super::errors::HttpError;
-use super::sse::Body;
+use super::response_body::Body;
 use super::{Reply, Shared, error_class, json_response};
 use crate::aws::model::{ApiError, ConverseRequest, ConverseResponse, InvokeResponse, Usage};
 use crate::capability::BedrockAccess;
@@ -166,6 +166,14 @@ impl ErrorShape {
         }
     }
 
+    /// A missing or wrong client key, in the API's words.
+    pub(super) fn unauthorized(self) -> HttpError {
+        match self {
+            Self::OpenAi => HttpError::unauthorized(),
+            Self::Anthropic => super::anthropic::unauthorized(),
+        }
+    }
+
     /// An error response, its class recorded.
     pub(super) fn reject(self, observation: &mut Observation, error: HttpError) -> Reply {
         observation.failed(error_class(&error));
@@ -223,7 +231,7 @@ pub(super) async fn admit_and_route(
     no_plan: impl FnOnce() -> HttpError,
 ) -> Result<(OwnedSemaphorePermit, Route), HttpError> {
     let permit = admit(shared)?;
-    let serving = shared.planner.current();
+    let serving = shared.control.serving();
     observation.serving(&serving);
     if !serving.policy().contract().plans() {
         return Err(no_plan());
@@ -234,7 +242,7 @@ pub(super) async fn admit_and_route(
 
 /// Bedrock access for the host's own calls (none when no credentials were configured).
 pub(super) fn bedrock(shared: &Shared) -> Result<Arc<dyn BedrockAccess>, HttpError> {
-    shared.bedrock.clone().ok_or_else(|| HttpError::from_api(&crate::imports::no_bedrock_access()))
+    shared.control.bedrock().cloned().ok_or_else(|| HttpError::from_api(&crate::imports::no_bedrock_access()))
 }
 
 /// Step 2: the route of `model` (or of a request naming none): from the plan when it covers it
@@ -254,8 +262,7 @@ pub(super) async fn route(shared: &Shared, serving: &Arc<Serving>, model: Option
 
 /// The policy's `resolve` for a reference the plan does not cover, in a fresh instance.
 async fn resolve(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>) -> Result<Route, HttpError> {
-    let mut instance =
-        shared.host.instance_of(Arc::clone(serving.policy()), shared.planner.capabilities()).await.map_err(|e| policy_chat::policy_failed(shared, &e))?;
+    let mut instance = shared.control.instance(serving).await.map_err(|e| policy_chat::policy_failed(shared, &e))?;
     match instance.resolve(serving.config(), model).await {
         Err(error) => Err(policy_chat::policy_failed(shared, &error)),
         Ok(Err(error)) => Err(HttpError::from_api(&error)),
@@ -280,7 +287,7 @@ enum Source {
 /// `observation` with it and finishes it when the stream ends.
 pub(super) async fn chat<R: ChatApi>(shared: &Arc<Shared>, request: R, started: Instant, observation: &mut Observation) -> Result<Response<Body>, HttpError> {
     let permit = admit(shared)?;
-    let serving = shared.planner.current();
+    let serving = shared.control.serving();
     observation.serving(&serving);
     let stream = request.asked_stream();
     let (upstream, render) = if serving.policy().contract().plans() {

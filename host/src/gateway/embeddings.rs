@@ -13,9 +13,10 @@
 mod family;
 mod request;
 
+use super::api::{Access, Api, Endpoint, Path};
 use super::call::{self, ErrorShape};
 use super::errors::HttpError;
-use super::sse::Body;
+use super::response_body::Body;
 use super::{Reply, Shared};
 use crate::aws::model::{CatalogRequest, FoundationModelRecord, InvokeRequest, Usage};
 use crate::telemetry::request::{Observation, Operation};
@@ -23,7 +24,7 @@ use crate::types::Discovery;
 use base64::Engine as _;
 use family::{Family, SUPPORTED};
 use hyper::body::Incoming;
-use hyper::{Request, Response};
+use hyper::{Method, Request, Response};
 use request::{EmbeddingsRequest, Encoding};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -38,8 +39,21 @@ pub const CONCURRENT_CALLS: usize = 8;
 /// Longest `GET /v1/models` waits for the catalog the embedding models are taken from.
 const CATALOG_WAIT: Duration = Duration::from_secs(5);
 
+/// Embeddings: one endpoint, errors in OpenAI's shape.
+pub(super) static API: Api = Api {
+    shape: ErrorShape::OpenAi,
+    prefix: None,
+    endpoints: &[Endpoint {
+        path: Path::Exact("/v1/embeddings"),
+        method: Method::POST,
+        access: Access::ClientKey,
+        label: "/v1/embeddings",
+        serve: |shared, request, _, observation| Box::pin(embeddings(shared, request, observation)),
+    }],
+};
+
 /// Handles one embeddings request; the model label for metrics comes back with the response.
-pub async fn embeddings(shared: &Arc<Shared>, request: Request<Incoming>, observation: &mut Observation) -> Reply {
+async fn embeddings(shared: &Arc<Shared>, request: Request<Incoming>, observation: &mut Observation) -> Reply {
     call::serve(
         shared,
         request,
@@ -218,7 +232,7 @@ pub async fn with_embedding_models(shared: &Shared, discovery: &Discovery, mut l
             entry.insert("capabilities".into(), json!(["chat"]));
         }
     }
-    let (Some(bedrock), Some(fetched_at), true) = (&shared.bedrock, discovery.fetched_at, discovery.runs) else { return list };
+    let (Some(bedrock), Some(fetched_at), true) = (shared.control.bedrock(), discovery.fetched_at, discovery.runs) else { return list };
     // Old enough to take the very catalog discovery used, which the cache holds.
     let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let max_age = Duration::from_secs(now.saturating_sub(fetched_at) + 60);

@@ -26,24 +26,8 @@ pub use encode::{BUCKETS, MAX_LABEL_SETS};
 /// The content type of [`Metrics::render`]'s text.
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
-/// The routes metrics are kept by.
-pub const ROUTES: [&str; 10] = [
-    "/v1/chat/completions",
-    "/v1/models",
-    "/healthz",
-    "/readyz",
-    "/metrics",
-    "/admin/policy",
-    "/v1/embeddings",
-    "/v1/messages",
-    "/v1/messages/count_tokens",
-    "other",
-];
-
-/// The index of a route in [`ROUTES`] (unknown paths count as `other`).
-pub fn route_index(path: &str) -> usize {
-    ROUTES.iter().position(|route| *route == path).unwrap_or(ROUTES.len() - 1)
-}
+/// The route labels of a gateway without a route table (tests, embedders): everything is `other`.
+const NO_ROUTES: &[&str] = &["other"];
 
 /// The counters the telemetry sinks keep themselves, shown beside the gateway's own.
 #[derive(Debug, Clone, Default)]
@@ -73,7 +57,9 @@ pub struct Metrics {
 struct Inner {
     registry: Registry,
     requests: Arc<RequestCounts>,
-    latency: Arc<[DurationHistogram; ROUTES.len()]>,
+    latency: Arc<[DurationHistogram]>,
+    /// The route labels, by the index [`Metrics::request`] takes; the last is `other`.
+    routes: &'static [&'static str],
     first_token: DurationHistogram,
     input_tokens: Counter,
     output_tokens: Counter,
@@ -89,19 +75,22 @@ struct Inner {
 
 impl Default for Metrics {
     fn default() -> Self {
-        Self::new(&SinkCounts::default())
+        Self::new(NO_ROUTES, &SinkCounts::default())
     }
 }
 
 impl Metrics {
     /// The gateway's metrics, with what the telemetry sinks in `sinks` counted, exported over
     /// OTLP too when `sinks` has an exporter.
-    pub fn new(sinks: &SinkCounts) -> Self {
+    /// `routes` are the labels of the gateway's routes (its route table's, `other` last): a
+    /// request is counted by its route's index in them.
+    pub fn new(routes: &'static [&'static str], sinks: &SinkCounts) -> Self {
+        let routes = if routes.is_empty() { NO_ROUTES } else { routes };
         let mut registry = Registry::default();
-        let requests = Arc::new(RequestCounts::default());
+        let requests = Arc::new(RequestCounts::new(routes));
         registry.register_collector(Box::new(Arc::clone(&requests)));
-        let latency: Arc<[DurationHistogram; ROUTES.len()]> = Arc::default();
-        registry.register_collector(Box::new(encode::RouteLatency { routes: ROUTES, histograms: Arc::clone(&latency) }));
+        let latency: Arc<[DurationHistogram]> = routes.iter().map(|_| DurationHistogram::default()).collect();
+        registry.register_collector(Box::new(encode::RouteLatency { routes, histograms: Arc::clone(&latency) }));
         let first_token = DurationHistogram::default();
         registry.register("openclaw_gateway_time_to_first_token_seconds", "Time from a chat request to its first generated text", first_token.clone());
         let counter = Counter::default;
@@ -140,6 +129,7 @@ impl Metrics {
             registry,
             requests,
             latency,
+            routes,
             first_token,
             input_tokens,
             output_tokens,
@@ -164,7 +154,7 @@ impl Metrics {
 
     /// Counts a finished request (for a stream: when its headers were sent) and its latency.
     pub fn request(&self, route: usize, status: u16, model: &str, latency: Duration) {
-        let route = route.min(ROUTES.len() - 1);
+        let route = route.min(self.inner.routes.len() - 1);
         self.inner.latency[route].observe(latency);
         self.inner.requests.count(route, status, model);
     }
@@ -232,7 +222,7 @@ impl Metrics {
         let inner = &self.inner;
         Snapshot {
             requests: inner.requests.rows(),
-            latency: ROUTES.iter().zip(inner.latency.iter()).map(|(route, h)| (*route, h.read())).filter(|(_, h)| h.count > 0).collect(),
+            latency: inner.routes.iter().zip(inner.latency.iter()).map(|(route, h)| (*route, h.read())).filter(|(_, h)| h.count > 0).collect(),
             first_token: inner.first_token.read(),
             tokens: [("input", inner.input_tokens.get()), ("output", inner.output_tokens.get())],
             swaps: [("ok", inner.swaps_ok.get()), ("refused", inner.swaps_refused.get())],

@@ -4,9 +4,10 @@
 //! for more is refused with a 400 naming what the contract lacks), and its answer in
 //! Anthropic's shape (relayed from Claude, rendered from Converse).
 
+use super::content::invalid;
 use super::events::MessageEncoder;
 use super::native::{self, Dropped, DroppedSlot, NativeBody, table};
-use super::request::{MessagesRequest, invalid};
+use super::request::MessagesRequest;
 use super::{check_thinking, message_id, response};
 use crate::aws::model::{ApiError, ContentBlock, ConverseRequest, ConverseResponse, ErrorClass, InvokeResponse, ToolChoice};
 use crate::gateway::call::models::model_by_shape;

@@ -2,12 +2,22 @@
 //! and assistant turns of text, image, document, tool_use, tool_result, thinking and
 //! redacted_thinking blocks), with `cache_control` marks turned into Converse cache points.
 
-use super::request::{invalid, is_tool_block};
 use crate::aws::model::{ContentBlock, DocumentSource, Message, Role};
 use crate::gateway::errors::HttpError;
 use crate::gateway::unique_names::UniqueNames;
 use base64::Engine as _;
 use serde_json::{Map, Value};
+
+/// A 400 about one field, in Anthropic's wording: `<path>: <what>`.
+pub(super) fn invalid(path: &str, message: impl std::fmt::Display) -> HttpError {
+    let text = if path.is_empty() { message.to_string() } else { format!("{path}: {message}") };
+    HttpError::invalid(path, text)
+}
+
+/// Whether any block of the conversation is a tool call or result.
+pub(super) fn is_tool_block(block: &ContentBlock) -> bool {
+    matches!(block, ContentBlock::ToolUse { .. } | ContentBlock::ToolResult { .. })
+}
 
 /// Longest document name Bedrock takes.
 const MAX_DOCUMENT_NAME: usize = 200;

@@ -174,7 +174,7 @@ impl Encoder for MessageEncoder {
 
     /// Claude's own event, relayed ([`super::native::relay`]); the message is then Claude's to
     /// start and finish.
-    fn chunk(&mut self, chunk: Vec<u8>) -> Result<Relayed, HttpError> {
+    fn relay_chunk(&mut self, chunk: Vec<u8>) -> Result<Relayed, HttpError> {
         let relayed = super::native::relay(&self.model, &chunk)?;
         self.started = true;
         if relayed.body.starts_with(b"event: message_stop\n") {

@@ -66,7 +66,7 @@ impl Dropped {
 pub type DroppedSlot = Arc<Mutex<Dropped>>;
 
 fn invalid(field: &str, message: impl std::fmt::Display) -> HttpError {
-    super::request::invalid(field, message)
+    super::content::invalid(field, message)
 }
 
 /// One beta name, checked: a short token of letters, digits, `-`, `_` and `.`.

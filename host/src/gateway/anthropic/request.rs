@@ -9,7 +9,7 @@
 //! `mcp_servers`, `inference_geo`, `output_config.effort`, ...) are refused with a 400 naming
 //! them; any other field is refused as Anthropic does ("Extra inputs are not permitted").
 
-use super::content::{Blocks, cache_point, conversation, system_prompts};
+use super::content::{Blocks, cache_point, conversation, invalid, system_prompts};
 use super::native::NativeBody;
 use crate::aws::model::{ContentBlock, ConverseOptions, ConverseRequest, InferenceConfig, OutputSchema, ReasoningRequest, ToolChoice, ToolSpec};
 use crate::gateway::errors::HttpError;
@@ -85,12 +85,6 @@ pub fn parse_request(body: Value, endpoint: Endpoint, timeout: Duration, header_
     let converse = parse(&object, endpoint, timeout);
     let native = NativeBody::read(object, header_betas)?;
     Ok(MessagesRequest { model, stream, native, converse })
-}
-
-/// A 400 about one field, in Anthropic's wording: `<path>: <what>`.
-pub(super) fn invalid(path: &str, message: impl std::fmt::Display) -> HttpError {
-    let text = if path.is_empty() { message.to_string() } else { format!("{path}: {message}") };
-    HttpError::invalid(path, text)
 }
 
 /// Fields each endpoint knows; anything else is refused.
@@ -437,9 +431,4 @@ fn tool_choice(value: Option<&Value>, tools: &[ToolSpec]) -> Result<Choice, Http
         },
         _ => Err(invalid("tool_choice.type", "must be `auto`, `any`, `tool` or `none`")),
     }
-}
-
-/// Whether any block of the conversation is a tool call or result.
-pub(super) fn is_tool_block(block: &ContentBlock) -> bool {
-    matches!(block, ContentBlock::ToolUse { .. } | ContentBlock::ToolResult { .. })
 }

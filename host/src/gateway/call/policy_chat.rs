@@ -24,7 +24,7 @@ pub(super) struct PolicyEvents(ChatStream);
 impl PolicyEvents {
     /// The policy's `chat`, started in a fresh instance of the serving policy.
     pub(super) async fn start(shared: &Shared, serving: &Serving, request: &ChatRequest) -> Result<Self, HttpError> {
-        let instance = shared.host.instance_of(Arc::clone(serving.policy()), shared.planner.capabilities()).await.map_err(|e| policy_failed(shared, &e))?;
+        let instance = shared.control.instance(serving).await.map_err(|e| policy_failed(shared, &e))?;
         match instance.chat(request).await {
             Err(error) => Err(policy_failed(shared, &error)),
             Ok(Err(error)) => Err(HttpError::from_api(&error)),

@@ -13,7 +13,7 @@
 use super::Relayed;
 use crate::aws::model::{ApiError, StreamEvent};
 use crate::gateway::errors::HttpError;
-use crate::gateway::sse::{Body, ChunkEncoder, SseFrames, error_event};
+use crate::gateway::response_body::{Body, SseFrames};
 use crate::gateway::{Shared, error_class};
 use crate::plan::call::{Delivery, RoutedStream};
 use crate::telemetry::request::{CLIENT_CLOSED, Observation};
@@ -32,8 +32,8 @@ const MAX_WRITE: usize = 64 * 1024;
 /// `ping`: Bedrock sends none, and a proxy between may close a quiet connection).
 const KEEPALIVE_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Turns a stream's events into SSE frames: OpenAI's chunks ([`ChunkEncoder`]) or Anthropic's
-/// Messages events ([`crate::gateway::anthropic::events::MessageEncoder`]).
+/// Turns a stream's events into an API's SSE frames (each API's folder has its own: OpenAI's
+/// chunks, Anthropic's Messages events).
 pub trait Encoder: Send + 'static {
     /// The frames for one event, if it has any.
     fn event(&mut self, event: StreamEvent) -> Option<Bytes>;
@@ -44,27 +44,13 @@ pub trait Encoder: Send + 'static {
     /// One InvokeModel stream chunk relayed, with what it tells the accounting. Only an API whose
     /// upstream builder asks for InvokeModel receives chunks; the others end the stream with an
     /// error saying so.
-    fn chunk(&mut self, chunk: Vec<u8>) -> Result<Relayed, HttpError> {
+    fn relay_chunk(&mut self, chunk: Vec<u8>) -> Result<Relayed, HttpError> {
         let _ = chunk;
         Err(HttpError::new(500, "api_error", "this API never calls InvokeModel"))
     }
     /// The frame that keeps a quiet stream open, if the API has one.
     fn keepalive(&mut self) -> Option<Bytes> {
         None
-    }
-}
-
-impl Encoder for ChunkEncoder {
-    fn event(&mut self, event: StreamEvent) -> Option<Bytes> {
-        ChunkEncoder::event(self, event)
-    }
-
-    fn done(&mut self) -> Bytes {
-        ChunkEncoder::done(self)
-    }
-
-    fn error(&mut self, error: &HttpError) -> Bytes {
-        error_event(error)
     }
 }
 
@@ -96,7 +82,7 @@ enum State<S> {
 }
 
 /// The SSE body of one streamed response.
-pub struct EventFrames<S, E = ChunkEncoder> {
+pub struct EventFrames<S, E> {
     shared: Arc<Shared>,
     /// Held until the response ends or the client leaves.
     _permit: OwnedSemaphorePermit,
@@ -172,7 +158,7 @@ impl<S: EventSource, E: Encoder> EventFrames<S, E> {
 
     /// Relays one InvokeModel chunk through the encoder, accounting what it reports.
     fn relay(&mut self, chunk: Vec<u8>) {
-        match self.encoder.chunk(chunk) {
+        match self.encoder.relay_chunk(chunk) {
             Ok(relayed) => {
                 if relayed.output {
                     self.first_output();

@@ -1,24 +1,38 @@
 //! `POST /v1/chat/completions` over the call layer: a parsed [`Completion`] is a [`ChatApi`]
 //! request, answered whole (`chat.completion`) or as `chat.completion.chunk` events.
 
+use super::chunks::ChunkEncoder;
 use super::{Collected, Completion, parse_completion};
 use crate::aws::model::ConverseResponse;
+use crate::gateway::api::{Access, Api, Endpoint, Path};
 use crate::gateway::call::{self, Asked, ChatApi, ConverseOnly, ErrorShape, Render};
 use crate::gateway::errors::HttpError;
-use crate::gateway::sse::ChunkEncoder;
 use crate::gateway::{Reply, Shared};
 use crate::plan::Route;
 use crate::telemetry::request::Observation;
 use crate::types::{ChatRequest, ConfigSource};
-use hyper::Request;
 use hyper::body::Incoming;
+use hyper::{Method, Request};
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
+/// Chat Completions: one endpoint, errors in OpenAI's shape.
+pub(in crate::gateway) static API: Api = Api {
+    shape: ErrorShape::OpenAi,
+    prefix: None,
+    endpoints: &[Endpoint {
+        path: Path::Exact("/v1/chat/completions"),
+        method: Method::POST,
+        access: Access::ClientKey,
+        label: "/v1/chat/completions",
+        serve: |shared, request, started, observation| Box::pin(chat(shared, request, started, observation)),
+    }],
+};
+
 /// Handles one chat request; the model label for metrics comes back with the response.
-pub(in crate::gateway) async fn chat(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant, observation: &mut Observation) -> Reply {
+async fn chat(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant, observation: &mut Observation) -> Reply {
     let (timeout, prompt_cache) = (shared.request_timeout, shared.prompt_cache);
     let parse = move |body: Value| parse_completion(&body, timeout, prompt_cache);
     call::serve(shared, request, observation, ErrorShape::OpenAi, parse, async |completion, observation| {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::aws::model::{ContentBlock, ConverseOptions, DocumentSource, OutputSchema, ReasoningEffort, ReasoningRequest, ToolChoice};
+use serde_json::{Value, json};
 use std::time::Duration;
 
 fn parse(body: Value) -> Result<Completion, HttpError> {

@@ -93,12 +93,12 @@ impl<const N: usize> Collector for LabelledCounters<N> {
 
 /// The latency histogram of each route, shown for the routes that served a request.
 #[derive(Debug)]
-pub struct RouteLatency<const N: usize> {
-    pub routes: [&'static str; N],
-    pub histograms: Arc<[DurationHistogram; N]>,
+pub struct RouteLatency {
+    pub routes: &'static [&'static str],
+    pub histograms: Arc<[DurationHistogram]>,
 }
 
-impl<const N: usize> Collector for RouteLatency<N> {
+impl Collector for RouteLatency {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let help = "Time to the response headers (streams: to the first event).";
         let mut family = encoder.encode_descriptor("openclaw_gateway_request_duration_seconds", help, None, MetricType::Histogram)?;
@@ -117,13 +117,19 @@ type ByModel = HashMap<Box<str>, Vec<(usize, u16, Counter)>>;
 /// The requests counted by (route, status, model). Read without a lock: the map is replaced
 /// whole (copy on write) when a label set is added, under `adding`, at most
 /// [`MAX_LABEL_SETS`] times (plus the `other` rows past that bound).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RequestCounts {
+    routes: &'static [&'static str],
     by_model: ArcSwap<ByModel>,
     adding: Mutex<usize>,
 }
 
 impl RequestCounts {
+    /// Counts kept by the route labels `routes` (indexed as [`RequestCounts::count`] takes them).
+    pub fn new(routes: &'static [&'static str]) -> Self {
+        Self { routes, by_model: ArcSwap::default(), adding: Mutex::default() }
+    }
+
     /// Counts one request.
     pub fn count(&self, route: usize, status: u16, model: &str) {
         let model = match model.char_indices().nth(MAX_MODEL_LABEL) {
@@ -163,7 +169,10 @@ impl RequestCounts {
         let map = self.by_model.load();
         let mut rows: Vec<_> = map
             .iter()
-            .flat_map(|(model, rows)| rows.iter().map(move |(route, status, counter)| (super::ROUTES[*route], *status, model.to_string(), counter.get())))
+            .flat_map(|(model, rows)| {
+                rows.iter()
+                    .map(move |(route, status, counter)| (self.routes.get(*route).copied().unwrap_or("other"), *status, model.to_string(), counter.get()))
+            })
             .collect();
         rows.sort();
         rows

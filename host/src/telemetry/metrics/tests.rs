@@ -2,9 +2,9 @@ use super::*;
 
 #[test]
 fn renders_counters_and_histograms_under_the_names_of_before() {
-    let metrics = Metrics::default();
-    metrics.request(route_index("/v1/chat/completions"), 200, "m\"x", Duration::from_micros(300));
-    metrics.request(route_index("/nope"), 404, "", Duration::from_micros(10));
+    let metrics = Metrics::new(&["/v1/chat/completions", "/healthz", "other"], &SinkCounts::default());
+    metrics.request(0, 200, "m\"x", Duration::from_micros(300));
+    metrics.request(2, 404, "", Duration::from_micros(10));
     metrics.swap(false);
     metrics.guest_failure("trap");
     metrics.tokens(3, 5);

@@ -1,14 +1,13 @@
-//! Server-sent events in the OpenAI chunk format, and the response body type that carries
-//! them (a whole body, or the frames of a streamed response).
+//! Chat Completions' stream: server-sent events in the `chat.completion.chunk` format, the
+//! [`Encoder`] the call layer's stream body drives.
 
-use super::errors::HttpError;
-use super::openai::{finish_reason, redacted_block, thinking_block, usage_json};
+use super::{finish_reason, redacted_block, thinking_block, usage_json};
 use crate::aws::model::StreamEvent;
+use crate::gateway::call::stream::Encoder;
+use crate::gateway::errors::HttpError;
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::json;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 /// Turns the policy's stream events into `chat.completion.chunk` events. Reasoning text goes
 /// out as `reasoning_content` deltas; when Bedrock signs a reasoning block, one delta carries
@@ -102,9 +101,19 @@ impl ChunkEncoder {
     }
 }
 
-/// A failure after streaming began: one `data: {"error": ...}` event (the stream then ends).
-pub fn error_event(error: &HttpError) -> Bytes {
-    data(&error.body())
+impl Encoder for ChunkEncoder {
+    fn event(&mut self, event: StreamEvent) -> Option<Bytes> {
+        ChunkEncoder::event(self, event)
+    }
+
+    fn done(&mut self) -> Bytes {
+        ChunkEncoder::done(self)
+    }
+
+    /// A failure after streaming began: one `data: {"error": ...}` event (the stream then ends).
+    fn error(&mut self, error: &HttpError) -> Bytes {
+        data(&error.body())
+    }
 }
 
 /// A `chat.completion.chunk`, borrowed.
@@ -143,60 +152,6 @@ fn data(value: &impl Serialize) -> Bytes {
     let _ = serde_json::to_writer(&mut out, value);
     out.extend_from_slice(b"\n\n");
     Bytes::from(out)
-}
-
-/// What [`Body::Events`] polls: a streamed response's frames.
-pub trait SseFrames: Send {
-    /// Every frame ready now, as one chunk; `None` once the stream has ended.
-    fn poll_frames(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Bytes>>;
-}
-
-/// A response body: whole, or the SSE frames of a streamed response ([`super::call::stream`]).
-pub enum Body {
-    /// A whole body (taken on the first poll).
-    Full(Option<Bytes>),
-    /// Frames produced as hyper polls.
-    Events(Pin<Box<dyn SseFrames>>),
-}
-
-impl std::fmt::Debug for Body {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Full(bytes) => f.debug_tuple("Full").field(&bytes.as_ref().map(Bytes::len)).finish(),
-            Self::Events(_) => f.write_str("Events"),
-        }
-    }
-}
-
-impl Body {
-    /// A whole body.
-    pub fn full(bytes: impl Into<Bytes>) -> Self {
-        Self::Full(Some(bytes.into()))
-    }
-}
-
-impl http_body::Body for Body {
-    type Data = Bytes;
-    type Error = std::convert::Infallible;
-
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        match self.get_mut() {
-            Self::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(http_body::Frame::data(b)))),
-            Self::Events(frames) => frames.as_mut().poll_frames(cx).map(|frame| frame.map(|b| Ok(http_body::Frame::data(b)))),
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        matches!(self, Self::Full(None))
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        match self {
-            Self::Full(Some(bytes)) => http_body::SizeHint::with_exact(bytes.len() as u64),
-            Self::Full(None) => http_body::SizeHint::with_exact(0),
-            Self::Events(_) => http_body::SizeHint::default(),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -17,17 +17,17 @@
 mod convert;
 mod convert_parts;
 mod convert_routing;
-#[path = "../imports/control_plane.rs"]
+#[path = "imports/control_plane.rs"]
 mod import_control_plane;
-#[path = "../imports/credentials.rs"]
+#[path = "imports/credentials.rs"]
 mod import_credentials;
-#[path = "../imports/environment.rs"]
+#[path = "imports/environment.rs"]
 mod import_environment;
-#[path = "../imports/log.rs"]
+#[path = "imports/log.rs"]
 mod import_log;
-#[path = "../imports/runtime.rs"]
+#[path = "imports/runtime.rs"]
 mod import_runtime;
-#[path = "../imports/types.rs"]
+#[path = "imports/types.rs"]
 mod import_types;
 mod parts;
 pub(crate) mod since_v0_1;

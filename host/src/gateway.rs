@@ -15,128 +15,55 @@
 //! - Every response carries an `x-request-id` (the client's when sane, else a new one); the
 //!   access log and traces ([`crate::telemetry`]) record each request when its response ends.
 //!
-//! Routes: `POST /v1/chat/completions`, `POST /v1/embeddings`, `GET /v1/models`, `GET /healthz`,
-//! `GET /readyz`, `GET /metrics`, and `POST /admin/policy` when client authentication is on.
+//! Routes: one line per client API in [`routes`] (Chat Completions, embeddings, the model list,
+//! Anthropic's Messages API, the operator's endpoints), each API in its own folder over the
+//! call layer ([`call`]).
 
 pub mod anthropic;
+mod api;
 mod auth;
 mod body;
 mod call;
 mod embeddings;
 pub mod errors;
 mod half_close;
-mod heap;
+mod handle;
 mod limits;
 pub use crate::telemetry::metrics;
+mod models;
 pub mod openai;
 mod ops;
+mod options;
 mod request_bounds;
-pub mod sse;
+pub mod response_body;
+mod routes;
 mod unique_names;
-pub mod watch;
 
+pub use crate::control::ReloadError;
 pub use auth::ClientKey;
 pub use errors::HttpError;
-pub use watch::ReloadError;
+pub use handle::GatewayHandle;
+pub use options::{DEFAULT_LISTEN, GatewayOptions};
 
-use crate::capability::{BedrockAccess, Capabilities};
-use crate::plan::{Planner, Serving};
-use crate::sandbox::{LoadedPolicy, PolicyHost};
-use crate::telemetry::access_log::AccessLog;
-use crate::telemetry::otlp::{Exporter, OtlpConfig, OtlpError};
+use crate::capability::Capabilities;
+use crate::control::{ControlPlane, Sources};
+use crate::heap::HeapTrim;
+use crate::sandbox::PolicyHost;
+use crate::telemetry::otlp::{Exporter, OtlpError};
 use crate::telemetry::request::{Observation, Telemetry};
 use crate::telemetry::request_id;
 use hyper::body::Incoming;
-use hyper::{Method, Request, Response};
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use metrics::Metrics;
-use sse::Body;
+use response_body::Body;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-
-/// How the gateway runs.
-#[derive(Debug, Clone)]
-pub struct GatewayOptions {
-    /// Where to listen (port 0 picks a free port). Default `127.0.0.1:18789`.
-    pub listen: SocketAddr,
-    /// The key clients must send as `Authorization: Bearer <key>`; `None` turns client
-    /// authentication (and `POST /admin/policy`) off.
-    pub client_key: Option<ClientKey>,
-    /// How long streams may run on after shutdown begins. Default 10 s.
-    pub grace_period: Duration,
-    /// The `--policy` file to watch and reload; `None` for the embedded policy.
-    pub policy_file: Option<PathBuf>,
-    /// The config file to read and watch; `None` runs on defaults.
-    pub config_path: Option<PathBuf>,
-    /// How often the files are polled. Default 500 ms.
-    pub watch_interval: Duration,
-    /// Time limit for one chat call. Default 300 s.
-    pub request_timeout: Duration,
-    /// Largest request body accepted (413 beyond). Default 16 MiB.
-    pub max_body_bytes: usize,
-    /// Most chat and model-list requests in flight (503 beyond); capped a few below the
-    /// policy host's `Limits::max_instances`. Default 1000.
-    pub max_in_flight: usize,
-    /// How long a client may take to send a request's headers, and how long a kept-alive
-    /// connection may sit idle before its next request. Default 30 s.
-    pub header_read_timeout: Duration,
-    /// How long a client may take to send a whole request body (408 beyond). Default 60 s.
-    pub body_read_timeout: Duration,
-    /// Most open client connections; the gateway keeps it below half of what the file
-    /// descriptor limit leaves (the soft limit is raised to the hard one at start). At the cap
-    /// the connection idle the longest is closed to admit a new one. Default 4096.
-    pub max_connections: usize,
-    /// Bytes of request bodies buffered at once across all requests (503 beyond), at least
-    /// `max_body_bytes`. Default 64 MiB.
-    pub max_body_memory: usize,
-    /// One JSON line per request ([`crate::telemetry::access_log`]). Default off.
-    pub access_log: AccessLog,
-    /// Where to export traces over OTLP/HTTP; the exporter starts in [`Gateway::bind`].
-    /// Default off.
-    pub otlp: Option<OtlpConfig>,
-    /// The AWS shared config and credentials files: when one changes, the region environment
-    /// is read again from this process's environment and those files, and the plan is
-    /// computed again if it (the profile's region) or the visible credential sources changed.
-    /// Default none (an embedder's own environment is kept as given).
-    pub aws_profile_files: Vec<PathBuf>,
-    /// Cache points the gateway adds to Chat Completions requests ([`openai::PromptCache`]).
-    /// Default off.
-    pub prompt_cache: openai::PromptCache,
-}
-
-/// The default listen address.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:18789";
-
-impl Default for GatewayOptions {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 18789)),
-            client_key: None,
-            grace_period: Duration::from_secs(10),
-            policy_file: None,
-            config_path: None,
-            watch_interval: Duration::from_millis(500),
-            request_timeout: Duration::from_secs(300),
-            max_body_bytes: 16 << 20,
-            max_in_flight: 1000,
-            header_read_timeout: Duration::from_secs(30),
-            body_read_timeout: Duration::from_secs(60),
-            max_connections: 4096,
-            max_body_memory: 64 << 20,
-            access_log: AccessLog::off(),
-            otlp: None,
-            aws_profile_files: Vec::new(),
-            prompt_cache: openai::PromptCache::Off,
-        }
-    }
-}
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -156,14 +83,8 @@ pub enum GatewayError {
 
 /// What every request handler shares.
 pub struct Shared {
-    host: Arc<PolicyHost>,
-    /// Bedrock access for the host's own calls; policy instances get theirs from the planner.
-    bedrock: Option<Arc<dyn BedrockAccess>>,
-    planner: Planner,
-    /// The AWS shared config and credentials files watched for profile changes.
-    aws_profile_files: Vec<PathBuf>,
-    config_path: Option<PathBuf>,
-    policy_file: Option<PathBuf>,
+    /// What is served (the policy, its config and plan) and what changes it.
+    control: Arc<ControlPlane>,
     client_key: Option<ClientKey>,
     metrics: Metrics,
     permits: Arc<Semaphore>,
@@ -171,12 +92,9 @@ pub struct Shared {
     permits_total: usize,
     request_timeout: Duration,
     max_body_bytes: usize,
-    watch_interval: Duration,
-    ready: ops::ReadyCache,
-    /// Set when shutdown is coming: `/readyz` answers 503 from then on.
-    draining: AtomicBool,
+    readiness: ops::Readiness,
     /// Freed heap given back once the gateway goes quiet.
-    heap: heap::HeapTrim,
+    heap: Arc<HeapTrim>,
     telemetry: Telemetry,
     /// The access log's name for the client key ([`ClientKey::id`]), computed once.
     client_key_id: Option<String>,
@@ -184,61 +102,10 @@ pub struct Shared {
     prompt_cache: openai::PromptCache,
 }
 
-/// A running gateway's controls, cheap to clone: reload, current policy, metrics.
-#[derive(Clone)]
-pub struct GatewayHandle {
-    shared: Arc<Shared>,
-}
-
-impl GatewayHandle {
-    /// The policy new requests run.
-    pub fn policy(&self) -> Arc<LoadedPolicy> {
-        self.shared.host.current()
-    }
-
-    /// Reloads the policy file (and the config) now, as SIGHUP does.
-    pub async fn reload(&self) -> Result<Arc<LoadedPolicy>, ReloadError> {
-        watch::reload_config(&self.shared).await;
-        watch::reload_policy(&self.shared, true).await
-    }
-
-    /// What requests are served from now: the policy, its config and its routing plan.
-    pub fn serving(&self) -> Arc<Serving> {
-        self.shared.planner.current()
-    }
-
-    /// Listens for SIGHUP (from now on) and reloads on each, until the returned task is aborted.
-    pub fn reload_on_sighup(&self) -> tokio::task::JoinHandle<()> {
-        watch::reload_on_sighup(Arc::clone(&self.shared))
-    }
-
-    /// The metrics in the Prometheus text format.
-    pub fn metrics(&self) -> String {
-        self.shared.metrics.render(&self.shared.host.current().info().to_string())
-    }
-
-    /// Chat requests routed so far: (from the plan with no guest call, by asking the policy).
-    pub fn routing_counts(&self) -> (u64, u64) {
-        self.shared.metrics.routing_counts()
-    }
-
-    /// Policy swaps so far: (loaded, refused).
-    pub fn swap_counts(&self) -> (u64, u64) {
-        self.shared.metrics.swap_counts()
-    }
-
-    /// Shutdown is coming: `/readyz` answers 503 (reason `draining`) from now on, so a load
-    /// balancer takes this gateway out of rotation, while it goes on serving every request
-    /// until [`Gateway::serve`]'s shutdown future completes.
-    pub fn start_draining(&self) {
-        if !self.shared.draining.swap(true, Ordering::SeqCst) {
-            tracing::info!("draining: /readyz answers 503; still serving");
-        }
-    }
-
-    /// Whether [`GatewayHandle::start_draining`] was called (or shutdown began).
-    pub fn is_draining(&self) -> bool {
-        self.shared.draining.load(Ordering::SeqCst)
+impl Shared {
+    /// Whether nothing is in flight (every request slot free).
+    fn idle(&self) -> bool {
+        self.permits.available_permits() == self.permits_total
     }
 }
 
@@ -256,30 +123,29 @@ impl Gateway {
     pub async fn bind(options: GatewayOptions, host: Arc<PolicyHost>, capabilities: Capabilities) -> Result<Self, GatewayError> {
         let bounds = limits::ClientBounds::of(&options);
         let listener = TcpListener::bind(options.listen).await.map_err(|source| GatewayError::Bind { addr: options.listen, source })?;
-        let config = watch::read_config(options.config_path.as_deref()).await;
-        let bedrock = capabilities.bedrock.clone();
-        let planner = Planner::start(Arc::clone(&host), capabilities, Arc::new(config)).await;
+        let permits_total = in_flight_limit(options.max_in_flight, host.limits().max_instances);
         // The export task runs until the last `Exporter` clone (the one in `Shared`) is gone.
         let exporter = options.otlp.map(|config| Exporter::start(config).map(|(exporter, _task)| exporter)).transpose()?;
         let client_key_id = options.client_key.as_ref().map(ClientKey::id);
-        let permits_total = in_flight_limit(options.max_in_flight, host.limits().max_instances);
+        let metrics = Metrics::new(routes::labels(), &crate::telemetry::metrics::SinkCounts::of(&options.access_log, exporter.as_ref()));
+        let heap = Arc::new(HeapTrim::default());
+        let sources = Sources {
+            policy_file: options.policy_file,
+            config_path: options.config_path,
+            aws_profile_files: options.aws_profile_files,
+            interval: options.watch_interval,
+        };
+        let control = Arc::new(ControlPlane::start(host, capabilities, sources, metrics.clone(), Arc::clone(&heap)).await);
         let shared = Arc::new(Shared {
             permits: Arc::new(Semaphore::new(permits_total)),
             permits_total,
-            host,
-            bedrock,
-            planner,
-            aws_profile_files: options.aws_profile_files,
-            config_path: options.config_path,
-            policy_file: options.policy_file,
+            control,
             client_key: options.client_key,
-            metrics: Metrics::new(&crate::telemetry::metrics::SinkCounts::of(&options.access_log, exporter.as_ref())),
+            metrics,
             request_timeout: options.request_timeout,
             max_body_bytes: options.max_body_bytes,
-            watch_interval: options.watch_interval.max(Duration::from_millis(10)),
-            ready: ops::ReadyCache::default(),
-            draining: AtomicBool::new(false),
-            heap: heap::HeapTrim::default(),
+            readiness: ops::Readiness::default(),
+            heap,
             telemetry: Telemetry { access_log: options.access_log, exporter },
             client_key_id,
             prompt_cache: options.prompt_cache,
@@ -302,7 +168,11 @@ impl Gateway {
     /// meanwhile. Raises the soft file-descriptor limit to the hard one and keeps the open
     /// connections below it (see [`GatewayOptions::max_connections`]).
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
-        let watcher = tokio::spawn(watch::watch_files(Arc::clone(&self.shared)));
+        let idle = {
+            let shared = Arc::clone(&self.shared);
+            move || shared.idle()
+        };
+        let watcher = tokio::spawn(crate::control::watch::watch_files(Arc::clone(&self.shared.control), idle));
         let bounds = self.bounds;
         let fd_limit = limits::raise_fd_limit();
         let cap = limits::connection_cap(bounds.max_connections, fd_limit);
@@ -379,7 +249,7 @@ impl Gateway {
             connections.set_task(id, task.abort_handle());
         }
         drop(self.listener);
-        self.shared.draining.store(true, Ordering::SeqCst);
+        self.shared.readiness.start_draining();
         watcher.abort();
         tracing::info!(connections = connections.count(), grace = ?self.grace_period, "shutting down: no new connections; letting responses finish");
         let _ = closing.send(true);
@@ -412,17 +282,32 @@ pub const POLICY_HEADER: &str = "openclaw-policy";
 /// A response and the model label it is counted under.
 type Reply = (Response<Body>, String);
 
-/// Serves one request: routes it, echoes its request id, counts it, and finishes its telemetry
-/// (a streamed response's is finished by the task that streams it, when the stream ends).
+/// Serves one request: finds its endpoint in the route table ([`routes`]), checks the client
+/// key, serves it, echoes its request id, counts it, and finishes its telemetry (a streamed
+/// response's is finished by the task that streams it, when the stream ends).
 async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
     let started = Instant::now();
+    let dispatch = routes::dispatch(request.uri().path(), request.method(), shared.client_key.is_some());
+    let route = match &dispatch {
+        routes::Dispatch::Serve { index, .. } => *index,
+        routes::Dispatch::Refuse { .. } => routes::other_index(),
+    };
     let headers = request.headers();
     let request_id = request_id::for_request(headers.get(request_id::HEADER).map(|v| v.as_bytes()));
-    let route = metrics::route_index(request.uri().path());
     let traceparent = headers.get("traceparent").and_then(|v| v.to_str().ok());
-    let mut observation = shared.telemetry.observe(started, &request_id, request.method().as_str(), request.uri().path(), metrics::ROUTES[route], traceparent);
+    let mut observation = shared.telemetry.observe(started, &request_id, request.method().as_str(), request.uri().path(), routes::labels()[route], traceparent);
     shared.heap.active();
-    let (mut response, model) = route_request(&shared, request, started, &mut observation).await;
+    let (mut response, model) = match dispatch {
+        routes::Dispatch::Serve { endpoint, shape, .. } => match admitted(&shared, endpoint.access, shape, &request, &mut observation) {
+            Ok(()) => (endpoint.serve)(&shared, request, started, &mut observation).await,
+            Err(error) => shape.reject(&mut observation, error),
+        },
+        routes::Dispatch::Refuse { shape, error, access } => {
+            // An unknown path or method asks for the key too: without it, nothing is told.
+            let error = admitted(&shared, access, shape, &request, &mut observation).err().unwrap_or(error);
+            shape.reject(&mut observation, error)
+        }
+    };
     // Always a valid header value: `for_request` keeps only visible ASCII.
     if let Ok(value) = hyper::header::HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(request_id::HEADER, value);
@@ -430,7 +315,7 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     // Which policy answered, on every route: a chat response already names the one that served
     // it (a swap may have happened since); any other is the policy in service now.
     if !response.headers().contains_key(POLICY_HEADER)
-        && let Ok(value) = hyper::header::HeaderValue::from_str(shared.host.current().info_line())
+        && let Ok(value) = hyper::header::HeaderValue::from_str(shared.control.policy().info_line())
     {
         response.headers_mut().insert(POLICY_HEADER, value);
     }
@@ -440,50 +325,24 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     Ok(response)
 }
 
-async fn route_request(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant, observation: &mut Observation) -> Reply {
-    let path = request.uri().path();
-    let method = request.method();
-    let open = matches!(path, "/healthz" | "/readyz");
-    if !open && let Some(key) = &shared.client_key {
-        if !key.accepts_headers(request.headers()) {
-            if anthropic::is_messages_path(path) {
-                return anthropic::reject(observation, anthropic::unauthorized());
-            }
-            return reject(observation, HttpError::unauthorized());
-        }
-        observation.client(shared.client_key_id.as_deref());
+/// The client-key check of an endpoint's access: the key's name recorded when it is accepted,
+/// 401 in the API's words when it is asked for and missing or wrong.
+fn admitted(
+    shared: &Shared,
+    access: api::Access,
+    shape: call::ErrorShape,
+    request: &Request<Incoming>,
+    observation: &mut Observation,
+) -> Result<(), HttpError> {
+    let Some(key) = &shared.client_key else { return Ok(()) };
+    if access == api::Access::Open {
+        return Ok(());
     }
-    let response = match (path, method) {
-        ("/v1/chat/completions", &Method::POST) => return openai::chat::chat(shared, request, started, observation).await,
-        ("/v1/embeddings", &Method::POST) => return embeddings::embeddings(shared, request, observation).await,
-        ("/v1/models", &Method::GET) => match ops::models(shared, request.uri().query()).await {
-            Ok(response) => response,
-            Err(error) => return reject(observation, error),
-        },
-        ("/healthz", &Method::GET) => json_response(200, &serde_json::json!({ "status": "ok" })),
-        ("/readyz", &Method::GET) => ops::ready(shared).await,
-        ("/metrics", &Method::GET) => ops::metrics(shared),
-        ("/admin/policy", &Method::POST) if shared.client_key.is_some() => match ops::admin_reload(shared).await {
-            Ok(response) => response,
-            Err(error) => return reject(observation, error),
-        },
-        ("/v1/embeddings", _) => return reject(observation, HttpError::method_not_allowed("POST")),
-        (anthropic::MESSAGES_PATH, &Method::POST) => return anthropic::messages(shared, request, started, observation).await,
-        (anthropic::COUNT_TOKENS_PATH, &Method::POST) => return anthropic::count_tokens(shared, request, observation).await,
-        (anthropic::MESSAGES_PATH | anthropic::COUNT_TOKENS_PATH, _) => return anthropic::reject(observation, HttpError::method_not_allowed("POST")),
-        _ if anthropic::is_messages_path(path) => return anthropic::reject(observation, HttpError::not_found(path)),
-        ("/v1/chat/completions" | "/admin/policy", _) if path != "/admin/policy" || shared.client_key.is_some() => {
-            return reject(observation, HttpError::method_not_allowed("POST"));
-        }
-        ("/v1/models" | "/healthz" | "/readyz" | "/metrics", _) => return reject(observation, HttpError::method_not_allowed("GET")),
-        _ => return reject(observation, HttpError::not_found(path)),
-    };
-    (response, String::new())
-}
-
-/// An error response in OpenAI's shape, its class recorded.
-fn reject(observation: &mut Observation, error: HttpError) -> Reply {
-    call::ErrorShape::OpenAi.reject(observation, error)
+    if !key.accepts_headers(request.headers()) {
+        return Err(shape.unauthorized());
+    }
+    observation.client(shared.client_key_id.as_deref());
+    Ok(())
 }
 
 /// The error class the access log and traces record for a failed request: the OpenAI error

@@ -12,24 +12,24 @@
 // same glue against each version's generated types), so loading them twice is no mistake.
 #![allow(clippy::duplicate_mod)]
 
-#[path = "../convert.rs"]
+#[path = "convert.rs"]
 mod convert;
 mod convert_plan_text;
-#[path = "../convert_routing.rs"]
+#[path = "convert_routing.rs"]
 mod convert_routing;
-#[path = "../since_v0_1/convert_text.rs"]
+#[path = "since_v0_1/convert_text.rs"]
 mod convert_text;
-#[path = "../../imports/control_plane.rs"]
+#[path = "../imports/control_plane.rs"]
 mod import_control_plane;
-#[path = "../../imports/credentials.rs"]
+#[path = "../imports/credentials.rs"]
 mod import_credentials;
-#[path = "../../imports/environment.rs"]
+#[path = "../imports/environment.rs"]
 mod import_environment;
-#[path = "../../imports/log.rs"]
+#[path = "../imports/log.rs"]
 mod import_log;
-#[path = "../../imports/runtime.rs"]
+#[path = "../imports/runtime.rs"]
 mod import_runtime;
-#[path = "../../imports/types.rs"]
+#[path = "../imports/types.rs"]
 mod import_types;
 
 wasmtime::component::bindgen!({

@@ -17,8 +17,9 @@ mod contract;
 mod discovery_cases;
 mod matching;
 
-pub use config_cases::{ConfigCase, Expectation, ExpectedDiagnostic};
+pub use config_cases::{ConfigCase, Expectation};
 pub use discovery_cases::{DiscoveryCase, DiscoveryExpectation, StaticCatalog};
+pub use matching::ExpectedDiagnostic;
 
 use crate::capability::Capabilities;
 use crate::sandbox::{LoadedPolicy, PolicyError, PolicyHost, PolicyInstance};
