@@ -144,7 +144,7 @@ async fn count(shared: &Arc<Shared>, parsed: MessagesRequest, observation: &mut 
             bedrock.count_tokens_invoke(request).await
         }
         None => {
-            let mut converse = parsed.converse?;
+            let mut converse = parsed.into_translated()?;
             check_thinking(&route.target, &converse)?;
             crate::plan::call::aim_at_route(&mut converse, &route);
             bedrock.count_tokens(converse).await

@@ -45,7 +45,7 @@ pub(super) trait ChatApi: Asked + Send + 'static {
     /// The max tokens the client asked for, if any (telemetry's requested max tokens).
     fn max_tokens(&self) -> Option<u32>;
     /// Whether `route` can serve this request (reasoning asked of a model without it: 400).
-    fn check_route(&self, route: &Route) -> Result<(), HttpError>;
+    fn check_route(&mut self, route: &Route) -> Result<(), HttpError>;
     /// Builds each attempt's upstream request (the fallback chain asks once per target).
     type Upstream: ApiUpstream;
     /// The upstream builder for a routing plan's route, and the render of its answer.
@@ -285,7 +285,12 @@ enum Source {
 
 /// Answers a chat request of any API: admit, route, send, account. A streamed answer takes
 /// `observation` with it and finishes it when the stream ends.
-pub(super) async fn chat<R: ChatApi>(shared: &Arc<Shared>, request: R, started: Instant, observation: &mut Observation) -> Result<Response<Body>, HttpError> {
+pub(super) async fn chat<R: ChatApi>(
+    shared: &Arc<Shared>,
+    mut request: R,
+    started: Instant,
+    observation: &mut Observation,
+) -> Result<Response<Body>, HttpError> {
     let permit = admit(shared)?;
     let serving = shared.control.serving();
     observation.serving(&serving);

@@ -111,6 +111,11 @@ impl NativeBody {
         Ok(Self { fields, betas })
     }
 
+    /// The body's fields (without `model`, `stream` and `anthropic_beta`).
+    pub fn fields(&self) -> &Map<String, Value> {
+        &self.fields
+    }
+
     /// The InvokeModel request for an attempt on a model of `row`, and what the row dropped.
     pub fn request(&self, row: &ModelRow, aim: &Aim<'_>) -> (InvokeRequest, Dropped) {
         let mut dropped = Dropped::default();

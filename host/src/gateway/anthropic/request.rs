@@ -42,8 +42,28 @@ pub struct MessagesRequest {
     /// The body for InvokeModel on Claude.
     pub native: NativeBody,
     /// The Converse request (model and region are set by the route), or why the body cannot
-    /// be one (reported only when a non-Claude model is to answer).
-    pub converse: Result<ConverseRequest, HttpError>,
+    /// be one (reported only when a model that is not Claude is to answer). Made while the body
+    /// is read unless the model's name says Claude: Claude's body goes natively, and is
+    /// translated only if a fallback step is not Claude ([`MessagesRequest::translated`]).
+    pub converse: Option<Result<ConverseRequest, HttpError>>,
+    endpoint: Endpoint,
+    timeout: Duration,
+}
+
+impl MessagesRequest {
+    /// The Converse translation, made now if it was not.
+    pub fn translated(&mut self) -> &Result<ConverseRequest, HttpError> {
+        let (native, endpoint, timeout) = (&self.native, self.endpoint, self.timeout);
+        self.converse.get_or_insert_with(|| parse(native.fields(), endpoint, timeout))
+    }
+
+    /// The Converse translation, taken.
+    pub fn into_translated(self) -> Result<ConverseRequest, HttpError> {
+        match self.converse {
+            Some(done) => done,
+            None => parse(self.native.fields(), self.endpoint, self.timeout),
+        }
+    }
 }
 
 /// Longest model name a client may send.
@@ -82,9 +102,10 @@ pub fn parse_request(body: Value, endpoint: Endpoint, timeout: Duration, header_
     };
     // The gateway's own bounds hold whichever form the request takes (request_bounds.rs).
     request_bounds::check_chat(&object).map_err(|e| invalid(e.field, e.message))?;
-    let converse = parse(&object, endpoint, timeout);
+    // Claude takes the body as it is: no translation unless a step needs one.
+    let converse = (!model.to_ascii_lowercase().contains("claude")).then(|| parse(&object, endpoint, timeout));
     let native = NativeBody::read(object, header_betas)?;
-    Ok(MessagesRequest { model, stream, native, converse })
+    Ok(MessagesRequest { model, stream, native, converse, endpoint, timeout })
 }
 
 /// Fields each endpoint knows; anything else is refused.

@@ -63,7 +63,7 @@ impl ChatApi for Completion {
         self.request.max_tokens
     }
 
-    fn check_route(&self, route: &Route) -> Result<(), HttpError> {
+    fn check_route(&mut self, route: &Route) -> Result<(), HttpError> {
         let Some(reasoning) = &self.options.reasoning else { return Ok(()) };
         let max_tokens = self.request.max_tokens.unwrap_or(route.max_tokens);
         crate::aws::reasoning::request_fields(&route.target, reasoning, Some(max_tokens))
