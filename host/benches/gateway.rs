@@ -2,7 +2,8 @@
 //! sent directly to the Bedrock emulator (Converse / ConverseStream with a bearer token) and
 //! through two `openclaw-bedrock gateway` processes (the release binary) in front of the same emulator,
 //! one with the default config (a `model`, discovery on: the credentials are visible) and one
-//! with discovery off; sequential and at 64 and 256 concurrent, whole and streamed. Reports
+//! with discovery off; sequential and at 64 and 256 concurrent, whole and streamed, each through
+//! Chat Completions and through the Responses API (`store: false`, issue 25). Reports
 //! latency p50/p99, time to first token, throughput, the gateway process's CPU time per request
 //! (every thread, from `/proc/<pid>/task/*/schedstat` before and after each scenario), and its
 //! RSS idle and with 1,000 open streams.
@@ -34,7 +35,10 @@ const OPEN_STREAMS: usize = 1000;
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Path {
     Direct,
+    /// The gateway's Chat Completions.
     Gateway,
+    /// The gateway's Responses API (`store: false`, as Codex sends it).
+    Responses,
 }
 
 /// One request of a scenario, and the bytes that mark its first generated text.
@@ -55,6 +59,11 @@ fn request(path: Path, addr: SocketAddr, stream: bool) -> (hyper::Request<Full<B
             let body = serde_json::json!({ "model": MODEL, "stream": stream, "max_tokens": 100, "messages": [{ "role": "user", "content": PROMPT }] });
             let request = builder.uri("/v1/chat/completions").body(Full::new(Bytes::from(body.to_string()))).expect("request");
             (request, if stream { b"\"content\":\"Echo" } else { b"Echo:" })
+        }
+        Path::Responses => {
+            let body = serde_json::json!({ "model": MODEL, "stream": stream, "store": false, "max_output_tokens": 100, "input": PROMPT });
+            let request = builder.uri("/v1/responses").body(Full::new(Bytes::from(body.to_string()))).expect("request");
+            (request, if stream { b"\"delta\":\"Echo" } else { b"Echo:" })
         }
     }
 }
@@ -375,6 +384,7 @@ fn main() {
             scenario(Path::Direct, emulator_addr, stream, 8, 25).await;
             for (_, _, addr, _) in &gateways {
                 scenario(Path::Gateway, *addr, stream, 8, 25).await;
+                scenario(Path::Responses, *addr, stream, 8, 25).await;
             }
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -388,15 +398,16 @@ fn main() {
                 // Interleaved: the direct run, then each gateway, one after the other.
                 let (direct, direct_time) = scenario(Path::Direct, emulator_addr, stream, concurrency, per_client).await;
                 let d = summarize(&direct, direct_time);
-                for (label, _, addr, pid) in &gateways {
+                for ((label, _, addr, pid), api) in gateways.iter().flat_map(|gateway| [(gateway, Path::Gateway), (gateway, Path::Responses)]) {
                     let cpu_before = cpu_ns(*pid);
-                    let (through, through_time) = scenario(Path::Gateway, *addr, stream, concurrency, per_client).await;
+                    let (through, through_time) = scenario(api, *addr, stream, concurrency, per_client).await;
                     let cpu_per_request = (cpu_ns(*pid) - cpu_before) as f64 / 1e3 / through.len() as f64;
                     let g = summarize(&through, through_time);
                     let ttft = if stream { (ms(d.ttft50), ms(g.ttft50), added(g.ttft50, d.ttft50)) } else { ("-".into(), "-".into(), "-".into()) };
                     println!(
-                        "| {} | {concurrency} | {} | {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.0} |",
+                        "| {} {} | {concurrency} | {} | {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.0} |",
                         if stream { "stream" } else { "whole" },
+                        if api == Path::Responses { "responses" } else { "chat" },
                         direct.len(),
                         ms(d.p50), ms(g.p50), added(g.p50, d.p50),
                         ms(d.p99), ms(g.p99), added(g.p99, d.p99),

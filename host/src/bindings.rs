@@ -71,4 +71,4 @@ pub use openclaw::bedrock::runtime as generated_runtime;
 pub use openclaw::bedrock::types as generated_types;
 
 /// `openclaw:bedrock/policy-types`: data only, nothing to implement beyond the marker trait.
-impl generated_policy::Host for crate::sandbox::instance_state::HostState {}
+impl generated_policy::Host for crate::instance_state::HostState {}

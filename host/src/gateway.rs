@@ -79,6 +79,9 @@ pub enum GatewayError {
     /// The OTLP endpoint is not usable.
     #[error(transparent)]
     Otlp(#[from] OtlpError),
+    /// The state directory cannot be used.
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
 }
 
 /// What every request handler shares.
@@ -100,6 +103,8 @@ pub struct Shared {
     client_key_id: Option<String>,
     /// Cache points the gateway adds ([`GatewayOptions::prompt_cache`]).
     prompt_cache: openai::PromptCache,
+    /// The Responses API's stored responses and reasoning key.
+    responses: Arc<openai::responses::ResponsesState>,
 }
 
 impl Shared {
@@ -127,6 +132,7 @@ impl Gateway {
         // The export task runs until the last `Exporter` clone (the one in `Shared`) is gone.
         let exporter = options.otlp.map(|config| Exporter::start(config).map(|(exporter, _task)| exporter)).transpose()?;
         let client_key_id = options.client_key.as_ref().map(ClientKey::id);
+        let responses = Arc::new(openai::responses::ResponsesState::open(&options.state).await?);
         let metrics = Metrics::new(routes::labels(), &crate::telemetry::metrics::SinkCounts::of(&options.access_log, exporter.as_ref()));
         let heap = Arc::new(HeapTrim::default());
         let sources = Sources {
@@ -149,6 +155,7 @@ impl Gateway {
             telemetry: Telemetry { access_log: options.access_log, exporter },
             client_key_id,
             prompt_cache: options.prompt_cache,
+            responses,
         });
         Ok(Self { listener, shared, grace_period: options.grace_period, bounds })
     }

@@ -18,6 +18,7 @@
 
 mod bindings;
 mod imports;
+mod instance_state;
 
 pub mod aws;
 pub mod capability;
@@ -29,5 +30,6 @@ pub mod gateway;
 pub mod heap;
 pub mod plan;
 pub mod sandbox;
+pub mod state;
 pub mod telemetry;
 pub mod types;

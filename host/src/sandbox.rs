@@ -10,9 +10,8 @@ pub(crate) mod contract;
 mod epoch;
 mod error;
 mod instance;
-pub(crate) mod instance_state;
 mod limits;
-mod loader;
+pub(crate) mod loader;
 mod parts;
 mod stderr;
 
@@ -24,7 +23,7 @@ pub use loader::{CACHE_MAX_VAR, CompileOutcome, DEFAULT_CACHE_MAX_BYTES, PolicyS
 pub use parts::{Part, Parts, Provider};
 
 use crate::capability::Capabilities;
-use crate::sandbox::instance_state::HostState;
+use crate::instance_state::HostState;
 use crate::types::{PolicyInfo, RegionEnvironment};
 use arc_swap::ArcSwap;
 use compose::SettingsMemo;

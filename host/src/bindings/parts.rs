@@ -6,7 +6,7 @@
 use super::{
     generated_chat as chat, generated_config as config, generated_discovery as discovery, generated_identity as identity, generated_routing as routing,
 };
-use crate::sandbox::instance_state::HostState;
+use crate::instance_state::HostState;
 use wasmtime::component::{Component, InstancePre};
 
 /// A linked 0.3.0 component, ready to instantiate, with the export indices of the parts it

@@ -9,6 +9,7 @@ use openclaw_host::environment;
 use openclaw_host::gateway::openai::PromptCache;
 use openclaw_host::gateway::{ClientKey, DEFAULT_LISTEN, Gateway, GatewayHandle, GatewayOptions};
 use openclaw_host::sandbox::Limits;
+use openclaw_host::state::StateOptions;
 use openclaw_host::telemetry::access_log::{AccessLog, Sink};
 use openclaw_host::telemetry::otlp::{OtlpConfig, OtlpError, Protocol};
 use std::io::Write as _;
@@ -65,6 +66,13 @@ pub(super) struct GatewayArgs {
     /// of every Chat Completions request (clients may add their own with `cache_control`).
     #[arg(long, value_name = "MODE", value_enum, default_value_t = PromptCache::Off)]
     prompt_cache: PromptCache,
+    /// Most megabytes of state kept in the state directory (stored Responses API responses);
+    /// past it, the records closest to expiry are dropped.
+    #[arg(long, value_name = "MB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    state_max_mb: u64,
+    /// Most days a stored record lives (stored responses expire after it).
+    #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    state_max_age_days: u64,
     /// For a parent process (the OpenClaw plugin): require a key made for this launch, print
     /// one JSON ready line `{"ready", "url", "key", "pid", "version"}` instead of the address
     /// line, and exit when stdin closes. Loopback addresses only.
@@ -123,6 +131,12 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
         otlp,
         aws_profile_files: aws_profile_files(),
         prompt_cache: args.prompt_cache,
+        // The state layer's files: `<state dir>/openclaw-bedrock/state` (its key beside it).
+        state: StateOptions {
+            dir: Some(environment::own_dir(&environment::state_dir()).join("state")),
+            max_bytes: args.state_max_mb << 20,
+            max_age: Duration::from_secs(args.state_max_age_days * 24 * 3600),
+        },
         ..GatewayOptions::default()
     };
     let gateway = Gateway::bind(options, Arc::new(host), Capabilities { environment, bedrock: Some(bedrock) }).await?;

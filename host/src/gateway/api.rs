@@ -43,7 +43,6 @@ pub(super) enum Path {
     /// Exactly this path.
     Exact(&'static str),
     /// This prefix and a non-empty rest (the handler reads the rest from the request's URI).
-    #[cfg_attr(not(test), expect(dead_code, reason = "for routes with a parameter (`/v1/responses/{id}`, issue 25); remove this once one uses it"))]
     Under(&'static str),
 }
 

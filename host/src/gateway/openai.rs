@@ -13,6 +13,7 @@ pub(super) mod model_metadata;
 mod options;
 mod request;
 mod response;
+pub mod responses;
 
 use super::errors::HttpError;
 

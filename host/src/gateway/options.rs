@@ -55,6 +55,9 @@ pub struct GatewayOptions {
     /// Cache points the gateway adds to Chat Completions requests ([`openai::PromptCache`]).
     /// Default off.
     pub prompt_cache: openai::PromptCache,
+    /// Where and how much state the gateway keeps (stored Responses API responses, the key
+    /// sealing reasoning). Default: in memory only.
+    pub state: crate::state::StateOptions,
 }
 
 /// The default listen address.
@@ -80,6 +83,7 @@ impl Default for GatewayOptions {
             otlp: None,
             aws_profile_files: Vec::new(),
             prompt_cache: openai::PromptCache::Off,
+            state: crate::state::StateOptions::default(),
         }
     }
 }

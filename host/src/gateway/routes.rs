@@ -14,7 +14,7 @@ use hyper::Method;
 use std::sync::LazyLock;
 
 /// Every client API the gateway serves, one line each.
-pub(super) static APIS: [&Api; 5] = [&openai::chat::API, &embeddings::API, &models::API, &anthropic::API, &ops::API];
+pub(super) static APIS: [&Api; 6] = [&openai::chat::API, &openai::responses::API, &embeddings::API, &models::API, &anthropic::API, &ops::API];
 
 /// Where a request goes: an endpoint by its index in [`labels`], or the error to answer and the
 /// shape to answer it in.
@@ -111,6 +111,13 @@ mod tests {
             ("/admin/policy", Method::GET, false, (None, 404, OpenAi)),
             ("/nope", Method::GET, false, (None, 404, OpenAi)),
             ("/v1/messagesX", Method::POST, false, (None, 404, OpenAi)),
+            ("/v1/responses", Method::POST, false, (Some("/v1/responses"), 200, OpenAi)),
+            ("/v1/responses", Method::GET, false, (None, 405, OpenAi)),
+            ("/v1/responses/resp_1", Method::GET, false, (Some("/v1/responses/{id}"), 200, OpenAi)),
+            ("/v1/responses/resp_1/input_items", Method::GET, false, (Some("/v1/responses/{id}"), 200, OpenAi)),
+            ("/v1/responses/resp_1", Method::DELETE, false, (Some("/v1/responses/{id} DELETE"), 200, OpenAi)),
+            ("/v1/responses/resp_1/cancel", Method::POST, false, (None, 405, OpenAi)),
+            ("/v1/responses/", Method::GET, false, (None, 404, OpenAi)),
         ];
         for (path, method, admin, expected) in cases {
             assert_eq!(outcome(path, method.clone(), admin), expected, "{method} {path}");

@@ -3,7 +3,7 @@
 use super::generated_control_plane::{Catalog, CatalogRequest, Host};
 use super::generated_types::ApiError;
 use crate::imports::no_bedrock_access;
-use crate::sandbox::instance_state::HostState;
+use crate::instance_state::HostState;
 
 impl Host for HostState {
     async fn list_catalog(&mut self, request: CatalogRequest) -> Result<Catalog, ApiError> {

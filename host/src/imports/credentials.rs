@@ -3,7 +3,7 @@
 use super::generated_credentials::{CredentialDescription, Host, VisibleSource};
 use super::generated_types::ApiError;
 use crate::imports::no_bedrock_access;
-use crate::sandbox::instance_state::HostState;
+use crate::instance_state::HostState;
 
 impl Host for HostState {
     async fn visible_sources(&mut self) -> Vec<VisibleSource> {

@@ -1,7 +1,7 @@
 //! `openclaw:bedrock/environment`: the region settings, handed over on purpose.
 
 use super::generated_environment::{Host, RegionEnvironment};
-use crate::sandbox::instance_state::HostState;
+use crate::instance_state::HostState;
 
 impl Host for HostState {
     async fn get_region_environment(&mut self) -> RegionEnvironment {

@@ -1,7 +1,7 @@
 //! `openclaw:bedrock/log`: policy log lines into the host's `tracing`, under target `policy`.
 
 use super::generated_log::{Host, Level};
-use crate::sandbox::instance_state::HostState;
+use crate::instance_state::HostState;
 
 /// Longest message (in bytes) kept from one log line.
 const MAX_MESSAGE_BYTES: usize = 4096;

@@ -5,7 +5,7 @@ use super::generated_runtime::{ConverseRequest, ConverseResponse, Host, HostChun
 use super::generated_types::ApiError;
 use crate::capability::{BedrockAccess, ChunkStreamResource, EventStreamResource};
 use crate::imports::no_bedrock_access;
-use crate::sandbox::instance_state::HostState;
+use crate::instance_state::HostState;
 use std::sync::Arc;
 use wasmtime::component::Resource;
 

@@ -1,6 +1,6 @@
 //! `openclaw:bedrock/types`: data only, nothing to implement beyond the marker trait.
 
 use super::generated_types::Host;
-use crate::sandbox::instance_state::HostState;
+use crate::instance_state::HostState;
 
 impl Host for HostState {}

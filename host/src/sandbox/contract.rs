@@ -5,7 +5,7 @@
 use super::error::{PolicyError, one_line};
 use super::parts::{Part, Parts};
 use crate::bindings::{self as newest, since_v0_1, since_v0_2};
-use crate::sandbox::instance_state::HostState;
+use crate::instance_state::HostState;
 use wasmtime::Engine;
 use wasmtime::component::{Component, InstancePre};
 

@@ -11,7 +11,7 @@ use super::stderr::StderrTail;
 use crate::aws::model::ApiError;
 use crate::bindings::SettingsMissing;
 use crate::capability::Capabilities;
-use crate::sandbox::instance_state::HostState;
+use crate::instance_state::HostState;
 use crate::types::{ChatRequest, ConfigOutcome, ConfigSource, DiscoverRequest, Discovery, ModelReference, PolicyInfo, ProbeRequest, ProbeResult};
 use openclaw_domain::{PlanRequest, Resolution, ResolveRequest, RoutingPlan};
 use std::sync::{Arc, Mutex};

@@ -10,7 +10,7 @@
 
 mod lru;
 mod seal;
-mod trust;
+pub(crate) mod trust;
 
 pub(crate) use lru::max_from_env as cache_max_from_env;
 pub use lru::{DEFAULT_MAX_BYTES as DEFAULT_CACHE_MAX_BYTES, MAX_VAR as CACHE_MAX_VAR, parse_size};

@@ -69,6 +69,9 @@ pub struct AccessRecord {
     pub tokens_out: Option<u64>,
     /// Input tokens read from the prompt cache.
     pub tokens_cached: Option<u64>,
+    /// Hosted tools (web search, ...) a Responses API request offered that were left out of
+    /// the model's tools (they cannot run behind Bedrock); null for other requests.
+    pub hosted_tools_omitted: Option<u32>,
 }
 
 impl AccessRecord {
@@ -95,6 +98,7 @@ impl AccessRecord {
             tokens_in: None,
             tokens_out: None,
             tokens_cached: None,
+            hosted_tools_omitted: None,
         }
     }
 
@@ -326,6 +330,7 @@ mod tests {
             "tokens_in",
             "tokens_out",
             "tokens_cached",
+            "hosted_tools_omitted",
         ] {
             assert!(first.get(field).is_some(), "{field} missing: {first}");
         }

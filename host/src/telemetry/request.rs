@@ -237,6 +237,12 @@ impl Observation {
         }
     }
 
+    /// `count` hosted tools the client offered were left out of the model's tools.
+    pub fn hosted_tools_omitted(&mut self, count: usize) {
+        let Some(record) = self.inner.as_deref_mut().and_then(|inner| inner.record.as_mut()) else { return };
+        record.hosted_tools_omitted = Some(u32::try_from(count).unwrap_or(u32::MAX));
+    }
+
     /// The first token arrived `ttft` after the request did.
     pub fn first_token(&mut self, ttft: Duration) {
         let Some(inner) = self.inner.as_deref_mut() else { return };

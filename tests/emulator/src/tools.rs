@@ -2,7 +2,9 @@
 //!
 //! - A request whose `toolConfig` lists a tool and whose last user message says `call <name>`
 //!   (with `<name>` one of the tools) is answered with a `toolUse` block for that tool, input
-//!   `{"query": "<the words after the name>"}`, stop reason `tool_use`. Streamed, it is a
+//!   `{"query": "<the words after the name>"}` (or, when the tool's schema requires exactly one
+//!   string property, that property: `{"input": ...}` for a freeform tool), stop reason
+//!   `tool_use`. Streamed, it is a
 //!   `contentBlockStart` with `toolUse {toolUseId, name}`, `contentBlockDelta`s with
 //!   `toolUse {input}` fragments of the JSON text, and a `contentBlockStop`.
 //! - A last user message of tool results only is answered (as text) with `Echo:` and the
@@ -134,6 +136,17 @@ fn call_id(name: &str, input: &Value, text: &str) -> String {
     format!("tooluse_{}", &digest[..22])
 }
 
+/// The property a prompted call fills: the tool schema's one required string property, else
+/// `query`.
+fn prompted_argument(body: &Value, name: &str) -> String {
+    let schema = tool_specs(body).into_iter().find(|s| s.get("name").and_then(Value::as_str) == Some(name)).and_then(|s| s.get("inputSchema")?.get("json"));
+    let only_required = schema.and_then(|schema| match schema.get("required")?.as_array()?.as_slice() {
+        [Value::String(property)] if schema.get("properties")?.get(property)?.get("type")? == "string" => Some(property.clone()),
+        _ => None,
+    });
+    only_required.unwrap_or_else(|| "query".to_string())
+}
+
 /// The tool call a request asks for, if any (see the module documentation).
 pub fn requested_call(body: &Value, model_id: &str) -> Result<Option<ToolCall>, ApiError> {
     let names = tool_names(body);
@@ -146,7 +159,9 @@ pub fn requested_call(body: &Value, model_id: &str) -> Result<Option<ToolCall>, 
     let words: Vec<&str> = text.split_whitespace().collect();
     let prompted = words.windows(2).position(|pair| pair[0].eq_ignore_ascii_case("call") && names.contains(&pair[1])).map(|at| {
         let name = words[at + 1].to_string();
-        let input = json!({ "query": words[at + 2..].join(" ") });
+        let mut input = serde_json::Map::new();
+        input.insert(prompted_argument(body, &name), Value::String(words[at + 2..].join(" ")));
+        let input = Value::Object(input);
         ToolCall { id: call_id(&name, &input, &text), name, input }
     });
     let forced = |name: &str| {
@@ -228,7 +243,8 @@ mod tests {
             ("call get_time now", json!({ "any": {} }), Ok(Some(("get_time".to_string(), json!({ "query": "now" }))))),
             ("hello", json!({ "tool": { "name": "get_time" } }), Ok(Some(("get_time".to_string(), json!({}))))),
             ("call get_weather Rome", json!({ "tool": { "name": "get_time" } }), Ok(Some(("get_time".to_string(), json!({}))))),
-            ("call get_weather Rome", json!({ "tool": { "name": "get_weather" } }), Ok(Some(("get_weather".to_string(), json!({ "query": "Rome" }))))),
+            // The prompted call fills the schema's one required string property.
+            ("call get_weather Rome", json!({ "tool": { "name": "get_weather" } }), Ok(Some(("get_weather".to_string(), json!({ "city": "Rome" }))))),
         ];
         for (text, choice, expected) in cases {
             assert_eq!(called(text, choice.clone()), expected, "{text} {choice}");

@@ -333,14 +333,35 @@ pub fn python_with(test: &str, modules: &[&str]) -> Option<String> {
         Ok(output) => format!("`{python} -c \"{imports}\"` failed: {}", String::from_utf8_lossy(&output.stderr).trim()),
         Err(error) => format!("cannot run `{python}`: {error}"),
     };
+    unavailable(test, &why, &format!("install with `python3 -m pip install {}` or point {PYTHON_VAR} at an interpreter that has it", modules.join(" ")));
+    None
+}
+
+/// A client `test` needs is missing (`why`): a failure under [`REQUIRE_CLIENTS_VAR`]`=1`,
+/// else a note on the real stderr (libtest captures `eprintln!`, not this) saying how to get
+/// it (`hint`).
+fn unavailable(test: &str, why: &str, hint: &str) {
     let required = std::env::var(REQUIRE_CLIENTS_VAR).is_ok_and(|v| v == "1");
     assert!(!required, "{test}: {REQUIRE_CLIENTS_VAR}=1 but the client is unavailable: {why}");
     use std::io::Write as _;
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {test}: {why} (install with `python3 -m pip install {}` or point {PYTHON_VAR} at an interpreter that has it)",
-        modules.join(" ")
-    );
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why} ({hint})");
+}
+
+/// The variable `.ci/run` sets to the Codex CLI it installed (npm `@openai/codex`, pinned).
+pub const CODEX_VAR: &str = "OPENCLAW_CODEX";
+
+/// The Codex CLI for the Responses API tests: [`CODEX_VAR`], when it names a program that
+/// runs; otherwise `None` after saying why (a failure under [`REQUIRE_CLIENTS_VAR`]`=1`).
+pub fn codex(test: &str) -> Option<PathBuf> {
+    let why = match std::env::var(CODEX_VAR).ok().filter(|p| !p.trim().is_empty()) {
+        None => format!("{CODEX_VAR} is not set"),
+        Some(path) => match std::process::Command::new(&path).arg("--version").output() {
+            Ok(output) if output.status.success() => return Some(PathBuf::from(path)),
+            Ok(output) => format!("`{path} --version` failed: {}", String::from_utf8_lossy(&output.stderr).trim()),
+            Err(error) => format!("cannot run `{path}`: {error}"),
+        },
+    };
+    unavailable(test, &why, "`.ci/run` installs it: npm @openai/codex");
     None
 }
 

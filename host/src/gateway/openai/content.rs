@@ -130,7 +130,7 @@ pub(super) fn parse_messages(messages: Option<&Value>) -> Result<Conversation, H
 
 /// Bedrock refuses two documents of one name in a request: a repeated name gets ` (2)`,
 /// ` (3)`, ... added ([`UniqueNames`], linear in the documents).
-fn unique_document_names(messages: &mut [Message]) {
+pub(super) fn unique_document_names(messages: &mut [Message]) {
     let mut names = UniqueNames::default();
     for block in messages.iter_mut().flat_map(|m| m.content.iter_mut()) {
         let ContentBlock::Document { name, .. } = block else { continue };
@@ -228,7 +228,7 @@ pub(super) fn document_name(filename: Option<&str>, index: usize) -> String {
     if name.is_empty() { format!("document-{}", index + 1) } else { name }
 }
 
-fn file_block(file: Option<&Value>, param: &str, index: usize) -> Result<ContentBlock, HttpError> {
+pub(super) fn file_block(file: Option<&Value>, param: &str, index: usize) -> Result<ContentBlock, HttpError> {
     let Some(file) = file.and_then(Value::as_object) else {
         return Err(HttpError::invalid(param, "a file part needs a `file` object"));
     };

@@ -20,35 +20,43 @@ pub(super) enum Choice {
 
 /// `tool_choice`, checked against the tool names.
 pub(super) fn tool_choice(value: Option<&Value>, tools: &[String]) -> Result<Choice, HttpError> {
+    let named = "{\"type\": \"function\", \"function\": {\"name\": ...}}";
+    tool_choice_with(value, !tools.is_empty(), named, |object| {
+        if object.get("type").and_then(Value::as_str) != Some("function") {
+            return Err(HttpError::invalid("tool_choice.type", "only `function` tool choices are supported (no `allowed_tools` or `custom`)"));
+        }
+        let Some(name) = object.get("function").and_then(|f| f.get("name")).and_then(Value::as_str) else {
+            return Err(HttpError::invalid("tool_choice.function.name", "a function tool choice needs `function.name`"));
+        };
+        if !tools.iter().any(|t| t == name) {
+            let shown: String = name.chars().take(64).collect();
+            return Err(HttpError::invalid("tool_choice.function.name", format!("`{shown}` is not one of the request's tools")));
+        }
+        Ok(Choice::Forced(ToolChoice::Tool(name.to_string())))
+    })
+}
+
+/// `tool_choice` as both OpenAI APIs take it: absent, `auto`, `none`, `required`, or an object
+/// `object` reads (each API names a tool its own way; `named` shows that shape in the
+/// refusal); a forced choice needs tools.
+pub(super) fn tool_choice_with(
+    value: Option<&Value>,
+    has_tools: bool,
+    named: &str,
+    object: impl FnOnce(&Map<String, Value>) -> Result<Choice, HttpError>,
+) -> Result<Choice, HttpError> {
     let choice = match value {
         None | Some(Value::Null) => return Ok(Choice::Auto),
         Some(Value::String(mode)) => match mode.as_str() {
             "auto" => Choice::Auto,
             "none" => Choice::None,
             "required" => Choice::Forced(ToolChoice::Any),
-            _ => {
-                return Err(HttpError::invalid(
-                    "tool_choice",
-                    "`tool_choice` must be `auto`, `none`, `required` or {\"type\": \"function\", \"function\": {\"name\": ...}}",
-                ));
-            }
+            _ => return Err(HttpError::invalid("tool_choice", format!("`tool_choice` must be `auto`, `none`, `required` or {named}"))),
         },
-        Some(Value::Object(object)) => {
-            if object.get("type").and_then(Value::as_str) != Some("function") {
-                return Err(HttpError::invalid("tool_choice.type", "only `function` tool choices are supported (no `allowed_tools` or `custom`)"));
-            }
-            let Some(name) = object.get("function").and_then(|f| f.get("name")).and_then(Value::as_str) else {
-                return Err(HttpError::invalid("tool_choice.function.name", "a function tool choice needs `function.name`"));
-            };
-            if !tools.iter().any(|t| t == name) {
-                let shown: String = name.chars().take(64).collect();
-                return Err(HttpError::invalid("tool_choice.function.name", format!("`{shown}` is not one of the request's tools")));
-            }
-            Choice::Forced(ToolChoice::Tool(name.to_string()))
-        }
+        Some(Value::Object(map)) => object(map)?,
         Some(_) => return Err(HttpError::invalid("tool_choice", "`tool_choice` must be a string or an object")),
     };
-    if matches!(choice, Choice::Forced(_)) && tools.is_empty() {
+    if matches!(choice, Choice::Forced(_)) && !has_tools {
         return Err(HttpError::invalid("tool_choice", "a required or named tool choice needs `tools`"));
     }
     Ok(choice)
@@ -78,50 +86,68 @@ pub(super) fn response_format(value: Option<&Value>) -> Result<Option<OutputSche
     };
     match object.get("type").and_then(Value::as_str) {
         Some("text") => Ok(None),
-        Some("json_object") => Ok(Some(OutputSchema { name: "json_object".into(), description: None, schema: json!({ "type": "object" }).to_string() })),
+        Some("json_object") => Ok(Some(json_object())),
         Some("json_schema") => {
             let Some(definition) = object.get("json_schema").and_then(Value::as_object) else {
                 return Err(HttpError::invalid("response_format.json_schema", "a `json_schema` response format needs a `json_schema` object"));
             };
-            let name = definition.get("name").and_then(Value::as_str).unwrap_or("");
-            if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-                return Err(HttpError::invalid("response_format.json_schema.name", "`name` must be 1 to 64 letters, digits, `_` or `-`"));
-            }
-            let description = match definition.get("description") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(text)) => Some(text.clone()),
-                Some(_) => return Err(HttpError::invalid("response_format.json_schema.description", "`description` must be a string")),
-            };
-            let schema = match definition.get("schema") {
-                None | Some(Value::Null) => json!({ "type": "object" }),
-                Some(schema @ Value::Object(_)) => schema.clone(),
-                Some(_) => return Err(HttpError::invalid("response_format.json_schema.schema", "`schema` must be a JSON Schema object")),
-            };
-            match definition.get("strict") {
-                None | Some(Value::Null | Value::Bool(_)) => {}
-                Some(_) => return Err(HttpError::invalid("response_format.json_schema.strict", "`strict` must be true or false")),
-            }
-            Ok(Some(OutputSchema { name: name.to_string(), description, schema: schema.to_string() }))
+            json_schema(definition, "response_format.json_schema").map(Some)
         }
         _ => Err(HttpError::invalid("response_format.type", "`response_format.type` must be `text`, `json_object` or `json_schema`")),
+    }
+}
+
+/// A JSON Schema output definition (`name`, `description`, `schema`, `strict`): Chat
+/// Completions' `response_format.json_schema`, the Responses API's `text.format`; `param`
+/// names where it sits.
+pub(super) fn json_schema(definition: &Map<String, Value>, param: &str) -> Result<OutputSchema, HttpError> {
+    let name = definition.get("name").and_then(Value::as_str).unwrap_or("");
+    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return Err(HttpError::invalid(format!("{param}.name"), "`name` must be 1 to 64 letters, digits, `_` or `-`"));
+    }
+    let description = match definition.get("description") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text.clone()),
+        Some(_) => return Err(HttpError::invalid(format!("{param}.description"), "`description` must be a string")),
+    };
+    let schema = match definition.get("schema") {
+        None | Some(Value::Null) => json!({ "type": "object" }),
+        Some(schema @ Value::Object(_)) => schema.clone(),
+        Some(_) => return Err(HttpError::invalid(format!("{param}.schema"), "`schema` must be a JSON Schema object")),
+    };
+    match definition.get("strict") {
+        None | Some(Value::Null | Value::Bool(_)) => {}
+        Some(_) => return Err(HttpError::invalid(format!("{param}.strict"), "`strict` must be true or false")),
+    }
+    Ok(OutputSchema { name: name.to_string(), description, schema: schema.to_string() })
+}
+
+/// The schema that `json_object` stands for: any JSON object.
+pub(super) fn json_object() -> OutputSchema {
+    OutputSchema { name: "json_object".into(), description: None, schema: json!({ "type": "object" }).to_string() }
+}
+
+/// An effort level (`reasoning_effort`, the Responses API's `reasoning.effort`); `none` asks
+/// for no reasoning.
+pub(super) fn effort(value: Option<&Value>, param: &str) -> Result<Option<ReasoningEffort>, HttpError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(level)) => match level.as_str() {
+            "none" => Ok(None),
+            "minimal" => Ok(Some(ReasoningEffort::Minimal)),
+            "low" => Ok(Some(ReasoningEffort::Low)),
+            "medium" => Ok(Some(ReasoningEffort::Medium)),
+            "high" | "xhigh" => Ok(Some(ReasoningEffort::High)),
+            _ => Err(HttpError::invalid(param, format!("`{param}` must be none, minimal, low, medium or high"))),
+        },
+        Some(_) => Err(HttpError::invalid(param, format!("`{param}` must be a string"))),
     }
 }
 
 /// `reasoning_effort` and `thinking` (Anthropic's shape, as LiteLLM takes it); the name of the
 /// field that asked, for refusals later (a model family without reasoning).
 pub(super) fn reasoning(object: &Map<String, Value>) -> Result<Option<(ReasoningRequest, &'static str)>, HttpError> {
-    let effort = match object.get("reasoning_effort") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(level)) => match level.as_str() {
-            "none" => None,
-            "minimal" => Some(ReasoningEffort::Minimal),
-            "low" => Some(ReasoningEffort::Low),
-            "medium" => Some(ReasoningEffort::Medium),
-            "high" => Some(ReasoningEffort::High),
-            _ => return Err(HttpError::invalid("reasoning_effort", "`reasoning_effort` must be none, minimal, low, medium or high")),
-        },
-        Some(_) => return Err(HttpError::invalid("reasoning_effort", "`reasoning_effort` must be a string")),
-    };
+    let effort = effort(object.get("reasoning_effort"), "reasoning_effort")?;
     let budget = match object.get("thinking") {
         None | Some(Value::Null) => None,
         Some(Value::Object(thinking)) => match thinking.get("type").and_then(Value::as_str) {
