@@ -38,6 +38,9 @@ pub trait BedrockAccess: Send + Sync {
     fn converse_stream(&self, request: ConverseRequest) -> BoxFuture<'_, Result<Box<dyn EventStream>, ApiError>>;
     /// CountTokens for a Converse-shaped input: the input tokens `request` would use.
     fn count_tokens(&self, request: ConverseRequest) -> BoxFuture<'_, Result<u32, ApiError>>;
+    /// CountTokens for an InvokeModel body: the input tokens it would use, on a foundation
+    /// model id.
+    fn count_tokens_invoke(&self, request: InvokeRequest) -> BoxFuture<'_, Result<u32, ApiError>>;
     /// InvokeModel.
     fn invoke_model(&self, request: InvokeRequest) -> BoxFuture<'_, Result<InvokeResponse, ApiError>>;
     /// InvokeModel, with the input tokens Bedrock counted from its

@@ -1,7 +1,8 @@
-//! The gateway's Anthropic Messages API against the emulator, whole answers: each bad field its
-//! own 400 in Anthropic's error shape naming the field, the message object, stop reasons,
-//! tools, images, documents, cache points, count_tokens, Bedrock's errors as Anthropic's
-//! statuses, and the client key as `x-api-key` or `Authorization: Bearer`.
+//! The gateway's Anthropic Messages API translated to Converse (the models that are not Claude:
+//! Claude takes the body natively, `claude_native.rs`), whole answers: each bad field its own
+//! 400 in Anthropic's error shape naming the field, the message object, stop reasons, tools,
+//! images, documents, cache points, count_tokens, Bedrock's errors as Anthropic's statuses, and
+//! the client key as `x-api-key` or `Authorization: Bearer`.
 
 mod gateway_common;
 
@@ -11,8 +12,8 @@ use openclaw_host::gateway::ClientKey;
 use openclaw_test_support::TestGuest;
 use serde_json::{Value, json};
 
-/// An Anthropic model of the emulator's catalog, through its US profile.
-const MODEL: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
+/// A model that is not Claude (so the request is translated), through its US profile.
+const MODEL: &str = "us.amazon.nova-pro-v1:0";
 /// An on-demand Anthropic model (CountTokens takes foundation models only).
 const HAIKU: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 /// The smallest PNG's first bytes, base64.
@@ -289,19 +290,23 @@ async fn cache_control_marks_become_cache_points() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn count_tokens_asks_bedrock() {
     let gateway = TestGateway::start().await;
+    // Claude counts its own body (`claude_native.rs`); a model Bedrock does not count for is
+    // Anthropic's 501, final.
     let request = json!({ "model": HAIKU, "system": "be brief", "messages": [{ "role": "user", "content": "how many tokens is this" }] });
     let response = gateway.post("/v1/messages/count_tokens", &request).await;
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.json(), json!({ "input_tokens": 7 }));
     let (operation, call) = last_call(&gateway);
     assert_eq!(operation, "CountTokens");
-    assert_eq!(call["input"]["converse"]["messages"][0]["content"][0]["text"], "how many tokens is this");
-    // What only a generation takes is refused as Anthropic does; a model Bedrock cannot count
-    // for is Bedrock's 400.
-    let extra = gateway.post("/v1/messages/count_tokens", &json!({ "model": HAIKU, "max_tokens": 5, "messages": [{ "role": "user", "content": "x" }] })).await;
-    assert!(anthropic_error(&extra, 400, "invalid_request_error").starts_with("max_tokens: Extra inputs"));
+    assert!(call["input"]["invokeModel"]["body"].is_string(), "{call}");
     let nova = gateway.post("/v1/messages/count_tokens", &json!({ "model": "amazon.nova-pro-v1:0", "messages": [{ "role": "user", "content": "x" }] })).await;
-    assert!(anthropic_error(&nova, 400, "invalid_request_error").contains("counting tokens"));
+    assert!(anthropic_error(&nova, 501, "not_supported").contains("does not count tokens"));
+    assert_eq!(nova.header("x-should-retry"), Some("false"));
+    // What only a generation takes is refused as Anthropic does, for the translated models.
+    let extra = gateway
+        .post("/v1/messages/count_tokens", &json!({ "model": "amazon.nova-pro-v1:0", "max_tokens": 5, "messages": [{ "role": "user", "content": "x" }] }))
+        .await;
+    assert!(anthropic_error(&extra, 400, "invalid_request_error").starts_with("max_tokens: Extra inputs"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,14 +1,18 @@
-//! The Messages API's options through Converse: extended thinking with signed blocks carried
-//! back over a streamed three-turn tool conversation (a tampered signature refused), tool
-//! choice, cache points on system prompts and tools, request metadata and structured output,
-//! each checked in what Bedrock (the emulator) received and what the client got.
+//! The Messages API's options: extended thinking with signed blocks carried back over a
+//! streamed three-turn tool conversation with Claude (natively: the body as sent; a tampered
+//! signature refused), and through Converse for the other models: tool choice, cache points on
+//! system prompts and tools, request metadata and structured output, each checked in what
+//! Bedrock (the emulator) received and what the client got.
 
 mod gateway_common;
 
 use gateway_common::{Response, TestGateway, runtime_calls};
 use serde_json::{Value, json};
 
-const MODEL: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
+/// Claude, which takes the client's body natively.
+const CLAUDE: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
+/// A model that is not Claude: the request is translated to Converse.
+const MODEL: &str = "us.amazon.nova-pro-v1:0";
 
 fn tools() -> Value {
     json!([{ "name": "get_weather", "description": "Weather.", "input_schema": { "type": "object", "properties": { "query": { "type": "string" } }, "required": ["query"] } }])
@@ -61,7 +65,7 @@ fn assemble(response: &Response) -> (Vec<Value>, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thinking_tool_conversation_of_three_turns_streams_with_signatures_carried_back() {
     let gateway = TestGateway::start().await;
-    let request = |messages: &Value| json!({ "model": MODEL, "max_tokens": 2048, "stream": true, "thinking": { "type": "enabled", "budget_tokens": 1024 }, "tools": tools(), "messages": messages });
+    let request = |messages: &Value| json!({ "model": CLAUDE, "max_tokens": 2048, "stream": true, "thinking": { "type": "enabled", "budget_tokens": 1024 }, "tools": tools(), "messages": messages });
     let mut conversation = vec![json!({ "role": "user", "content": "call get_weather in Paris" })];
 
     // Turn 1: thinking, then a tool call.
@@ -74,7 +78,7 @@ async fn a_thinking_tool_conversation_of_three_turns_streams_with_signatures_car
     );
     assert!(content[0]["signature"].as_str().is_some_and(|s| !s.is_empty()), "{content:?}");
     assert_eq!((content[1]["type"].as_str(), &content[1]["input"]), (Some("tool_use"), &json!({ "query": "in Paris" })), "{content:?}");
-    assert_eq!(last_call(&gateway)["additionalModelRequestFields"]["thinking"], json!({ "type": "enabled", "budget_tokens": 1024 }));
+    assert_eq!(last_call(&gateway)["thinking"], json!({ "type": "enabled", "budget_tokens": 1024 }), "sent as the client sent it");
     let tool_id = content[1]["id"].clone();
     conversation.push(json!({ "role": "assistant", "content": content }));
     conversation.push(json!({ "role": "user", "content": [{ "type": "tool_result", "tool_use_id": tool_id, "content": "sunny" }] }));
@@ -89,7 +93,7 @@ async fn a_thinking_tool_conversation_of_three_turns_streams_with_signatures_car
     // Turn 2: the signed thinking block went back unchanged; the result is answered.
     let (content, stop) = assemble(&gateway.post("/v1/messages", &request(&json!(conversation))).await);
     let sent = last_call(&gateway);
-    assert_eq!(sent["messages"][1]["content"][0]["reasoningContent"]["reasoningText"]["signature"], conversation[1]["content"][0]["signature"]);
+    assert_eq!(sent["messages"][1]["content"][0]["signature"], conversation[1]["content"][0]["signature"]);
     assert_eq!(stop, "end_turn");
     assert_eq!(content[0]["thinking"], "Thinking about: sunny", "{content:?}");
     assert_eq!(content[1], json!({ "type": "text", "text": "Echo: sunny" }));
@@ -155,7 +159,7 @@ async fn structured_output_follows_the_schema() {
     let gateway = TestGateway::start().await;
     let schema = json!({ "type": "object", "properties": { "city": { "type": "string" } }, "required": ["city"] });
     let body = json!({
-        "model": MODEL, "max_tokens": 100, "output_config": { "format": { "type": "json_schema", "schema": schema } },
+        "model": "openai.gpt-oss-120b-1:0", "max_tokens": 100, "output_config": { "format": { "type": "json_schema", "schema": schema } },
         "messages": [{ "role": "user", "content": "which city" }],
     });
     let response = gateway.post("/v1/messages", &body).await;

@@ -1,5 +1,7 @@
-//! The Messages API streamed: Anthropic's event sequence checked event by event for text and
-//! for a tool call, and a failure after the 200 as Anthropic's `error` event.
+//! The Messages API streamed through the Converse translation (a model that is not Claude;
+//! Claude's own stream is relayed: `claude_native.rs`): Anthropic's event sequence checked
+//! event by event for text and for a tool call, and a failure after the 200 as Anthropic's
+//! `error` event.
 
 mod gateway_common;
 
@@ -7,7 +9,7 @@ use bedrock_emulator::{Fault, FaultRule};
 use gateway_common::{Response, TestGateway};
 use serde_json::{Value, json};
 
-const MODEL: &str = "us.anthropic.claude-sonnet-4-6-20251001-v1:0";
+const MODEL: &str = "us.amazon.nova-pro-v1:0";
 
 /// Every SSE event of a response: its name and its JSON data.
 fn events(response: &Response) -> Vec<(String, Value)> {

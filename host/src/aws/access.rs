@@ -41,6 +41,10 @@ impl BedrockAccess for Bedrock {
         Box::pin(Bedrock::count_tokens(self, request))
     }
 
+    fn count_tokens_invoke(&self, request: InvokeRequest) -> BoxFuture<'_, Result<u32, ApiError>> {
+        Box::pin(Bedrock::count_tokens_invoke(self, request))
+    }
+
     fn invoke_model(&self, request: InvokeRequest) -> BoxFuture<'_, Result<InvokeResponse, ApiError>> {
         Box::pin(Bedrock::invoke_model(self, request))
     }

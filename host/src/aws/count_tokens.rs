@@ -1,13 +1,14 @@
 //! CountTokens for a Converse-shaped input: the input tokens a request would use, counted by
 //! Bedrock with the model's own tokenizer, no inference run.
 
-use aws_sdk_bedrockruntime::types::{ConverseTokensRequest, CountTokensInput};
+use aws_sdk_bedrockruntime::primitives::Blob;
+use aws_sdk_bedrockruntime::types::{ConverseTokensRequest, CountTokensInput, InvokeModelTokensRequest};
 
 use super::Bedrock;
 use super::convert::{self, SdkConverseParts};
 use super::deadline::Deadline;
 use super::model::ApiError;
-use super::model::ConverseRequest;
+use super::model::{ConverseRequest, InvokeRequest};
 
 /// Geography prefixes of Bedrock's system-defined (cross-region) inference profiles.
 const PROFILE_GEOGRAPHIES: &[&str] = &["us", "us-gov", "eu", "apac", "jp", "au", "ca", "global"];
@@ -39,6 +40,25 @@ impl Bedrock {
             .build();
         let call =
             self.runtime_client(&request.region).count_tokens().model_id(counting_model(&request.model_id)).input(CountTokensInput::Converse(input)).send();
+        let output = deadline.send(call, self.secrets()).await?;
+        Ok(u32::try_from(output.input_tokens()).unwrap_or(0))
+    }
+}
+
+impl Bedrock {
+    /// CountTokens for an InvokeModel body (a model's own request, as InvokeModel would take
+    /// it) on `request.model_id`, which must be a foundation model id (the caller resolves
+    /// profiles), in `request.region`, within `request.timeout`.
+    pub async fn count_tokens_invoke(&self, request: InvokeRequest) -> Result<u32, ApiError> {
+        let deadline = Deadline::after(request.timeout, "CountTokens");
+        let input = InvokeModelTokensRequest::builder().body(Blob::new(request.body)).build().map_err(|error| ApiError {
+            class: super::model::ErrorClass::Format,
+            code: None,
+            message: format!("the CountTokens input could not be built: {error}"),
+            http_status: None,
+            retryable: false,
+        })?;
+        let call = self.runtime_client(&request.region).count_tokens().model_id(&request.model_id).input(CountTokensInput::InvokeModel(input)).send();
         let output = deadline.send(call, self.secrets()).await?;
         Ok(u32::try_from(output.input_tokens()).unwrap_or(0))
     }

@@ -258,6 +258,9 @@ impl BedrockAccess for StaticCatalog {
     fn count_tokens(&self, _: ConverseRequest) -> BoxFuture<'_, Result<u32, ApiError>> {
         Box::pin(async { Err(refused()) })
     }
+    fn count_tokens_invoke(&self, _: InvokeRequest) -> BoxFuture<'_, Result<u32, ApiError>> {
+        Box::pin(async { Err(refused()) })
+    }
     fn invoke_model(&self, _: InvokeRequest) -> BoxFuture<'_, Result<InvokeResponse, ApiError>> {
         Box::pin(async { Err(refused()) })
     }

@@ -13,6 +13,7 @@
 mod chat_api;
 mod content;
 pub mod events;
+pub mod native;
 mod request;
 mod response;
 
@@ -20,6 +21,8 @@ use super::api::{Access, Api, Path};
 use super::call::{self, ErrorShape};
 use super::errors::HttpError;
 use super::{Reply, Shared, json_response};
+use crate::aws::model::InvokeRequest;
+use crate::plan::call::Aim;
 use crate::telemetry::request::Observation;
 use hyper::body::Incoming;
 use hyper::{Method, Request};
@@ -62,12 +65,17 @@ pub fn error_json(error: &HttpError) -> (u16, Value) {
         404 => (404, "not_found_error"),
         413 => (413, "request_too_large"),
         429 => (429, "rate_limit_error"),
+        501 => (501, "not_supported"),
         503 | 529 => (529, "overloaded_error"),
         504 => (504, "timeout_error"),
         status @ 400..=499 => (status, "invalid_request_error"),
         _ => (500, "api_error"),
     };
-    (status, json!({ "type": "error", "error": { "type": kind, "message": error.message } }))
+    let message = match &error.upstream_text {
+        Some(text) if matches!(status, 400 | 413) => text,
+        _ => &error.message,
+    };
+    (status, json!({ "type": "error", "error": { "type": kind, "message": message } }))
 }
 
 /// A missing or wrong client key, in Anthropic's words.
@@ -76,19 +84,34 @@ pub fn unauthorized() -> HttpError {
         .with_code("invalid_api_key")
 }
 
+/// The betas of the request's `anthropic-beta` header, or its error response.
+fn betas_of(request: &Request<Incoming>) -> Result<Vec<String>, HttpError> {
+    native::header_betas(request.headers().get_all("anthropic-beta"))
+}
+
 /// `POST /v1/messages`; the model label for metrics comes back with the response.
 async fn messages(shared: &Arc<Shared>, request: Request<Incoming>, started: Instant, observation: &mut Observation) -> Reply {
     let timeout = shared.request_timeout;
-    let parse = move |body: Value| request::parse(&body, Endpoint::Messages, timeout);
+    let betas = match betas_of(&request) {
+        Ok(betas) => betas,
+        Err(error) => return ErrorShape::Anthropic.reject(observation, error),
+    };
+    let parse = move |body: Value| request::parse_request(body, Endpoint::Messages, timeout, &betas);
     call::serve(shared, request, observation, ErrorShape::Anthropic, parse, async |parsed, observation| call::chat(shared, parsed, started, observation).await)
         .await
 }
 
 /// `POST /v1/messages/count_tokens`: `{"input_tokens": N}` from Bedrock's CountTokens on the
-/// model the request routes to.
+/// model the request routes to: Claude's own body as `invokeModel` input on the foundation
+/// model (profiles resolved to it), the Converse translation for the other models; a model
+/// Bedrock does not count is `501 not_supported` (`x-should-retry: false`).
 async fn count_tokens(shared: &Arc<Shared>, request: Request<Incoming>, observation: &mut Observation) -> Reply {
     let timeout = shared.request_timeout;
-    let parse = move |body: Value| request::parse(&body, Endpoint::CountTokens, timeout);
+    let betas = match betas_of(&request) {
+        Ok(betas) => betas,
+        Err(error) => return ErrorShape::Anthropic.reject(observation, error),
+    };
+    let parse = move |body: Value| request::parse_request(body, Endpoint::CountTokens, timeout, &betas);
     call::serve(shared, request, observation, ErrorShape::Anthropic, parse, async |parsed, observation| {
         let tokens = count(shared, parsed, observation).await?;
         Ok(json_response(200, &json!({ "input_tokens": tokens })))
@@ -103,12 +126,41 @@ fn needs_plan() -> HttpError {
 
 async fn count(shared: &Arc<Shared>, parsed: MessagesRequest, observation: &mut Observation) -> Result<u32, HttpError> {
     let (_permit, route) = call::admit_and_route(shared, &parsed.model, observation, needs_plan).await?;
-    check_thinking(&route.target, &parsed.converse)?;
     let bedrock = call::bedrock(shared)?;
-    let mut converse = parsed.converse;
-    crate::plan::call::aim(&mut converse, &route);
+    let model = call::models::TargetModels::of(&shared.control.serving(), &route, bedrock.as_ref()).await.model_of(&route.target);
     observation.calling(&route.target, &route.region, None);
-    bedrock.count_tokens(converse).await.map_err(|error| HttpError::from_api(&error))
+    let counted = match native::table::row(&model) {
+        Some(row) => {
+            let aim = Aim { target: &model, region: &route.region, max_tokens: route.max_tokens, timeout: shared.request_timeout, last: true };
+            let body = parsed.native.counted(row, &aim);
+            let request = InvokeRequest {
+                model_id: model.clone(),
+                region: route.region.clone(),
+                body,
+                content_type: "application/json".into(),
+                accept: "application/json".into(),
+                timeout: shared.request_timeout,
+            };
+            bedrock.count_tokens_invoke(request).await
+        }
+        None => {
+            let mut converse = parsed.into_translated()?;
+            check_thinking(&route.target, &converse)?;
+            crate::plan::call::aim_at_route(&mut converse, &route);
+            bedrock.count_tokens(converse).await
+        }
+    };
+    counted.map_err(|error| match error.message.contains("doesn't support counting tokens") {
+        true => not_countable(&model),
+        false => HttpError::from_api(&error),
+    })
+}
+
+/// A model Bedrock does not count tokens for: Anthropic's `501 not_supported`, which the
+/// clients take as final (`x-should-retry: false`, set for every 501 by [`error_json`]'s
+/// callers).
+fn not_countable(model: &str) -> HttpError {
+    HttpError::new(501, "not_supported", format!("Bedrock does not count tokens for {model}"))
 }
 
 /// Thinking asked of a model that has no reasoning control on Bedrock (the route decides which

@@ -13,15 +13,16 @@
 //! implements [`ChatApi`] (the upstream form, the 0.1.0 form, how to render the answer) and
 //! hands it to [`serve`] with its [`ErrorShape`]. A new API is a new folder and a route line.
 
+pub(super) mod models;
 pub(super) mod policy_chat;
 pub(in crate::gateway) mod stream;
 
 use super::errors::HttpError;
 use super::response_body::Body;
 use super::{Reply, Shared, error_class, json_response};
-use crate::aws::model::{ConverseRequest, ConverseResponse, Usage};
+use crate::aws::model::{ApiError, ConverseRequest, ConverseResponse, InvokeResponse, Usage};
 use crate::capability::BedrockAccess;
-use crate::plan::call::{self, RoutedStream};
+use crate::plan::call::{self, Aim, Answer, BuildUpstream, RoutedStream, Upstream};
 use crate::plan::{Route, Serving};
 
 use crate::telemetry::request::{Observation, Operation};
@@ -41,10 +42,14 @@ pub(super) trait ChatApi: Asked + Send + 'static {
     type Render: Render;
     /// The model as the client named it (`None`: the config's default).
     fn model(&self) -> Option<&str>;
+    /// The max tokens the client asked for, if any (telemetry's requested max tokens).
+    fn max_tokens(&self) -> Option<u32>;
     /// Whether `route` can serve this request (reasoning asked of a model without it: 400).
-    fn check_route(&self, route: &Route) -> Result<(), HttpError>;
-    /// The upstream call for a routing plan's route (the route points it).
-    fn into_converse(self) -> (ConverseRequest, Self::Render);
+    fn check_route(&mut self, route: &Route) -> Result<(), HttpError>;
+    /// Builds each attempt's upstream request (the fallback chain asks once per target).
+    type Upstream: ApiUpstream;
+    /// The upstream builder for a routing plan's route, and the render of its answer.
+    fn into_upstream(self) -> (Self::Upstream, Self::Render);
     /// The request a 0.1.0 policy's `chat` takes, or a 400 naming what its contract lacks.
     fn into_policy_chat(self, config: &ConfigSource) -> Result<(ChatRequest, Self::Render), HttpError>;
 }
@@ -57,6 +62,81 @@ pub(super) trait Render: Send + 'static {
     fn whole(&self, target: &str, response: ConverseResponse) -> serde_json::Value;
     /// The stream encoder; `target` is the model answering.
     fn encoder(self, target: String) -> Self::Encoder;
+    /// The whole answer of an InvokeModel call, with what it tells the accounting. Only an API
+    /// whose [`ApiUpstream`] builds InvokeModel requests receives one; the others answer that
+    /// this API never asks for it.
+    fn whole_invoked(&self, target: &str, response: InvokeResponse) -> Result<Relayed, HttpError> {
+        let _ = (target, response);
+        Err(HttpError::new(500, "api_error", "this API never calls InvokeModel"))
+    }
+    /// Headers of the API's own to add to the response, read once the answering attempt is
+    /// known (before a stream's 200).
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+}
+
+/// An answer relayed from InvokeModel: what goes to the client, and what the accounting
+/// records of it (only the API can read a model-native body).
+#[derive(Debug, Default)]
+pub(super) struct Relayed {
+    /// The body (whole) or the frames (a stream chunk), if any.
+    pub body: bytes::Bytes,
+    /// Whether it carries generated output.
+    pub output: bool,
+    /// The tokens it reports.
+    pub usage: Option<Usage>,
+    /// Why generation stopped, when it says.
+    pub finish: Option<String>,
+}
+
+/// One attempt of the fallback chain: where it goes, and the foundation model its target runs
+/// (the target itself for a foundation model; a profile's model, resolved by [`models`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Step<'a> {
+    /// Target, region, max tokens, time left.
+    pub aim: &'a Aim<'a>,
+    /// The foundation model id (no region prefix, no ARN).
+    pub model: &'a str,
+}
+
+/// An API's upstream builder: the request for one attempt, from the client's request and the
+/// attempt's target. The call layer never looks inside it.
+pub(super) trait ApiUpstream: Send + 'static {
+    /// The request for `step`, or the client's error when its form cannot carry the request.
+    fn build(&mut self, step: &Step<'_>) -> Result<Upstream, ApiError>;
+}
+
+/// A Converse request, aimed at each attempt: the upstream of an API that always speaks
+/// Converse (a copy per attempt while another may follow; the original for the last).
+pub(super) struct ConverseOnly(pub Option<ConverseRequest>);
+
+impl ConverseOnly {
+    /// The request aimed at `aim`.
+    pub(super) fn aimed(&mut self, aim: &Aim<'_>) -> Result<ConverseRequest, ApiError> {
+        let mut request = if aim.last { self.0.take() } else { self.0.clone() }.ok_or_else(call::closed)?;
+        call::aim(&mut request, aim);
+        Ok(request)
+    }
+}
+
+impl ApiUpstream for ConverseOnly {
+    fn build(&mut self, step: &Step<'_>) -> Result<Upstream, ApiError> {
+        self.aimed(step.aim).map(|request| Upstream::Converse(Box::new(request)))
+    }
+}
+
+/// An API's builder over the chain: each target's foundation model looked up first.
+struct Resolved<B> {
+    api: B,
+    models: models::TargetModels,
+}
+
+impl<B: ApiUpstream> BuildUpstream for Resolved<B> {
+    fn build(&mut self, aim: &Aim<'_>) -> Result<Upstream, ApiError> {
+        let model = self.models.model_of(aim.target);
+        self.api.build(&Step { aim, model: &model })
+    }
 }
 
 /// The error shape of the API a client called.
@@ -75,7 +155,13 @@ impl ErrorShape {
             Self::OpenAi => json_response(error.status, &error.body()),
             Self::Anthropic => {
                 let (status, body) = super::anthropic::error_json(error);
-                json_response(status, &body)
+                let mut response = json_response(status, &body);
+                // Anthropic's clients retry what this header does not forbid (the vendor's
+                // gateway contract: 401 and 501 are final).
+                if matches!(status, 401 | 501) {
+                    response.headers_mut().insert("x-should-retry", hyper::header::HeaderValue::from_static("false"));
+                }
+                response
             }
         }
     }
@@ -190,16 +276,21 @@ async fn resolve(shared: &Shared, serving: &Arc<Serving>, model: Option<&str>) -
 }
 
 /// Where a chat request's answer comes from once it is routed.
-enum Upstream {
+enum Source {
     /// Bedrock, on a plan's route (the host runs the fallback chain).
-    Routed { bedrock: Arc<dyn BedrockAccess>, route: Route, converse: ConverseRequest },
+    Routed { bedrock: Arc<dyn BedrockAccess>, route: Route, build: Box<dyn BuildUpstream>, timeout: std::time::Duration },
     /// A 0.1.0 policy's `chat`, every event passing through the guest.
-    Policy(PolicyEvents),
+    Policy(Box<PolicyEvents>),
 }
 
 /// Answers a chat request of any API: admit, route, send, account. A streamed answer takes
 /// `observation` with it and finishes it when the stream ends.
-pub(super) async fn chat<R: ChatApi>(shared: &Arc<Shared>, request: R, started: Instant, observation: &mut Observation) -> Result<Response<Body>, HttpError> {
+pub(super) async fn chat<R: ChatApi>(
+    shared: &Arc<Shared>,
+    mut request: R,
+    started: Instant,
+    observation: &mut Observation,
+) -> Result<Response<Body>, HttpError> {
     let permit = admit(shared)?;
     let serving = shared.control.serving();
     observation.serving(&serving);
@@ -208,16 +299,19 @@ pub(super) async fn chat<R: ChatApi>(shared: &Arc<Shared>, request: R, started: 
         let route = route(shared, &serving, request.model(), observation).await?;
         request.check_route(&route)?;
         let bedrock = bedrock(shared)?;
-        let (converse, render) = request.into_converse();
-        observation.calling(&route.target, &route.region, Some(converse.inference.max_tokens.unwrap_or(route.max_tokens)));
-        (Upstream::Routed { bedrock, route, converse }, render)
+        let max_tokens = request.max_tokens();
+        let (api, render) = request.into_upstream();
+        let models = models::TargetModels::of(&serving, &route, bedrock.as_ref()).await;
+        observation.calling(&route.target, &route.region, Some(max_tokens.unwrap_or(route.max_tokens)));
+        let build = Box::new(Resolved { api, models });
+        (Source::Routed { bedrock, route, build, timeout: shared.request_timeout }, render)
     } else {
         let (chat, render) = request.into_policy_chat(serving.config())?;
         // The policy decides inside its `chat`: the decision's span covers starting that call.
         let decision = observation.deciding();
         let started_chat = PolicyEvents::start(shared, &serving, &chat).await;
         observation.decided(decision, true, started_chat.as_ref().err().map(error_class));
-        (Upstream::Policy(started_chat?), render)
+        (Source::Policy(Box::new(started_chat?)), render)
     };
     let sending = Sending { shared, permit, started, observation };
     let mut response = if stream { send_streamed(upstream, render, sending).await? } else { send_whole(upstream, render, sending).await? };
@@ -234,18 +328,35 @@ struct Sending<'a> {
 }
 
 /// Steps 3 and 4, answered whole.
-async fn send_whole<R: Render>(upstream: Upstream, render: R, sending: Sending<'_>) -> Result<Response<Body>, HttpError> {
+async fn send_whole<R: Render>(upstream: Source, render: R, sending: Sending<'_>) -> Result<Response<Body>, HttpError> {
     let Sending { shared, permit, started, observation } = sending;
     let (target, response, usage) = match upstream {
-        Upstream::Routed { bedrock, route, converse } => {
-            let whole = call::converse(bedrock.as_ref(), &route, converse).await.map_err(|error| HttpError::from_api(&error))?;
+        Source::Routed { bedrock, route, mut build, timeout } => {
+            let whole = call::call(bedrock.as_ref(), &route, timeout, build.as_mut()).await.map_err(|error| HttpError::from_api(&error))?;
             first_token(shared, observation, started);
-            // The region of the route's first step: `Whole` names only the model a fallback called.
-            observation.answered(&whole.target, &route.region);
-            let usage = whole.response.usage;
-            (whole.target, whole.response, Some(usage))
+            observation.answered(&whole.target, &whole.region);
+            match whole.answer {
+                Answer::Converse(response) => {
+                    let usage = response.usage;
+                    (whole.target, response, Some(usage))
+                }
+                Answer::Invoke(response) => {
+                    let relayed = render.whole_invoked(&whole.target, response);
+                    drop(permit);
+                    let relayed = relayed?;
+                    if let Some(finish) = &relayed.finish {
+                        observation.finish_reason(finish);
+                    }
+                    if let Some(usage) = &relayed.usage {
+                        account_usage(shared, observation, usage);
+                    }
+                    let mut response = json_bytes_response(relayed.body);
+                    set_headers(&mut response, render.headers());
+                    return Ok(response);
+                }
+            }
         }
-        Upstream::Policy(mut events) => {
+        Source::Policy(mut events) => {
             let target = events.target(shared).await?;
             let mut collector = Collector::default();
             while let Some(event) = events.next(shared).await? {
@@ -263,29 +374,50 @@ async fn send_whole<R: Render>(upstream: Upstream, render: R, sending: Sending<'
     if let Some(usage) = usage {
         account_usage(shared, observation, &usage);
     }
-    Ok(json_response(200, &render.whole(&target, response)))
+    let mut answer = json_response(200, &render.whole(&target, response));
+    set_headers(&mut answer, render.headers());
+    Ok(answer)
+}
+
+/// An API's own headers, set on its response (a value that is not a header value is left out).
+fn set_headers(response: &mut Response<Body>, headers: Vec<(&'static str, String)>) {
+    for (name, value) in headers {
+        if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
 }
 
 /// Steps 3 and 4, streamed: the first event is awaited before the 200 is committed, so a
 /// failure the call starts with (throttling after every fallback, a refused request, ...) keeps
 /// its own status; the rest is accounted by the stream's body as it goes ([`stream`]).
-async fn send_streamed<R: Render>(upstream: Upstream, render: R, sending: Sending<'_>) -> Result<Response<Body>, HttpError> {
+async fn send_streamed<R: Render>(upstream: Source, render: R, sending: Sending<'_>) -> Result<Response<Body>, HttpError> {
     let Sending { shared, permit, started, observation } = sending;
     match upstream {
-        Upstream::Routed { bedrock, route, converse } => {
-            let mut stream = RoutedStream::start(bedrock, &route, converse).await.map_err(|error| HttpError::from_api(&error))?;
+        Source::Routed { bedrock, route, build, timeout } => {
+            let mut stream = RoutedStream::start(bedrock, &route, timeout, build).await.map_err(|error| HttpError::from_api(&error))?;
             let first = stream.next().await.map_err(|error| HttpError::from_api(&error))?;
             observation.answered(stream.target(), stream.region());
+            let headers = render.headers();
             let encoder = render.encoder(stream.target().to_string());
-            Ok(EventFrames::respond(shared, permit, encoder, first, started, Routed(stream), observation.take()))
+            let mut response = EventFrames::respond(shared, permit, encoder, first, started, Routed(stream), observation.take());
+            set_headers(&mut response, headers);
+            Ok(response)
         }
-        Upstream::Policy(mut events) => {
+        Source::Policy(mut events) => {
             let target = events.target(shared).await?;
-            let first = events.next(shared).await?;
+            let first = events.next(shared).await?.map(call::Delivery::Event);
             let encoder = render.encoder(target);
-            Ok(EventFrames::respond(shared, permit, encoder, first, started, events.with(Arc::clone(shared)), observation.take()))
+            Ok(EventFrames::respond(shared, permit, encoder, first, started, (*events).with(Arc::clone(shared)), observation.take()))
         }
     }
+}
+
+/// A 200 with a JSON body already encoded.
+fn json_bytes_response(body: bytes::Bytes) -> Response<Body> {
+    let mut response = Response::new(Body::full(body));
+    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+    response
 }
 
 /// The time to the first generated output, recorded.

@@ -20,17 +20,21 @@ pub struct HttpError {
     pub param: Option<String>,
     /// What went wrong, one line.
     pub message: String,
+    /// Bedrock's own text, one line, when the failure is Bedrock's: Anthropic's shape relays a
+    /// 400's or 413's text verbatim (the Anthropic clients match on it: `Input is too long.`,
+    /// `invalid beta flag`; ../shared/notes/claude-native-facts.md).
+    pub upstream_text: Option<String>,
 }
 
 impl HttpError {
     /// A 400 about one request field.
     pub fn invalid(param: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { status: 400, kind: "invalid_request_error", code: None, param: Some(param.into()), message: message.into() }
+        Self { status: 400, kind: "invalid_request_error", code: None, param: Some(param.into()), message: message.into(), upstream_text: None }
     }
 
     /// Any status, type and message; no code or param.
     pub fn new(status: u16, kind: &'static str, message: impl Into<String>) -> Self {
-        Self { status, kind, code: None, param: None, message: message.into() }
+        Self { status, kind, code: None, param: None, message: message.into(), upstream_text: None }
     }
 
     /// Sets the code.
@@ -76,7 +80,8 @@ impl HttpError {
             ErrorClass::Unknown => (502, "upstream_error", "unknown"),
         };
         let message = one_line(&error.to_string());
-        Self { status, kind, code: Some(code.into()), param: None, message }
+        let upstream_text = error.http_status.is_some().then(|| one_line(&error.message));
+        Self { status, kind, code: Some(code.into()), param: None, message, upstream_text }
     }
 
     /// A failure of the policy itself (trap, deadline, memory cap) or of loading it: 500 with a

@@ -290,6 +290,16 @@ impl Catalog {
             .collect()
     }
 
+    /// What CountTokens counts with: a foundation model by its id or ARN, whatever throughput
+    /// it is invoked with (counting runs no inference); a profile resolves as for a call (and
+    /// CountTokens then refuses it).
+    pub fn counting_target(&self, identifier: &str) -> Result<InvocationTarget, ApiError> {
+        match self.model(identifier) {
+            Some(model) => Ok(InvocationTarget { model_id: model.id.clone(), model: Some(model.clone()), profile_id: None }),
+            None => self.resolve(identifier),
+        }
+    }
+
     /// Resolves a runtime model identifier (bare id, model ARN, profile id or ARN) as Bedrock
     /// does, with Bedrock's errors for unknown ids and for bare ids that need a profile.
     pub fn resolve(&self, identifier: &str) -> Result<InvocationTarget, ApiError> {

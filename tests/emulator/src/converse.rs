@@ -125,12 +125,13 @@ pub(crate) fn parse_converse(body: &Value, model: Option<&FoundationModel>, limi
     Ok(ConverseRequest { last_user_text, input_tokens, max_tokens, stop_sequences })
 }
 
-/// A Converse answer before it is framed.
-struct Answer {
-    reasoning: Option<Reasoning>,
-    call: Option<ToolCall>,
-    generation: Generation,
-    cache: CacheUsage,
+/// A Converse answer before it is framed (Anthropic's InvokeModel frames it too:
+/// [`crate::anthropic_native`]).
+pub(crate) struct Answer {
+    pub(crate) reasoning: Option<Reasoning>,
+    pub(crate) call: Option<ToolCall>,
+    pub(crate) generation: Generation,
+    pub(crate) cache: CacheUsage,
 }
 
 impl Answer {
@@ -158,19 +159,25 @@ fn thirds(text: &str) -> Vec<String> {
 
 fn answer(cache: &PromptCache, target: &InvocationTarget, body: &[u8]) -> Result<Answer, ApiError> {
     require_text_model(target)?;
-    let body = parse_body(body)?;
-    tools::check_tool_blocks(&body)?;
+    answer_body(cache, target, &parse_body(body)?, false)
+}
+
+/// The answer to a Converse-shaped body; `optional_thinking`: the model thinks when it chooses
+/// (Anthropic's adaptive thinking), so an earlier tool turn need not start with a thinking block
+/// (signatures are checked all the same).
+pub(crate) fn answer_body(cache: &PromptCache, target: &InvocationTarget, body: &Value, optional_thinking: bool) -> Result<Answer, ApiError> {
+    tools::check_tool_blocks(body)?;
     let model = target.model.as_ref();
-    let request = parse_converse(&body, model, limit_of(target))?;
-    documents::check_request_metadata(&body)?;
-    let mode = reasoning::requested(&body, &target.model_id, request.max_tokens)?;
-    reasoning::check_history(&body, &target.model_id, &mode)?;
-    let output_schema = schema::requested_schema(&body, &target.model_id)?;
-    let call = tools::requested_call(&body, &target.model_id)?;
+    let request = parse_converse(body, model, limit_of(target))?;
+    documents::check_request_metadata(body)?;
+    let mode = reasoning::requested(body, &target.model_id, request.max_tokens)?;
+    reasoning::check_history(body, &target.model_id, if optional_thinking { &reasoning::Mode::Off } else { &mode })?;
+    let output_schema = schema::requested_schema(body, &target.model_id)?;
+    let call = tools::requested_call(body, &target.model_id)?;
     let tokens = |element: &Value| block(element, model).map(|(_, t)| t).unwrap_or(0);
-    let cache_usage = cache.account(&body, &target.model_id, tokens)?;
+    let cache_usage = cache.account(body, &target.model_id, tokens)?;
     let input_tokens = request.input_tokens.saturating_sub(cache_usage.read + cache_usage.write);
-    let echoed = tools::tool_result_text(&body).unwrap_or(request.last_user_text);
+    let echoed = tools::tool_result_text(body).unwrap_or(request.last_user_text);
     let reasoning = Reasoning::for_reply(&mode, &echoed);
     let reasoning_tokens = reasoning.as_ref().map(|r| count_tokens(&r.text)).unwrap_or(0);
     let mut generation = if let Some(call) = &call {

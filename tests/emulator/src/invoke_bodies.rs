@@ -1,6 +1,6 @@
 //! The provider-specific request and response bodies of InvokeModel and its streaming form.
 //!
-//! Anthropic models take the Messages body (`anthropic_version`, `max_tokens`, `messages`);
+//! Anthropic models take their own Messages body, answered by [`crate::anthropic_native`];
 //! Amazon Nova the `messages-v1` schema; OpenAI models a chat-completions body; the others a
 //! plain prompt body (`prompt`, `inputText`, `message`, ...). Each answers in its provider's shape.
 //! Titan Text Embeddings V2 and Cohere Embed v3/v4 bodies are checked and answered by
@@ -28,7 +28,6 @@ pub struct InvokeOutcome {
 /// The body family a model speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Family {
-    Anthropic,
     Nova,
     TitanText,
     TitanEmbed,
@@ -45,7 +44,6 @@ enum Family {
 
 fn family(model_id: &str) -> Family {
     let prefixes: &[(&str, Family)] = &[
-        ("anthropic.", Family::Anthropic),
         ("amazon.nova-canvas", Family::NovaCanvas),
         ("amazon.nova", Family::Nova),
         ("amazon.titan-embed", Family::TitanEmbed),
@@ -122,7 +120,6 @@ pub fn input_tokens(body: &Value) -> u64 {
 /// The requested max tokens in the family's field, checked against the limit.
 fn max_tokens(family: Family, body: &Value, limit: u32) -> Result<u64, ApiError> {
     let pointer = match family {
-        Family::Anthropic => "/max_tokens",
         Family::Nova => "/inferenceConfig/maxTokens",
         Family::TitanText => "/textGenerationConfig/maxTokenCount",
         Family::Meta => "/max_gen_len",
@@ -130,22 +127,11 @@ fn max_tokens(family: Family, body: &Value, limit: u32) -> Result<u64, ApiError>
         _ => "/max_tokens",
     };
     let requested = body.pointer(pointer).map(|v| v.as_i64().unwrap_or(-1));
-    if family == Family::Anthropic && requested.is_none() {
-        return Err(malformed_missing("max_tokens"));
-    }
     check_max_tokens(requested, limit, pointer.trim_start_matches('/'))
 }
 
 fn validate(family: Family, body: &Value) -> Result<(), ApiError> {
     match family {
-        Family::Anthropic => {
-            if body.get("anthropic_version").is_none() {
-                return Err(malformed_missing("anthropic_version"));
-            }
-            if !body.get("messages").is_some_and(Value::is_array) {
-                return Err(malformed_missing("messages"));
-            }
-        }
         Family::Nova | Family::OpenAi if !body.get("messages").is_some_and(Value::is_array) => return Err(malformed_missing("messages")),
         Family::TitanEmbed | Family::TitanText if body.get("inputText").is_none() => return Err(malformed_missing("inputText")),
         Family::CohereEmbed if body.get("texts").is_none() => return Err(malformed_missing("texts")),
@@ -212,13 +198,6 @@ pub fn invoke(target: &InvocationTarget, body: &Value, limit: u32) -> Result<Inv
     let text = g.text();
     let (i, o) = (g.input_tokens, g.output_tokens);
     let body = match family {
-        Family::Anthropic => json!({
-            "id": format!("msg_bdrk_{}", &crate::reply::request_id().replace('-', "")[..24]),
-            "type": "message", "role": "assistant", "model": target.model_id.trim_start_matches("anthropic."),
-            "content": [ { "type": "text", "text": text } ],
-            "stop_reason": g.stop_reason, "stop_sequence": null,
-            "usage": { "input_tokens": i, "output_tokens": o },
-        }),
         Family::Nova => json!({
             "output": { "message": { "role": "assistant", "content": [ { "text": text } ] } },
             "stopReason": g.stop_reason, "usage": { "inputTokens": i, "outputTokens": o, "totalTokens": i + o },
@@ -260,19 +239,6 @@ pub fn invoke_stream(target: &InvocationTarget, body: &Value, limit: u32, starte
     let g: Generation = generate(&prompt, input_tokens, max_tokens, &[]);
     let mut chunks: Vec<Value> = Vec::new();
     match family {
-        Family::Anthropic => {
-            chunks.push(json!({ "type": "message_start", "message": {
-                "id": format!("msg_bdrk_{}", &crate::reply::request_id().replace('-', "")[..24]), "type": "message", "role": "assistant",
-                "model": target.model_id.trim_start_matches("anthropic."), "content": [], "stop_reason": null, "stop_sequence": null,
-                "usage": { "input_tokens": g.input_tokens, "output_tokens": 1 } } }));
-            chunks.push(json!({ "type": "content_block_start", "index": 0, "content_block": { "type": "text", "text": "" } }));
-            for piece in &g.pieces {
-                chunks.push(json!({ "type": "content_block_delta", "index": 0, "delta": { "type": "text_delta", "text": piece } }));
-            }
-            chunks.push(json!({ "type": "content_block_stop", "index": 0 }));
-            chunks.push(json!({ "type": "message_delta", "delta": { "stop_reason": g.stop_reason, "stop_sequence": null }, "usage": { "output_tokens": g.output_tokens } }));
-            chunks.push(json!({ "type": "message_stop" }));
-        }
         Family::Nova => {
             chunks.push(json!({ "messageStart": { "role": "assistant" } }));
             for piece in &g.pieces {

@@ -68,6 +68,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod anthropic_native;
 pub mod caching;
 pub mod catalog;
 pub mod clock;

@@ -192,11 +192,12 @@ pub fn dispatch(state: &State, route: &Route, parts: &RequestParts, principal: O
         RouteKind::ListInferenceProfiles => control_plane::list_inference_profiles(&state.catalog, &query),
         RouteKind::GetInferenceProfile => control_plane::get_inference_profile(&state.catalog, model),
         RouteKind::Converse | RouteKind::ConverseStream | RouteKind::InvokeModel | RouteKind::InvokeModelWithResponseStream | RouteKind::CountTokens => {
-            state.catalog.resolve(model).and_then(|target| match route.kind {
+            let target = if route.kind == RouteKind::CountTokens { state.catalog.counting_target(model) } else { state.catalog.resolve(model) };
+            target.and_then(|target| match route.kind {
                 RouteKind::Converse => converse::converse(&state.prompt_cache, &target, &parts.body, started),
                 RouteKind::ConverseStream => converse::converse_stream(&state.prompt_cache, &target, &parts.body, started),
-                RouteKind::InvokeModel => runtime::invoke(&target, &parts.body, started),
-                RouteKind::InvokeModelWithResponseStream => runtime::invoke_stream(&target, &parts.body, started),
+                RouteKind::InvokeModel => runtime::invoke(&state.prompt_cache, &target, &parts.body, started),
+                RouteKind::InvokeModelWithResponseStream => runtime::invoke_stream(&state.prompt_cache, &target, &parts.body, started),
                 _ => runtime::count_tokens_operation(&target, &parts.body),
             })
         }

@@ -11,6 +11,8 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
+use crate::anthropic_native;
+use crate::caching::PromptCache;
 use crate::catalog::{FoundationModel, InvocationTarget};
 use crate::errors::ApiError;
 use crate::eventstream;
@@ -107,10 +109,20 @@ pub(crate) fn limit_of(target: &InvocationTarget) -> u32 {
     target.model.as_ref().map(FoundationModel::max_output_tokens).unwrap_or_else(|| crate::catalog::max_output_tokens(&target.model_id))
 }
 
+/// Whether a model takes Claude's own Messages body ([`crate::anthropic_native`]).
+fn speaks_anthropic(target: &InvocationTarget) -> bool {
+    target.model_id.starts_with("anthropic.")
+}
+
 /// `POST /model/{id}/invoke`.
-pub fn invoke(target: &InvocationTarget, body: &[u8], started: Instant) -> Result<Reply, ApiError> {
+pub fn invoke(cache: &PromptCache, target: &InvocationTarget, body: &[u8], started: Instant) -> Result<Reply, ApiError> {
     let body = parse_body(body)?;
-    let outcome = invoke_bodies::invoke(target, &body, limit_of(target))?;
+    let outcome = if speaks_anthropic(target) {
+        let (body, input_tokens, output_tokens) = anthropic_native::invoke(cache, target, &body)?;
+        invoke_bodies::InvokeOutcome { body, input_tokens, output_tokens }
+    } else {
+        invoke_bodies::invoke(target, &body, limit_of(target))?
+    };
     let latency = started.elapsed().as_millis().to_string();
     Ok(Reply::json(200, &outcome.body)
         .header("x-amzn-bedrock-input-token-count", outcome.input_tokens.to_string())
@@ -119,10 +131,14 @@ pub fn invoke(target: &InvocationTarget, body: &[u8], started: Instant) -> Resul
 }
 
 /// `POST /model/{id}/invoke-with-response-stream`: `chunk` events of `{"bytes": base64}`.
-pub fn invoke_stream(target: &InvocationTarget, body: &[u8], started: Instant) -> Result<Reply, ApiError> {
+pub fn invoke_stream(cache: &PromptCache, target: &InvocationTarget, body: &[u8], started: Instant) -> Result<Reply, ApiError> {
     require_streaming(target)?;
     let body = parse_body(body)?;
-    let chunks = invoke_bodies::invoke_stream(target, &body, limit_of(target), started)?;
+    let chunks = if speaks_anthropic(target) {
+        anthropic_native::invoke_stream(cache, target, &body, started)?
+    } else {
+        invoke_bodies::invoke_stream(target, &body, limit_of(target), started)?
+    };
     let frames = chunks
         .iter()
         .map(|chunk| {
@@ -135,9 +151,10 @@ pub fn invoke_stream(target: &InvocationTarget, body: &[u8], started: Instant) -
 }
 
 /// `POST /model/{id}/count-tokens`: the input tokens a Converse or InvokeModel request would use.
-/// Only Anthropic models support it, as on Bedrock.
+/// Only Anthropic models support it, as on Bedrock, and only by their foundation model id: an
+/// inference profile is refused.
 pub fn count_tokens_operation(target: &InvocationTarget, body: &[u8]) -> Result<Reply, ApiError> {
-    if !target.model_id.starts_with("anthropic.") {
+    if !speaks_anthropic(target) || target.profile_id.is_some() {
         return Err(ApiError::validation("The provided model doesn't support counting tokens."));
     }
     let body = parse_body(body)?;

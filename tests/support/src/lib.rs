@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod claude_code;
 pub mod compress;
 pub mod examples;
 pub mod module_graph;

@@ -22,6 +22,16 @@ pub fn plugin_dir() -> PathBuf {
 /// takes a few seconds; a hang must fail, not stall the suite).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(180);
 
+/// Where `.ci/run` installs the JavaScript clients: `$OPENCLAW_CLIENT_DIR`, else
+/// `target/openclaw-client`.
+pub fn client_dir() -> PathBuf {
+    std::env::var(CLIENT_DIR_VAR)
+        .ok()
+        .filter(|d| !d.trim().is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..").join("target").join("openclaw-client"))
+}
+
 /// Node 24 and the OpenClaw package.
 #[derive(Debug, Clone)]
 pub struct OpenClawClient {
@@ -33,11 +43,7 @@ impl OpenClawClient {
     /// The installed client, or `None` after a `SKIPPED` note; under `OPENCLAW_REQUIRE_CLIENTS=1`
     /// (CI) a missing client fails the test.
     pub fn find(test: &str) -> Option<Self> {
-        let dir = std::env::var(CLIENT_DIR_VAR)
-            .ok()
-            .filter(|d| !d.trim().is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..").join("target").join("openclaw-client"));
+        let dir = client_dir();
         let client = Self { node: dir.join("node/node_modules/node/bin/node"), entry: dir.join("openclaw/node_modules/openclaw/openclaw.mjs") };
         let missing: Vec<String> = [&client.node, &client.entry].into_iter().filter(|p| !p.is_file()).map(|p| p.display().to_string()).collect();
         if missing.is_empty() {

@@ -10,6 +10,7 @@
 use super::error_json;
 use super::response::{redacted_data, stop_reason, stop_sequence, usage_json};
 use crate::aws::model::{StreamEvent, Usage};
+use crate::gateway::call::Relayed;
 use crate::gateway::call::stream::Encoder;
 use crate::gateway::errors::HttpError;
 use bytes::Bytes;
@@ -169,6 +170,27 @@ impl Encoder for MessageEncoder {
         frame(&mut out, "error", &error_json(error).1);
         self.finished = true;
         Bytes::from(out)
+    }
+
+    /// Claude's own event, relayed ([`super::native::relay`]); the message is then Claude's to
+    /// start and finish.
+    fn relay_chunk(&mut self, chunk: Vec<u8>) -> Result<Relayed, HttpError> {
+        let relayed = super::native::relay(&self.model, &chunk)?;
+        self.started = true;
+        if relayed.body.starts_with(b"event: message_stop\n") {
+            self.finished = true;
+        }
+        Ok(relayed)
+    }
+
+    /// Anthropic's `ping`, in a silent gap (Bedrock sends none).
+    fn keepalive(&mut self) -> Option<Bytes> {
+        if self.finished {
+            return None;
+        }
+        let mut out = Vec::new();
+        frame(&mut out, "ping", &json!({ "type": "ping" }));
+        Some(Bytes::from(out))
     }
 }
 

@@ -10,6 +10,7 @@
 //! them; any other field is refused as Anthropic does ("Extra inputs are not permitted").
 
 use super::content::{Blocks, cache_point, conversation, invalid, system_prompts};
+use super::native::NativeBody;
 use crate::aws::model::{ContentBlock, ConverseOptions, ConverseRequest, InferenceConfig, OutputSchema, ReasoningRequest, ToolChoice, ToolSpec};
 use crate::gateway::errors::HttpError;
 use crate::gateway::request_bounds;
@@ -30,15 +31,81 @@ pub enum Endpoint {
     CountTokens,
 }
 
-/// A parsed Messages request.
+/// A parsed Messages request, in both upstream forms: the client's body for Claude
+/// ([`NativeBody`]) and its Converse translation for the other models.
 #[derive(Debug, Clone)]
 pub struct MessagesRequest {
     /// The model as the client wrote it (routed like chat, echoed in the response).
     pub model: String,
     /// `stream: true`.
     pub stream: bool,
-    /// The Converse request (model and region are set by the route).
-    pub converse: ConverseRequest,
+    /// The body for InvokeModel on Claude.
+    pub native: NativeBody,
+    /// The Converse request (model and region are set by the route), or why the body cannot
+    /// be one (reported only when a model that is not Claude is to answer). Made while the body
+    /// is read unless the model's name says Claude: Claude's body goes natively, and is
+    /// translated only if a fallback step is not Claude ([`MessagesRequest::translated`]).
+    pub converse: Option<Result<ConverseRequest, HttpError>>,
+    endpoint: Endpoint,
+    timeout: Duration,
+}
+
+impl MessagesRequest {
+    /// The Converse translation, made now if it was not.
+    pub fn translated(&mut self) -> &Result<ConverseRequest, HttpError> {
+        let (native, endpoint, timeout) = (&self.native, self.endpoint, self.timeout);
+        self.converse.get_or_insert_with(|| parse(native.fields(), endpoint, timeout))
+    }
+
+    /// The Converse translation, taken.
+    pub fn into_translated(self) -> Result<ConverseRequest, HttpError> {
+        match self.converse {
+            Some(done) => done,
+            None => parse(self.native.fields(), self.endpoint, self.timeout),
+        }
+    }
+}
+
+/// Longest model name a client may send.
+const MAX_MODEL: usize = 512;
+
+/// The client's model name, checked: it becomes part of a Bedrock URL path, so it is a plain
+/// identifier (letters, digits and `. _ : / @ -`), never a path trick (`..`, `%`, `//`).
+fn model_name(object: &Map<String, Value>) -> Result<String, HttpError> {
+    let model = match object.get("model") {
+        Some(Value::String(model)) if !model.trim().is_empty() => model.trim(),
+        Some(Value::String(_)) | None | Some(Value::Null) => return Err(invalid("model", "Field required: name the model to use")),
+        Some(_) => return Err(invalid("model", "must be a string")),
+    };
+    let plain = model.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'/' | b'@' | b'-'));
+    if model.len() > MAX_MODEL || !plain || model.contains("..") || model.contains("//") {
+        return Err(invalid(
+            "model",
+            format!("`{}` is not a model name: letters, digits and . _ : / @ - only, no `..` or `//`, at most {MAX_MODEL} characters", shown(model)),
+        ));
+    }
+    Ok(model.to_string())
+}
+
+/// Parses a `/v1/messages` (or count_tokens) body into both upstream forms; `header_betas`
+/// are the `anthropic-beta` header's. The model name, `stream` and the betas are checked here;
+/// the rest of the body is Bedrock's to judge when Claude answers, the translation's otherwise.
+pub fn parse_request(body: Value, endpoint: Endpoint, timeout: Duration, header_betas: &[String]) -> Result<MessagesRequest, HttpError> {
+    let Value::Object(object) = body else {
+        return Err(invalid("", "the request body must be a JSON object"));
+    };
+    let model = model_name(&object)?;
+    let stream = match object.get("stream") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(stream)) => *stream,
+        Some(_) => return Err(invalid("stream", "must be true or false")),
+    };
+    // The gateway's own bounds hold whichever form the request takes (request_bounds.rs).
+    request_bounds::check_chat(&object).map_err(|e| invalid(e.field, e.message))?;
+    // Claude takes the body as it is: no translation unless a step needs one.
+    let converse = (!model.to_ascii_lowercase().contains("claude")).then(|| parse(&object, endpoint, timeout));
+    let native = NativeBody::read(object, header_betas)?;
+    Ok(MessagesRequest { model, stream, native, converse, endpoint, timeout })
 }
 
 /// Fields each endpoint knows; anything else is refused.
@@ -75,12 +142,8 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("workspace_id", "workspaces are an Anthropic account feature Bedrock does not have"),
 ];
 
-/// Parses a body already known to be JSON.
-pub fn parse(body: &Value, endpoint: Endpoint, timeout: Duration) -> Result<MessagesRequest, HttpError> {
-    let Some(object) = body.as_object() else {
-        return Err(invalid("", "the request body must be a JSON object"));
-    };
-    request_bounds::check_chat(object).map_err(|e| invalid(e.field, e.message))?;
+/// The Converse translation of a body's fields.
+pub fn parse(object: &Map<String, Value>, endpoint: Endpoint, timeout: Duration) -> Result<ConverseRequest, HttpError> {
     let known = if endpoint == Endpoint::Messages { MESSAGES_FIELDS } else { COUNT_FIELDS };
     for key in object.keys() {
         if let Some((_, why)) = UNSUPPORTED.iter().find(|(name, _)| name == key) {
@@ -90,19 +153,10 @@ pub fn parse(body: &Value, endpoint: Endpoint, timeout: Duration) -> Result<Mess
             return Err(invalid(&shown(key), "Extra inputs are not permitted"));
         }
     }
-    let model = match object.get("model") {
-        Some(Value::String(model)) if !model.trim().is_empty() => model.trim().to_string(),
-        Some(Value::String(_)) | None | Some(Value::Null) => return Err(invalid("model", "Field required: name the model to use")),
-        Some(_) => return Err(invalid("model", "must be a string")),
-    };
+    // `model` and `stream` are [`parse_request`]'s, checked before.
     let max_tokens = match endpoint {
         Endpoint::Messages => Some(required_count(object, "max_tokens")?),
         Endpoint::CountTokens => None,
-    };
-    let stream = match object.get("stream") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(stream)) => *stream,
-        Some(_) => return Err(invalid("stream", "must be true or false")),
     };
     service_tier(object.get("service_tier"))?;
     accepted_settings(object)?;
@@ -145,7 +199,7 @@ pub fn parse(body: &Value, endpoint: Endpoint, timeout: Duration) -> Result<Mess
         stop_sequences: stop_sequences(object.get("stop_sequences"))?,
     };
     let converse = ConverseRequest { model_id: String::new(), region: String::new(), system, messages, inference, tools, timeout, options };
-    Ok(MessagesRequest { model, stream, converse })
+    Ok(converse)
 }
 
 /// A client-controlled name, cut short for a message.

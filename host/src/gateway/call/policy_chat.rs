@@ -56,8 +56,8 @@ impl PolicyEvents {
 pub(super) struct InPolicy(Arc<Shared>, PolicyEvents);
 
 impl super::stream::EventSource for InPolicy {
-    async fn next(&mut self) -> Result<Option<StreamEvent>, HttpError> {
-        self.1.next(&self.0).await
+    async fn next(&mut self) -> Result<Option<crate::plan::call::Delivery>, HttpError> {
+        Ok(self.1.next(&self.0).await?.map(crate::plan::call::Delivery::Event))
     }
 }
 

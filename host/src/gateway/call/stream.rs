@@ -10,11 +10,12 @@
 //! The request's telemetry ([`Observation`]) rides with the body and is finished when the
 //! body is dropped: after its last frame, or when the client left.
 
+use super::Relayed;
 use crate::aws::model::{ApiError, StreamEvent};
 use crate::gateway::errors::HttpError;
 use crate::gateway::response_body::{Body, SseFrames};
 use crate::gateway::{Shared, error_class};
-use crate::plan::call::RoutedStream;
+use crate::plan::call::{Delivery, RoutedStream};
 use crate::telemetry::request::{CLIENT_CLOSED, Observation};
 use bytes::Bytes;
 use hyper::Response;
@@ -27,6 +28,9 @@ use tokio::sync::OwnedSemaphorePermit;
 
 /// Most bytes of SSE frames gathered into one write; past it the rest waits for the next poll.
 const MAX_WRITE: usize = 64 * 1024;
+/// Silence after which an encoder that keeps streams alive sends its keep-alive frame (Anthropic's
+/// `ping`: Bedrock sends none, and a proxy between may close a quiet connection).
+const KEEPALIVE_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Turns a stream's events into an API's SSE frames (each API's folder has its own: OpenAI's
 /// chunks, Anthropic's Messages events).
@@ -37,25 +41,36 @@ pub trait Encoder: Send + 'static {
     fn done(&mut self) -> Bytes;
     /// A failure after streaming began (the stream then ends).
     fn error(&mut self, error: &HttpError) -> Bytes;
+    /// One InvokeModel stream chunk relayed, with what it tells the accounting. Only an API whose
+    /// upstream builder asks for InvokeModel receives chunks; the others end the stream with an
+    /// error saying so.
+    fn relay_chunk(&mut self, chunk: Vec<u8>) -> Result<Relayed, HttpError> {
+        let _ = chunk;
+        Err(HttpError::new(500, "api_error", "this API never calls InvokeModel"))
+    }
+    /// The frame that keeps a quiet stream open, if the API has one.
+    fn keepalive(&mut self) -> Option<Bytes> {
+        None
+    }
 }
 
 /// Where a streamed response's events come from.
 pub trait EventSource: Send + 'static {
     /// The next event; `None` after the last.
-    fn next(&mut self) -> impl Future<Output = Result<Option<StreamEvent>, HttpError>> + Send;
+    fn next(&mut self) -> impl Future<Output = Result<Option<Delivery>, HttpError>> + Send;
 }
 
 /// Bedrock's stream on a route, run by the host.
 pub(in crate::gateway) struct Routed(pub(in crate::gateway) RoutedStream);
 
 impl EventSource for Routed {
-    async fn next(&mut self) -> Result<Option<StreamEvent>, HttpError> {
+    async fn next(&mut self) -> Result<Option<Delivery>, HttpError> {
         self.0.next().await.map_err(|error: ApiError| HttpError::from_api(&error))
     }
 }
 
 /// The source's pending `next`, owning the source while it runs.
-type NextEvent<S> = Pin<Box<dyn Future<Output = (S, Result<Option<StreamEvent>, HttpError>)> + Send>>;
+type NextEvent<S> = Pin<Box<dyn Future<Output = (S, Result<Option<Delivery>, HttpError>)> + Send>>;
 
 enum State<S> {
     /// Between events.
@@ -78,6 +93,8 @@ pub struct EventFrames<S, E> {
     buffer: Vec<u8>,
     state: State<S>,
     observation: Observation,
+    /// When a quiet stream gets its keep-alive frame (reset by every frame).
+    keepalive: Pin<Box<tokio::time::Sleep>>,
 }
 
 impl<S: EventSource, E: Encoder> EventFrames<S, E> {
@@ -87,7 +104,7 @@ impl<S: EventSource, E: Encoder> EventFrames<S, E> {
         shared: &Arc<Shared>,
         permit: OwnedSemaphorePermit,
         encoder: E,
-        first: Option<StreamEvent>,
+        first: Option<Delivery>,
         started: Instant,
         source: S,
         observation: Observation,
@@ -102,6 +119,7 @@ impl<S: EventSource, E: Encoder> EventFrames<S, E> {
             buffer: Vec::new(),
             state: State::Idle(source),
             observation,
+            keepalive: Box::pin(tokio::time::sleep(KEEPALIVE_AFTER)),
         };
         frames.push(first);
         let mut response = Response::new(Body::Events(Box::pin(frames)));
@@ -111,17 +129,19 @@ impl<S: EventSource, E: Encoder> EventFrames<S, E> {
         response
     }
 
-    /// Encodes one event (`None`: the end of the stream) into the buffer.
-    fn push(&mut self, event: Option<StreamEvent>) {
-        let Some(event) = event else {
-            self.buffer.extend_from_slice(&self.encoder.done());
-            self.state = State::Done;
-            return;
+    /// Encodes one delivery (`None`: the end of the stream) into the buffer.
+    fn push(&mut self, delivery: Option<Delivery>) {
+        let event = match delivery {
+            None => {
+                self.buffer.extend_from_slice(&self.encoder.done());
+                self.state = State::Done;
+                return;
+            }
+            Some(Delivery::Chunk(chunk)) => return self.relay(chunk),
+            Some(Delivery::Event(event)) => event,
         };
-        if !self.first_token_seen && event.is_output() {
-            self.first_token_seen = true;
-            self.shared.metrics.first_token(self.started.elapsed());
-            self.observation.first_token(self.started.elapsed());
+        if event.is_output() {
+            self.first_output();
         }
         match &event {
             StreamEvent::Metadata { usage, .. } => {
@@ -134,6 +154,42 @@ impl<S: EventSource, E: Encoder> EventFrames<S, E> {
         if let Some(frame) = self.encoder.event(event) {
             self.buffer.extend_from_slice(&frame);
         }
+    }
+
+    /// Relays one InvokeModel chunk through the encoder, accounting what it reports.
+    fn relay(&mut self, chunk: Vec<u8>) {
+        match self.encoder.relay_chunk(chunk) {
+            Ok(relayed) => {
+                if relayed.output {
+                    self.first_output();
+                }
+                if let Some(usage) = &relayed.usage {
+                    self.shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
+                    self.observation.usage(usage);
+                }
+                if let Some(finish) = &relayed.finish {
+                    self.observation.finish_reason(finish);
+                }
+                self.buffer.extend_from_slice(&relayed.body);
+            }
+            Err(error) => self.fail(&error),
+        }
+    }
+
+    fn first_output(&mut self) {
+        if !self.first_token_seen {
+            self.first_token_seen = true;
+            self.shared.metrics.first_token(self.started.elapsed());
+            self.observation.first_token(self.started.elapsed());
+        }
+    }
+
+    /// A failure after streaming began: one error frame, then the end.
+    fn fail(&mut self, error: &HttpError) {
+        self.observation.failed(error_class(error));
+        let frame = self.encoder.error(error);
+        self.buffer.extend_from_slice(&frame);
+        self.state = State::Done;
     }
 }
 
@@ -158,16 +214,20 @@ impl<S: EventSource, E: Encoder> SseFrames for EventFrames<S, E> {
                         this.state = State::Idle(source);
                         this.push(event);
                     }
-                    // A failure after streaming began: one error event, then the end.
-                    Poll::Ready((_source, Err(error))) => {
-                        this.observation.failed(error_class(&error));
-                        let frame = this.encoder.error(&error);
-                        this.buffer.extend_from_slice(&frame);
-                    }
+                    Poll::Ready((_source, Err(error))) => this.fail(&error),
                 },
             }
         }
+        if this.buffer.is_empty() && matches!(this.state, State::Waiting(_)) && this.keepalive.as_mut().poll(cx).is_ready() {
+            if let Some(frame) = this.encoder.keepalive() {
+                this.buffer.extend_from_slice(&frame);
+            }
+            this.keepalive.as_mut().reset(tokio::time::Instant::now() + KEEPALIVE_AFTER);
+            // Registers the new deadline's wake-up.
+            let _ = this.keepalive.as_mut().poll(cx);
+        }
         if !this.buffer.is_empty() {
+            this.keepalive.as_mut().reset(tokio::time::Instant::now() + KEEPALIVE_AFTER);
             return Poll::Ready(Some(Bytes::from(std::mem::take(&mut this.buffer))));
         }
         match this.state {

@@ -3,9 +3,9 @@
 
 use super::chunks::ChunkEncoder;
 use super::{Collected, Completion, parse_completion};
-use crate::aws::model::{ConverseRequest, ConverseResponse};
+use crate::aws::model::ConverseResponse;
 use crate::gateway::api::{Access, Api, Endpoint, Path};
-use crate::gateway::call::{self, Asked, ChatApi, ErrorShape, Render};
+use crate::gateway::call::{self, Asked, ChatApi, ConverseOnly, ErrorShape, Render};
 use crate::gateway::errors::HttpError;
 use crate::gateway::{Reply, Shared};
 use crate::plan::Route;
@@ -53,12 +53,17 @@ impl Asked for Completion {
 
 impl ChatApi for Completion {
     type Render = CompletionRender;
+    type Upstream = ConverseOnly;
 
     fn model(&self) -> Option<&str> {
         self.request.model.as_deref()
     }
 
-    fn check_route(&self, route: &Route) -> Result<(), HttpError> {
+    fn max_tokens(&self) -> Option<u32> {
+        self.request.max_tokens
+    }
+
+    fn check_route(&mut self, route: &Route) -> Result<(), HttpError> {
         let Some(reasoning) = &self.options.reasoning else { return Ok(()) };
         let max_tokens = self.request.max_tokens.unwrap_or(route.max_tokens);
         crate::aws::reasoning::request_fields(&route.target, reasoning, Some(max_tokens))
@@ -66,9 +71,9 @@ impl ChatApi for Completion {
             .map_err(|error| HttpError::invalid(self.reasoning_param, error.to_string()))
     }
 
-    fn into_converse(self) -> (ConverseRequest, CompletionRender) {
+    fn into_upstream(self) -> (ConverseOnly, CompletionRender) {
         let render = CompletionRender::new(self.include_usage);
-        (self.request.converse_request(self.options), render)
+        (ConverseOnly(Some(self.request.converse_request(self.options))), render)
     }
 
     fn into_policy_chat(mut self, config: &ConfigSource) -> Result<(ChatRequest, CompletionRender), HttpError> {

@@ -22,7 +22,7 @@ pub(in crate::gateway) use stored::ResponsesState;
 use super::options::Choice;
 use crate::aws::model::{ContentBlock, ConverseRequest, ConverseResponse, InferenceConfig};
 use crate::gateway::api::{Access, Api, Endpoint, Path};
-use crate::gateway::call::{self, Asked, ChatApi, ErrorShape, Render};
+use crate::gateway::call::{self, Asked, ChatApi, ConverseOnly, ErrorShape, Render};
 use crate::gateway::errors::HttpError;
 use crate::gateway::response_body::Body;
 use crate::gateway::{Reply, Shared, json_response};
@@ -208,12 +208,17 @@ fn caches_prompts(model_id: &str) -> bool {
 
 impl ChatApi for Responses {
     type Render = ResponseRender;
+    type Upstream = ConverseOnly;
 
     fn model(&self) -> Option<&str> {
         Some(self.parsed.model.as_str()).filter(|m| !m.is_empty())
     }
 
-    fn check_route(&self, route: &Route) -> Result<(), HttpError> {
+    fn max_tokens(&self) -> Option<u32> {
+        self.parsed.max_output_tokens
+    }
+
+    fn check_route(&mut self, route: &Route) -> Result<(), HttpError> {
         let _ = self.target.set(route.target.clone());
         let Some(reasoning) = &self.parsed.options.reasoning else { return Ok(()) };
         let max_tokens = self.parsed.max_output_tokens.unwrap_or(route.max_tokens);
@@ -222,7 +227,7 @@ impl ChatApi for Responses {
             .map_err(|error| HttpError::invalid("reasoning.effort", error.to_string()))
     }
 
-    fn into_converse(mut self) -> (ConverseRequest, ResponseRender) {
+    fn into_upstream(mut self) -> (ConverseOnly, ResponseRender) {
         let target = self.target.get().cloned().unwrap_or_default();
         let family = seal::family_name(&target);
         let conversation = &mut self.parsed.conversation;
@@ -269,7 +274,7 @@ impl ChatApi for Responses {
             options,
         };
         let render = self.render();
-        (converse, render)
+        (ConverseOnly(Some(converse)), render)
     }
 
     fn into_policy_chat(mut self, config: &ConfigSource) -> Result<(ChatRequest, ResponseRender), HttpError> {
