@@ -39,6 +39,23 @@ enum Path {
     Gateway,
     /// The gateway's Responses API (`store: false`, as Codex sends it).
     Responses,
+    /// The gateway's Messages API on Claude: the client's body through InvokeModel (issue 24);
+    /// an older binary translates it to Converse, which this row then compares.
+    ClaudeMessages,
+}
+
+/// The gateway APIs every gateway is measured on (each a row), when it serves them.
+const APIS: [Path; 3] = [Path::Gateway, Path::Responses, Path::ClaudeMessages];
+
+impl Path {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Gateway => "chat",
+            Self::Responses => "responses",
+            Self::ClaudeMessages => "messages (Claude)",
+        }
+    }
 }
 
 /// One request of a scenario, and the bytes that mark its first generated text.
@@ -65,7 +82,23 @@ fn request(path: Path, addr: SocketAddr, stream: bool) -> (hyper::Request<Full<B
             let request = builder.uri("/v1/responses").body(Full::new(Bytes::from(body.to_string()))).expect("request");
             (request, if stream { b"\"delta\":\"Echo" } else { b"Echo:" })
         }
+        Path::ClaudeMessages => {
+            let body = serde_json::json!({ "model": CLAUDE, "stream": stream, "max_tokens": 100, "messages": [{ "role": "user", "content": PROMPT }] });
+            let request =
+                builder.uri("/v1/messages").header("anthropic-version", "2023-06-01").body(Full::new(Bytes::from(body.to_string()))).expect("request");
+            (request, b"Echo")
+        }
     }
+}
+
+/// The Claude model of the Messages rows.
+const CLAUDE: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+
+/// Whether the gateway at `addr` serves `path` (an older binary may not: `/v1/responses`).
+async fn serves(path: Path, addr: SocketAddr) -> bool {
+    let (request, _) = request(path, addr, false);
+    let mut sender = connect(addr).await;
+    sender.ready().await.is_ok() && sender.send_request(request).await.is_ok_and(|response| response.status() == 200)
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -388,8 +421,20 @@ fn main() {
         for stream in [false, true] {
             scenario(Path::Direct, emulator_addr, stream, 8, 25).await;
             for (_, _, addr, _) in &gateways {
-                scenario(Path::Gateway, *addr, stream, 8, 25).await;
-                scenario(Path::Responses, *addr, stream, 8, 25).await;
+                for api in APIS {
+                    if serves(api, *addr).await {
+                        scenario(api, *addr, stream, 8, 25).await;
+                    }
+                }
+            }
+        }
+        // The rows each gateway is measured on: the APIs it serves.
+        let mut measured = Vec::new();
+        for (label, _, addr, pid) in &gateways {
+            for api in APIS {
+                if serves(api, *addr).await {
+                    measured.push((label, *addr, *pid, api));
+                }
             }
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -403,16 +448,16 @@ fn main() {
                 // Interleaved: the direct run, then each gateway, one after the other.
                 let (direct, direct_time) = scenario(Path::Direct, emulator_addr, stream, concurrency, per_client).await;
                 let d = summarize(&direct, direct_time);
-                for ((label, _, addr, pid), api) in gateways.iter().flat_map(|gateway| [(gateway, Path::Gateway), (gateway, Path::Responses)]) {
-                    let cpu_before = cpu_ns(*pid);
-                    let (through, through_time) = scenario(api, *addr, stream, concurrency, per_client).await;
-                    let cpu_per_request = (cpu_ns(*pid) - cpu_before) as f64 / 1e3 / through.len() as f64;
+                for &(label, addr, pid, api) in &measured {
+                    let cpu_before = cpu_ns(pid);
+                    let (through, through_time) = scenario(api, addr, stream, concurrency, per_client).await;
+                    let cpu_per_request = (cpu_ns(pid) - cpu_before) as f64 / 1e3 / through.len() as f64;
                     let g = summarize(&through, through_time);
                     let ttft = if stream { (ms(d.ttft50), ms(g.ttft50), added(g.ttft50, d.ttft50)) } else { ("-".into(), "-".into(), "-".into()) };
                     println!(
                         "| {} {} | {concurrency} | {} | {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.0} |",
                         if stream { "stream" } else { "whole" },
-                        if api == Path::Responses { "responses" } else { "chat" },
+                        api.label(),
                         direct.len(),
                         ms(d.p50), ms(g.p50), added(g.p50, d.p50),
                         ms(d.p99), ms(g.p99), added(g.p99, d.p99),

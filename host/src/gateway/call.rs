@@ -16,13 +16,17 @@
 pub(super) mod models;
 pub(super) mod policy_chat;
 pub(in crate::gateway) mod stream;
+mod upstream;
+
+use upstream::Resolved;
+pub(super) use upstream::{ApiUpstream, ConverseOnly, Relayed, Step};
 
 use super::errors::HttpError;
 use super::response_body::Body;
 use super::{Reply, Shared, error_class, json_response};
-use crate::aws::model::{ApiError, ConverseRequest, ConverseResponse, InvokeResponse, Usage};
+use crate::aws::model::{ConverseResponse, InvokeResponse, Usage};
 use crate::capability::BedrockAccess;
-use crate::plan::call::{self, Aim, Answer, BuildUpstream, RoutedStream, Upstream};
+use crate::plan::call::{self, Answer, BuildUpstream, RoutedStream};
 use crate::plan::{Route, Serving};
 
 use crate::telemetry::request::{Observation, Operation};
@@ -73,69 +77,6 @@ pub(super) trait Render: Send + 'static {
     /// known (before a stream's 200).
     fn headers(&self) -> Vec<(&'static str, String)> {
         Vec::new()
-    }
-}
-
-/// An answer relayed from InvokeModel: what goes to the client, and what the accounting
-/// records of it (only the API can read a model-native body).
-#[derive(Debug, Default)]
-pub(super) struct Relayed {
-    /// The body (whole) or the frames (a stream chunk), if any.
-    pub body: bytes::Bytes,
-    /// Whether it carries generated output.
-    pub output: bool,
-    /// The tokens it reports.
-    pub usage: Option<Usage>,
-    /// Why generation stopped, when it says.
-    pub finish: Option<String>,
-}
-
-/// One attempt of the fallback chain: where it goes, and the foundation model its target runs
-/// (the target itself for a foundation model; a profile's model, resolved by [`models`]).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Step<'a> {
-    /// Target, region, max tokens, time left.
-    pub aim: &'a Aim<'a>,
-    /// The foundation model id (no region prefix, no ARN).
-    pub model: &'a str,
-}
-
-/// An API's upstream builder: the request for one attempt, from the client's request and the
-/// attempt's target. The call layer never looks inside it.
-pub(super) trait ApiUpstream: Send + 'static {
-    /// The request for `step`, or the client's error when its form cannot carry the request.
-    fn build(&mut self, step: &Step<'_>) -> Result<Upstream, ApiError>;
-}
-
-/// A Converse request, aimed at each attempt: the upstream of an API that always speaks
-/// Converse (a copy per attempt while another may follow; the original for the last).
-pub(super) struct ConverseOnly(pub Option<ConverseRequest>);
-
-impl ConverseOnly {
-    /// The request aimed at `aim`.
-    pub(super) fn aimed(&mut self, aim: &Aim<'_>) -> Result<ConverseRequest, ApiError> {
-        let mut request = if aim.last { self.0.take() } else { self.0.clone() }.ok_or_else(call::closed)?;
-        call::aim(&mut request, aim);
-        Ok(request)
-    }
-}
-
-impl ApiUpstream for ConverseOnly {
-    fn build(&mut self, step: &Step<'_>) -> Result<Upstream, ApiError> {
-        self.aimed(step.aim).map(|request| Upstream::Converse(Box::new(request)))
-    }
-}
-
-/// An API's builder over the chain: each target's foundation model looked up first.
-struct Resolved<B> {
-    api: B,
-    models: models::TargetModels,
-}
-
-impl<B: ApiUpstream> BuildUpstream for Resolved<B> {
-    fn build(&mut self, aim: &Aim<'_>) -> Result<Upstream, ApiError> {
-        let model = self.models.model_of(aim.target);
-        self.api.build(&Step { aim, model: &model })
     }
 }
 

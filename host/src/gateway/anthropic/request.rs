@@ -8,6 +8,8 @@
 //! effect; `top_k` and what Bedrock's Converse cannot take from this gateway (`container`,
 //! `mcp_servers`, `inference_geo`, `output_config.effort`, ...) are refused with a 400 naming
 //! them; any other field is refused as Anthropic does ("Extra inputs are not permitted").
+//! (Past 400 lines on purpose: every top-level field's fate in one file, as the docs' table is
+//! one table; the content blocks are content.rs.)
 
 use super::content::{Blocks, cache_point, conversation, invalid, system_prompts};
 use super::native::NativeBody;

@@ -17,6 +17,9 @@
 //! (or `.incomplete`, `.failed`): Codex re-sends a whole turn whose stream closes without it.
 //! A whole answer runs through the same encoder with its frames left out, so both give the
 //! same output items.
+//!
+//! (Past 400 lines on purpose: the whole event sequence is one state machine, kept in one file
+//! so that its order can be read top to bottom against the list above.)
 
 use super::ResponseRender;
 use super::output::{Finish, Item, Kind, Status, output_text, summary_text};
