@@ -4,6 +4,9 @@
 //! or perturbs their answer. Rules are consumed first-queued first; a rule whose fault only makes
 //! sense on an event stream (delays between events, exception frames, truncation, bad CRCs) is
 //! only consumed by streaming operations.
+//!
+//! (Past 400 lines: the fault kinds, their queue and the request log are read together by the
+//! control API and the server; the file's own tests are a third of it.)
 
 use std::sync::{Arc, Mutex};
 
