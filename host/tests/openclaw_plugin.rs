@@ -154,18 +154,18 @@ async fn agent_turns_on_claude_nova_and_deepseek_carry_only_the_launch_key() {
     let access_log = scratch.path().join("access.log");
     let plugin_config = json!({ "gatewayArgs": ["--access-log", access_log.display().to_string()] });
     let Some(Setup { emulator, mut home }) = setup("agent_turns_on_claude_nova_and_deepseek_carry_only_the_launch_key", plugin_config).await else { return };
-    // (model, thinking level, message, credential, the gateway route its transport takes,
-    // what reached Bedrock): Claude with thinking through the Messages API, with environment
-    // keys; Nova through Chat Completions with a tool call (the emulator calls the tool a
+    // (model, thinking level, message, credential, the gateway route its transport takes, the
+    // Bedrock operation, what reached Bedrock): Claude with thinking through the Messages API,
+    // its body passed natively through InvokeModel (issue 24), with environment keys; Nova through Chat Completions with a tool call (the emulator calls the tool a
     // message names) and its result sent back, with a Bedrock API key (bearer token);
     // DeepSeek-R1 (which always reasons: its one level) with the keys in ~/.aws/credentials
     // only (OpenClaw sends its aws-sdk placeholder, which the plugin replaces).
     let cases = [
-        (CLAUDE, "low", "hello claude", Credential::EnvironmentKeys, "/v1/messages", "\"budget_tokens\""),
-        (NOVA, "off", "call tool_search weather", Credential::BearerToken, "/v1/chat/completions", "\"toolResult\""),
-        (DEEPSEEK, "medium", "hello deepseek", Credential::ProfileFile, "/v1/chat/completions", "hello deepseek"),
+        (CLAUDE, "low", "hello claude", Credential::EnvironmentKeys, "/v1/messages", "InvokeModelWithResponseStream", "\"budget_tokens\""),
+        (NOVA, "off", "call tool_search weather", Credential::BearerToken, "/v1/chat/completions", "ConverseStream", "\"toolResult\""),
+        (DEEPSEEK, "medium", "hello deepseek", Credential::ProfileFile, "/v1/chat/completions", "ConverseStream", "hello deepseek"),
     ];
-    for (model, thinking, message, credential, route, sent) in cases {
+    for (model, thinking, message, credential, route, operation, sent) in cases {
         credential.apply(&mut home);
         let scheme = if credential == Credential::BearerToken { AuthScheme::Bearer } else { AuthScheme::Sigv4 };
         // One session per case: a model without tool use (DeepSeek-R1) cannot take a history
@@ -192,7 +192,7 @@ async fn agent_turns_on_claude_nova_and_deepseek_carry_only_the_launch_key() {
         let lines = access_lines(&access_log);
         assert!(lines.iter().any(|line| line["route"] == route && line["target"] == model && line["status"] == 200), "{model} through {route}: {lines:?}");
         let calls: Vec<_> =
-            emulator.request_log().into_iter().filter(|entry| entry.operation == "ConverseStream" && entry.model_id.as_deref() == Some(model)).collect();
+            emulator.request_log().into_iter().filter(|entry| entry.operation == operation && entry.model_id.as_deref() == Some(model)).collect();
         assert!(calls.iter().all(|call| call.auth_scheme == scheme), "{model}: {scheme:?}: {calls:?}");
         assert!(calls.iter().filter_map(|call| call.body.as_deref()).any(|body| body.contains(sent)), "{model}: {sent} reached Bedrock: {calls:?}");
     }

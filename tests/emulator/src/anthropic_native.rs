@@ -200,11 +200,22 @@ fn content_of(content: Option<&Value>) -> Vec<Value> {
 
 /// The Converse-shaped body the emulator's answer is computed from.
 fn as_converse(body: &Map<String, Value>) -> Value {
-    let messages: Vec<Value> = body
-        .get("messages")
-        .and_then(Value::as_array)
-        .map(|list| list.iter().map(|m| json!({ "role": m.get("role").cloned().unwrap_or_default(), "content": content_of(m.get("content")) })).collect())
-        .unwrap_or_default();
+    // The Messages API combines consecutive turns of one role into a single turn (Anthropic's
+    // `messages` reference: "Consecutive user or assistant turns in your request will be
+    // combined into a single turn"); Converse refuses them, so they are combined here first.
+    let mut messages: Vec<Value> = Vec::new();
+    for message in body.get("messages").and_then(Value::as_array).into_iter().flatten() {
+        let role = message.get("role").cloned().unwrap_or_default();
+        let content = content_of(message.get("content"));
+        match messages.last_mut() {
+            Some(last) if last["role"] == role => {
+                if let Some(blocks) = last["content"].as_array_mut() {
+                    blocks.extend(content);
+                }
+            }
+            _ => messages.push(json!({ "role": role, "content": content })),
+        }
+    }
     let max_tokens = body.get("max_tokens").and_then(Value::as_i64).unwrap_or(1);
     let mut converse = json!({ "messages": messages, "inferenceConfig": { "maxTokens": max_tokens } });
     if let Some(stops) = body.get("stop_sequences") {
@@ -395,5 +406,12 @@ mod tests {
         assert_eq!(converse["toolConfig"]["toolChoice"], json!({ "tool": { "name": "get_weather" } }));
         assert_eq!(converse["additionalModelRequestFields"]["thinking"]["budget_tokens"], 2048);
         assert_eq!(converse["messages"][0]["content"], json!([{ "text": "hi" }]));
+        let consecutive = body(json!({ "messages": [{ "role": "user", "content": "a" }, { "role": "user", "content": [{ "type": "text", "text": "b" }] }] }));
+        let combined = as_converse(&consecutive);
+        assert_eq!(
+            combined["messages"],
+            json!([{ "role": "user", "content": [{ "text": "a" }, { "text": "b" }] }]),
+            "one turn, as the Messages API combines them"
+        );
     }
 }
