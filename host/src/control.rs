@@ -79,11 +79,6 @@ impl ControlPlane {
         self.planner.refresh().await
     }
 
-    /// The policy host's limits (instances, memory, deadlines).
-    pub fn limits(&self) -> &crate::sandbox::Limits {
-        self.host.limits()
-    }
-
     /// Bedrock access for the host's own calls (none when no credentials were configured).
     pub fn bedrock(&self) -> Option<&Arc<dyn BedrockAccess>> {
         self.bedrock.as_ref()

@@ -361,7 +361,12 @@ fn error_class(error: &HttpError) -> &str {
 
 /// A JSON response.
 fn json_response(status: u16, value: &serde_json::Value) -> Response<Body> {
-    let mut response = Response::new(Body::full(value.to_string()));
+    json_bytes_response(status, value.to_string())
+}
+
+/// A JSON response whose body is already encoded.
+fn json_bytes_response(status: u16, body: impl Into<bytes::Bytes>) -> Response<Body> {
+    let mut response = Response::new(Body::full(body));
     *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
     response

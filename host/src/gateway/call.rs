@@ -23,7 +23,7 @@ pub(super) use upstream::{ApiUpstream, ConverseOnly, Relayed, Step};
 
 use super::errors::HttpError;
 use super::response_body::Body;
-use super::{Reply, Shared, error_class, json_response};
+use super::{Reply, Shared, error_class, json_bytes_response, json_response};
 use crate::aws::model::{ConverseResponse, InvokeResponse, Usage};
 use crate::capability::BedrockAccess;
 use crate::plan::call::{self, Answer, BuildUpstream, RoutedStream};
@@ -63,7 +63,7 @@ pub(super) trait Render: Send + 'static {
     /// Turns stream events into the API's frames.
     type Encoder: Encoder;
     /// The whole answer; `target` is the model that answered (after any fallback).
-    fn whole(&self, target: &str, response: ConverseResponse) -> serde_json::Value;
+    fn whole(self, target: &str, response: ConverseResponse) -> serde_json::Value;
     /// The stream encoder; `target` is the model answering.
     fn encoder(self, target: String) -> Self::Encoder;
     /// The whole answer of an InvokeModel call, with what it tells the accounting. Only an API
@@ -242,7 +242,13 @@ pub(super) async fn chat<R: ChatApi>(
         let bedrock = bedrock(shared)?;
         let max_tokens = request.max_tokens();
         let (api, render) = request.into_upstream();
-        let models = models::TargetModels::of(&serving, &route, bedrock.as_ref()).await;
+        // Converse goes to any target alike: only an API whose form depends on the model pays
+        // for looking up application profiles.
+        let models = if <R::Upstream as ApiUpstream>::NEEDS_MODEL {
+            models::TargetModels::of(&serving, &route, bedrock.as_ref()).await
+        } else {
+            models::TargetModels::default()
+        };
         observation.calling(&route.target, &route.region, Some(max_tokens.unwrap_or(route.max_tokens)));
         let build = Box::new(Resolved { api, models });
         (Source::Routed { bedrock, route, build, timeout: shared.request_timeout }, render)
@@ -291,7 +297,7 @@ async fn send_whole<R: Render>(upstream: Source, render: R, sending: Sending<'_>
                     if let Some(usage) = &relayed.usage {
                         account_usage(shared, observation, usage);
                     }
-                    let mut response = json_bytes_response(relayed.body);
+                    let mut response = json_bytes_response(200, relayed.body);
                     set_headers(&mut response, render.headers());
                     return Ok(response);
                 }
@@ -315,8 +321,9 @@ async fn send_whole<R: Render>(upstream: Source, render: R, sending: Sending<'_>
     if let Some(usage) = usage {
         account_usage(shared, observation, &usage);
     }
+    let headers = render.headers();
     let mut answer = json_response(200, &render.whole(&target, response));
-    set_headers(&mut answer, render.headers());
+    set_headers(&mut answer, headers);
     Ok(answer)
 }
 
@@ -334,31 +341,25 @@ fn set_headers(response: &mut Response<Body>, headers: Vec<(&'static str, String
 /// its own status; the rest is accounted by the stream's body as it goes ([`stream`]).
 async fn send_streamed<R: Render>(upstream: Source, render: R, sending: Sending<'_>) -> Result<Response<Body>, HttpError> {
     let Sending { shared, permit, started, observation } = sending;
-    match upstream {
+    let (mut response, headers) = match upstream {
         Source::Routed { bedrock, route, build, timeout } => {
             let mut stream = RoutedStream::start(bedrock, &route, timeout, build).await.map_err(|error| HttpError::from_api(&error))?;
             let first = stream.next().await.map_err(|error| HttpError::from_api(&error))?;
             observation.answered(stream.target(), stream.region());
             let headers = render.headers();
             let encoder = render.encoder(stream.target().to_string());
-            let mut response = EventFrames::respond(shared, permit, encoder, first, started, Routed(stream), observation.take());
-            set_headers(&mut response, headers);
-            Ok(response)
+            (EventFrames::respond(shared, permit, encoder, first, started, Routed(stream), observation.take()), headers)
         }
         Source::Policy(mut events) => {
             let target = events.target(shared).await?;
             let first = events.next(shared).await?.map(call::Delivery::Event);
+            let headers = render.headers();
             let encoder = render.encoder(target);
-            Ok(EventFrames::respond(shared, permit, encoder, first, started, (*events).with(Arc::clone(shared)), observation.take()))
+            (EventFrames::respond(shared, permit, encoder, first, started, (*events).with(Arc::clone(shared)), observation.take()), headers)
         }
-    }
-}
-
-/// A 200 with a JSON body already encoded.
-fn json_bytes_response(body: bytes::Bytes) -> Response<Body> {
-    let mut response = Response::new(Body::full(body));
-    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
-    response
+    };
+    set_headers(&mut response, headers);
+    Ok(response)
 }
 
 /// The time to the first generated output, recorded.

@@ -340,7 +340,7 @@ pub fn python_with(test: &str, modules: &[&str]) -> Option<String> {
 /// A client `test` needs is missing (`why`): a failure under [`REQUIRE_CLIENTS_VAR`]`=1`,
 /// else a note on the real stderr (libtest captures `eprintln!`, not this) saying how to get
 /// it (`hint`).
-fn unavailable(test: &str, why: &str, hint: &str) {
+pub(crate) fn unavailable(test: &str, why: &str, hint: &str) {
     let required = std::env::var(REQUIRE_CLIENTS_VAR).is_ok_and(|v| v == "1");
     assert!(!required, "{test}: {REQUIRE_CLIENTS_VAR}=1 but the client is unavailable: {why}");
     use std::io::Write as _;

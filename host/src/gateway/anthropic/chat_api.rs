@@ -158,7 +158,7 @@ impl MessageRender {
 impl Render for MessageRender {
     type Encoder = MessageEncoder;
 
-    fn whole(&self, _target: &str, response: ConverseResponse) -> Value {
+    fn whole(self, _target: &str, response: ConverseResponse) -> Value {
         response::message(&self.id, &self.model, &response, &self.stop_sequences)
     }
 

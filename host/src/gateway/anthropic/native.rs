@@ -17,6 +17,7 @@
 
 pub mod table;
 
+use super::content::invalid;
 use crate::aws::model::{InvokeRequest, Usage};
 use crate::gateway::call::Relayed;
 use crate::gateway::errors::HttpError;
@@ -64,10 +65,6 @@ impl Dropped {
 /// Shared between a request's upstream builder (which fills it for each attempt) and its
 /// render (which names it in the response).
 pub type DroppedSlot = Arc<Mutex<Dropped>>;
-
-fn invalid(field: &str, message: impl std::fmt::Display) -> HttpError {
-    super::content::invalid(field, message)
-}
 
 /// One beta name, checked: a short token of letters, digits, `-`, `_` and `.`.
 fn beta_name(text: &str, field: &str) -> Result<String, HttpError> {
@@ -214,9 +211,19 @@ pub(in crate::gateway) fn whole(client_model: &str, body: &[u8]) -> Result<Relay
 /// `amazon-bedrock-invocationMetrics` taken out (they are the usage), `message_start`'s
 /// model set to the client's name.
 pub(in crate::gateway) fn relay(client_model: &str, chunk: &[u8]) -> Result<Relayed, HttpError> {
+    let head: EventHead<'_> = serde_json::from_slice(chunk).map_err(|_| unreadable("stream event"))?;
+    // Content events, most of a stream, carry nothing the relay changes: they go as Bedrock
+    // sent them, read once for their type (no JSON tree built and written again per delta).
+    if let Some(kind @ ("content_block_start" | "content_block_delta" | "content_block_stop" | "ping")) = head.kind.as_deref()
+        && chunk.trim_ascii_start().starts_with(b"{")
+        && !chunk.windows(INVOCATION_METRICS.len()).any(|window| window == INVOCATION_METRICS.as_bytes())
+    {
+        let output = kind != "content_block_stop" && kind != "ping";
+        return Ok(Relayed { body: sse_frame(kind, chunk), output, usage: None, finish: None });
+    }
     let mut event: Value = serde_json::from_slice(chunk).map_err(|_| unreadable("stream event"))?;
     let object = event.as_object_mut().ok_or_else(|| unreadable("stream event"))?;
-    let metrics = object.remove("amazon-bedrock-invocationMetrics");
+    let metrics = object.remove(INVOCATION_METRICS);
     let kind = object.get("type").and_then(Value::as_str).unwrap_or("").to_string();
     if kind == "message_start"
         && let Some(message) = object.get_mut("message").and_then(Value::as_object_mut)
@@ -236,13 +243,29 @@ pub(in crate::gateway) fn relay(client_model: &str, chunk: &[u8]) -> Result<Rela
         }
     });
     let output = matches!(kind.as_str(), "content_block_start" | "content_block_delta");
-    let mut frame = Vec::with_capacity(chunk.len() + kind.len() + 16);
+    let data = serde_json::to_vec(&event).map_err(|_| unreadable("stream event"))?;
+    Ok(Relayed { body: sse_frame(if kind.is_empty() { "message" } else { &kind }, &data), output, usage, finish })
+}
+
+/// Bedrock's usage figures inside a stream event (taken out before the client sees it).
+const INVOCATION_METRICS: &str = "amazon-bedrock-invocationMetrics";
+
+/// What the relay reads of every stream event: its type (the rest is checked as JSON, not kept).
+#[derive(serde::Deserialize)]
+struct EventHead<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// One SSE event: `event: <kind>` and the JSON as its data.
+fn sse_frame(kind: &str, data: &[u8]) -> Bytes {
+    let mut frame = Vec::with_capacity(data.len() + kind.len() + 16);
     frame.extend_from_slice(b"event: ");
-    frame.extend_from_slice(if kind.is_empty() { b"message" } else { kind.as_bytes() });
+    frame.extend_from_slice(kind.as_bytes());
     frame.extend_from_slice(b"\ndata: ");
-    serde_json::to_writer(&mut frame, &event).map_err(|_| unreadable("stream event"))?;
+    frame.extend_from_slice(data);
     frame.extend_from_slice(b"\n\n");
-    Ok(Relayed { body: Bytes::from(frame), output, usage, finish })
+    Bytes::from(frame)
 }
 
 #[cfg(test)]
@@ -345,5 +368,13 @@ mod tests {
         let delta = relay("m", br#"{"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":3}}"#).expect("relayed");
         assert_eq!((delta.finish.as_deref(), delta.output), (Some("tool_use"), false));
         assert_eq!(relay("m", b"not json").expect_err("refused").status, 502);
+        assert_eq!(relay("m", br#"["content_block_delta"]"#).expect_err("not an object").status, 502);
+        // Content events go as Bedrock sent them, byte for byte.
+        let chunk = br#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Echo"}}"#;
+        let delta = relay("m", chunk).expect("relayed");
+        assert_eq!(&delta.body[..], [&b"event: content_block_delta\ndata: "[..], chunk, b"\n\n"].concat(), "verbatim");
+        assert_eq!((delta.output, delta.usage.is_none(), delta.finish.is_none()), (true, true, true));
+        let ping = relay("m", br#"{"type":"ping"}"#).expect("relayed");
+        assert!(!ping.output);
     }
 }

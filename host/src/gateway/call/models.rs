@@ -55,7 +55,12 @@ impl TargetModels {
             if model_by_shape(target).is_some() || models.looked_up.contains_key(target) {
                 continue;
             }
-            if let Some(model) = from_discovery(serving, target).or(from_catalog(bedrock, region, target).await) {
+            // The catalog only when discovery does not know the profile (`or` would ask it always).
+            let model = match from_discovery(serving, target) {
+                Some(model) => Some(model),
+                None => from_catalog(bedrock, region, target).await,
+            };
+            if let Some(model) = model {
                 models.looked_up.insert(target.clone(), model);
             }
         }

@@ -34,6 +34,9 @@ pub(in crate::gateway) struct Step<'a> {
 /// An API's upstream builder: the request for one attempt, from the client's request and the
 /// attempt's target. The call layer never looks inside it.
 pub(in crate::gateway) trait ApiUpstream: Send + 'static {
+    /// Whether its requests depend on the foundation model a target runs ([`Step::model`]):
+    /// only then are application profiles looked up before the call.
+    const NEEDS_MODEL: bool = true;
     /// The request for `step`, or the client's error when its form cannot carry the request.
     fn build(&mut self, step: &Step<'_>) -> Result<Upstream, ApiError>;
 }
@@ -52,6 +55,8 @@ impl ConverseOnly {
 }
 
 impl ApiUpstream for ConverseOnly {
+    const NEEDS_MODEL: bool = false;
+
     fn build(&mut self, step: &Step<'_>) -> Result<Upstream, ApiError> {
         self.aimed(step.aim).map(|request| Upstream::Converse(Box::new(request)))
     }

@@ -105,7 +105,7 @@ impl Render for CompletionRender {
     type Encoder = ChunkEncoder;
 
     /// The model that answered (after any fallback), as OpenAI names the snapshot that served.
-    fn whole(&self, target: &str, response: ConverseResponse) -> Value {
+    fn whole(self, target: &str, response: ConverseResponse) -> Value {
         Collected::from(response).response(&self.id, self.created, target)
     }
 

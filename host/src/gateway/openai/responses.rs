@@ -35,7 +35,7 @@ use hyper::{Method, Request, Response};
 use output::Meta;
 use request::Parsed;
 use serde_json::{Value, json};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tools::Tools;
 
@@ -114,17 +114,10 @@ async fn create(shared: &Arc<Shared>, request: Request<Incoming>, started: Insta
     call::serve(shared, request, observation, ErrorShape::OpenAi, parse, async |mut responses, observation| {
         responses.owner = shared.client_key_id.clone();
         responses.add_history().await?;
-        let hosted = responses.parsed.tools.hosted.join(", ");
         if !responses.parsed.tools.hosted.is_empty() {
             observation.hosted_tools_omitted(responses.parsed.tools.hosted.len());
         }
-        let mut response = call::chat(shared, responses, started, observation).await?;
-        if !hosted.is_empty()
-            && let Ok(value) = hyper::header::HeaderValue::from_str(&hosted)
-        {
-            response.headers_mut().insert(HOSTED_TOOLS_HEADER, value);
-        }
-        Ok(response)
+        call::chat(shared, responses, started, observation).await
     })
     .await
 }
@@ -138,14 +131,14 @@ pub(in crate::gateway) struct Responses {
     prompt_cache: bool,
     /// The client key's id (records are bound to it).
     owner: Option<String>,
-    /// The model the route calls (set by `check_route`, read by `into_converse`).
-    target: OnceLock<String>,
+    /// The model the route calls (set by `check_route`, read by `into_upstream`).
+    target: String,
 }
 
 impl Responses {
     fn new(parsed: Parsed, state: Arc<ResponsesState>, timeout: Duration, prompt_cache: bool) -> Self {
         let prompt_cache = prompt_cache || parsed.prompt_cache;
-        Self { parsed, state, timeout, prompt_cache, owner: None, target: OnceLock::new() }
+        Self { parsed, state, timeout, prompt_cache, owner: None, target: String::new() }
     }
 
     /// Puts the stored conversation `previous_response_id` continues before the new items.
@@ -219,7 +212,7 @@ impl ChatApi for Responses {
     }
 
     fn check_route(&mut self, route: &Route) -> Result<(), HttpError> {
-        let _ = self.target.set(route.target.clone());
+        self.target.clone_from(&route.target);
         let Some(reasoning) = &self.parsed.options.reasoning else { return Ok(()) };
         let max_tokens = self.parsed.max_output_tokens.unwrap_or(route.max_tokens);
         crate::aws::reasoning::request_fields(&route.target, reasoning, Some(max_tokens))
@@ -228,7 +221,7 @@ impl ChatApi for Responses {
     }
 
     fn into_upstream(mut self) -> (ConverseOnly, ResponseRender) {
-        let target = self.target.get().cloned().unwrap_or_default();
+        let target = std::mem::take(&mut self.target);
         let family = seal::family_name(&target);
         let conversation = &mut self.parsed.conversation;
         conversation.finish();
@@ -313,7 +306,6 @@ impl ChatApi for Responses {
 }
 
 /// What a stored response's record keeps beside the response.
-#[derive(Clone)]
 struct Keep {
     input: Vec<Value>,
     previous: Option<String>,
@@ -342,9 +334,13 @@ impl ResponseRender {
 impl Render for ResponseRender {
     type Encoder = ResponseEncoder;
 
-    fn whole(&self, target: &str, response: ConverseResponse) -> Value {
-        let render = ResponseRender { meta: self.meta.clone(), tools: self.tools.clone(), state: Arc::clone(&self.state), keep: self.keep.clone() };
-        ResponseEncoder::new(render, target.to_string(), false).whole(response)
+    fn whole(self, target: &str, response: ConverseResponse) -> Value {
+        ResponseEncoder::new(self, target.to_string(), false).whole(response)
+    }
+
+    /// The hosted tools left out of the model's tools, named for the client.
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        if self.tools.hosted.is_empty() { Vec::new() } else { vec![(HOSTED_TOOLS_HEADER, self.tools.hosted.join(", "))] }
     }
 
     fn encoder(self, target: String) -> ResponseEncoder {
