@@ -29,8 +29,8 @@ pub use policy::{
 };
 pub use routing::{FallbackStep, PlanRequest, Resolution, ResolveRequest, Route, RoutingPlan};
 pub use runtime::{
-    ContentBlock, ConverseOptions, ConverseRequest, ConverseResponse, DocumentSource, InferenceConfig, InvokeRequest, InvokeResponse, Message, OutputSchema,
-    ReasoningEffort, ReasoningRequest, Role, ServiceTier, StreamEvent, ToolChoice, ToolSpec, Usage,
+    ContentBlock, ConverseOptions, ConverseRequest, ConverseResponse, DocumentSource, Guardrail, InferenceConfig, InvokeRequest, InvokeResponse, Message,
+    OutputSchema, ReasoningEffort, ReasoningRequest, Role, ServiceTier, StreamEvent, ToolChoice, ToolSpec, Usage,
 };
 pub use types::{ApiError, ErrorClass, FoundationModelRecord, InferenceProfileRecord, ModelCost, ModelInfo, ModelKind};
 

@@ -166,6 +166,21 @@ pub struct ConverseOptions {
     pub foundation_model: Option<String>,
     /// The service tier asked for (Converse `serviceTier`); `None` leaves Bedrock's default.
     pub service_tier: Option<ServiceTier>,
+    /// The guardrail the operator put on every call (Converse `guardrailConfig`).
+    pub guardrail: Option<Guardrail>,
+}
+
+/// A Bedrock guardrail applied to a call: Converse's `guardrailConfig`, InvokeModel's guardrail
+/// headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Guardrail {
+    /// The guardrail's id or ARN.
+    pub identifier: String,
+    /// Its version: a number, or `DRAFT`.
+    pub version: String,
+    /// Whether Bedrock returns the guardrail's trace (what it assessed and did).
+    pub trace: bool,
 }
 
 /// Bedrock's service tiers (Converse `serviceTier.type`): flex is cheaper and slower, priority
@@ -359,6 +374,8 @@ pub struct InvokeRequest {
     /// Time limit for the whole call, retries included (for a stream: until the last chunk);
     /// whole milliseconds cross the WIT.
     pub timeout: Duration,
+    /// The guardrail the operator put on every call (not in contract 0.2.0).
+    pub guardrail: Option<Guardrail>,
 }
 
 /// An InvokeModel response.

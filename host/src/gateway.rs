@@ -105,6 +105,8 @@ pub struct Shared {
     prompt_cache: openai::PromptCache,
     /// The Responses API's stored responses and reasoning key.
     responses: Arc<openai::responses::ResponsesState>,
+    /// The operator's guardrail on every call ([`GatewayOptions::guardrail`]).
+    guardrail: Option<crate::aws::model::Guardrail>,
 }
 
 impl Shared {
@@ -156,6 +158,7 @@ impl Gateway {
             client_key_id,
             prompt_cache: options.prompt_cache,
             responses,
+            guardrail: options.guardrail,
         });
         Ok(Self { listener, shared, grace_period: options.grace_period, bounds })
     }

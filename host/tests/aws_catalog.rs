@@ -19,7 +19,7 @@ async fn every_page_and_every_record_arrive_with_enum_values_as_sent() {
     let emulator = aws_common::start().await;
     let bedrock = bedrock(&keyed(&emulator)).await;
     let catalog = bedrock.list_catalog(request(MINUTE, false)).await.expect("catalog");
-    assert_eq!((catalog.models.len(), catalog.profiles.len()), (38, 34), "all profiles although the emulator pages by 10");
+    assert_eq!((catalog.models.len(), catalog.profiles.len()), (39, 36), "all profiles although the emulator pages by 10");
     assert_eq!(listing_calls(&emulator), ONE_FETCH);
     assert_eq!((catalog.region.as_str(), catalog.stale, catalog.stale_reason.as_deref()), (REGION, false, None));
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
@@ -43,7 +43,7 @@ async fn every_page_and_every_record_arrive_with_enum_values_as_sent() {
     let mut ids: Vec<&str> = catalog.profiles.iter().map(|p| p.id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), 34, "no page twice");
+    assert_eq!(ids.len(), 36, "no page twice");
 }
 
 #[tokio::test]
@@ -189,10 +189,10 @@ async fn a_partial_or_failed_listing_is_an_error_and_never_cached() {
         // Not cached: the next request fetches again.
         emulator.log().clear();
         let next = bedrock.list_catalog(request(Duration::ZERO, false)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(next.profiles.len(), 34, "{name}");
+        assert_eq!(next.profiles.len(), 36, "{name}");
     }
     let catalog = bedrock.list_catalog(request(MINUTE, false)).await.expect("fetched whole");
-    assert_eq!((catalog.profiles.len(), catalog.stale), (34, false));
+    assert_eq!((catalog.profiles.len(), catalog.stale), (36, false));
 }
 
 #[tokio::test]

@@ -1,11 +1,14 @@
 //! Bedrock as it is today (issue 28): reasoning for every current family (adaptive-only Claude
 //! Opus 4.7, adaptive or budgeted Claude 4.6, budgeted Claude 4.5, an application profile's
-//! model looked up, DeepSeek-R1 reasoning unasked) and service tiers asked and echoed, through
-//! the gateway on the emulator. What reaches Bedrock is read off the emulator's request log.
+//! model looked up, DeepSeek-R1 reasoning unasked), service tiers asked and echoed, and the
+//! operator's guardrail on every call, through the gateway on the emulator. What reaches
+//! Bedrock is read off the emulator's request log.
 
 mod gateway_common;
 
-use gateway_common::{TestGateway, runtime_calls};
+use bedrock_emulator::guardrails::{BLOCKED_MESSAGE, DENIED_MARKER};
+use gateway_common::{Setup, TestGateway, runtime_calls};
+use openclaw_host::aws::model::Guardrail;
 use serde_json::{Value, json};
 
 const OPUS_4_7: &str = "us.anthropic.claude-opus-4-7";
@@ -162,5 +165,49 @@ async fn the_responses_api_asks_for_a_tier_and_says_which_served() {
         let response = gateway.post("/v1/responses", &body).await;
         assert_eq!(response.status, 200, "{tier}: {}", response.body);
         assert_eq!(response.json()["service_tier"], answered, "{tier}: {}", response.body);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operators_guardrail_is_on_every_call_and_its_intervention_is_a_refusal() {
+    let guardrail = Guardrail { identifier: "gr1a2b3c4d5e".into(), version: "3".into(), trace: true };
+    let given = guardrail.clone();
+    let gateway = TestGateway::start_with(Setup { options: Box::new(move |options| options.guardrail = Some(given)), ..Setup::default() }).await;
+    let blocked = format!("tell me about the {DENIED_MARKER}");
+    let messages = |text: &str| json!([{ "role": "user", "content": text }]);
+    // (path, model, stream): Converse (OpenAI's APIs on Nova), InvokeModel (Claude natively).
+    let cases = [
+        ("/v1/chat/completions", NOVA_LITE, false),
+        ("/v1/chat/completions", NOVA_LITE, true),
+        ("/v1/messages", SONNET_4_5, false),
+        ("/v1/messages", SONNET_4_5, true),
+        ("/v1/responses", NOVA_LITE, false),
+    ];
+    for (path, model, stream) in cases {
+        for (text, intervened) in [("a harmless question", false), (blocked.as_str(), true)] {
+            let before = gateway.emulator.request_log().len();
+            let body = match path {
+                "/v1/responses" => json!({ "model": model, "input": text, "stream": stream, "store": false }),
+                _ => json!({ "model": model, "max_tokens": 256, "stream": stream, "messages": messages(text) }),
+            };
+            let response = gateway.post(path, &body).await;
+            assert_eq!(response.status, 200, "{path} {model} {stream}: {}", response.body);
+            // The guardrail reached Bedrock in the call's own form (a body field or headers).
+            let call = gateway.emulator.request_log().into_iter().skip(before).find(|entry| entry.model_id.is_some()).expect("a call");
+            let sent = call.body_json();
+            let in_body = sent["guardrailConfig"]["guardrailIdentifier"] == "gr1a2b3c4d5e" && sent["guardrailConfig"]["guardrailVersion"] == "3";
+            let in_headers = call.guardrail.as_deref() == Some("gr1a2b3c4d5e:3");
+            assert!(in_body || in_headers, "{path} {model}: no guardrail sent: {sent}");
+            let answer = if stream && path != "/v1/responses" { response.body.clone() } else { response.json().to_string() };
+            assert_eq!(answer.contains(BLOCKED_MESSAGE), intervened, "{path} {model} {stream} {text}: {answer}");
+            if intervened && !stream {
+                let stop = match path {
+                    "/v1/chat/completions" => response.json()["choices"][0]["finish_reason"].clone(),
+                    "/v1/responses" => response.json()["incomplete_details"]["reason"].clone(),
+                    _ => response.json()["amazon-bedrock-guardrailAction"].clone(),
+                };
+                assert!(matches!(stop.as_str(), Some("content_filter" | "INTERVENED")), "{path}: {stop}");
+            }
+        }
     }
 }

@@ -68,7 +68,8 @@ async fn mapped_fields_reach_bedrock_as_the_table_says() {
             json!({ "reasoning_effort": "low", "max_completion_tokens": 4096 }),
             "think",
             "/additionalModelRequestFields",
-            json!({ "thinking": { "type": "enabled", "budget_tokens": 2048 } }),
+            // Claude Sonnet 4.6 takes an effort as adaptive thinking (aws/reasoning.rs).
+            json!({ "thinking": { "type": "adaptive" }, "output_config": { "effort": "low" } }),
             "Echo: think",
         ),
         (

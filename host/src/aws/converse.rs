@@ -1,13 +1,15 @@
 //! Converse and ConverseStream. One deadline per call (the request's `timeout`): it covers the
 //! SDK's retries before a response starts and, for a stream, every event up to the last.
 
-use aws_sdk_bedrockruntime::types::ConverseStreamOutput;
 use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
+use aws_sdk_bedrockruntime::types::{
+    ConverseStreamOutput, GuardrailConfiguration, GuardrailStreamConfiguration, GuardrailStreamProcessingMode, GuardrailTrace, GuardrailTraceAssessment,
+};
 
 use super::Bedrock;
 use super::convert::{self, SdkConverseParts};
 use super::deadline::{Deadline, DeadlineStream};
-use super::model::{ApiError, ConverseRequest, ConverseResponse, StreamEvent};
+use super::model::{ApiError, ConverseRequest, ConverseResponse, ErrorClass, Guardrail, StreamEvent};
 
 /// A ConverseStream response in progress: events in the order Bedrock sent them.
 pub struct ConverseEventStream {
@@ -65,8 +67,12 @@ impl Bedrock {
             .set_output_config(output_config)
             .set_request_metadata(request_metadata)
             .set_service_tier(service_tier)
+            .set_guardrail_config(request.options.guardrail.as_ref().map(guardrail_config).transpose()?)
             .send();
         let output = deadline.send(call, self.secrets()).await?;
+        if let Some(trace) = output.trace().and_then(|trace| trace.guardrail()) {
+            log_guardrail(request.options.guardrail.as_ref(), output.stop_reason().as_str(), trace);
+        }
         let content = match output.output() {
             Some(aws_sdk_bedrockruntime::types::ConverseOutput::Message(message)) => message.content().iter().filter_map(convert::block_from_sdk).collect(),
             _ => Vec::new(),
@@ -97,8 +103,51 @@ impl Bedrock {
             .set_output_config(output_config)
             .set_request_metadata(request_metadata)
             .set_service_tier(service_tier)
+            .set_guardrail_config(request.options.guardrail.as_ref().map(guardrail_stream_config).transpose()?)
             .send();
         let output = deadline.send(call, self.secrets()).await?;
         Ok(ConverseEventStream { events: DeadlineStream::new(output.stream, deadline, self.secrets(), stream_error_code) })
     }
+}
+
+fn guardrail_trace(guardrail: &Guardrail) -> GuardrailTrace {
+    if guardrail.trace { GuardrailTrace::Enabled } else { GuardrailTrace::Disabled }
+}
+
+fn guardrail_error(error: impl std::fmt::Display) -> ApiError {
+    super::errors::api_error(ErrorClass::Format, None, format!("guardrail: {error}"), None)
+}
+
+/// Converse's `guardrailConfig`.
+fn guardrail_config(guardrail: &Guardrail) -> Result<GuardrailConfiguration, ApiError> {
+    GuardrailConfiguration::builder()
+        .guardrail_identifier(&guardrail.identifier)
+        .guardrail_version(&guardrail.version)
+        .trace(guardrail_trace(guardrail))
+        .build()
+        .map_err(guardrail_error)
+}
+
+/// ConverseStream's `guardrailConfig`: the stream's text is checked as it is generated
+/// (`sync`: each chunk is assessed before it is sent, so nothing blocked reaches the client).
+fn guardrail_stream_config(guardrail: &Guardrail) -> Result<GuardrailStreamConfiguration, ApiError> {
+    GuardrailStreamConfiguration::builder()
+        .guardrail_identifier(&guardrail.identifier)
+        .guardrail_version(&guardrail.version)
+        .trace(guardrail_trace(guardrail))
+        .stream_processing_mode(GuardrailStreamProcessingMode::Sync)
+        .build()
+        .map_err(guardrail_error)
+}
+
+/// The guardrail's decision, in the log: which guardrail, the stop reason and Bedrock's reason
+/// for the action, never the text it assessed or blocked.
+pub(crate) fn log_guardrail(guardrail: Option<&Guardrail>, stop_reason: &str, trace: &GuardrailTraceAssessment) {
+    tracing::info!(
+        guardrail = guardrail.map_or("", |g| g.identifier.as_str()),
+        version = guardrail.map_or("", |g| g.version.as_str()),
+        stop_reason,
+        action_reason = trace.action_reason().unwrap_or(""),
+        "guardrail trace"
+    );
 }

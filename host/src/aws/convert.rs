@@ -348,9 +348,14 @@ pub(crate) fn event_from_sdk(event: sdk::ConverseStreamOutput) -> Option<StreamE
         }
         Out::ContentBlockStop(stop) => Some(StreamEvent::BlockStop(index(stop.content_block_index()))),
         Out::MessageStop(stop) => Some(StreamEvent::MessageStop(stop.stop_reason().as_str().to_string())),
-        Out::Metadata(metadata) => Some(StreamEvent::Metadata {
-            usage: usage_from_sdk(metadata.usage(), metadata.service_tier()),
-            latency_ms: metadata.metrics().map(|m| u64::try_from(m.latency_ms()).unwrap_or(0)).unwrap_or(0),
+        Out::Metadata(metadata) => Some({
+            if let Some(trace) = metadata.trace().and_then(|trace| trace.guardrail()) {
+                super::converse::log_guardrail(None, "", trace);
+            }
+            StreamEvent::Metadata {
+                usage: usage_from_sdk(metadata.usage(), metadata.service_tier()),
+                latency_ms: metadata.metrics().map(|m| u64::try_from(m.latency_ms()).unwrap_or(0)).unwrap_or(0),
+            }
         }),
         _ => None,
     }

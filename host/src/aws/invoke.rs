@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use super::Bedrock;
 use super::deadline::{Deadline, DeadlineStream};
-use super::model::{ApiError, InvokeRequest, InvokeResponse};
+use super::model::{ApiError, Guardrail, InvokeRequest, InvokeResponse};
 
 /// An InvokeModelWithResponseStream response in progress: the chunks' bytes in order.
 pub struct InvokeChunkStream {
@@ -102,6 +102,9 @@ impl Bedrock {
             .body(Blob::new(request.body))
             .content_type(&request.content_type)
             .accept(&request.accept)
+            .set_guardrail_identifier(request.guardrail.as_ref().map(|g| g.identifier.clone()))
+            .set_guardrail_version(request.guardrail.as_ref().map(|g| g.version.clone()))
+            .set_trace(request.guardrail.as_ref().map(guardrail_trace))
             .customize()
             .interceptor(counted.clone())
             .send();
@@ -121,8 +124,16 @@ impl Bedrock {
             .body(Blob::new(request.body))
             .content_type(&request.content_type)
             .accept(&request.accept)
+            .set_guardrail_identifier(request.guardrail.as_ref().map(|g| g.identifier.clone()))
+            .set_guardrail_version(request.guardrail.as_ref().map(|g| g.version.clone()))
+            .set_trace(request.guardrail.as_ref().map(guardrail_trace))
             .send();
         let output = deadline.send(call, self.secrets()).await?;
         Ok(InvokeChunkStream { events: DeadlineStream::new(output.body, deadline, self.secrets(), stream_error_code) })
     }
+}
+
+/// InvokeModel's `X-Amzn-Bedrock-Trace` for a guardrail: its trace in the answer when asked.
+fn guardrail_trace(guardrail: &Guardrail) -> aws_sdk_bedrockruntime::types::Trace {
+    if guardrail.trace { aws_sdk_bedrockruntime::types::Trace::Enabled } else { aws_sdk_bedrockruntime::types::Trace::Disabled }
 }

@@ -4,6 +4,6 @@
 
 pub use openclaw_domain::{
     ApiError, Catalog, CatalogRequest, ContentBlock, ConverseOptions, ConverseRequest, ConverseResponse, CredentialDescription, DocumentSource, ErrorClass,
-    FoundationModelRecord, InferenceConfig, InferenceProfileRecord, InvokeRequest, InvokeResponse, Message, OutputSchema, ReasoningEffort, ReasoningRequest,
-    Role, ServiceTier, SourceKind, StreamEvent, ToolChoice, ToolSpec, Usage, VisibleSource,
+    FoundationModelRecord, Guardrail, InferenceConfig, InferenceProfileRecord, InvokeRequest, InvokeResponse, Message, OutputSchema, ReasoningEffort,
+    ReasoningRequest, Role, ServiceTier, SourceKind, StreamEvent, ToolChoice, ToolSpec, Usage, VisibleSource,
 };

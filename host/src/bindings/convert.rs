@@ -288,6 +288,7 @@ impl From<r::InvokeRequest> for d::InvokeRequest {
             content_type: request.content_type,
             accept: request.accept,
             timeout: Duration::from_millis(request.timeout_ms.into()),
+            guardrail: None,
         }
     }
 }

@@ -4,6 +4,7 @@ use super::config::Loaded;
 use super::{Context, handshake, problems};
 use anyhow::Context as _;
 use clap::Args;
+use openclaw_host::aws::model::Guardrail;
 use openclaw_host::capability::{BedrockAccess, Capabilities};
 use openclaw_host::environment;
 use openclaw_host::gateway::openai::PromptCache;
@@ -73,6 +74,15 @@ pub(super) struct GatewayArgs {
     /// Most days a stored record lives (stored responses expire after it).
     #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
     state_max_age_days: u64,
+    /// A Bedrock guardrail on every model call, `ID:VERSION` (the guardrail's id or ARN, and a
+    /// version number or DRAFT): Converse and InvokeModel alike, fallbacks included, so no
+    /// client can leave it out. An intervention answers with OpenAI's `content_filter` or
+    /// Anthropic's `refusal`; the log says which guardrail acted and why, never the text.
+    #[arg(long, value_name = "ID:VERSION", value_parser = parse_guardrail)]
+    guardrail: Option<Guardrail>,
+    /// Ask Bedrock for the guardrail's trace (logged: which guardrail, its reason, no text).
+    #[arg(long, requires = "guardrail")]
+    guardrail_trace: bool,
     /// For a parent process (the OpenClaw plugin): require a key made for this launch, print
     /// one JSON ready line `{"ready", "url", "key", "pid", "version"}` instead of the address
     /// line, and exit when stdin closes. Loopback addresses only.
@@ -131,6 +141,7 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
         otlp,
         aws_profile_files: aws_profile_files(),
         prompt_cache: args.prompt_cache,
+        guardrail: args.guardrail.map(|guardrail| Guardrail { trace: args.guardrail_trace, ..guardrail }),
         // The state layer's files: `<state dir>/openclaw-bedrock/state` (its key beside it).
         state: StateOptions {
             dir: Some(environment::own_dir(&environment::state_dir()).join("state")),
@@ -244,4 +255,53 @@ fn otlp_config(args: &GatewayArgs) -> Result<Option<OtlpConfig>, OtlpError> {
 
 fn parse_otlp_protocol(name: &str) -> Result<Protocol, String> {
     Protocol::parse(name).map_err(|error| error.to_string())
+}
+
+/// `--guardrail ID:VERSION`: an id (letters and digits) or a guardrail ARN, then a version
+/// number or `DRAFT` after the last colon.
+fn parse_guardrail(text: &str) -> Result<Guardrail, String> {
+    let Some((identifier, version)) = text.trim().rsplit_once(':') else {
+        return Err("expected ID:VERSION, e.g. gr1a2b3c4d5e:1 or gr1a2b3c4d5e:DRAFT".into());
+    };
+    let id_ok = if identifier.starts_with("arn:") {
+        identifier.contains(":guardrail/") && identifier.len() <= 2048
+    } else {
+        !identifier.is_empty() && identifier.len() <= 64 && identifier.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    if !id_ok {
+        return Err(format!("`{identifier}` is not a guardrail id (lower-case letters and digits) or guardrail ARN"));
+    }
+    let version_ok =
+        version == "DRAFT" || (!version.is_empty() && version.len() <= 8 && version.bytes().all(|b| b.is_ascii_digit()) && !version.starts_with('0'));
+    if !version_ok {
+        return Err(format!("`{version}` is not a guardrail version (a number from 1, or DRAFT)"));
+    }
+    Ok(Guardrail { identifier: identifier.to_string(), version: version.to_string(), trace: false })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guardrail_flags() {
+        let arn = "arn:aws:bedrock:us-east-1:123456789012:guardrail/gr1a2b3c4d5e";
+        let cases = [
+            ("gr1a2b3c4d5e:1", Ok(("gr1a2b3c4d5e", "1"))),
+            ("gr1a2b3c4d5e:DRAFT", Ok(("gr1a2b3c4d5e", "DRAFT"))),
+            (&format!("{arn}:12") as &str, Ok((arn, "12"))),
+            ("gr1a2b3c4d5e", Err("expected ID:VERSION")),
+            ("GR-1:1", Err("is not a guardrail id")),
+            ("gr1:0", Err("is not a guardrail version")),
+            ("gr1:draft", Err("is not a guardrail version")),
+            ("arn:aws:s3:::bucket:1", Err("is not a guardrail id")),
+        ];
+        for (text, expected) in cases {
+            let got = parse_guardrail(text);
+            match expected {
+                Ok((id, version)) => assert_eq!(got, Ok(Guardrail { identifier: id.into(), version: version.into(), trace: false }), "{text}"),
+                Err(part) => assert!(got.as_ref().is_err_and(|e| e.contains(part)), "{text}: {got:?}"),
+            }
+        }
+    }
 }

@@ -140,6 +140,7 @@ async fn count(shared: &Arc<Shared>, parsed: MessagesRequest, observation: &mut 
                 content_type: "application/json".into(),
                 accept: "application/json".into(),
                 timeout: shared.request_timeout,
+                guardrail: None,
             };
             bedrock.count_tokens_invoke(request).await
         }

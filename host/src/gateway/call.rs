@@ -246,9 +246,18 @@ pub(super) async fn chat<R: ChatApi>(
         // sampling): application profiles are looked up (targets named by shape cost nothing).
         let models = models::TargetModels::of(&serving, &route, bedrock.as_ref()).await;
         observation.calling(&route.target, &route.region, Some(max_tokens.unwrap_or(route.max_tokens)));
-        let build = Box::new(Resolved { api, models });
+        let build = Box::new(Resolved { api, models, guardrail: shared.guardrail.clone() });
         (Source::Routed { bedrock, route, build, timeout: shared.request_timeout }, render)
     } else {
+        // A 0.1.0 policy calls Bedrock itself, where the operator's guardrail cannot be put:
+        // refused rather than answered without it.
+        if shared.guardrail.is_some() {
+            return Err(HttpError::new(
+                503,
+                "api_error",
+                "the gateway's guardrail cannot be applied to a 0.1.0 policy's chat (the policy calls Bedrock itself); serve a 0.2.0 or later policy",
+            ));
+        }
         let (chat, render) = request.into_policy_chat(serving.config())?;
         // The policy decides inside its `chat`: the decision's span covers starting that call.
         let decision = observation.deciding();

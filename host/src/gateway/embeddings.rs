@@ -99,6 +99,8 @@ async fn answer(shared: &Arc<Shared>, request: EmbeddingsRequest, observation: &
             content_type: "application/json".into(),
             accept: "application/json".into(),
             timeout,
+            // Guardrails check generated text; an embedding has none.
+            guardrail: None,
         };
         let (bedrock, sent) = (Arc::clone(&bedrock), texts.len());
         async move {

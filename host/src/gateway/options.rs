@@ -58,6 +58,9 @@ pub struct GatewayOptions {
     /// Where and how much state the gateway keeps (stored Responses API responses, the key
     /// sealing reasoning). Default: in memory only.
     pub state: crate::state::StateOptions,
+    /// A Bedrock guardrail put on every model call (Converse and InvokeModel alike, fallbacks
+    /// included), so no client can leave it out. Default none.
+    pub guardrail: Option<crate::aws::model::Guardrail>,
 }
 
 /// The default listen address.
@@ -83,6 +86,7 @@ impl Default for GatewayOptions {
             otlp: None,
             aws_profile_files: Vec::new(),
             prompt_cache: openai::PromptCache::Off,
+            guardrail: None,
             state: crate::state::StateOptions::default(),
         }
     }

@@ -253,12 +253,33 @@ fn as_converse(body: &Map<String, Value>) -> Value {
     converse
 }
 
-/// Checks the body and computes the answer.
-fn answer(cache: &PromptCache, target: &InvocationTarget, body: &Value) -> Result<Answer, ApiError> {
+/// Checks the body and computes the answer; `guardrail`: the call's guardrail headers as
+/// Converse's `guardrailConfig` ([`crate::guardrails::config_from_headers`]).
+fn answer(cache: &PromptCache, target: &InvocationTarget, body: &Value, guardrail: Option<Value>) -> Result<Answer, ApiError> {
     let Some(object) = body.as_object() else { return Err(ApiError::validation("Malformed input request: expected a JSON object")) };
     check(object, &target.model_id)?;
     let adaptive = object.get("thinking").and_then(|thinking| thinking.get("type")).and_then(Value::as_str) == Some("adaptive");
-    converse::answer_body(cache, target, &as_converse(object), adaptive)
+    let mut converse = as_converse(object);
+    if let Some(config) = guardrail {
+        converse["guardrailConfig"] = config;
+    }
+    converse::answer_body(cache, target, &converse, adaptive)
+}
+
+/// Claude's stop reason for an answer: a guardrail's intervention ends the turn (the body says
+/// `amazon-bedrock-guardrailAction: INTERVENED`, [`guardrail_action`]).
+fn stop_reason(answer: &Answer) -> &'static str {
+    if answer.guardrail.is_some() { "end_turn" } else { answer.generation.stop_reason }
+}
+
+/// Bedrock's mark on an InvokeModel answer a guardrail changed.
+fn guardrail_action(answer: &Answer, into: &mut Value) {
+    if let Some(trace) = &answer.guardrail {
+        into["amazon-bedrock-guardrailAction"] = json!("INTERVENED");
+        if !trace.is_null() {
+            into["amazon-bedrock-trace"] = trace.clone();
+        }
+    }
 }
 
 fn usage(answer: &Answer) -> Value {
@@ -283,24 +304,25 @@ fn thinking_block(reasoning: &Reasoning) -> Value {
 }
 
 /// `POST /model/{id}/invoke` for Claude: the Anthropic message.
-pub fn invoke(cache: &PromptCache, target: &InvocationTarget, body: &Value) -> Result<(Value, u64, u64), ApiError> {
-    let answer = answer(cache, target, body)?;
+pub fn invoke(cache: &PromptCache, target: &InvocationTarget, body: &Value, guardrail: Option<Value>) -> Result<(Value, u64, u64), ApiError> {
+    let answer = answer(cache, target, body, guardrail)?;
     let mut content: Vec<Value> = answer.reasoning.iter().map(thinking_block).collect();
     content.push(match &answer.call {
         Some(call) => json!({ "type": "tool_use", "id": call.id.replace("tooluse_", "toolu_bdrk_"), "name": call.name, "input": call.input }),
         None => json!({ "type": "text", "text": answer.generation.text() }),
     });
-    let message = json!({
+    let mut message = json!({
         "id": message_id(), "type": "message", "role": "assistant", "model": model_name(target), "content": content,
-        "stop_reason": answer.generation.stop_reason, "stop_sequence": null, "usage": usage(&answer),
+        "stop_reason": stop_reason(&answer), "stop_sequence": null, "usage": usage(&answer),
     });
+    guardrail_action(&answer, &mut message);
     Ok((message, answer.generation.input_tokens, answer.generation.output_tokens))
 }
 
 /// `POST /model/{id}/invoke-with-response-stream` for Claude: one Anthropic event per chunk,
 /// the last carrying `amazon-bedrock-invocationMetrics`.
-pub fn invoke_stream(cache: &PromptCache, target: &InvocationTarget, body: &Value, started: Instant) -> Result<Vec<Value>, ApiError> {
-    let answer = answer(cache, target, body)?;
+pub fn invoke_stream(cache: &PromptCache, target: &InvocationTarget, body: &Value, guardrail: Option<Value>, started: Instant) -> Result<Vec<Value>, ApiError> {
+    let answer = answer(cache, target, body, guardrail)?;
     let mut start_usage = usage(&answer);
     start_usage["output_tokens"] = json!(1);
     let mut events = vec![json!({ "type": "message_start", "message": {
@@ -330,7 +352,9 @@ pub fn invoke_stream(cache: &PromptCache, target: &InvocationTarget, body: &Valu
             block(&mut events, index, json!({ "type": "text", "text": "" }), deltas);
         }
     }
-    events.push(json!({ "type": "message_delta", "delta": { "stop_reason": answer.generation.stop_reason, "stop_sequence": null }, "usage": { "output_tokens": answer.generation.output_tokens } }));
+    let mut delta = json!({ "type": "message_delta", "delta": { "stop_reason": stop_reason(&answer), "stop_sequence": null }, "usage": { "output_tokens": answer.generation.output_tokens } });
+    guardrail_action(&answer, &mut delta);
+    events.push(delta);
     let latency = started.elapsed().as_millis() as u64;
     events.push(json!({ "type": "message_stop", "amazon-bedrock-invocationMetrics": {
         "inputTokenCount": answer.generation.input_tokens, "outputTokenCount": answer.generation.output_tokens,

@@ -19,7 +19,7 @@ use crate::reasoning::{self, Reasoning};
 use crate::reply::Reply;
 use crate::runtime::{Generation, MEDIA_BLOCK_TOKENS, check_max_tokens, count_tokens, generate, limit_of, parse_body, require_streaming, require_text_model};
 use crate::tools::{self, ToolCall};
-use crate::{documents, schema, tiers};
+use crate::{documents, guardrails, schema, tiers};
 
 /// What a Converse-shaped request asks for.
 pub(crate) struct ConverseRequest {
@@ -134,6 +134,8 @@ pub(crate) struct Answer {
     pub(crate) cache: CacheUsage,
     /// The service tier asked for, which served ([`crate::tiers`]).
     pub(crate) tier: Option<&'static str>,
+    /// The guardrail's intervention ([`crate::guardrails`]): its trace, `Null` when not asked.
+    pub(crate) guardrail: Option<Value>,
 }
 
 impl Answer {
@@ -173,6 +175,7 @@ pub(crate) fn answer_body(cache: &PromptCache, target: &InvocationTarget, body: 
     let request = parse_converse(body, model, limit_of(target))?;
     documents::check_request_metadata(body)?;
     let tier = tiers::requested(body, &target.model_id)?;
+    let guardrail = guardrails::from_body(body)?;
     let mode = reasoning::requested(body, &target.model_id, request.max_tokens)?;
     reasoning::check_history(body, &target.model_id, if optional_thinking { &reasoning::Mode::Off } else { &mode })?;
     let output_schema = schema::requested_schema(body, &target.model_id)?;
@@ -193,7 +196,13 @@ pub(crate) fn answer_body(cache: &PromptCache, target: &InvocationTarget, body: 
         generate(&echoed, input_tokens, request.max_tokens, &request.stop_sequences)
     };
     generation.output_tokens += reasoning_tokens;
-    Ok(Answer { reasoning, call, generation, cache: cache_usage, tier })
+    // A guardrail that blocks the input answers in the model's place.
+    if let Some(trace) = guardrail.and_then(|guardrail| guardrail.intervention(&echoed)) {
+        let text = guardrails::BLOCKED_MESSAGE;
+        let generation = Generation { output_tokens: count_tokens(text), pieces: thirds(text), input_tokens, stop_reason: "guardrail_intervened" };
+        return Ok(Answer { reasoning: None, call: None, generation, cache: cache_usage, tier, guardrail: Some(trace) });
+    }
+    Ok(Answer { reasoning, call, generation, cache: cache_usage, tier, guardrail: None })
 }
 
 /// `POST /model/{id}/converse`.
@@ -212,6 +221,9 @@ pub fn converse(cache: &PromptCache, target: &InvocationTarget, body: &[u8], sta
     });
     if let Some(tier) = answer.tier {
         reply["serviceTier"] = json!({ "type": tier });
+    }
+    if let Some(trace) = answer.guardrail.filter(|trace| !trace.is_null()) {
+        reply["trace"] = trace;
     }
     Ok(Reply::json(200, &reply))
 }
@@ -251,6 +263,9 @@ pub fn converse_stream(cache: &PromptCache, target: &InvocationTarget, body: &[u
     let mut metadata = json!({ "usage": answer.usage(), "metrics": { "latencyMs": started.elapsed().as_millis() as u64 } });
     if let Some(tier) = answer.tier {
         metadata["serviceTier"] = json!({ "type": tier });
+    }
+    if let Some(trace) = answer.guardrail.as_ref().filter(|trace| !trace.is_null()) {
+        metadata["trace"] = trace.clone();
     }
     frames.push(eventstream::event_frame("metadata", metadata));
     Ok(Reply::events(frames))

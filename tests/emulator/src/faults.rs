@@ -307,6 +307,10 @@ pub struct RequestLogEntry {
     /// Headers are never logged (they carry the signature and session token).
     #[serde(default)]
     pub body: Option<String>,
+    /// The guardrail an InvokeModel call named in its headers, `identifier:version` (Converse
+    /// names it in the body).
+    #[serde(default)]
+    pub guardrail: Option<String>,
 }
 
 impl RequestLogEntry {

@@ -82,6 +82,7 @@ pub mod emulator;
 pub mod errors;
 pub mod eventstream;
 pub mod faults;
+pub mod guardrails;
 pub mod identity;
 pub mod invoke_bodies;
 pub mod reasoning;

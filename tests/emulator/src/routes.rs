@@ -196,8 +196,8 @@ pub fn dispatch(state: &State, route: &Route, parts: &RequestParts, principal: O
             target.and_then(|target| match route.kind {
                 RouteKind::Converse => converse::converse(&state.prompt_cache, &target, &parts.body, started),
                 RouteKind::ConverseStream => converse::converse_stream(&state.prompt_cache, &target, &parts.body, started),
-                RouteKind::InvokeModel => runtime::invoke(&state.prompt_cache, &target, &parts.body, started),
-                RouteKind::InvokeModelWithResponseStream => runtime::invoke_stream(&state.prompt_cache, &target, &parts.body, started),
+                RouteKind::InvokeModel => runtime::invoke(&state.prompt_cache, &target, &parts.headers, &parts.body, started),
+                RouteKind::InvokeModelWithResponseStream => runtime::invoke_stream(&state.prompt_cache, &target, &parts.headers, &parts.body, started),
                 _ => runtime::count_tokens_operation(&target, &parts.body),
             })
         }

@@ -16,6 +16,7 @@ use crate::caching::PromptCache;
 use crate::catalog::{FoundationModel, InvocationTarget};
 use crate::errors::ApiError;
 use crate::eventstream;
+use crate::guardrails;
 use crate::invoke_bodies;
 use crate::reply::Reply;
 
@@ -115,10 +116,11 @@ fn speaks_anthropic(target: &InvocationTarget) -> bool {
 }
 
 /// `POST /model/{id}/invoke`.
-pub fn invoke(cache: &PromptCache, target: &InvocationTarget, body: &[u8], started: Instant) -> Result<Reply, ApiError> {
+pub fn invoke(cache: &PromptCache, target: &InvocationTarget, headers: &[(String, String)], body: &[u8], started: Instant) -> Result<Reply, ApiError> {
+    let guardrail = guardrails::config_from_headers(headers)?;
     let body = parse_body(body)?;
     let outcome = if speaks_anthropic(target) {
-        let (body, input_tokens, output_tokens) = anthropic_native::invoke(cache, target, &body)?;
+        let (body, input_tokens, output_tokens) = anthropic_native::invoke(cache, target, &body, guardrail)?;
         invoke_bodies::InvokeOutcome { body, input_tokens, output_tokens }
     } else {
         invoke_bodies::invoke(target, &body, limit_of(target))?
@@ -131,11 +133,12 @@ pub fn invoke(cache: &PromptCache, target: &InvocationTarget, body: &[u8], start
 }
 
 /// `POST /model/{id}/invoke-with-response-stream`: `chunk` events of `{"bytes": base64}`.
-pub fn invoke_stream(cache: &PromptCache, target: &InvocationTarget, body: &[u8], started: Instant) -> Result<Reply, ApiError> {
+pub fn invoke_stream(cache: &PromptCache, target: &InvocationTarget, headers: &[(String, String)], body: &[u8], started: Instant) -> Result<Reply, ApiError> {
     require_streaming(target)?;
+    let guardrail = guardrails::config_from_headers(headers)?;
     let body = parse_body(body)?;
     let chunks = if speaks_anthropic(target) {
-        anthropic_native::invoke_stream(cache, target, &body, started)?
+        anthropic_native::invoke_stream(cache, target, &body, guardrail, started)?
     } else {
         invoke_bodies::invoke_stream(target, &body, limit_of(target), started)?
     };

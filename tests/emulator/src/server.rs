@@ -159,6 +159,7 @@ async fn handle(state: Arc<State>, reset: Arc<Notify>, request: Request<Incoming
         status: 0,
         fault: None,
         body: logged_body(route.kind, &parts.body),
+        guardrail: crate::guardrails::named_in_headers(&parts.headers),
     };
     let outcome = routes::authorize(&state, &route, &parts, SystemTime::now());
     if let Some(info) = &outcome.info {

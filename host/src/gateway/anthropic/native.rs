@@ -146,6 +146,7 @@ impl NativeBody {
             content_type: "application/json".into(),
             accept: "application/json".into(),
             timeout: aim.timeout,
+            guardrail: None,
         };
         (request, dropped)
     }

@@ -4,7 +4,7 @@
 //! attempt's target, so a step can be another kind of call than the one before it.
 
 use super::models;
-use crate::aws::model::{ApiError, ConverseRequest, Usage};
+use crate::aws::model::{ApiError, ConverseRequest, Guardrail, Usage};
 use crate::aws::model_id::foundation_model;
 use crate::plan::call::{self, Aim, BuildUpstream, Upstream};
 
@@ -61,15 +61,24 @@ impl ApiUpstream for ConverseOnly {
     }
 }
 
-/// An API's builder over the chain: each target's foundation model looked up first.
+/// An API's builder over the chain: each target's foundation model looked up first, and the
+/// operator's guardrail put on every attempt, whatever its form (an API cannot leave it out).
 pub(super) struct Resolved<B> {
     pub(super) api: B,
     pub(super) models: models::TargetModels,
+    pub(super) guardrail: Option<Guardrail>,
 }
 
 impl<B: ApiUpstream> BuildUpstream for Resolved<B> {
     fn build(&mut self, aim: &Aim<'_>) -> Result<Upstream, ApiError> {
         let model = self.models.model_of(aim.target);
-        self.api.build(&Step { aim, model: &model })
+        let mut upstream = self.api.build(&Step { aim, model: &model })?;
+        if let Some(guardrail) = &self.guardrail {
+            match &mut upstream {
+                Upstream::Converse(request) => request.options.guardrail = Some(guardrail.clone()),
+                Upstream::Invoke(request) => request.guardrail = Some(guardrail.clone()),
+            }
+        }
+        Ok(upstream)
     }
 }

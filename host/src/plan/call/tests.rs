@@ -95,6 +95,7 @@ impl BuildUpstream for ByTarget {
                 content_type: String::new(),
                 accept: String::new(),
                 timeout: at.timeout,
+                guardrail: None,
             };
             return Ok(Upstream::Invoke(request));
         }
