@@ -28,6 +28,7 @@ mod embeddings;
 pub mod errors;
 mod half_close;
 mod handle;
+mod keys;
 mod limits;
 pub use crate::telemetry::metrics;
 mod models;
@@ -82,6 +83,9 @@ pub enum GatewayError {
     /// The state directory cannot be used.
     #[error(transparent)]
     State(#[from] crate::state::StateError),
+    /// The keys' journal cannot be used.
+    #[error(transparent)]
+    Keys(#[from] crate::keys::KeysError),
 }
 
 /// What every request handler shares.
@@ -105,6 +109,10 @@ pub struct Shared {
     prompt_cache: openai::PromptCache,
     /// The Responses API's stored responses and reasoning key.
     responses: Arc<openai::responses::ResponsesState>,
+    /// Virtual keys' admission and settlement ([`crate::keys`]), when the gateway keeps keys.
+    keys: Option<Arc<dyn crate::keys::limiter::Limiter>>,
+    /// The keys' journal directory, for the admin API.
+    keys_dir: Option<std::path::PathBuf>,
 }
 
 impl Shared {
@@ -133,6 +141,16 @@ impl Gateway {
         let exporter = options.otlp.map(|config| Exporter::start(config).map(|(exporter, _task)| exporter)).transpose()?;
         let client_key_id = options.client_key.as_ref().map(ClientKey::id);
         let responses = Arc::new(openai::responses::ResponsesState::open(&options.state).await?);
+        let keys_dir = options.keys.as_ref().map(|keys| keys.dir.clone());
+        let keys = match options.keys {
+            None => None,
+            Some(keys) => {
+                // A lease outlives its request only if the request's end was never seen.
+                let lease_timeout = options.request_timeout + Duration::from_secs(60);
+                let limiter = crate::keys::limiter::Embedded::open(&keys.dir, keys.prices, lease_timeout)?;
+                Some(Arc::new(limiter) as Arc<dyn crate::keys::limiter::Limiter>)
+            }
+        };
         let metrics = Metrics::new(routes::labels(), &crate::telemetry::metrics::SinkCounts::of(&options.access_log, exporter.as_ref()));
         let heap = Arc::new(HeapTrim::default());
         let sources = Sources {
@@ -156,6 +174,8 @@ impl Gateway {
             client_key_id,
             prompt_cache: options.prompt_cache,
             responses,
+            keys,
+            keys_dir,
         });
         Ok(Self { listener, shared, grace_period: options.grace_period, bounds })
     }
@@ -306,7 +326,14 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     shared.heap.active();
     let (mut response, model) = match dispatch {
         routes::Dispatch::Serve { endpoint, shape, .. } => match admitted(&shared, endpoint.access, shape, &request, &mut observation) {
-            Ok(()) => (endpoint.serve)(&shared, request, started, &mut observation).await,
+            Ok(keys::Caller::Key(entry)) => {
+                let keyed = keys::keyed(entry, shape);
+                let reply = keys::scope(Arc::clone(&keyed), (endpoint.serve)(&shared, request, started, &mut observation)).await;
+                let mut reply = reply;
+                keyed.headers(&mut reply.0);
+                reply
+            }
+            Ok(_) => (endpoint.serve)(&shared, request, started, &mut observation).await,
             Err(error) => shape.reject(&mut observation, error),
         },
         routes::Dispatch::Refuse { shape, error, access } => {
@@ -332,24 +359,23 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     Ok(response)
 }
 
-/// The client-key check of an endpoint's access: the key's name recorded when it is accepted,
-/// 401 in the API's words when it is asked for and missing or wrong.
+/// The client-key check of an endpoint's access ([`keys::authenticate`]): the key's name
+/// recorded when one is accepted, 401 in the API's words when one is asked for and missing or
+/// wrong.
 fn admitted(
     shared: &Shared,
     access: api::Access,
     shape: call::ErrorShape,
     request: &Request<Incoming>,
     observation: &mut Observation,
-) -> Result<(), HttpError> {
-    let Some(key) = &shared.client_key else { return Ok(()) };
-    if access == api::Access::Open {
-        return Ok(());
+) -> Result<keys::Caller, HttpError> {
+    let caller = keys::authenticate(shared, access, shape, request.headers())?;
+    match &caller {
+        keys::Caller::Anyone => {}
+        keys::Caller::Master => observation.client(shared.client_key_id.as_deref()),
+        keys::Caller::Key(entry) => observation.client(Some(&entry.record.id)),
     }
-    if !key.accepts_headers(request.headers()) {
-        return Err(shape.unauthorized());
-    }
-    observation.client(shared.client_key_id.as_deref());
-    Ok(())
+    Ok(caller)
 }
 
 /// The error class the access log and traces record for a failed request: the OpenAI error

@@ -58,6 +58,9 @@ pub struct GatewayOptions {
     /// Where and how much state the gateway keeps (stored Responses API responses, the key
     /// sealing reasoning). Default: in memory only.
     pub state: crate::state::StateOptions,
+    /// Virtual keys, their limits and budgets ([`crate::keys`]): where their journal is and
+    /// the prices budgets use. Default none (only the master key, if any).
+    pub keys: Option<crate::keys::KeysOptions>,
 }
 
 /// The default listen address.
@@ -84,6 +87,7 @@ impl Default for GatewayOptions {
             aws_profile_files: Vec::new(),
             prompt_cache: openai::PromptCache::Off,
             state: crate::state::StateOptions::default(),
+            keys: None,
         }
     }
 }
