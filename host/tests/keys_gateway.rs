@@ -14,6 +14,7 @@ use openclaw_host::keys::journal::Journal;
 use openclaw_host::keys::prices::{Prices, usd};
 use openclaw_host::keys::time::Period;
 use openclaw_host::keys::{KeysOptions, time};
+use openclaw_host::telemetry::access_log::{AccessLog, Sink};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,11 +23,17 @@ const MASTER: &str = "the-operators-master-key";
 
 /// A gateway keeping keys in a directory of its own, with the master key.
 async fn gateway(dir: &Path) -> TestGateway {
+    gateway_logging(dir, AccessLog::off()).await
+}
+
+/// [`gateway`] writing its access log to `access_log`.
+async fn gateway_logging(dir: &Path, access_log: AccessLog) -> TestGateway {
     let keys = KeysOptions { dir: dir.to_path_buf(), prices: Arc::new(Prices::bundled()) };
     TestGateway::start_with(Setup {
         options: Box::new(move |options| {
             options.keys = Some(keys);
             options.client_key = ClientKey::new(MASTER);
+            options.access_log = access_log;
         }),
         ..Setup::default()
     })
@@ -336,4 +343,44 @@ async fn the_openai_and_anthropic_clients_see_their_own_conventions() {
     for (case, expected) in cases {
         assert_eq!(out[case], expected, "{case}: {out}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_metrics_and_the_access_log_name_the_key_never_its_secret() {
+    let (temp, dir) = dir();
+    let log = temp.path().join("access.jsonl");
+    let gateway = gateway_logging(&dir, AccessLog::open(Sink::File(log.clone())).expect("access log")).await;
+    let (id, token) = create(&dir, KeySpec { rpm: Some(Some(2)), budget_usd: Some(Some("10".into())), ..KeySpec::default() });
+    let answers: Vec<Response> = vec![chat_as(&gateway, &token, &chat_body(20, false)).await, chat_as(&gateway, &token, &chat_body(20, true)).await];
+    assert!(answers.iter().all(|a| a.status == 200), "{answers:?}");
+    assert_eq!(chat_as(&gateway, &token, &chat_body(20, false)).await.status, 429);
+    let secret = &token[token.len() - 64..];
+    // The usage report: two settled requests, their tokens and their cost.
+    let usage = admin::usage(&mut Journal::open(&dir).expect("journal"), Some("1d")).expect("usage");
+    let row = usage.iter().find(|row| row.id == id).expect("the key's row");
+    let price = Prices::bundled().of(MODEL).expect("priced");
+    let whole = &answers[0].json()["usage"];
+    assert_eq!(row.totals.requests, 2);
+    assert!(row.totals.input_tokens >= whole["prompt_tokens"].as_u64().expect("prompt"));
+    assert_eq!(row.totals.pico_usd, row.totals.input_tokens * price.input + row.totals.output_tokens * price.output);
+    // Metrics by key id and name.
+    let metrics = send(gateway.addr, "GET", "/metrics", &[("authorization", &bearer(MASTER))], Vec::new()).await.body;
+    let labels = format!("key_id=\"{id}\",key_name=\"team\"");
+    for series in [
+        format!("openclaw_gateway_key_requests_total{{{labels}}} 2"),
+        format!("openclaw_gateway_key_limited_total{{{labels},limit=\"requests\"}} 1"),
+        format!("openclaw_gateway_key_tokens_total{{{labels},kind=\"output\"}} {}", row.totals.output_tokens),
+    ] {
+        assert!(metrics.contains(&series), "{series} in:\n{metrics}");
+    }
+    // The access log names the key by its id on every line of it.
+    let logged =
+        gateway_common::eventually(std::time::Duration::from_secs(30), async || std::fs::read_to_string(&log).unwrap_or_default().lines().count() >= 3).await;
+    assert!(logged);
+    let text = std::fs::read_to_string(&log).expect("log");
+    let keyed: Vec<Value> =
+        text.lines().map(|line| serde_json::from_str::<Value>(line).expect("json")).filter(|line| line["route"] == "/v1/chat/completions").collect();
+    assert_eq!(keyed.len(), 3, "{text}");
+    assert!(keyed.iter().all(|line| line["client_key_id"] == id.as_str()), "{text}");
+    assert!(!text.contains(secret) && !metrics.contains(secret));
 }
