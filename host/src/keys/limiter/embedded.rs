@@ -31,12 +31,12 @@ struct KeyState {
 impl KeyState {
     /// Forgets what left the window before `now`, and leases past their deadline.
     fn expire(&mut self, now: u64) {
-        let start = now.saturating_sub(WINDOW_MS);
-        while self.requests.front().is_some_and(|at| *at <= start) {
+        // The window is the last 60 s: (now - 60 s, now].
+        while self.requests.front().is_some_and(|at| at + WINDOW_MS <= now) {
             self.requests.pop_front();
         }
         while let Some((at, _, tokens)) = self.tokens.front() {
-            if *at > start {
+            if at + WINDOW_MS > now {
                 break;
             }
             self.token_total -= tokens;
@@ -241,5 +241,91 @@ impl Limiter for Embedded {
         let spent = entry.record.limits.budget.map_or(0, |budget| inner.journal.ledger.period_spend(key_id, budget.period, now()));
         let (held, in_flight) = inner.keys.get(key_id).map_or((0, 0), |state| (state.held, u32::try_from(state.leases.len()).unwrap_or(u32::MAX)));
         Standing { spent_pico_usd: spent, held_pico_usd: held, in_flight }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::admin::{self, KeySpec};
+
+    fn limiter(dir: &Path, lease_timeout: Duration) -> Embedded {
+        Embedded::open(dir, Arc::new(Prices::bundled()), lease_timeout).expect("open")
+    }
+
+    fn ask(limiter: &Embedded, token: &str, output_tokens: u64) -> Ask {
+        let key = limiter.authenticate(token.as_bytes()).expect("a live key");
+        let target = "amazon.nova-pro-v1:0".to_string();
+        Ask { key, asked_model: target.clone(), target, fallbacks: Vec::new(), input_tokens: 100, output_tokens }
+    }
+
+    fn issue(dir: &Path, spec: KeySpec) -> String {
+        admin::create(&mut Journal::open(dir).expect("journal"), KeySpec { name: Some("unit".into()), ..spec }).expect("create").token
+    }
+
+    #[tokio::test]
+    async fn settlement_is_idempotent_by_the_gateways_request_id() {
+        let dir = tempfile::tempdir().expect("dir");
+        let token = issue(dir.path(), KeySpec { budget_usd: Some(Some("1".into())), ..KeySpec::default() });
+        let limiter = limiter(dir.path(), Duration::from_secs(60));
+        let grant = limiter.admit(ask(&limiter, &token, 50)).await.expect("admitted");
+        let usage = Usage { input_tokens: 10, output_tokens: 20, ..Usage::default() };
+        let cost = grant.price.expect("priced").cost(&usage);
+        for _ in 0..3 {
+            limiter.settle(grant.clone(), Some(usage)).await.expect("settle");
+        }
+        let id = grant.key_id.clone();
+        assert_eq!(limiter.standing(&id), Standing { spent_pico_usd: cost, held_pico_usd: 0, in_flight: 0 });
+        let reopened = Journal::open(dir.path()).expect("journal");
+        assert_eq!(reopened.ledger.usage_since(&id, 0).requests, 1, "one line on disk");
+    }
+
+    #[tokio::test]
+    async fn each_limit_refuses_what_does_not_fit_and_gives_back_what_ends() {
+        let dir = tempfile::tempdir().expect("dir");
+        let concurrency = issue(dir.path(), KeySpec { concurrency: Some(Some(2)), ..KeySpec::default() });
+        let tokens = issue(dir.path(), KeySpec { tpm: Some(Some(1200)), ..KeySpec::default() });
+        let limiter = limiter(dir.path(), Duration::from_secs(60));
+        // Concurrency: two leases, the third refused, one released, the third admitted.
+        let first = limiter.admit(ask(&limiter, &concurrency, 10)).await.expect("first");
+        let _second = limiter.admit(ask(&limiter, &concurrency, 10)).await.expect("second");
+        assert_eq!(limiter.admit(ask(&limiter, &concurrency, 10)).await.err(), Some(Refusal::Concurrency(2)));
+        limiter.release(first).await.expect("release");
+        assert!(limiter.admit(ask(&limiter, &concurrency, 10)).await.is_ok());
+        // Tokens: 100 in + 400 out reserved twice leaves no room for a third in 1200; settling
+        // one to its real use (50) makes room.
+        let reserved = limiter.admit(ask(&limiter, &tokens, 400)).await.expect("reserved");
+        let _other = limiter.admit(ask(&limiter, &tokens, 400)).await.expect("reserved");
+        assert!(matches!(limiter.admit(ask(&limiter, &tokens, 400)).await, Err(Refusal::Tokens(_))));
+        limiter.settle(reserved, Some(Usage { input_tokens: 30, output_tokens: 20, ..Usage::default() })).await.expect("settle");
+        assert!(limiter.admit(ask(&limiter, &tokens, 400)).await.is_ok());
+        assert_eq!(limiter.admit(ask(&limiter, &tokens, 5000)).await.err(), Some(Refusal::TooLarge { tokens: 5100, limit: 1200 }));
+    }
+
+    #[tokio::test]
+    async fn a_lease_whose_end_was_never_seen_comes_back_after_its_timeout() {
+        let dir = tempfile::tempdir().expect("dir");
+        let token = issue(dir.path(), KeySpec { concurrency: Some(Some(1)), ..KeySpec::default() });
+        let limiter = limiter(dir.path(), Duration::from_millis(50));
+        let leaked = limiter.admit(ask(&limiter, &token, 10)).await.expect("admitted");
+        assert_eq!(limiter.admit(ask(&limiter, &token, 10)).await.err(), Some(Refusal::Concurrency(1)));
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert!(limiter.admit(ask(&limiter, &token, 10)).await.is_ok(), "the leaked lease expired");
+        drop(leaked);
+    }
+
+    #[test]
+    fn the_request_window_slides() {
+        let mut state = KeyState::default();
+        for at in 0..3 {
+            state.requests.push_back(at * 1000);
+        }
+        // (now, admitted in the window, ms until room) for a limit of 3.
+        let cases = [(59_999, 3, 1), (60_000, 2, 0), (61_500, 1, 0), (62_000, 0, 0)];
+        for (now, used, reset) in cases {
+            state.expire(now);
+            let rate = state.rates(Some(3), None, now, 0).requests.expect("limited");
+            assert_eq!((3 - rate.remaining, if used == 3 { rate.reset_ms } else { 0 }), (used, reset), "at {now}");
+        }
     }
 }
