@@ -284,6 +284,14 @@ async fn a_request_cannot_reserve_past_its_keys_tokens_per_minute_and_unpriced_m
     }
     let answered = chat_as(&gateway, &token, &chat_body(100, false)).await;
     assert_eq!(answered.header("x-ratelimit-limit-tokens"), Some("5000"));
+    // A compressed body is bounded by its decoded length: 20 kB of prompt in a few hundred bytes.
+    let large = json!({ "model": MODEL, "max_tokens": 10, "messages": [{ "role": "user", "content": "a".repeat(20_000) }] }).to_string();
+    let gzipped = openclaw_test_support::compress::compress("gzip", large.as_bytes());
+    assert!(gzipped.len() < 1000);
+    let headers = [("authorization", bearer(&token)), ("content-type", "application/json".into()), ("content-encoding", "gzip".into())];
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    let refused = send(gateway.addr, "POST", "/v1/chat/completions", &headers, gzipped).await;
+    assert_eq!((refused.status, refused.json()["error"]["type"].as_str()), (429, Some("tokens")), "{}", refused.body);
     let (_, budgeted) = create(&dir, KeySpec { budget_usd: Some(Some("5".into())), ..KeySpec::default() });
     let unpriced = "mistral.mistral-7b-instruct-v0:2";
     let body = json!({ "model": unpriced, "max_tokens": 10, "messages": [{ "role": "user", "content": "hi" }] }).to_string().into_bytes();

@@ -146,7 +146,6 @@ pub(super) async fn serve<T: Asked + Send + 'static>(
     parse: impl FnOnce(serde_json::Value) -> Result<T, HttpError> + Send + 'static,
     answer: impl AsyncFnOnce(T, &mut Observation) -> Result<Response<Body>, HttpError>,
 ) -> Reply {
-    super::keys::note_body(request.headers());
     let parsed = match super::body::read_converted(request, shared.max_body_bytes, parse).await {
         Ok(parsed) => parsed,
         Err(error) => return shape.reject(observation, error),

@@ -43,8 +43,8 @@ pub(super) struct Keyed {
     entry: Arc<Entry>,
     shape: ErrorShape,
     rates: Mutex<Option<(Rates, Option<u64>)>>,
-    /// An upper bound of the prompt's tokens: the body's length (no tokenizer makes more than
-    /// one token of a byte of text), set when the body is read.
+    /// An upper bound of the prompt's tokens: the body's decoded length (no tokenizer makes
+    /// more than one token of a byte of text), set when the body is read.
     body_bytes: std::sync::atomic::AtomicU64,
 }
 
@@ -98,11 +98,16 @@ pub(super) async fn scope<T>(keyed: Arc<Keyed>, serve: impl Future<Output = T>) 
     REQUEST.scope(keyed, serve).await
 }
 
-/// Notes the body's length (from `content-length`) for the prompt's token bound.
-pub(super) fn note_body(headers: &http::HeaderMap) {
-    let length = headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if let Some(length) = length {
-        let _ = REQUEST.try_with(|keyed| keyed.body_bytes.store(length, std::sync::atomic::Ordering::Relaxed));
+/// The virtual key of the request being served, if it has one.
+pub(super) fn current() -> Option<Arc<Keyed>> {
+    REQUEST.try_with(Arc::clone).ok()
+}
+
+/// Notes the length of a keyed request's body as read (decoded, when it came compressed): the
+/// bound of its prompt's tokens.
+pub(super) fn note_body(keyed: Option<&Keyed>, bytes: usize) {
+    if let Some(keyed) = keyed {
+        keyed.body_bytes.store(u64::try_from(bytes).unwrap_or(u64::MAX), std::sync::atomic::Ordering::Relaxed);
     }
 }
 
