@@ -392,3 +392,39 @@ async fn usage_metrics_and_the_access_log_name_the_key_never_its_secret() {
     assert!(keyed.iter().all(|line| line["client_key_id"] == id.as_str()), "{text}");
     assert!(!text.contains(secret) && !metrics.contains(secret));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_leaves_mid_stream_gives_its_lease_back_and_is_charged_the_worst_case() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let (_temp, dir) = dir();
+    let gateway = gateway(&dir).await;
+    let (id, token) = create(&dir, KeySpec { concurrency: Some(Some(1)), budget_usd: Some(Some("10".into())), ..KeySpec::default() });
+    let faults = gateway.emulator.faults().clone();
+    faults.push(FaultRule::new(Fault::HoldAfter { events: 2 }).times(1));
+    let body = chat_body(20, true);
+    let mut stream = tokio::net::TcpStream::connect(gateway.addr).await.expect("connect");
+    let head = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: gateway\r\nauthorization: Bearer {token}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    stream.write_all(&body).await.expect("body");
+    let mut first = vec![0u8; 4096];
+    let read = stream.read(&mut first).await.expect("the stream begins");
+    assert!(String::from_utf8_lossy(&first[..read]).starts_with("HTTP/1.1 200"));
+    faults.wait_held(1).await;
+    // The one lease is held: a second request is refused until the client leaves.
+    assert_eq!(chat_as(&gateway, &token, &chat_body(20, false)).await.status, 429);
+    drop(stream);
+    let back =
+        gateway_common::eventually(std::time::Duration::from_secs(10), async || chat_as(&gateway, &token, &chat_body(20, false)).await.status == 200).await;
+    assert!(back, "the lease came back when the client left");
+    faults.release_held();
+    // Charged: the left stream's worst case (its usage never came), plus the answer after it.
+    let price = Prices::bundled().of(MODEL).expect("priced");
+    let journal = Journal::open(&dir).expect("journal");
+    let usage = journal.ledger.usage_since(&id, 0);
+    assert_eq!(usage.requests, 2);
+    let after = usage.input_tokens * price.input + usage.output_tokens * price.output;
+    assert_eq!(usage.pico_usd, worst_case(&body, 20) + after);
+}
