@@ -299,11 +299,15 @@ impl Writer {
         Ok(Self { queue })
     }
 
-    /// Appends `line`; resolves once it is on disk.
-    pub async fn write(&self, line: Line) -> Result<(), KeysError> {
+    /// Queues `line` at once (so a caller that stops waiting loses nothing); the future
+    /// resolves once it is on disk.
+    pub fn write(&self, line: Line) -> impl std::future::Future<Output = Result<(), KeysError>> + Send + 'static {
         let (done, written) = tokio::sync::oneshot::channel();
-        self.queue.send((line, done)).map_err(|_| KeysError::Io("the journal writer stopped".into()))?;
-        written.await.map_err(|_| KeysError::Io("the journal writer stopped".into()))?
+        let queued = self.queue.send((line, done)).map_err(|_| KeysError::Io("the journal writer stopped".into()));
+        async move {
+            queued?;
+            written.await.map_err(|_| KeysError::Io("the journal writer stopped".into()))?
+        }
     }
 }
 

@@ -195,15 +195,14 @@ impl Embedded {
         Ok(Some(line))
     }
 
+    /// Settles in memory now and queues the journal line now: the future only waits for the
+    /// sync, so dropping it loses nothing.
     fn settle_with(&self, grant: Grant, usage: Option<Usage>, charge: bool) -> LimitFuture<Result<(), KeysError>> {
-        let line = self.settle_now(&grant, usage.as_ref(), charge);
-        let writer = self.writer.clone();
-        Box::pin(async move {
-            match line? {
-                Some(line) => writer.write(line).await,
-                None => Ok(()),
-            }
-        })
+        match self.settle_now(&grant, usage.as_ref(), charge) {
+            Ok(Some(line)) => Box::pin(self.writer.write(line)),
+            Ok(None) => Box::pin(std::future::ready(Ok(()))),
+            Err(error) => Box::pin(std::future::ready(Err(error))),
+        }
     }
 }
 
