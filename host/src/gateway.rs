@@ -113,6 +113,8 @@ pub struct Shared {
     keys: Option<Arc<dyn crate::keys::limiter::Limiter>>,
     /// The keys' journal directory, for the admin API.
     keys_dir: Option<std::path::PathBuf>,
+    /// Whether the admin endpoints are served on their own listener (and not on the main one).
+    admin_apart: bool,
 }
 
 impl Shared {
@@ -125,6 +127,8 @@ impl Shared {
 /// A bound gateway, ready to serve.
 pub struct Gateway {
     listener: TcpListener,
+    /// The admin endpoints' own listener ([`GatewayOptions::admin_listen`]), when asked for.
+    admin_listener: Option<TcpListener>,
     shared: Arc<Shared>,
     grace_period: Duration,
     bounds: limits::ClientBounds,
@@ -136,6 +140,10 @@ impl Gateway {
     pub async fn bind(options: GatewayOptions, host: Arc<PolicyHost>, capabilities: Capabilities) -> Result<Self, GatewayError> {
         let bounds = limits::ClientBounds::of(&options);
         let listener = TcpListener::bind(options.listen).await.map_err(|source| GatewayError::Bind { addr: options.listen, source })?;
+        let admin_listener = match options.admin_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await.map_err(|source| GatewayError::Bind { addr, source })?),
+            None => None,
+        };
         let permits_total = in_flight_limit(options.max_in_flight, host.limits().max_instances);
         // The export task runs until the last `Exporter` clone (the one in `Shared`) is gone.
         let exporter = options.otlp.map(|config| Exporter::start(config).map(|(exporter, _task)| exporter)).transpose()?;
@@ -176,13 +184,19 @@ impl Gateway {
             responses,
             keys,
             keys_dir,
+            admin_apart: admin_listener.is_some(),
         });
-        Ok(Self { listener, shared, grace_period: options.grace_period, bounds })
+        Ok(Self { listener, admin_listener, shared, grace_period: options.grace_period, bounds })
     }
 
     /// The address actually bound (port 0 resolved).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The admin listener's address, when the admin endpoints have their own.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin_listener.as_ref().and_then(|listener| listener.local_addr().ok())
     }
 
     /// The controls of this gateway.
@@ -200,6 +214,7 @@ impl Gateway {
             move || shared.idle()
         };
         let watcher = tokio::spawn(crate::control::watch::watch_files(Arc::clone(&self.shared.control), idle));
+        let admin = self.admin_listener.map(|listener| tokio::spawn(serve_admin(listener, Arc::clone(&self.shared))));
         let bounds = self.bounds;
         let fd_limit = limits::raise_fd_limit();
         let cap = limits::connection_cap(bounds.max_connections, fd_limit);
@@ -278,6 +293,9 @@ impl Gateway {
         drop(self.listener);
         self.shared.readiness.start_draining();
         watcher.abort();
+        if let Some(admin) = admin {
+            admin.abort();
+        }
         tracing::info!(connections = connections.count(), grace = ?self.grace_period, "shutting down: no new connections; letting responses finish");
         let _ = closing.send(true);
         tokio::select! {
@@ -313,8 +331,40 @@ type Reply = (Response<Body>, String);
 /// key, serves it, echoes its request id, counts it, and finishes its telemetry (a streamed
 /// response's is finished by the task that streams it, when the stream ends).
 async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+    handle_on(shared, request, false).await
+}
+
+/// The admin endpoints' own listener (`--admin-listen`): one connection at a time per task,
+/// only the admin endpoints (anything else is 404), stopped with the gateway.
+async fn serve_admin(listener: TcpListener, shared: Arc<Shared>) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(Duration::from_secs(30));
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let shared = Arc::clone(&shared);
+        let service = hyper::service::service_fn(move |request| handle_on(Arc::clone(&shared), request, true));
+        let connection = http.serve_connection(TokioIo::new(stream), service);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "an admin connection ended with an error");
+            }
+        });
+    }
+}
+
+/// [`handle`] on the main listener (`admin_listener` false) or the admin one: with an admin
+/// listener, the admin endpoints exist there only.
+async fn handle_on(shared: Arc<Shared>, request: Request<Incoming>, admin_listener: bool) -> Result<Response<Body>, Infallible> {
     let started = Instant::now();
-    let dispatch = routes::dispatch(request.uri().path(), request.method(), shared.client_key.is_some());
+    let admin = shared.client_key.is_some() && (admin_listener || !shared.admin_apart);
+    let mut dispatch = routes::dispatch(request.uri().path(), request.method(), admin);
+    if admin_listener && matches!(&dispatch, routes::Dispatch::Serve { endpoint, .. } if endpoint.access != api::Access::AdminOnly) {
+        dispatch =
+            routes::Dispatch::Refuse { shape: call::ErrorShape::OpenAi, error: HttpError::not_found(request.uri().path()), access: api::Access::AdminOnly };
+    }
     let route = match &dispatch {
         routes::Dispatch::Serve { index, .. } => *index,
         routes::Dispatch::Refuse { .. } => routes::other_index(),

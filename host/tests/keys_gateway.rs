@@ -428,3 +428,39 @@ async fn a_client_that_leaves_mid_stream_gives_its_lease_back_and_is_charged_the
     let after = usage.input_tokens * price.input + usage.output_tokens * price.output;
     assert_eq!(usage.pico_usd, worst_case(&body, 20) + after);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_listener_of_its_own_takes_the_admin_endpoints_off_the_main_one() {
+    let (_temp, dir) = dir();
+    let keys = KeysOptions { dir: dir.clone(), prices: Arc::new(Prices::bundled()) };
+    let admin_port = openclaw_test_support::free_port();
+    let admin_addr = std::net::SocketAddr::from(([127, 0, 0, 1], admin_port));
+    let gateway = TestGateway::start_with(Setup {
+        options: Box::new(move |options| {
+            options.keys = Some(keys);
+            options.client_key = ClientKey::new(MASTER);
+            options.admin_listen = Some(admin_addr);
+        }),
+        ..Setup::default()
+    })
+    .await;
+    let master = bearer(MASTER);
+    let spec = json!({ "name": "made-over-http", "rpm": 5 }).to_string().into_bytes();
+    let headers = [("authorization", master.as_str()), ("content-type", "application/json")];
+    // (listener, method, path, status)
+    let cases = [
+        (gateway.addr, "POST", "/admin/keys", 404),
+        (admin_addr, "POST", "/admin/keys", 201),
+        (admin_addr, "GET", "/admin/keys", 200),
+        (admin_addr, "GET", "/v1/models", 404),
+        (gateway.addr, "GET", "/v1/models", 200),
+    ];
+    for (addr, method, path, status) in cases {
+        let body = if method == "POST" { spec.clone() } else { Vec::new() };
+        let response = send(addr, method, path, &headers, body).await;
+        assert_eq!(response.status, status, "{method} {path} on {addr}: {}", response.body);
+    }
+    let listed = send(admin_addr, "GET", "/admin/keys", &headers, Vec::new()).await.json();
+    assert_eq!(listed["keys"][0]["name"], "made-over-http");
+    assert_eq!(listed["keys"][0]["rpm"], 5);
+}

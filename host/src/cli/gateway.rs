@@ -84,6 +84,11 @@ pub(super) struct GatewayArgs {
     /// (default: the bundled one).
     #[arg(long, value_name = "FILE")]
     prices: Option<PathBuf>,
+    /// Serve the admin endpoints (`/admin/policy`, `/admin/keys...`, behind the master key) on
+    /// this address only, not on `--listen`: a listener you can keep private. Needs
+    /// --api-key-env.
+    #[arg(long, value_name = "ADDR", requires = "api_key_env")]
+    admin_listen: Option<SocketAddr>,
 }
 
 pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<ExitCode> {
@@ -145,6 +150,7 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
         },
         // Virtual keys (`openclaw-bedrock keys ...`): their journal beside the state.
         keys: Some(KeysOptions { dir: super::keys::keys_dir(), prices: Arc::new(prices(args.prices.as_deref())?) }),
+        admin_listen: args.admin_listen,
         ..GatewayOptions::default()
     };
     let gateway = Gateway::bind(options, Arc::new(host), Capabilities { environment, bedrock: Some(bedrock) }).await?;
@@ -167,6 +173,9 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "listening on http://{}", gateway.local_addr())?;
             stdout.flush()?;
+            if let Some(admin) = gateway.admin_addr() {
+                eprintln!("admin endpoints on http://{admin} only");
+            }
         }
     }
     gateway.serve(shutdown).await;
