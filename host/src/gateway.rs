@@ -51,7 +51,7 @@ use crate::control::{ControlPlane, Sources};
 use crate::heap::HeapTrim;
 use crate::sandbox::PolicyHost;
 use crate::telemetry::otlp::{Exporter, OtlpError};
-use crate::telemetry::request::{Observation, Telemetry};
+use crate::telemetry::request::Telemetry;
 use crate::telemetry::request_id;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
@@ -214,7 +214,7 @@ impl Gateway {
             move || shared.idle()
         };
         let watcher = tokio::spawn(crate::control::watch::watch_files(Arc::clone(&self.shared.control), idle));
-        let admin = self.admin_listener.map(|listener| tokio::spawn(serve_admin(listener, Arc::clone(&self.shared))));
+        let admin = self.admin_listener.map(|listener| tokio::spawn(ops::serve_admin(listener, Arc::clone(&self.shared))));
         let bounds = self.bounds;
         let fd_limit = limits::raise_fd_limit();
         let cap = limits::connection_cap(bounds.max_connections, fd_limit);
@@ -334,27 +334,6 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     handle_on(shared, request, false).await
 }
 
-/// The admin endpoints' own listener (`--admin-listen`): one connection at a time per task,
-/// only the admin endpoints (anything else is 404), stopped with the gateway.
-async fn serve_admin(listener: TcpListener, shared: Arc<Shared>) {
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(Duration::from_secs(30));
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            continue;
-        };
-        let shared = Arc::clone(&shared);
-        let service = hyper::service::service_fn(move |request| handle_on(Arc::clone(&shared), request, true));
-        let connection = http.serve_connection(TokioIo::new(stream), service);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "an admin connection ended with an error");
-            }
-        });
-    }
-}
-
 /// [`handle`] on the main listener (`admin_listener` false) or the admin one: with an admin
 /// listener, the admin endpoints exist there only.
 async fn handle_on(shared: Arc<Shared>, request: Request<Incoming>, admin_listener: bool) -> Result<Response<Body>, Infallible> {
@@ -375,7 +354,7 @@ async fn handle_on(shared: Arc<Shared>, request: Request<Incoming>, admin_listen
     let mut observation = shared.telemetry.observe(started, &request_id, request.method().as_str(), request.uri().path(), routes::labels()[route], traceparent);
     shared.heap.active();
     let (mut response, model) = match dispatch {
-        routes::Dispatch::Serve { endpoint, shape, .. } => match admitted(&shared, endpoint.access, shape, &request, &mut observation) {
+        routes::Dispatch::Serve { endpoint, shape, .. } => match keys::admitted(&shared, endpoint.access, shape, &request, &mut observation) {
             Ok(keys::Caller::Key(entry)) => {
                 let keyed = keys::keyed(entry, shape);
                 let reply = keys::scope(Arc::clone(&keyed), (endpoint.serve)(&shared, request, started, &mut observation)).await;
@@ -388,7 +367,7 @@ async fn handle_on(shared: Arc<Shared>, request: Request<Incoming>, admin_listen
         },
         routes::Dispatch::Refuse { shape, error, access } => {
             // An unknown path or method asks for the key too: without it, nothing is told.
-            let error = admitted(&shared, access, shape, &request, &mut observation).err().unwrap_or(error);
+            let error = keys::admitted(&shared, access, shape, &request, &mut observation).err().unwrap_or(error);
             shape.reject(&mut observation, error)
         }
     };
@@ -407,25 +386,6 @@ async fn handle_on(shared: Arc<Shared>, request: Request<Incoming>, admin_listen
     shared.metrics.request(route, status, &model, started.elapsed());
     observation.finish(status);
     Ok(response)
-}
-
-/// The client-key check of an endpoint's access ([`keys::authenticate`]): the key's name
-/// recorded when one is accepted, 401 in the API's words when one is asked for and missing or
-/// wrong.
-fn admitted(
-    shared: &Shared,
-    access: api::Access,
-    shape: call::ErrorShape,
-    request: &Request<Incoming>,
-    observation: &mut Observation,
-) -> Result<keys::Caller, HttpError> {
-    let caller = keys::authenticate(shared, access, shape, request.headers())?;
-    match &caller {
-        keys::Caller::Anyone => {}
-        keys::Caller::Master => observation.client(shared.client_key_id.as_deref()),
-        keys::Caller::Key(entry) => observation.client(Some(&entry.record.id)),
-    }
-    Ok(caller)
 }
 
 /// The error class the access log and traces record for a failed request: the OpenAI error

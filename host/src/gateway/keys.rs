@@ -16,8 +16,10 @@ use crate::aws::model::Usage;
 use crate::keys::limiter::{Ask, Grant, Limiter, Rates, Refusal};
 use crate::keys::prices::usd;
 use crate::keys::{Entry, TOKEN_PREFIX};
-use hyper::Response;
+use crate::telemetry::request::Observation;
+use hyper::body::Incoming;
 use hyper::header::HeaderValue;
+use hyper::{Request, Response};
 use std::sync::{Arc, Mutex};
 
 pub(super) mod admin;
@@ -86,6 +88,25 @@ pub(super) fn authenticate(shared: &Shared, access: api::Access, shape: ErrorSha
         None if access == api::Access::AdminOnly || limiter.is_some_and(|l| l.has_keys()) => Err(shape.unauthorized()),
         None => Ok(Caller::Anyone),
     }
+}
+
+/// The client-key check of an endpoint's access ([`authenticate`]): the key's name
+/// recorded when one is accepted, 401 in the API's words when one is asked for and missing or
+/// wrong.
+pub(super) fn admitted(
+    shared: &Shared,
+    access: api::Access,
+    shape: ErrorShape,
+    request: &Request<Incoming>,
+    observation: &mut Observation,
+) -> Result<Caller, HttpError> {
+    let caller = authenticate(shared, access, shape, request.headers())?;
+    match &caller {
+        Caller::Anyone => {}
+        Caller::Master => observation.client(shared.client_key_id.as_deref()),
+        Caller::Key(entry) => observation.client(Some(&entry.record.id)),
+    }
+    Ok(caller)
 }
 
 /// The state a keyed request's handler runs with.
