@@ -7,6 +7,7 @@ mod emulate;
 mod gateway;
 mod handshake;
 mod healthcheck;
+mod keys;
 mod models;
 mod models_list;
 mod policy;
@@ -67,6 +68,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Exit 0 when a gateway's /healthz answers 200 (the container image's HEALTHCHECK).
     Healthcheck(healthcheck::HealthcheckArgs),
+    /// Virtual client keys: limits, budgets, usage (in the state directory the gateway uses).
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default: warnings and errors).
@@ -157,6 +161,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gateway(args) => gateway::run(&context, args).await,
         Command::Demo(args) => demo::run(&context, args).await,
         Command::Healthcheck(args) => healthcheck::run(args).await,
+        Command::Keys(command) => keys::run(command).await,
     }
 }
 

@@ -28,6 +28,7 @@ mod embeddings;
 pub mod errors;
 mod half_close;
 mod handle;
+mod keys;
 mod limits;
 pub use crate::telemetry::metrics;
 mod models;
@@ -50,7 +51,7 @@ use crate::control::{ControlPlane, Sources};
 use crate::heap::HeapTrim;
 use crate::sandbox::PolicyHost;
 use crate::telemetry::otlp::{Exporter, OtlpError};
-use crate::telemetry::request::{Observation, Telemetry};
+use crate::telemetry::request::Telemetry;
 use crate::telemetry::request_id;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
@@ -82,6 +83,9 @@ pub enum GatewayError {
     /// The state directory cannot be used.
     #[error(transparent)]
     State(#[from] crate::state::StateError),
+    /// The keys' journal cannot be used.
+    #[error(transparent)]
+    Keys(#[from] crate::keys::KeysError),
 }
 
 /// What every request handler shares.
@@ -107,6 +111,12 @@ pub struct Shared {
     responses: Arc<openai::responses::ResponsesState>,
     /// The operator's guardrail on every call ([`GatewayOptions::guardrail`]).
     guardrail: Option<crate::aws::model::Guardrail>,
+    /// Virtual keys' admission and settlement ([`crate::keys`]), when the gateway keeps keys.
+    keys: Option<Arc<dyn crate::keys::limiter::Limiter>>,
+    /// The keys' journal directory, for the admin API.
+    keys_dir: Option<std::path::PathBuf>,
+    /// Whether the admin endpoints are served on their own listener (and not on the main one).
+    admin_apart: bool,
 }
 
 impl Shared {
@@ -119,6 +129,8 @@ impl Shared {
 /// A bound gateway, ready to serve.
 pub struct Gateway {
     listener: TcpListener,
+    /// The admin endpoints' own listener ([`GatewayOptions::admin_listen`]), when asked for.
+    admin_listener: Option<TcpListener>,
     shared: Arc<Shared>,
     grace_period: Duration,
     bounds: limits::ClientBounds,
@@ -130,11 +142,25 @@ impl Gateway {
     pub async fn bind(options: GatewayOptions, host: Arc<PolicyHost>, capabilities: Capabilities) -> Result<Self, GatewayError> {
         let bounds = limits::ClientBounds::of(&options);
         let listener = TcpListener::bind(options.listen).await.map_err(|source| GatewayError::Bind { addr: options.listen, source })?;
+        let admin_listener = match options.admin_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await.map_err(|source| GatewayError::Bind { addr, source })?),
+            None => None,
+        };
         let permits_total = in_flight_limit(options.max_in_flight, host.limits().max_instances);
         // The export task runs until the last `Exporter` clone (the one in `Shared`) is gone.
         let exporter = options.otlp.map(|config| Exporter::start(config).map(|(exporter, _task)| exporter)).transpose()?;
         let client_key_id = options.client_key.as_ref().map(ClientKey::id);
         let responses = Arc::new(openai::responses::ResponsesState::open(&options.state).await?);
+        let keys_dir = options.keys.as_ref().map(|keys| keys.dir.clone());
+        let keys = match options.keys {
+            None => None,
+            Some(keys) => {
+                // A lease outlives its request only if the request's end was never seen.
+                let lease_timeout = options.request_timeout + Duration::from_secs(60);
+                let limiter = crate::keys::limiter::Embedded::open(&keys.dir, keys.prices, lease_timeout)?;
+                Some(Arc::new(limiter) as Arc<dyn crate::keys::limiter::Limiter>)
+            }
+        };
         let metrics = Metrics::new(routes::labels(), &crate::telemetry::metrics::SinkCounts::of(&options.access_log, exporter.as_ref()));
         let heap = Arc::new(HeapTrim::default());
         let sources = Sources {
@@ -159,13 +185,21 @@ impl Gateway {
             prompt_cache: options.prompt_cache,
             responses,
             guardrail: options.guardrail,
+            keys,
+            keys_dir,
+            admin_apart: admin_listener.is_some(),
         });
-        Ok(Self { listener, shared, grace_period: options.grace_period, bounds })
+        Ok(Self { listener, admin_listener, shared, grace_period: options.grace_period, bounds })
     }
 
     /// The address actually bound (port 0 resolved).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The admin listener's address, when the admin endpoints have their own.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin_listener.as_ref().and_then(|listener| listener.local_addr().ok())
     }
 
     /// The controls of this gateway.
@@ -183,6 +217,7 @@ impl Gateway {
             move || shared.idle()
         };
         let watcher = tokio::spawn(crate::control::watch::watch_files(Arc::clone(&self.shared.control), idle));
+        let admin = self.admin_listener.map(|listener| tokio::spawn(ops::serve_admin(listener, Arc::clone(&self.shared))));
         let bounds = self.bounds;
         let fd_limit = limits::raise_fd_limit();
         let cap = limits::connection_cap(bounds.max_connections, fd_limit);
@@ -261,6 +296,9 @@ impl Gateway {
         drop(self.listener);
         self.shared.readiness.start_draining();
         watcher.abort();
+        if let Some(admin) = admin {
+            admin.abort();
+        }
         tracing::info!(connections = connections.count(), grace = ?self.grace_period, "shutting down: no new connections; letting responses finish");
         let _ = closing.send(true);
         tokio::select! {
@@ -296,8 +334,19 @@ type Reply = (Response<Body>, String);
 /// key, serves it, echoes its request id, counts it, and finishes its telemetry (a streamed
 /// response's is finished by the task that streams it, when the stream ends).
 async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+    handle_on(shared, request, false).await
+}
+
+/// [`handle`] on the main listener (`admin_listener` false) or the admin one: with an admin
+/// listener, the admin endpoints exist there only.
+async fn handle_on(shared: Arc<Shared>, request: Request<Incoming>, admin_listener: bool) -> Result<Response<Body>, Infallible> {
     let started = Instant::now();
-    let dispatch = routes::dispatch(request.uri().path(), request.method(), shared.client_key.is_some());
+    let admin = shared.client_key.is_some() && (admin_listener || !shared.admin_apart);
+    let mut dispatch = routes::dispatch(request.uri().path(), request.method(), admin);
+    if admin_listener && matches!(&dispatch, routes::Dispatch::Serve { endpoint, .. } if endpoint.access != api::Access::AdminOnly) {
+        dispatch =
+            routes::Dispatch::Refuse { shape: call::ErrorShape::OpenAi, error: HttpError::not_found(request.uri().path()), access: api::Access::AdminOnly };
+    }
     let route = match &dispatch {
         routes::Dispatch::Serve { index, .. } => *index,
         routes::Dispatch::Refuse { .. } => routes::other_index(),
@@ -308,13 +357,20 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     let mut observation = shared.telemetry.observe(started, &request_id, request.method().as_str(), request.uri().path(), routes::labels()[route], traceparent);
     shared.heap.active();
     let (mut response, model) = match dispatch {
-        routes::Dispatch::Serve { endpoint, shape, .. } => match admitted(&shared, endpoint.access, shape, &request, &mut observation) {
-            Ok(()) => (endpoint.serve)(&shared, request, started, &mut observation).await,
+        routes::Dispatch::Serve { endpoint, shape, .. } => match keys::admitted(&shared, endpoint.access, shape, &request, &mut observation) {
+            Ok(keys::Caller::Key(entry)) => {
+                let keyed = keys::keyed(entry, shape);
+                let reply = keys::scope(Arc::clone(&keyed), (endpoint.serve)(&shared, request, started, &mut observation)).await;
+                let mut reply = reply;
+                keyed.headers(&mut reply.0);
+                reply
+            }
+            Ok(_) => (endpoint.serve)(&shared, request, started, &mut observation).await,
             Err(error) => shape.reject(&mut observation, error),
         },
         routes::Dispatch::Refuse { shape, error, access } => {
             // An unknown path or method asks for the key too: without it, nothing is told.
-            let error = admitted(&shared, access, shape, &request, &mut observation).err().unwrap_or(error);
+            let error = keys::admitted(&shared, access, shape, &request, &mut observation).err().unwrap_or(error);
             shape.reject(&mut observation, error)
         }
     };
@@ -333,26 +389,6 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     shared.metrics.request(route, status, &model, started.elapsed());
     observation.finish(status);
     Ok(response)
-}
-
-/// The client-key check of an endpoint's access: the key's name recorded when it is accepted,
-/// 401 in the API's words when it is asked for and missing or wrong.
-fn admitted(
-    shared: &Shared,
-    access: api::Access,
-    shape: call::ErrorShape,
-    request: &Request<Incoming>,
-    observation: &mut Observation,
-) -> Result<(), HttpError> {
-    let Some(key) = &shared.client_key else { return Ok(()) };
-    if access == api::Access::Open {
-        return Ok(());
-    }
-    if !key.accepts_headers(request.headers()) {
-        return Err(shape.unauthorized());
-    }
-    observation.client(shared.client_key_id.as_deref());
-    Ok(())
 }
 
 /// The error class the access log and traces record for a failed request: the OpenAI error

@@ -28,6 +28,7 @@ pub mod environment;
 pub mod files;
 pub mod gateway;
 pub mod heap;
+pub mod keys;
 pub mod plan;
 pub mod sandbox;
 pub mod state;

@@ -21,7 +21,7 @@ pub mod metrics;
 pub mod otlp;
 pub mod request;
 pub mod request_id;
-mod time;
+pub(crate) mod time;
 
 /// Cuts `text` to at most `max` characters (on a character boundary).
 pub(crate) fn bounded(text: &str, max: usize) -> String {

@@ -9,6 +9,8 @@ use openclaw_host::capability::{BedrockAccess, Capabilities};
 use openclaw_host::environment;
 use openclaw_host::gateway::openai::PromptCache;
 use openclaw_host::gateway::{ClientKey, DEFAULT_LISTEN, Gateway, GatewayHandle, GatewayOptions};
+use openclaw_host::keys::KeysOptions;
+use openclaw_host::keys::prices::Prices;
 use openclaw_host::sandbox::Limits;
 use openclaw_host::state::StateOptions;
 use openclaw_host::telemetry::access_log::{AccessLog, Sink};
@@ -88,6 +90,15 @@ pub(super) struct GatewayArgs {
     /// line, and exit when stdin closes. Loopback addresses only.
     #[arg(long, conflicts_with = "api_key_env")]
     handshake: bool,
+    /// Model prices for key budgets: a file shaped like the bundled data/model-prices.json
+    /// (default: the bundled one).
+    #[arg(long, value_name = "FILE")]
+    prices: Option<PathBuf>,
+    /// Serve the admin endpoints (`/admin/policy`, `/admin/keys...`, behind the master key) on
+    /// this address only, not on `--listen`: a listener you can keep private. Needs
+    /// --api-key-env.
+    #[arg(long, value_name = "ADDR", requires = "api_key_env")]
+    admin_listen: Option<SocketAddr>,
 }
 
 pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<ExitCode> {
@@ -148,6 +159,9 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
             max_bytes: args.state_max_mb << 20,
             max_age: Duration::from_secs(args.state_max_age_days * 24 * 3600),
         },
+        // Virtual keys (`openclaw-bedrock keys ...`): their journal beside the state.
+        keys: Some(KeysOptions { dir: super::keys::keys_dir(), prices: Arc::new(prices(args.prices.as_deref())?) }),
+        admin_listen: args.admin_listen,
         ..GatewayOptions::default()
     };
     let gateway = Gateway::bind(options, Arc::new(host), Capabilities { environment, bedrock: Some(bedrock) }).await?;
@@ -170,6 +184,9 @@ pub(super) async fn run(context: &Context, args: GatewayArgs) -> anyhow::Result<
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "listening on http://{}", gateway.local_addr())?;
             stdout.flush()?;
+            if let Some(admin) = gateway.admin_addr() {
+                eprintln!("admin endpoints on http://{admin} only");
+            }
         }
     }
     gateway.serve(shutdown).await;
@@ -255,6 +272,13 @@ fn otlp_config(args: &GatewayArgs) -> Result<Option<OtlpConfig>, OtlpError> {
 
 fn parse_otlp_protocol(name: &str) -> Result<Protocol, String> {
     Protocol::parse(name).map_err(|error| error.to_string())
+}
+
+/// The prices key budgets use: `--prices FILE`, else the bundled table.
+fn prices(file: Option<&std::path::Path>) -> anyhow::Result<Prices> {
+    let Some(file) = file else { return Ok(Prices::bundled()) };
+    let text = std::fs::read_to_string(file).with_context(|| format!("--prices {}: cannot read it", file.display()))?;
+    Prices::parse(&text).with_context(|| format!("--prices {}", file.display()))
 }
 
 /// `--guardrail ID:VERSION`: an id (letters and digits) or a guardrail ARN, then a version

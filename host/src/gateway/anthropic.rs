@@ -61,6 +61,7 @@ pub(super) static API: Api = Api {
 pub fn error_json(error: &HttpError) -> (u16, Value) {
     let (status, kind) = match error.status {
         401 => (401, "authentication_error"),
+        402 => (402, "billing_error"),
         403 => (403, "permission_error"),
         404 => (404, "not_found_error"),
         413 => (413, "request_too_large"),

@@ -55,7 +55,7 @@ impl ClientKey {
 pub const API_KEY_HEADER: &str = "x-api-key";
 
 /// The token of `Bearer <token>` (scheme case-insensitive, surrounding spaces ignored).
-fn strip_bearer(value: &[u8]) -> Option<&[u8]> {
+pub(super) fn strip_bearer(value: &[u8]) -> Option<&[u8]> {
     let value = value.trim_ascii();
     let (scheme, token) = value.split_at_checked(6)?;
     (scheme.eq_ignore_ascii_case(b"bearer") && token.first().is_some_and(|b| *b == b' ')).then(|| token.trim_ascii())

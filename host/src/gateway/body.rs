@@ -108,6 +108,9 @@ where
     let declared = headers.get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let limits = request.extensions().get::<BodyLimits>().cloned().unwrap_or_else(|| BodyLimits::new(Duration::from_secs(60), max, max));
     let body = read(request.into_body(), declared, max, &limits).await.map_err(|e| e.into_http(max))?;
+    // A virtual key's prompt bound is the body's decoded length (gateway/keys.rs).
+    let keyed = super::keys::current();
+    super::keys::note_body(keyed.as_deref(), body.bytes.len());
     if codings.is_empty() && body.bytes.len() <= INLINE_CONVERSION {
         return convert(parse_json(&body.bytes)?);
     }
@@ -123,6 +126,7 @@ where
         }
         let sent = body.bytes.len();
         let decoded = encoding::decode(body.bytes.clone(), &codings, max).map_err(encoding_error)?;
+        super::keys::note_body(keyed.as_deref(), decoded.len());
         // The decoded bytes beyond what was sent take their share of the body budget too.
         let _decoded_share = match u32::try_from(decoded.len().saturating_sub(sent)) {
             Ok(0) => None,

@@ -22,6 +22,7 @@ use upstream::Resolved;
 pub(super) use upstream::{ApiUpstream, ConverseOnly, Relayed, Step};
 
 use super::errors::HttpError;
+use super::keys::Lease;
 use super::response_body::Body;
 use super::{Reply, Shared, error_class, json_bytes_response, json_response};
 use crate::aws::model::{ConverseResponse, InvokeResponse, Usage};
@@ -163,6 +164,17 @@ pub(super) fn admit(shared: &Shared) -> Result<OwnedSemaphorePermit, HttpError> 
     Arc::clone(&shared.permits).try_acquire_owned().map_err(|_| HttpError::busy())
 }
 
+/// What a call that answers no tokens holds until it ends: its slot, and its virtual key's lease
+/// (counted against the key's requests, concurrency and models; released unspent).
+pub(super) struct Held {
+    _permit: OwnedSemaphorePermit,
+    _lease: Option<Lease>,
+}
+
+/// Most tokens a 0.1.0 policy's chat may answer when the client names no `max_tokens` (the
+/// policy decides the call: the largest output of the models the emulator and Bedrock list).
+const POLICY_MAX_OUTPUT: u64 = 64_000;
+
 /// Steps 1 and 2 for a call only a routing plan's policy can route (count_tokens,
 /// embeddings): the slot, the route, and Bedrock; `no_plan` is the refusal for a 0.1.0 policy.
 pub(super) async fn admit_and_route(
@@ -170,7 +182,7 @@ pub(super) async fn admit_and_route(
     model: &str,
     observation: &mut Observation,
     no_plan: impl FnOnce() -> HttpError,
-) -> Result<(OwnedSemaphorePermit, Route), HttpError> {
+) -> Result<(Held, Route), HttpError> {
     let permit = admit(shared)?;
     let serving = shared.control.serving();
     observation.serving(&serving);
@@ -178,7 +190,8 @@ pub(super) async fn admit_and_route(
         return Err(no_plan());
     }
     let route = route(shared, &serving, Some(model), observation).await?;
-    Ok((permit, route))
+    let lease = super::keys::admit_route(shared, model, &route, 0).await?;
+    Ok((Held { _permit: permit, _lease: lease }, route))
 }
 
 /// Bedrock access for the host's own calls (none when no credentials were configured).
@@ -236,11 +249,13 @@ pub(super) async fn chat<R: ChatApi>(
     let serving = shared.control.serving();
     observation.serving(&serving);
     let stream = request.asked_stream();
+    let lease;
     let (upstream, render) = if serving.policy().contract().plans() {
         let route = route(shared, &serving, request.model(), observation).await?;
         request.check_route(&route)?;
         let bedrock = bedrock(shared)?;
         let max_tokens = request.max_tokens();
+        lease = super::keys::admit_route(shared, request.asked_model(), &route, u64::from(max_tokens.unwrap_or(route.max_tokens))).await?;
         let (api, render) = request.into_upstream();
         // Every request depends on the model its target runs (the Claude body, reasoning,
         // sampling): application profiles are looked up (targets named by shape cost nothing).
@@ -258,6 +273,8 @@ pub(super) async fn chat<R: ChatApi>(
                 "the gateway's guardrail cannot be applied to a 0.1.0 policy's chat (the policy calls Bedrock itself); serve a 0.2.0 or later policy",
             ));
         }
+        let asked = request.asked_model().to_string();
+        lease = super::keys::admit(shared, &asked, &asked, Vec::new(), request.max_tokens().map_or(POLICY_MAX_OUTPUT, u64::from)).await?;
         let (chat, render) = request.into_policy_chat(serving.config())?;
         // The policy decides inside its `chat`: the decision's span covers starting that call.
         let decision = observation.deciding();
@@ -265,23 +282,25 @@ pub(super) async fn chat<R: ChatApi>(
         observation.decided(decision, true, started_chat.as_ref().err().map(error_class));
         (Source::Policy(Box::new(started_chat?)), render)
     };
-    let sending = Sending { shared, permit, started, observation };
+    let sending = Sending { shared, permit, lease, started, observation };
     let mut response = if stream { send_streamed(upstream, render, sending).await? } else { send_whole(upstream, render, sending).await? };
     set_policy_header(&mut response, serving.policy().info_line());
     Ok(response)
 }
 
-/// A routed request on its way out: its slot, when it began, and its telemetry.
+/// A routed request on its way out: its slot, its virtual key's lease, when it began, and its
+/// telemetry.
 struct Sending<'a> {
     shared: &'a Arc<Shared>,
     permit: OwnedSemaphorePermit,
+    lease: Option<Lease>,
     started: Instant,
     observation: &'a mut Observation,
 }
 
 /// Steps 3 and 4, answered whole.
 async fn send_whole<R: Render>(upstream: Source, render: R, sending: Sending<'_>) -> Result<Response<Body>, HttpError> {
-    let Sending { shared, permit, started, observation } = sending;
+    let Sending { shared, permit, lease, started, observation } = sending;
     let (target, response, usage) = match upstream {
         Source::Routed { bedrock, route, mut build, timeout } => {
             let whole = call::call(bedrock.as_ref(), &route, timeout, build.as_mut()).await.map_err(|error| HttpError::from_api(&error))?;
@@ -302,6 +321,7 @@ async fn send_whole<R: Render>(upstream: Source, render: R, sending: Sending<'_>
                     if let Some(usage) = &relayed.usage {
                         account_usage(shared, observation, usage);
                     }
+                    settle(lease, relayed.usage.as_ref()).await;
                     let mut response = json_bytes_response(200, relayed.body);
                     set_headers(&mut response, render.headers());
                     return Ok(response);
@@ -326,10 +346,21 @@ async fn send_whole<R: Render>(upstream: Source, render: R, sending: Sending<'_>
     if let Some(usage) = usage {
         account_usage(shared, observation, &usage);
     }
+    settle(lease, usage.as_ref()).await;
     let headers = render.headers();
     let mut answer = json_response(200, &render.whole(&target, response));
     set_headers(&mut answer, headers);
     Ok(answer)
+}
+
+/// A whole answer's virtual-key lease settled to its usage (on disk before the answer leaves).
+async fn settle(lease: Option<Lease>, usage: Option<&Usage>) {
+    if let Some(mut lease) = lease {
+        if let Some(usage) = usage {
+            lease.observe(usage);
+        }
+        lease.settle().await;
+    }
 }
 
 /// An API's own headers, set on its response (a value that is not a header value is left out).
@@ -345,7 +376,8 @@ fn set_headers(response: &mut Response<Body>, headers: Vec<(&'static str, String
 /// failure the call starts with (throttling after every fallback, a refused request, ...) keeps
 /// its own status; the rest is accounted by the stream's body as it goes ([`stream`]).
 async fn send_streamed<R: Render>(upstream: Source, render: R, sending: Sending<'_>) -> Result<Response<Body>, HttpError> {
-    let Sending { shared, permit, started, observation } = sending;
+    let Sending { shared, permit, lease, started, observation } = sending;
+    let held = stream::Held { permit, lease };
     let (mut response, headers) = match upstream {
         Source::Routed { bedrock, route, build, timeout } => {
             let mut stream = RoutedStream::start(bedrock, &route, timeout, build).await.map_err(|error| HttpError::from_api(&error))?;
@@ -353,14 +385,14 @@ async fn send_streamed<R: Render>(upstream: Source, render: R, sending: Sending<
             observation.answered(stream.target(), stream.region());
             let headers = render.headers();
             let encoder = render.encoder(stream.target().to_string());
-            (EventFrames::respond(shared, permit, encoder, first, started, Routed(stream), observation.take()), headers)
+            (EventFrames::respond(shared, held, encoder, first, started, Routed(stream), observation.take()), headers)
         }
         Source::Policy(mut events) => {
             let target = events.target(shared).await?;
             let first = events.next(shared).await?.map(call::Delivery::Event);
             let headers = render.headers();
             let encoder = render.encoder(target);
-            (EventFrames::respond(shared, permit, encoder, first, started, (*events).with(Arc::clone(shared)), observation.take()), headers)
+            (EventFrames::respond(shared, held, encoder, first, started, (*events).with(Arc::clone(shared)), observation.take()), headers)
         }
     };
     set_headers(&mut response, headers);

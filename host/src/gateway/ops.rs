@@ -7,10 +7,12 @@ use super::response_body::Body;
 use super::{Shared, json_response};
 use crate::control::ReloadError;
 use hyper::{Method, Response};
+use hyper_util::rt::TokioIo;
 use serde_json::json;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
 
 /// The operator's endpoints, errors in OpenAI's shape. Probes need no key; the admin reload
 /// exists only when a client key is configured.
@@ -131,5 +133,26 @@ async fn admin_reload(shared: &Shared) -> Result<Response<Body>, HttpError> {
         Ok(loaded) => Ok(json_response(200, &json!({ "policy": loaded.info().to_string(), "sha256": loaded.digest() }))),
         Err(error @ ReloadError::NoPolicyFile) => Err(HttpError::new(409, "invalid_request_error", error.to_string()).with_code("no_policy_file")),
         Err(error @ ReloadError::Refused(_)) => Err(HttpError::new(422, "invalid_request_error", error.to_string()).with_code("policy_refused")),
+    }
+}
+
+/// The admin endpoints' own listener (`--admin-listen`): one connection at a time per task,
+/// only the admin endpoints (anything else is 404), stopped with the gateway.
+pub(super) async fn serve_admin(listener: TcpListener, shared: Arc<Shared>) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(Duration::from_secs(30));
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let shared = Arc::clone(&shared);
+        let service = hyper::service::service_fn(move |request| super::handle_on(Arc::clone(&shared), request, true));
+        let connection = http.serve_connection(TokioIo::new(stream), service);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "an admin connection ended with an error");
+            }
+        });
     }
 }

@@ -61,6 +61,12 @@ pub struct GatewayOptions {
     /// A Bedrock guardrail put on every model call (Converse and InvokeModel alike, fallbacks
     /// included), so no client can leave it out. Default none.
     pub guardrail: Option<crate::aws::model::Guardrail>,
+    /// Virtual keys, their limits and budgets ([`crate::keys`]): where their journal is and
+    /// the prices budgets use. Default none (only the master key, if any).
+    pub keys: Option<crate::keys::KeysOptions>,
+    /// A listener of its own for the admin endpoints (`/admin/...`, behind the master key), which
+    /// then do not exist on `listen`: one that can be kept private. Default none.
+    pub admin_listen: Option<SocketAddr>,
 }
 
 /// The default listen address.
@@ -88,6 +94,8 @@ impl Default for GatewayOptions {
             prompt_cache: openai::PromptCache::Off,
             guardrail: None,
             state: crate::state::StateOptions::default(),
+            keys: None,
+            admin_listen: None,
         }
     }
 }

@@ -9,12 +9,13 @@
 use super::api::{Access, Api, Endpoint};
 use super::call::ErrorShape;
 use super::errors::HttpError;
-use super::{anthropic, embeddings, models, openai, ops};
+use super::{anthropic, embeddings, keys, models, openai, ops};
 use hyper::Method;
 use std::sync::LazyLock;
 
 /// Every client API the gateway serves, one line each.
-pub(super) static APIS: [&Api; 6] = [&openai::chat::API, &openai::responses::API, &embeddings::API, &models::API, &anthropic::API, &ops::API];
+pub(super) static APIS: [&Api; 7] =
+    [&openai::chat::API, &openai::responses::API, &embeddings::API, &models::API, &anthropic::API, &ops::API, &keys::admin::API];
 
 /// Where a request goes: an endpoint by its index in [`labels`], or the error to answer and the
 /// shape to answer it in.

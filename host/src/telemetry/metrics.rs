@@ -11,6 +11,7 @@
 //! (README, "Metrics").
 
 mod encode;
+pub mod keys;
 pub(super) mod otel;
 
 use encode::{DurationHistogram, LabelledCounters, RequestCounts};
@@ -71,6 +72,7 @@ struct Inner {
     streams_open: Gauge<i64, AtomicI64>,
     routed_by_plan: Counter,
     routed_by_policy: Counter,
+    keys: keys::KeyMetrics,
 }
 
 impl Default for Metrics {
@@ -124,6 +126,8 @@ impl Metrics {
         )));
         let streams_open = Gauge::<i64, AtomicI64>::default();
         registry.register("openclaw_gateway_streams_open", "Streams being sent now", streams_open.clone());
+        let keys = keys::KeyMetrics::default();
+        keys.register(&mut registry);
         registry.register_collector(Box::new(encode::SinkCollector { access_log_dropped: Arc::clone(&sinks.access_log_dropped), spans: sinks.spans.clone() }));
         let inner = Inner {
             registry,
@@ -141,6 +145,7 @@ impl Metrics {
             streams_open,
             routed_by_plan,
             routed_by_policy,
+            keys,
         };
         let metrics = Self { inner: Arc::new(inner) };
         if let Some(exporter) = &sinks.exporter
@@ -150,6 +155,11 @@ impl Metrics {
             tracing::warn!(%error, "metrics are not exported over OTLP");
         }
         metrics
+    }
+
+    /// The per-key counters of virtual keys.
+    pub fn keys(&self) -> &keys::KeyMetrics {
+        &self.inner.keys
     }
 
     /// Counts a finished request (for a stream: when its headers were sent) and its latency.

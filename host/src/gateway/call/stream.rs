@@ -13,6 +13,7 @@
 use super::Relayed;
 use crate::aws::model::{ApiError, StreamEvent};
 use crate::gateway::errors::HttpError;
+use crate::gateway::keys::Lease;
 use crate::gateway::response_body::{Body, SseFrames};
 use crate::gateway::{Shared, error_class};
 use crate::plan::call::{Delivery, RoutedStream};
@@ -77,8 +78,20 @@ enum State<S> {
     Idle(S),
     /// Waiting for the next event.
     Waiting(NextEvent<S>),
+    /// The source ended: the key's spend is being written before the closing frames.
+    Settling(Pin<Box<dyn Future<Output = ()> + Send>>),
     /// The last frame has been produced.
     Done,
+}
+
+/// What a stream holds until it ends or the client leaves: its request slot and its virtual
+/// key's lease (settled to the stream's usage before its last frame, so that the spend is on
+/// disk when the client has the whole answer).
+pub struct Held {
+    /// The request slot.
+    pub permit: OwnedSemaphorePermit,
+    /// The key's lease, for a keyed request.
+    pub lease: Option<Lease>,
 }
 
 /// The SSE body of one streamed response.
@@ -86,6 +99,7 @@ pub struct EventFrames<S, E> {
     shared: Arc<Shared>,
     /// Held until the response ends or the client leaves.
     _permit: OwnedSemaphorePermit,
+    lease: Option<Lease>,
     encoder: E,
     started: Instant,
     first_token_seen: bool,
@@ -102,7 +116,7 @@ impl<S: EventSource, E: Encoder> EventFrames<S, E> {
     /// the rest to come from `source`; `observation` is finished when the response ends.
     pub fn respond(
         shared: &Arc<Shared>,
-        permit: OwnedSemaphorePermit,
+        held: Held,
         encoder: E,
         first: Option<Delivery>,
         started: Instant,
@@ -112,7 +126,11 @@ impl<S: EventSource, E: Encoder> EventFrames<S, E> {
         shared.metrics.stream_open(1);
         let mut frames = Self {
             shared: Arc::clone(shared),
-            _permit: permit,
+            _permit: held.permit,
+            lease: held.lease.map(|mut lease| {
+                lease.streaming();
+                lease
+            }),
             encoder,
             started,
             first_token_seen: false,
@@ -133,8 +151,10 @@ impl<S: EventSource, E: Encoder> EventFrames<S, E> {
     fn push(&mut self, delivery: Option<Delivery>) {
         let event = match delivery {
             None => {
-                self.buffer.extend_from_slice(&self.encoder.done());
-                self.state = State::Done;
+                match self.lease.take() {
+                    Some(lease) => self.state = State::Settling(Box::pin(lease.settle())),
+                    None => self.done(),
+                }
                 return;
             }
             Some(Delivery::Chunk(chunk)) => return self.relay(chunk),
@@ -147,6 +167,9 @@ impl<S: EventSource, E: Encoder> EventFrames<S, E> {
             StreamEvent::Metadata { usage, .. } => {
                 self.shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
                 self.observation.usage(usage);
+                if let Some(lease) = &mut self.lease {
+                    lease.observe(usage);
+                }
             }
             StreamEvent::MessageStop(reason) => self.observation.finish_reason(reason),
             _ => {}
@@ -166,6 +189,9 @@ impl<S: EventSource, E: Encoder> EventFrames<S, E> {
                 if let Some(usage) = &relayed.usage {
                     self.shared.metrics.tokens(usage.input_tokens, usage.output_tokens);
                     self.observation.usage(usage);
+                    if let Some(lease) = &mut self.lease {
+                        lease.observe(usage);
+                    }
                 }
                 if let Some(finish) = &relayed.finish {
                     self.observation.finish_reason(finish);
@@ -174,6 +200,12 @@ impl<S: EventSource, E: Encoder> EventFrames<S, E> {
             }
             Err(error) => self.fail(&error),
         }
+    }
+
+    /// The closing frames.
+    fn done(&mut self) {
+        self.buffer.extend_from_slice(&self.encoder.done());
+        self.state = State::Done;
     }
 
     fn first_output(&mut self) {
@@ -216,6 +248,13 @@ impl<S: EventSource, E: Encoder> SseFrames for EventFrames<S, E> {
                     }
                     Poll::Ready((_source, Err(error))) => this.fail(&error),
                 },
+                State::Settling(mut settling) => match settling.as_mut().poll(cx) {
+                    Poll::Pending => {
+                        this.state = State::Settling(settling);
+                        break;
+                    }
+                    Poll::Ready(()) => this.done(),
+                },
             }
         }
         if this.buffer.is_empty() && matches!(this.state, State::Waiting(_)) && this.keepalive.as_mut().poll(cx).is_ready() {
@@ -232,7 +271,7 @@ impl<S: EventSource, E: Encoder> SseFrames for EventFrames<S, E> {
         }
         match this.state {
             State::Done => Poll::Ready(None),
-            State::Idle(_) | State::Waiting(_) => Poll::Pending,
+            State::Idle(_) | State::Waiting(_) | State::Settling(_) => Poll::Pending,
         }
     }
 }
