@@ -161,6 +161,11 @@ pub struct ConverseOptions {
     pub tools_cache_point: bool,
     /// The caller's tags for the call (Converse `requestMetadata`).
     pub request_metadata: Vec<(String, String)>,
+    /// At most one tool call per turn (OpenAI's `parallel_tool_calls: false`): Claude is told
+    /// (Anthropic's `tool_choice.disable_parallel_tool_use`, in `additionalModelRequestFields`);
+    /// for other families the gateway keeps the first call of an answer.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub single_tool_call: bool,
 }
 
 /// Which tool the model must call.

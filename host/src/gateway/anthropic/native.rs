@@ -113,6 +113,11 @@ impl NativeBody {
         &self.fields
     }
 
+    /// Sets `max_tokens` (lowered to the routed model's maximum by the call layer).
+    pub fn set_max_tokens(&mut self, max_tokens: u32) {
+        self.fields.insert("max_tokens".into(), Value::from(max_tokens));
+    }
+
     /// The InvokeModel request for an attempt on a model of `row`, and what the row dropped.
     pub fn request(&self, row: &ModelRow, aim: &Aim<'_>) -> (InvokeRequest, Dropped) {
         let mut dropped = Dropped::default();

@@ -392,8 +392,11 @@ fn tools(value: Option<&Value>) -> Result<(Vec<ToolSpec>, bool), HttpError> {
             Some(_) => return Err(invalid(&format!("{path}.type"), "must be a string")),
         }
         if let Some(key) = object.keys().find(|key| !["type", "name", "description", "input_schema", "cache_control"].contains(&key.as_str())) {
-            return Err(invalid(&format!("{path}.{}", shown(key)), "Extra inputs are not permitted"));
+            if !ACCEPTED_TOOL_FIELDS.contains(&key.as_str()) {
+                return Err(invalid(&format!("{path}.{}", shown(key)), "Extra inputs are not permitted"));
+            }
         }
+        accepted_tool_fields(object, &path)?;
         let name = match object.get("name").and_then(Value::as_str) {
             Some(name) if !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') => name,
             Some(_) => return Err(invalid(&format!("{path}.name"), "must match ^[a-zA-Z0-9_-]{1,64}$")),
@@ -420,6 +423,39 @@ fn tools(value: Option<&Value>) -> Result<(Vec<ToolSpec>, bool), HttpError> {
     Ok((specs, cached))
 }
 
+/// Fields of a custom tool Anthropic's API takes that the Converse translation accepts and
+/// does not carry (docs/api-anthropic-messages.md, "Tool fields"): none changes which calls the
+/// model may make or what they hold. `eager_input_streaming` only changes how a call's input is
+/// streamed (Converse streams it in fragments regardless); `strict` asks Anthropic to validate
+/// the input against the schema the model is given anyway; `input_examples` are prompting hints;
+/// `defer_loading` defers a tool to Anthropic's tool search, which Bedrock has not, so the tool
+/// is simply offered; `allowed_callers` must let the model call the tool directly (`direct`),
+/// code execution being an Anthropic server tool.
+const ACCEPTED_TOOL_FIELDS: &[&str] = &["eager_input_streaming", "strict", "input_examples", "defer_loading", "allowed_callers"];
+
+/// The accepted tool fields checked for their types (a wrong type is the client's 400).
+fn accepted_tool_fields(object: &Map<String, Value>, path: &str) -> Result<(), HttpError> {
+    for key in ["eager_input_streaming", "strict", "defer_loading"] {
+        if object.get(key).is_some_and(|value| !value.is_boolean() && !value.is_null()) {
+            return Err(invalid(&format!("{path}.{key}"), "must be true or false"));
+        }
+    }
+    match object.get("input_examples") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(examples)) if examples.iter().all(Value::is_object) => {}
+        Some(_) => return Err(invalid(&format!("{path}.input_examples"), "must be a list of objects")),
+    }
+    match object.get("allowed_callers") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Array(callers)) if callers.iter().any(|caller| caller == "direct") => Ok(()),
+        Some(Value::Array(_)) => Err(invalid(
+            &format!("{path}.allowed_callers"),
+            "not supported: only code execution may call this tool, and code execution is an Anthropic server tool Bedrock does not run; include `direct`",
+        )),
+        Some(_) => Err(invalid(&format!("{path}.allowed_callers"), "must be a list")),
+    }
+}
+
 /// What `tool_choice` asks of Converse.
 enum Choice {
     /// A Converse tool choice (`None`: the model's default, auto).
@@ -428,8 +464,9 @@ enum Choice {
     NoTools,
 }
 
-/// `tool_choice`: `auto`, `any`, `tool {name}`, `none`. `disable_parallel_tool_use` is
-/// accepted and not enforced (Converse has no such switch; docs/api-anthropic-messages.md).
+/// `tool_choice`: `auto`, `any`, `tool {name}`, `none`. `disable_parallel_tool_use` has no
+/// Converse switch: the call layer keeps the answer's first tool call (`single_tool_call` in
+/// chat_api.rs; docs/api-anthropic-messages.md).
 fn tool_choice(value: Option<&Value>, tools: &[ToolSpec]) -> Result<Choice, HttpError> {
     let object = match value {
         None | Some(Value::Null) => return Ok(Choice::Model(None)),
