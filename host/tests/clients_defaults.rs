@@ -145,6 +145,28 @@ async fn anthropic_tool_hints_are_accepted_on_the_converse_path() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_structured_outputs_betas_output_format_is_honoured_on_both_paths() {
+    let gateway = TestGateway::start().await;
+    let schema = json!({ "type": "object", "properties": { "city": { "type": "string", "enum": ["Rome"] } }, "required": ["city"] });
+    let format = json!({ "type": "json_schema", "schema": schema });
+    // (model, the operation, where Bedrock received the schema)
+    let cases =
+        [("claude-sonnet-4-6", "InvokeModel", "/output_config/format/schema"), (MISTRAL, "Converse", "/outputConfig/textFormat/structure/jsonSchema/schema")];
+    for (model, operation, pointer) in cases {
+        let body = json!({ "model": model, "max_tokens": 100, "output_format": format, "messages": [{ "role": "user", "content": "name a city" }] });
+        let response = gateway.post("/v1/messages", &body).await;
+        assert_eq!(response.status, 200, "{model}: {}", response.body);
+        assert_eq!(response.json()["content"][0]["text"], json!({ "city": "Rome" }).to_string(), "{model}");
+        let (called, sent) = last_call(&gateway);
+        assert_eq!(called, operation, "{model}");
+        let received = sent.pointer(pointer).cloned().unwrap_or(Value::Null);
+        let received = received.as_str().and_then(|text| serde_json::from_str(text).ok()).unwrap_or(received);
+        assert_eq!(received, schema, "{model}: {sent}");
+        assert!(sent.get("output_format").is_none(), "{model}: {sent}");
+    }
+}
+
 const BOTO3_CLIENT: &str = r#"
 import json, sys
 import boto3, botocore.config

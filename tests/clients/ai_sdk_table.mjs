@@ -16,7 +16,7 @@ const getWeather = tool({
   inputSchema: z.object({ query: z.string() }),
   execute: async ({ query }) => `sunny ${query}`,
 });
-const City = z.object({ name: z.string(), rank: z.number().int() });
+const City = z.object({ name: z.string(), rank: z.number().int().min(0) });
 
 async function toolRoundTrip(model) {
   const result = await generateText({ model, tools: { get_weather: getWeather }, stopWhen: isStepCount(2), prompt: "call get_weather in Rome" });

@@ -105,8 +105,8 @@ pub fn parse_request(body: Value, endpoint: Endpoint, timeout: Duration, header_
     // The gateway's own bounds hold whichever form the request takes (request_bounds.rs).
     request_bounds::check_chat(&object).map_err(|e| invalid(e.field, e.message))?;
     // Claude takes the body as it is: no translation unless a step needs one.
-    let converse = (!model.to_ascii_lowercase().contains("claude")).then(|| parse(&object, endpoint, timeout));
     let native = NativeBody::read(object, header_betas)?;
+    let converse = (!model.to_ascii_lowercase().contains("claude")).then(|| parse(native.fields(), endpoint, timeout));
     Ok(MessagesRequest { model, stream, native, converse, endpoint, timeout })
 }
 
@@ -138,7 +138,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("container", "code-execution containers are an Anthropic API feature Bedrock does not offer"),
     ("mcp_servers", "the MCP connector is an Anthropic API feature Bedrock does not offer"),
     ("context_management", "context management is an Anthropic API feature this gateway does not carry to Bedrock"),
-    ("output_format", "use `output_config.format` (structured outputs, carried to Converse's output format)"),
     ("inference_geo", "on Bedrock the geography is the model's route: name a geography's inference profile (us., eu., global., ...) as the model"),
     ("user_profile_id", "user profiles are an Anthropic account feature Bedrock does not have"),
     ("workspace_id", "workspaces are an Anthropic account feature Bedrock does not have"),
