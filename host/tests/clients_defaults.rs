@@ -26,48 +26,45 @@ fn last_call(gateway: &TestGateway) -> (String, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_single_tool_call_is_asked_of_claude_and_cut_for_the_others() {
     let gateway = TestGateway::start().await;
-    let ask = json!([{ "role": "user", "content": "call get_weather in Rome" }]);
+    // The emulator's models make one call per `call <tool>` of the prompt: two here.
+    let two = "call get_weather in Rome and call get_weather in Paris";
+    let ask = json!([{ "role": "user", "content": two }]);
     let told = json!({ "tool_choice": { "type": "auto", "disable_parallel_tool_use": true } });
-    // (path, body, Claude's tool_choice in additionalModelRequestFields, the gateway's header)
+    let responses_tools = json!([{ "type": "function", "name": "get_weather", "parameters": {} }]);
+    let anthropic_tools = json!([{ "name": "get_weather", "input_schema": { "type": "object", "properties": { "query": { "type": "string" } } } }]);
+    // (path, body, Claude's tool_choice in additionalModelRequestFields, the gateway's header, calls answered)
     let cases = [
-        ("/v1/chat/completions", json!({ "model": CLAUDE, "messages": ask, "tools": openai_tools(), "parallel_tool_calls": false }), Some(told.clone()), None),
-        (
-            "/v1/chat/completions",
-            json!({ "model": MISTRAL, "messages": ask, "tools": openai_tools(), "parallel_tool_calls": false }),
-            None,
-            Some("first-call-only"),
-        ),
-        ("/v1/chat/completions", json!({ "model": MISTRAL, "messages": ask, "tools": openai_tools(), "parallel_tool_calls": true }), None, None),
+        ("/v1/chat/completions", json!({ "model": CLAUDE, "messages": ask, "tools": openai_tools(), "parallel_tool_calls": false }), Some(told.clone()), None, 1),
+        ("/v1/chat/completions", json!({ "model": CLAUDE, "messages": ask, "tools": openai_tools() }), None, None, 2),
+        ("/v1/chat/completions", json!({ "model": MISTRAL, "messages": ask, "tools": openai_tools(), "parallel_tool_calls": false }), None, Some("first-call-only"), 1),
+        ("/v1/chat/completions", json!({ "model": MISTRAL, "messages": ask, "tools": openai_tools(), "parallel_tool_calls": true }), None, None, 2),
         (
             "/v1/chat/completions",
             json!({ "model": MISTRAL, "messages": ask, "tools": openai_tools(), "parallel_tool_calls": false, "stream": true }),
             None,
             Some("first-call-only"),
+            1,
         ),
-        (
-            "/v1/responses",
-            json!({ "model": CLAUDE, "input": "call get_weather in Rome", "tools": [{ "type": "function", "name": "get_weather", "parameters": {} }], "parallel_tool_calls": false }),
-            Some(told.clone()),
-            None,
-        ),
-        (
-            "/v1/responses",
-            json!({ "model": MISTRAL, "input": "call get_weather in Rome", "tools": [{ "type": "function", "name": "get_weather", "parameters": {} }], "parallel_tool_calls": false }),
-            None,
-            Some("first-call-only"),
-        ),
+        ("/v1/chat/completions", json!({ "model": MISTRAL, "messages": ask, "tools": openai_tools(), "stream": true }), None, None, 2),
+        ("/v1/responses", json!({ "model": CLAUDE, "input": two, "tools": responses_tools, "parallel_tool_calls": false }), Some(told.clone()), None, 1),
+        ("/v1/responses", json!({ "model": MISTRAL, "input": two, "tools": responses_tools, "parallel_tool_calls": false }), None, Some("first-call-only"), 1),
+        ("/v1/responses", json!({ "model": MISTRAL, "input": two, "tools": responses_tools, "parallel_tool_calls": false, "stream": true }), None, Some("first-call-only"), 1),
+        ("/v1/responses", json!({ "model": MISTRAL, "input": two, "tools": responses_tools }), None, None, 2),
         (
             "/v1/messages",
-            json!({ "model": MISTRAL, "max_tokens": 100, "messages": ask, "tool_choice": { "type": "auto", "disable_parallel_tool_use": true },
-                    "tools": [{ "name": "get_weather", "input_schema": { "type": "object", "properties": { "query": { "type": "string" } } } }] }),
+            json!({ "model": MISTRAL, "max_tokens": 100, "messages": ask, "tool_choice": { "type": "auto", "disable_parallel_tool_use": true }, "tools": anthropic_tools }),
             None,
             Some("first-call-only"),
+            1,
         ),
+        ("/v1/messages", json!({ "model": MISTRAL, "max_tokens": 100, "messages": ask, "tools": anthropic_tools }), None, None, 2),
     ];
-    for (path, body, additional, header) in cases {
+    for (path, body, additional, header, calls) in cases {
         let response = gateway.post(path, &body).await;
         assert_eq!(response.status, 200, "{path} {body}: {}", response.body);
-        assert!(response.body.contains("get_weather"), "{path} {body}: the call is answered: {}", response.body);
+        // Each call's id appears once whole, and in a stream once in its first event.
+        let answered = response.body.matches("tooluse_").count();
+        assert_eq!(answered, calls, "{path} {body}: {}", response.body);
         assert_eq!(response.header("openclaw-parallel-tool-calls"), header, "{path} {body}");
         let (_, sent) = last_call(&gateway);
         assert_eq!(sent.get("additionalModelRequestFields"), additional.as_ref(), "{path} {body}");
