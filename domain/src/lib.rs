@@ -30,7 +30,7 @@ pub use policy::{
 pub use routing::{FallbackStep, PlanRequest, Resolution, ResolveRequest, Route, RoutingPlan};
 pub use runtime::{
     ContentBlock, ConverseOptions, ConverseRequest, ConverseResponse, DocumentSource, InferenceConfig, InvokeRequest, InvokeResponse, Message, OutputSchema,
-    ReasoningEffort, ReasoningRequest, Role, StreamEvent, ToolChoice, ToolSpec, Usage,
+    ReasoningEffort, ReasoningRequest, Role, ServiceTier, StreamEvent, ToolChoice, ToolSpec, Usage,
 };
 pub use types::{ApiError, ErrorClass, FoundationModelRecord, InferenceProfileRecord, ModelCost, ModelInfo, ModelKind};
 

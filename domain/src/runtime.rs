@@ -161,11 +161,31 @@ pub struct ConverseOptions {
     pub tools_cache_point: bool,
     /// The caller's tags for the call (Converse `requestMetadata`).
     pub request_metadata: Vec<(String, String)>,
+    /// The foundation model the target runs, when its id does not say (an application
+    /// profile's ARN, looked up by the host): reasoning and sampling follow the model.
+    pub foundation_model: Option<String>,
+    /// The service tier asked for (Converse `serviceTier`); `None` leaves Bedrock's default.
+    pub service_tier: Option<ServiceTier>,
     /// At most one tool call per turn (OpenAI's `parallel_tool_calls: false`): Claude is told
     /// (Anthropic's `tool_choice.disable_parallel_tool_use`, in `additionalModelRequestFields`);
     /// for other families the gateway keeps the first call of an answer.
     #[cfg_attr(feature = "serde", serde(default))]
     pub single_tool_call: bool,
+}
+
+/// Bedrock's service tiers (Converse `serviceTier.type`): flex is cheaper and slower, priority
+/// faster; reserved is capacity bought ahead. Not every model has every tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
+pub enum ServiceTier {
+    /// The standard tier.
+    Default,
+    /// Cheaper, for work that can wait.
+    Flex,
+    /// Faster, at a premium.
+    Priority,
+    /// Reserved capacity.
+    Reserved,
 }
 
 /// Which tool the model must call.
@@ -230,6 +250,8 @@ pub struct Usage {
     pub cache_read_input_tokens: u32,
     /// Prompt tokens written to the prompt cache (not in contract 0.2.0).
     pub cache_write_input_tokens: u32,
+    /// The service tier that served the call, when Bedrock says (not in contract 0.2.0).
+    pub service_tier: Option<ServiceTier>,
 }
 
 /// A Converse response.

@@ -16,6 +16,7 @@
 //!   at once, cached in memory and under the state directory (`catalog_cache`).
 
 mod access;
+mod bearer;
 mod catalog_cache;
 mod catalog_disk;
 mod clients;
@@ -29,6 +30,7 @@ pub mod environment;
 pub mod errors;
 pub mod invoke;
 pub mod model;
+pub mod model_id;
 pub mod reasoning;
 pub mod signing;
 
@@ -60,7 +62,7 @@ struct Inner {
     clients: Clients,
     chain: Option<CachedChain>,
     /// `AWS_BEARER_TOKEN_BEDROCK`, trimmed. A secret: never logged or formatted.
-    bearer_token: Option<String>,
+    bearer_token: Option<bearer::BearerToken>,
     default_region: String,
     /// Secret values known up front, redacted from every message.
     secrets: Vec<String>,
@@ -137,8 +139,17 @@ impl BedrockBuilder {
             connect_timeout: self.connect_timeout,
             region: default_region.clone(),
         };
-        let (sdk, chain) = clients::load(&env, &settings).await;
-        let bearer_token = env.get("AWS_BEARER_TOKEN_BEDROCK").map(|t| t.trim().to_string());
+        // A token file wins over the variable (it is what rotates): AWS_BEARER_TOKEN_BEDROCK_FILE.
+        let bearer_token = match (env.get(bearer::TOKEN_FILE_VARIABLE), env.get("AWS_BEARER_TOKEN_BEDROCK")) {
+            (Some(path), _) => Some(bearer::BearerToken::File(Arc::new(bearer::TokenFile::new(std::path::Path::new(path.trim()))))),
+            (None, Some(token)) => Some(bearer::BearerToken::Fixed(token.trim().to_string())),
+            (None, None) => None,
+        };
+        let token_file = match &bearer_token {
+            Some(bearer::BearerToken::File(file)) => Some(file.clone()),
+            _ => None,
+        };
+        let (sdk, chain) = clients::load(&env, &settings, token_file).await;
         let secrets = env.secrets();
         let catalog = CatalogCache::new(env.state_dir().map(|state| crate::environment::own_dir(&state).join("cache").join("catalog")));
         let catalog_timeout = self.catalog_timeout;
@@ -175,7 +186,8 @@ impl Bedrock {
         &self.inner.default_region
     }
 
-    /// Whether `AWS_BEARER_TOKEN_BEDROCK` is set (it then wins over every other source).
+    /// Whether a bearer token is set (`AWS_BEARER_TOKEN_BEDROCK` or `AWS_BEARER_TOKEN_BEDROCK_FILE`;
+    /// it then wins over every other source).
     pub fn uses_bearer_token(&self) -> bool {
         self.inner.bearer_token.is_some()
     }
@@ -189,7 +201,7 @@ impl Bedrock {
     /// container endpoint, IMDS) and describes them without a secret.
     pub async fn resolve_credentials(&self) -> Result<CredentialDescription, ApiError> {
         if self.inner.bearer_token.is_some() {
-            return Ok(credentials::describe_bearer());
+            return Ok(credentials::describe_bearer(&self.inner.env));
         }
         let resolved = self.sigv4_credentials().await?;
         Ok(credentials::describe(&resolved, &self.inner.env))

@@ -306,3 +306,40 @@ async fn every_content_block_kind_reaches_bedrock_and_bad_tool_json_never_leaves
     }
     assert!(emulator.request_log().is_empty(), "invalid requests are refused before sending");
 }
+
+/// A short-term Bedrock API key rotates: with `AWS_BEARER_TOKEN_BEDROCK_FILE` every call reads
+/// the file's token as it is now (issue 28), on the data path and the control plane, and the
+/// file wins over the variable.
+#[tokio::test]
+async fn a_bearer_token_file_is_followed_as_it_rotates() {
+    let (first, second) = ("ABSK-first-key", "ABSK-second-key");
+    let emulator = bedrock_emulator::Emulator::builder().region(REGION).bearer_token(first).bearer_token(second).start().await.expect("emulator starts");
+    let home = tempfile::tempdir().expect("a temp dir");
+    let file = home.path().join("bedrock-api-key");
+    std::fs::write(&file, format!("{first}\n")).expect("write");
+    let env = TestEnv::new()
+        .set("AWS_ENDPOINT_URL", &emulator.endpoint())
+        .set("AWS_REGION", REGION)
+        .set("AWS_BEARER_TOKEN_BEDROCK", "ABSK-stale-variable")
+        .set("AWS_BEARER_TOKEN_BEDROCK_FILE", &file.display().to_string());
+    let bedrock = env.bedrock().await;
+    let description = bedrock.resolve_credentials().await.expect("described");
+    assert!(description.source.contains("AWS_BEARER_TOKEN_BEDROCK_FILE"), "{description:?}");
+    // (token in the file, whether calls succeed)
+    let cases = [(first, true), ("ABSK-revoked-key", false), (second, true)];
+    for (token, works) in cases {
+        std::fs::write(&file, token).expect("write");
+        let answer = bedrock.converse(converse_request(NOVA_PRO, "hi", CALL_TIMEOUT)).await;
+        assert_eq!(answer.is_ok(), works, "{token}: {answer:?}");
+        if let Err(error) = &answer {
+            assert_eq!(error.class, ErrorClass::Auth, "{error:?}");
+            assert!(!error.message.contains(token), "no token in the message: {}", error.message);
+        }
+        let listed = bedrock.control_client(REGION).list_foundation_models().send().await;
+        assert_eq!(listed.is_ok(), works, "{token}: control plane");
+        assert_eq!(emulator.request_log().last().map(|e| e.auth_scheme), Some(AuthScheme::Bearer), "{token}");
+    }
+    std::fs::remove_file(&file).expect("remove");
+    let gone = bedrock.converse(converse_request(NOVA_PRO, "hi", CALL_TIMEOUT)).await.expect_err("no file, no call");
+    assert!(gone.message.contains("bedrock-api-key"), "{}", gone.message);
+}

@@ -63,8 +63,9 @@ pub const KNOWN_MODELS: &[KnownModel] = &[
     known("anthropic.claude-sonnet-4-5", 200_000, 64_000, true, true, cached(3.0, 15.0, 0.3, 3.75)),
     known("anthropic.claude-haiku-4-5", 200_000, 64_000, true, true, cached(1.0, 5.0, 0.1, 1.25)),
     known("anthropic.claude-opus-4-5", 200_000, 64_000, true, true, cached(5.0, 25.0, 0.5, 6.25)),
-    known("anthropic.claude-sonnet-4-6", 200_000, 64_000, true, true, ZERO),
-    known("anthropic.claude-opus-4-6", 200_000, 128_000, true, true, ZERO),
+    known("anthropic.claude-sonnet-4-6", 200_000, 64_000, true, true, cached(3.0, 15.0, 0.3, 3.75)),
+    known("anthropic.claude-opus-4-6", 200_000, 128_000, true, true, cached(5.0, 25.0, 0.5, 6.25)),
+    known("anthropic.claude-opus-4-7", 1_000_000, 128_000, true, true, cached(5.0, 25.0, 0.5, 6.25)),
     // Meta.
     known("meta.llama3-8b-instruct", 8_192, 2_048, false, true, price(0.3, 0.6)),
     known("meta.llama3-70b-instruct", 8_192, 2_048, false, true, price(2.65, 3.5)),

@@ -2,7 +2,7 @@
 //! created lazily and cached.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::identity::IdentityCache;
@@ -11,9 +11,11 @@ use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID;
 use aws_types::os_shim_internal::{Env, Fs};
 use aws_types::service_config::ServiceConfigKey;
 
+use super::bearer::{FileTokenProvider, TokenFile};
 use super::credentials::CachedChain;
 use super::environment::AwsEnvironment;
 
@@ -41,10 +43,16 @@ pub(crate) struct Clients {
 /// Loads the SDK configuration over exactly `env` (blank variables already gone) and the real
 /// file system, with the default credential chain behind [`CachedChain`]. Returns the config
 /// and the cache (none when no chain could be built).
-pub(crate) async fn load(env: &AwsEnvironment, settings: &SdkSettings) -> (SdkConfig, Option<CachedChain>) {
-    let pairs: Vec<(&str, &str)> = env.pairs().collect();
+pub(crate) async fn load(env: &AwsEnvironment, settings: &SdkSettings, token_file: Option<Arc<TokenFile>>) -> (SdkConfig, Option<CachedChain>) {
+    // With a token file, the SDK asks it for the token on each call; the variable, which the
+    // SDK would read once and prefer, is not shown to it.
+    let pairs: Vec<(&str, &str)> = env.pairs().filter(|(name, _)| token_file.is_none() || *name != "AWS_BEARER_TOKEN_BEDROCK").collect();
     let retry = RetryConfig::standard().with_max_attempts(settings.max_attempts.max(1)).with_initial_backoff(settings.initial_backoff);
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(file) = token_file {
+        loader = loader.token_provider(FileTokenProvider(file)).auth_scheme_preference([HTTP_BEARER_AUTH_SCHEME_ID]);
+    }
+    let sdk = loader
         .env(Env::from_slice(&pairs))
         .fs(Fs::real())
         // Given explicitly so that loading never asks IMDS for a region; each call names its own.

@@ -10,7 +10,6 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_bedrock::types::{FoundationModelSummary, InferenceProfileSummary};
-use sha2::{Digest, Sha256};
 
 use super::Bedrock;
 use super::catalog_disk::CacheKey;
@@ -53,7 +52,7 @@ impl Bedrock {
     fn catalog_identity(&self) -> String {
         let env = &self.inner.env;
         if let Some(token) = &self.inner.bearer_token {
-            return format!("bearer:{}", &hex::encode(Sha256::digest(token.as_bytes()))[..16]);
+            return token.identity();
         }
         if let (Some(key_id), true) = (env.get("AWS_ACCESS_KEY_ID"), env.is_set("AWS_SECRET_ACCESS_KEY")) {
             return format!("access-key:{}", key_id.trim());

@@ -51,7 +51,8 @@ impl Bedrock {
     /// Converse: one whole response.
     pub async fn converse(&self, request: ConverseRequest) -> Result<ConverseResponse, ApiError> {
         let deadline = Deadline::after(request.timeout, "Converse");
-        let SdkConverseParts { system, messages, inference, tools, additional_fields, output_config, request_metadata } = convert::converse_parts(&request)?;
+        let SdkConverseParts { system, messages, inference, tools, additional_fields, output_config, request_metadata, service_tier } =
+            convert::converse_parts(&request)?;
         let call = self
             .runtime_client(&request.region)
             .converse()
@@ -63,6 +64,7 @@ impl Bedrock {
             .set_additional_model_request_fields(additional_fields)
             .set_output_config(output_config)
             .set_request_metadata(request_metadata)
+            .set_service_tier(service_tier)
             .send();
         let output = deadline.send(call, self.secrets()).await?;
         let content = match output.output() {
@@ -72,7 +74,7 @@ impl Bedrock {
         Ok(ConverseResponse {
             content,
             stop_reason: output.stop_reason().as_str().to_string(),
-            usage: convert::usage_from_sdk(output.usage()),
+            usage: convert::usage_from_sdk(output.usage(), output.service_tier()),
             latency_ms: output.metrics().map(|m| u64::try_from(m.latency_ms()).unwrap_or(0)).unwrap_or(0),
         })
     }
@@ -81,7 +83,8 @@ impl Bedrock {
     /// through [`ConverseEventStream::next`] until the same deadline.
     pub async fn converse_stream(&self, request: ConverseRequest) -> Result<ConverseEventStream, ApiError> {
         let deadline = Deadline::after(request.timeout, "ConverseStream");
-        let SdkConverseParts { system, messages, inference, tools, additional_fields, output_config, request_metadata } = convert::converse_parts(&request)?;
+        let SdkConverseParts { system, messages, inference, tools, additional_fields, output_config, request_metadata, service_tier } =
+            convert::converse_parts(&request)?;
         let call = self
             .runtime_client(&request.region)
             .converse_stream()
@@ -93,6 +96,7 @@ impl Bedrock {
             .set_additional_model_request_fields(additional_fields)
             .set_output_config(output_config)
             .set_request_metadata(request_metadata)
+            .set_service_tier(service_tier)
             .send();
         let output = deadline.send(call, self.secrets()).await?;
         Ok(ConverseEventStream { events: DeadlineStream::new(output.stream, deadline, self.secrets(), stream_error_code) })

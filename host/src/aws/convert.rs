@@ -11,7 +11,10 @@ use aws_sdk_bedrockruntime::types as sdk;
 use aws_smithy_types::{Document, Number};
 
 use super::errors::api_error;
-use super::model::{ApiError, ContentBlock, ConverseOptions, ConverseRequest, DocumentSource, ErrorClass, Message, Role, StreamEvent, ToolChoice, Usage};
+use super::model::{
+    ApiError, ContentBlock, ConverseOptions, ConverseRequest, DocumentSource, ErrorClass, InferenceConfig, Message, Role, ServiceTier, StreamEvent, ToolChoice,
+    Usage,
+};
 
 /// The parts of a Converse request the SDK's builders take.
 pub(crate) struct SdkConverseParts {
@@ -25,6 +28,8 @@ pub(crate) struct SdkConverseParts {
     pub output_config: Option<sdk::OutputConfig>,
     /// `requestMetadata`.
     pub request_metadata: Option<std::collections::HashMap<String, String>>,
+    /// `serviceTier`.
+    pub service_tier: Option<sdk::ServiceTier>,
 }
 
 fn format_error(message: String) -> ApiError {
@@ -157,10 +162,12 @@ pub(crate) fn converse_parts(request: &ConverseRequest) -> Result<SdkConversePar
         Some(n) => Some(i32::try_from(n).map_err(|_| format_error(format!("max tokens {n} is too large")))?),
         None => None,
     };
+    let model = request.options.foundation_model.as_deref().unwrap_or(&request.model_id);
+    let (temperature, top_p) = sampling(model, config);
     let inference = sdk::InferenceConfiguration::builder()
         .set_max_tokens(max_tokens)
-        .set_temperature(config.temperature)
-        .set_top_p(config.top_p)
+        .set_temperature(temperature)
+        .set_top_p(top_p)
         .set_stop_sequences((!config.stop_sequences.is_empty()).then(|| config.stop_sequences.clone()))
         .build();
     let tools = if request.tools.is_empty() {
@@ -183,11 +190,24 @@ pub(crate) fn converse_parts(request: &ConverseRequest) -> Result<SdkConversePar
         let choice = options.tool_choice.as_ref().map(tool_choice_to_sdk).transpose()?;
         Some(sdk::ToolConfiguration::builder().set_tools(Some(specs)).set_tool_choice(choice).build().map_err(|e| format_error(format!("tools: {e}")))?)
     };
-    let (mut additional_fields, output_config, request_metadata) = options_to_sdk(options, &request.model_id, max_tokens)?;
-    if options.single_tool_call && !request.tools.is_empty() && is_claude(&request.model_id) {
+    let (mut additional_fields, output_config, request_metadata) = options_to_sdk(options, model, max_tokens)?;
+    if options.single_tool_call && !request.tools.is_empty() && is_claude(model) {
         additional_fields = Some(with_single_tool_call(additional_fields, options.tool_choice.as_ref()));
     }
-    Ok(SdkConverseParts { system, messages, inference, tools, additional_fields, output_config, request_metadata })
+    let service_tier = options.service_tier.map(service_tier_to_sdk).transpose()?;
+    Ok(SdkConverseParts { system, messages, inference, tools, additional_fields, output_config, request_metadata, service_tier })
+}
+
+/// The sampling parameters the model takes: Claude Opus 4.7 and later refuse them (Bedrock
+/// answers 400), so they are left out, and the log says so.
+fn sampling(model: &str, config: &InferenceConfig) -> (Option<f32>, Option<f32>) {
+    if super::reasoning::takes_sampling(model) || (config.temperature.is_none() && config.top_p.is_none()) {
+        return (config.temperature, config.top_p);
+    }
+    let named: Vec<&str> =
+        [("temperature", config.temperature.is_some()), ("top_p", config.top_p.is_some())].into_iter().filter_map(|(name, set)| set.then_some(name)).collect();
+    tracing::info!(model, dropped = %named.join(", "), "the model takes no sampling parameters: left out of the call");
+    (None, None)
 }
 
 /// Whether a Converse target is an Anthropic Claude model by its id (a bare id, a system
@@ -235,7 +255,7 @@ fn options_to_sdk(options: &ConverseOptions, model_id: &str, max_tokens: Option<
         Some(reasoning) => {
             let max_tokens = max_tokens.and_then(|n| u32::try_from(n).ok());
             let fields = super::reasoning::request_fields(model_id, reasoning, max_tokens).map_err(|e| format_error(format!("reasoning_effort: {e}")))?;
-            Some(json_to_document(&fields))
+            fields.as_ref().map(json_to_document)
         }
     };
     let output = match &options.output_schema {
@@ -282,18 +302,43 @@ pub(crate) fn block_from_sdk(block: &sdk::ContentBlock) -> Option<ContentBlock> 
     }
 }
 
-/// Token counts (negative counts, which Bedrock never sends, read as zero).
-pub(crate) fn usage_from_sdk(usage: Option<&sdk::TokenUsage>) -> Usage {
+/// Token counts (negative counts, which Bedrock never sends, read as zero) and the tier that
+/// served.
+pub(crate) fn usage_from_sdk(usage: Option<&sdk::TokenUsage>, tier: Option<&sdk::ServiceTier>) -> Usage {
     let count = |n: i32| u32::try_from(n).unwrap_or(0);
-    usage
+    let mut usage = usage
         .map(|u| Usage {
             input_tokens: count(u.input_tokens()),
             output_tokens: count(u.output_tokens()),
             total_tokens: count(u.total_tokens()),
             cache_read_input_tokens: u.cache_read_input_tokens().map_or(0, count),
             cache_write_input_tokens: u.cache_write_input_tokens().map_or(0, count),
+            service_tier: None,
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    usage.service_tier = tier.and_then(service_tier_from_sdk);
+    usage
+}
+
+fn service_tier_to_sdk(tier: ServiceTier) -> Result<sdk::ServiceTier, ApiError> {
+    let kind = match tier {
+        ServiceTier::Default => sdk::ServiceTierType::Default,
+        ServiceTier::Flex => sdk::ServiceTierType::Flex,
+        ServiceTier::Priority => sdk::ServiceTierType::Priority,
+        ServiceTier::Reserved => sdk::ServiceTierType::Reserved,
+    };
+    sdk::ServiceTier::builder().r#type(kind).build().map_err(|e| format_error(format!("service tier: {e}")))
+}
+
+/// The tier Bedrock says served; one this SDK does not know is not reported.
+fn service_tier_from_sdk(tier: &sdk::ServiceTier) -> Option<ServiceTier> {
+    match tier.r#type() {
+        sdk::ServiceTierType::Default => Some(ServiceTier::Default),
+        sdk::ServiceTierType::Flex => Some(ServiceTier::Flex),
+        sdk::ServiceTierType::Priority => Some(ServiceTier::Priority),
+        sdk::ServiceTierType::Reserved => Some(ServiceTier::Reserved),
+        _ => None,
+    }
 }
 
 fn index(i: i32) -> u32 {
@@ -332,7 +377,7 @@ pub(crate) fn event_from_sdk(event: sdk::ConverseStreamOutput) -> Option<StreamE
         Out::ContentBlockStop(stop) => Some(StreamEvent::BlockStop(index(stop.content_block_index()))),
         Out::MessageStop(stop) => Some(StreamEvent::MessageStop(stop.stop_reason().as_str().to_string())),
         Out::Metadata(metadata) => Some(StreamEvent::Metadata {
-            usage: usage_from_sdk(metadata.usage()),
+            usage: usage_from_sdk(metadata.usage(), metadata.service_tier()),
             latency_ms: metadata.metrics().map(|m| u64::try_from(m.latency_ms()).unwrap_or(0)).unwrap_or(0),
         }),
         _ => None,
@@ -358,7 +403,7 @@ mod tests {
 
     #[test]
     fn options_reach_the_sdk_request() {
-        use super::super::model::{InferenceConfig, OutputSchema, ReasoningEffort, ReasoningRequest, ToolSpec};
+        use super::super::model::{OutputSchema, ReasoningEffort, ReasoningRequest, ToolSpec};
         let request = ConverseRequest {
             model_id: "us.anthropic.claude-sonnet-4-5-20250929-v1:0".into(),
             region: "us-east-1".into(),
@@ -375,6 +420,8 @@ mod tests {
                 tools_cache_point: true,
                 request_metadata: vec![("user".into(), "u1".into())],
                 single_tool_call: true,
+                foundation_model: None,
+                service_tier: Some(ServiceTier::Flex),
             },
         };
         let parts = converse_parts(&request).expect("valid");
@@ -400,6 +447,30 @@ mod tests {
         refused.model_id = "amazon.nova-pro-v1:0".into();
         let error = converse_parts(&refused).err().expect("no reasoning on Nova 1");
         assert!(error.message.starts_with("reasoning_effort: model amazon.nova-pro-v1:0 has no reasoning control"), "{}", error.message);
+        assert_eq!(parts.service_tier.map(|tier| tier.r#type().clone()), Some(sdk::ServiceTierType::Flex));
+
+        // An application profile reasons (and samples) as the model the host looked up.
+        let mut profile = request.clone();
+        profile.options.single_tool_call = false;
+        profile.model_id = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123".into();
+        profile.inference.temperature = Some(0.5);
+        let cases = [
+            (None, Err("has no reasoning control")),
+            (
+                Some("anthropic.claude-sonnet-4-5-20250929-v1:0"),
+                Ok((serde_json::json!({ "thinking": { "type": "enabled", "budget_tokens": 2048 } }), Some(0.5))),
+            ),
+            (Some("anthropic.claude-opus-4-7"), Ok((serde_json::json!({ "thinking": { "type": "adaptive" }, "output_config": { "effort": "low" } }), None))),
+        ];
+        for (model, expected) in cases {
+            profile.options.foundation_model = model.map(str::to_string);
+            let got = converse_parts(&profile)
+                .map(|parts| (parts.additional_fields.as_ref().map(document_to_json).unwrap_or_default(), parts.inference.temperature()));
+            match expected {
+                Ok(expected) => assert_eq!(got.map_err(|e| e.message), Ok(expected), "{model:?}"),
+                Err(part) => assert!(got.is_err_and(|e| e.message.contains(part)), "{model:?}"),
+            }
+        }
 
         // Only Claude is told of a single tool call; Nova's answer is cut by the gateway.
         refused.options.reasoning = None;

@@ -10,17 +10,11 @@ use super::deadline::Deadline;
 use super::model::ApiError;
 use super::model::{ConverseRequest, InvokeRequest};
 
-/// Geography prefixes of Bedrock's system-defined (cross-region) inference profiles.
-const PROFILE_GEOGRAPHIES: &[&str] = &["us", "us-gov", "eu", "apac", "jp", "au", "ca", "global"];
-
 /// The foundation model a model id counts with: CountTokens takes foundation model ids and
 /// refuses cross-region profile ids (`us.anthropic.claude-...`), whose model is the id without
 /// its geography prefix.
 pub fn counting_model(model_id: &str) -> &str {
-    match model_id.split_once('.') {
-        Some((geography, rest)) if PROFILE_GEOGRAPHIES.contains(&geography) && rest.contains('.') => rest,
-        _ => model_id,
-    }
+    super::model_id::without_geography(model_id)
 }
 
 impl Bedrock {

@@ -20,6 +20,17 @@ use profiles::{FileKind, Section};
 
 /// The words for a bearer token source.
 pub const BEARER_TOKEN_SOURCE: &str = "bearer token (AWS_BEARER_TOKEN_BEDROCK)";
+/// The words for a bearer token read from a file (and again when it changes: `bearer.rs`).
+pub const BEARER_TOKEN_FILE_SOURCE: &str = "bearer token file (AWS_BEARER_TOKEN_BEDROCK_FILE)";
+
+/// The words for the bearer token source `env` has, if any (a file wins over the variable).
+fn bearer_words(env: &AwsEnvironment) -> Option<&'static str> {
+    if env.is_set(super::bearer::TOKEN_FILE_VARIABLE) {
+        Some(BEARER_TOKEN_FILE_SOURCE)
+    } else {
+        env.is_set("AWS_BEARER_TOKEN_BEDROCK").then_some(BEARER_TOKEN_SOURCE)
+    }
+}
 
 /// Set only in the environment `openclaw-bedrock --emulate` builds, to the bundled emulator's URL:
 /// the key pair in that environment is the emulator's, and is described as such everywhere
@@ -132,8 +143,8 @@ fn profile_words(env: &AwsEnvironment, profile: &str, location: &ProfileLocation
 pub fn visible_sources(env: &AwsEnvironment) -> Vec<VisibleSource> {
     let mut sources = Vec::new();
     let mut push = |kind, description: String| sources.push(VisibleSource { kind, description });
-    if env.is_set("AWS_BEARER_TOKEN_BEDROCK") {
-        push(SourceKind::BearerToken, BEARER_TOKEN_SOURCE.into());
+    if let Some(words) = bearer_words(env) {
+        push(SourceKind::BearerToken, words.into());
     }
     if env.is_set("AWS_ACCESS_KEY_ID") && env.is_set("AWS_SECRET_ACCESS_KEY") {
         push(SourceKind::Environment, environment_words(env));
@@ -205,8 +216,9 @@ pub fn describe(credentials: &Credentials, env: &AwsEnvironment) -> CredentialDe
 }
 
 /// The description of the bearer token source (no key id, no expiry).
-pub fn describe_bearer() -> CredentialDescription {
-    CredentialDescription { kind: SourceKind::BearerToken, source: BEARER_TOKEN_SOURCE.into(), access_key_id: None, expires_at: None }
+pub fn describe_bearer(env: &AwsEnvironment) -> CredentialDescription {
+    let source = bearer_words(env).unwrap_or(BEARER_TOKEN_SOURCE).into();
+    CredentialDescription { kind: SourceKind::BearerToken, source, access_key_id: None, expires_at: None }
 }
 
 /// What the chain tried, in one line, for the error when nothing resolved.

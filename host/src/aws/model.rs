@@ -5,5 +5,5 @@
 pub use openclaw_domain::{
     ApiError, Catalog, CatalogRequest, ContentBlock, ConverseOptions, ConverseRequest, ConverseResponse, CredentialDescription, DocumentSource, ErrorClass,
     FoundationModelRecord, InferenceConfig, InferenceProfileRecord, InvokeRequest, InvokeResponse, Message, OutputSchema, ReasoningEffort, ReasoningRequest,
-    Role, SourceKind, StreamEvent, ToolChoice, ToolSpec, Usage, VisibleSource,
+    Role, ServiceTier, SourceKind, StreamEvent, ToolChoice, ToolSpec, Usage, VisibleSource,
 };

@@ -118,6 +118,7 @@ impl Bedrock {
         headers.insert(HOST, host);
 
         if let Some(token) = &self.inner.bearer_token {
+            let token = token.current()?;
             let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
                 .map_err(|_| api_error(ErrorClass::Auth, None, "AWS_BEARER_TOKEN_BEDROCK is not a valid header value".into(), None))?;
             value.set_sensitive(true);

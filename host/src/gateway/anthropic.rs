@@ -164,12 +164,11 @@ fn not_countable(model: &str) -> HttpError {
 }
 
 /// Thinking asked of a model that has no reasoning control on Bedrock (the route decides which
-/// model answers) is the client's 400 naming `thinking`, before any call.
-pub(super) fn check_thinking(target: &str, converse: &crate::aws::model::ConverseRequest) -> Result<(), HttpError> {
+/// model answers; `model` is its target or foundation model) is the client's 400 naming
+/// `thinking`, before any call.
+pub(super) fn check_thinking(model: &str, converse: &crate::aws::model::ConverseRequest) -> Result<(), HttpError> {
     match &converse.options.reasoning {
-        Some(reasoning) => crate::aws::reasoning::request_fields(target, reasoning, converse.inference.max_tokens)
-            .map(drop)
-            .map_err(|error| content::invalid("thinking", error)),
+        Some(reasoning) => crate::aws::reasoning::check(model, reasoning, converse.inference.max_tokens).map_err(|error| content::invalid("thinking", error)),
         None => Ok(()),
     }
 }

@@ -287,13 +287,9 @@ pub(super) async fn chat<R: ChatApi>(
         let bedrock = bedrock(shared)?;
         let max_tokens = request.max_tokens();
         let (api, render) = request.into_upstream();
-        // Converse goes to any target alike: only an API whose form depends on the model pays
-        // for looking up application profiles.
-        let models = if <R::Upstream as ApiUpstream>::NEEDS_MODEL {
-            models::TargetModels::of(&serving, &route, bedrock.as_ref()).await
-        } else {
-            models::TargetModels::default()
-        };
+        // Every request depends on the model its target runs (the Claude body, reasoning,
+        // sampling): application profiles are looked up (targets named by shape cost nothing).
+        let models = models::TargetModels::of(&serving, &route, bedrock.as_ref()).await;
         observation.calling(&route.target, &route.region, Some(max_tokens.unwrap_or(route.max_tokens)));
         let build = Box::new(Resolved { api, models });
         (Source::Routed { bedrock, route, build, timeout: shared.request_timeout }, render)

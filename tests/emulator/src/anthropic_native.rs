@@ -27,7 +27,7 @@ use crate::caching::PromptCache;
 use crate::catalog::InvocationTarget;
 use crate::converse::{self, Answer};
 use crate::errors::ApiError;
-use crate::reasoning::Reasoning;
+use crate::reasoning::{Reasoning, adaptive_only};
 use crate::runtime::generate;
 
 /// The version Bedrock's Anthropic body must name.
@@ -67,11 +67,6 @@ const DOCUMENTED_BETAS: &[&str] = &[
     "tool-search-tool-2025-10-19",
     "tool-examples-2025-10-29",
 ];
-
-/// Whether a model takes only adaptive thinking (Claude Opus 4.7 and later).
-pub fn adaptive_only(model_id: &str) -> bool {
-    model_id.starts_with("anthropic.claude-opus-4-7") || model_id.starts_with("anthropic.claude-opus-5")
-}
 
 /// Betas of the Claude 3 generation (before Claude 4): tool and output features only.
 const CLAUDE_3_BETAS: &[&str] = &["computer-use-2024-10-22", "computer-use-2025-01-24", "token-efficient-tools-2025-02-19", "output-128k-2025-02-19"];
@@ -136,10 +131,10 @@ pub fn check(body: &Map<String, Value>, model_id: &str) -> Result<(), ApiError> 
         Some(_) => return Err(ApiError::validation("max_tokens: Input should be greater than or equal to 1")),
     }
     let thinking = body.get("thinking").and_then(|t| t.get("type")).and_then(Value::as_str);
-    if thinking == Some("enabled") && adaptive_only(model_id) {
-        return Err(ApiError::validation(
-            "thinking.type.enabled is not supported for this model. Use thinking.type.adaptive and output_config.effort to control thinking behavior.",
-        ));
+    if let Some(kind @ ("enabled" | "disabled")) = thinking.filter(|_| adaptive_only(model_id)) {
+        return Err(ApiError::validation(format!(
+            "thinking.type.{kind} is not supported for this model. Use thinking.type.adaptive and output_config.effort to control thinking behavior."
+        )));
     }
     if let Some(other) = thinking.filter(|t| !matches!(*t, "enabled" | "disabled" | "adaptive")) {
         return Err(ApiError::validation(format!(

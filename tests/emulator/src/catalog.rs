@@ -105,6 +105,7 @@ pub fn max_output_tokens(model_id: &str) -> u32 {
         ("anthropic.claude-sonnet-4-5", 64_000),
         ("anthropic.claude-haiku-4-5", 64_000),
         ("anthropic.claude-sonnet-4-", 64_000),
+        ("anthropic.claude-opus-4-7", 128_000),
         ("anthropic.claude-opus-4", 32_000),
         ("anthropic.claude-3-7-sonnet", 64_000),
         ("anthropic.claude-3-5", 8_192),

@@ -19,7 +19,7 @@ use crate::reasoning::{self, Reasoning};
 use crate::reply::Reply;
 use crate::runtime::{Generation, MEDIA_BLOCK_TOKENS, check_max_tokens, count_tokens, generate, limit_of, parse_body, require_streaming, require_text_model};
 use crate::tools::{self, ToolCall};
-use crate::{documents, schema};
+use crate::{documents, schema, tiers};
 
 /// What a Converse-shaped request asks for.
 pub(crate) struct ConverseRequest {
@@ -133,6 +133,8 @@ pub(crate) struct Answer {
     pub(crate) calls: Vec<ToolCall>,
     pub(crate) generation: Generation,
     pub(crate) cache: CacheUsage,
+    /// The service tier asked for, which served ([`crate::tiers`]).
+    pub(crate) tier: Option<&'static str>,
 }
 
 impl Answer {
@@ -171,6 +173,7 @@ pub(crate) fn answer_body(cache: &PromptCache, target: &InvocationTarget, body: 
     let model = target.model.as_ref();
     let request = parse_converse(body, model, limit_of(target))?;
     documents::check_request_metadata(body)?;
+    let tier = tiers::requested(body, &target.model_id)?;
     let mode = reasoning::requested(body, &target.model_id, request.max_tokens)?;
     reasoning::check_history(body, &target.model_id, if optional_thinking { &reasoning::Mode::Off } else { &mode })?;
     let output_schema = schema::requested_schema(body, &target.model_id)?;
@@ -191,7 +194,7 @@ pub(crate) fn answer_body(cache: &PromptCache, target: &InvocationTarget, body: 
         generate(&echoed, input_tokens, request.max_tokens, &request.stop_sequences)
     };
     generation.output_tokens += reasoning_tokens;
-    Ok(Answer { reasoning, calls, generation, cache: cache_usage })
+    Ok(Answer { reasoning, calls, generation, cache: cache_usage, tier })
 }
 
 /// `POST /model/{id}/converse`.
@@ -202,15 +205,16 @@ pub fn converse(cache: &PromptCache, target: &InvocationTarget, body: &[u8], sta
     if answer.calls.is_empty() {
         content.push(json!({ "text": answer.generation.text() }));
     }
-    Ok(Reply::json(
-        200,
-        &json!({
-            "output": { "message": { "role": "assistant", "content": content } },
-            "stopReason": answer.generation.stop_reason,
-            "usage": answer.usage(),
-            "metrics": { "latencyMs": started.elapsed().as_millis() as u64 },
-        }),
-    ))
+    let mut reply = json!({
+        "output": { "message": { "role": "assistant", "content": content } },
+        "stopReason": answer.generation.stop_reason,
+        "usage": answer.usage(),
+        "metrics": { "latencyMs": started.elapsed().as_millis() as u64 },
+    });
+    if let Some(tier) = answer.tier {
+        reply["serviceTier"] = json!({ "type": tier });
+    }
+    Ok(Reply::json(200, &reply))
 }
 
 /// `POST /model/{id}/converse-stream`: messageStart; a reasoning block as `reasoningContent`
@@ -249,6 +253,10 @@ pub fn converse_stream(cache: &PromptCache, target: &InvocationTarget, body: &[u
     }
     frames.push(eventstream::event_frame("contentBlockStop", json!({ "contentBlockIndex": index })));
     frames.push(eventstream::event_frame("messageStop", json!({ "stopReason": answer.generation.stop_reason })));
-    frames.push(eventstream::event_frame("metadata", json!({ "usage": answer.usage(), "metrics": { "latencyMs": started.elapsed().as_millis() as u64 } })));
+    let mut metadata = json!({ "usage": answer.usage(), "metrics": { "latencyMs": started.elapsed().as_millis() as u64 } });
+    if let Some(tier) = answer.tier {
+        metadata["serviceTier"] = json!({ "type": tier });
+    }
+    frames.push(eventstream::event_frame("metadata", metadata));
     Ok(Reply::events(frames))
 }

@@ -92,6 +92,7 @@ pub mod schema;
 pub mod server;
 pub mod sigv4;
 pub mod state;
+pub mod tiers;
 pub mod tools;
 
 pub use catalog::Catalog;

@@ -38,6 +38,8 @@ pub enum Mode {
     },
     /// An effort level (gpt-oss, Nova 2); the block is not signed.
     Effort(String),
+    /// Anthropic adaptive thinking at this effort; the block is signed.
+    Adaptive(String),
 }
 
 /// A reasoning block of an answer.
@@ -55,7 +57,7 @@ impl Reasoning {
         let text = format!("Thinking about: {echoed}");
         match mode {
             Mode::Off => None,
-            Mode::Thinking { .. } => Some(Reasoning { signature: Some(sign(&text)), text }),
+            Mode::Thinking { .. } | Mode::Adaptive(_) => Some(Reasoning { signature: Some(sign(&text)), text }),
             Mode::Effort(_) => Some(Reasoning { text, signature: None }),
         }
     }
@@ -91,6 +93,56 @@ fn thinks(model_id: &str) -> bool {
     model_id.starts_with("anthropic.") && !before_3_7
 }
 
+/// The Claude models that take only adaptive thinking (AWS's adaptive-thinking page: Claude
+/// Opus 4.7, Opus 5, the Mythos and Fable models): `thinking.type` `enabled` and `disabled`
+/// are refused, and so are sampling parameters.
+const ADAPTIVE_ONLY: &[&str] =
+    &["anthropic.claude-opus-4-7", "anthropic.claude-opus-4-8", "anthropic.claude-opus-5", "anthropic.claude-mythos", "anthropic.claude-fable"];
+/// The Claude models that take adaptive thinking beside budgets (Opus 4.6, Sonnet 4.6).
+const ADAPTIVE_TOO: &[&str] = &["anthropic.claude-opus-4-6", "anthropic.claude-sonnet-4-6"];
+/// Claude Opus 4.5 takes `output_config.effort` (with budgets) but not adaptive thinking.
+const EFFORT_ONLY: &[&str] = &["anthropic.claude-opus-4-5"];
+
+/// Whether `model_id` takes only adaptive thinking.
+pub fn adaptive_only(model_id: &str) -> bool {
+    ADAPTIVE_ONLY.iter().any(|prefix| model_id.starts_with(prefix))
+}
+
+fn takes_adaptive(model_id: &str) -> bool {
+    adaptive_only(model_id) || ADAPTIVE_TOO.iter().any(|prefix| model_id.starts_with(prefix))
+}
+
+fn takes_effort(model_id: &str) -> bool {
+    takes_adaptive(model_id) || EFFORT_ONLY.iter().any(|prefix| model_id.starts_with(prefix))
+}
+
+/// `output_config.effort`, if given: `low`, `medium`, `high`, `max`, and `xhigh` on the
+/// adaptive-only models.
+fn output_effort(fields: &serde_json::Map<String, Value>, model_id: &str) -> Result<Option<String>, ApiError> {
+    let Some(config) = fields.get("output_config") else { return Ok(None) };
+    match config.get("effort").map(Value::as_str) {
+        None => Ok(None),
+        Some(Some(level @ ("low" | "medium" | "high" | "max"))) => Ok(Some(level.to_string())),
+        Some(Some("xhigh")) if adaptive_only(model_id) => Ok(Some("xhigh".into())),
+        Some(_) => Err(model_error("output_config.effort: Input should be 'low', 'medium', 'high' or 'max'")),
+    }
+}
+
+/// The adaptive-only models take no sampling parameters: Converse's `temperature` and `topP`
+/// are refused by name.
+fn check_sampling(body: &Value, model_id: &str) -> Result<(), ApiError> {
+    if !adaptive_only(model_id) {
+        return Ok(());
+    }
+    let config = body.get("inferenceConfig");
+    for (field, name) in [("temperature", "temperature"), ("topP", "top_p")] {
+        if config.and_then(|c| c.get(field)).is_some() {
+            return Err(model_error(format!("`{name}` is not supported for this model.")));
+        }
+    }
+    Ok(())
+}
+
 fn effort_of(value: Option<&Value>, field: &str) -> Result<String, ApiError> {
     match value.and_then(Value::as_str) {
         Some(level @ ("low" | "medium" | "high")) => Ok(level.to_string()),
@@ -101,9 +153,11 @@ fn effort_of(value: Option<&Value>, field: &str) -> Result<String, ApiError> {
 /// The reasoning `additionalModelRequestFields` asks for on `model_id`, checked against
 /// `max_tokens` (see the module documentation).
 pub fn requested(body: &Value, model_id: &str, max_tokens: u64) -> Result<Mode, ApiError> {
+    check_sampling(body, model_id)?;
     let Some(fields) = body.get("additionalModelRequestFields").and_then(Value::as_object) else { return Ok(Mode::Off) };
     let family_keys = [
         ("thinking", thinks(model_id)),
+        ("output_config", takes_effort(model_id)),
         ("reasoning_effort", model_id.starts_with("openai.gpt-oss")),
         ("reasoningConfig", model_id.starts_with("amazon.nova-2")),
     ];
@@ -112,9 +166,18 @@ pub fn requested(body: &Value, model_id: &str, max_tokens: u64) -> Result<Mode, 
             return Err(extraneous(key));
         }
     }
+    let effort = output_effort(fields, model_id)?;
     if let Some(thinking) = fields.get("thinking") {
-        return match thinking.get("type").and_then(Value::as_str) {
+        let kind = thinking.get("type").and_then(Value::as_str);
+        if adaptive_only(model_id) && matches!(kind, Some("enabled" | "disabled")) {
+            return Err(model_error(format!(
+                "thinking.type.{} is not supported for this model. Use thinking.type.adaptive and output_config.effort to control thinking behavior.",
+                kind.unwrap_or_default()
+            )));
+        }
+        return match kind {
             Some("disabled") => Ok(Mode::Off),
+            Some("adaptive") if takes_adaptive(model_id) => Ok(Mode::Adaptive(effort.unwrap_or_else(|| "high".into()))),
             Some("enabled") => {
                 let budget = match thinking.get("budget_tokens") {
                     None => return Err(model_error("thinking.enabled.budget_tokens: Field required")),

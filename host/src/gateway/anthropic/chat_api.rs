@@ -10,7 +10,7 @@ use super::native::{self, Dropped, DroppedSlot, table};
 use super::request::MessagesRequest;
 use super::{check_thinking, message_id, response};
 use crate::aws::model::{ApiError, ContentBlock, ConverseRequest, ConverseResponse, ErrorClass, InvokeResponse, ToolChoice};
-use crate::gateway::call::models::model_by_shape;
+use crate::aws::model_id::foundation_model;
 use crate::gateway::call::{ApiUpstream, Asked, ChatApi, Clamped, ConverseOnly, Relayed, Render, Step};
 use crate::gateway::errors::HttpError;
 use crate::plan::Route;
@@ -59,7 +59,7 @@ impl ChatApi for MessagesRequest {
     /// A route to Claude (as far as its target's shape tells) takes the body natively; any
     /// other needs the Converse translation, and a thinking request its model can honour.
     fn check_route(&mut self, route: &Route) -> Result<(), HttpError> {
-        match model_by_shape(&route.target) {
+        match foundation_model(&route.target) {
             Some(model) if table::row(model).is_some() => Ok(()),
             // An application profile: its model is known when the chain builds its request.
             None => Ok(()),
@@ -146,8 +146,8 @@ impl ApiUpstream for MessagesUpstream {
         // A step that is not Claude: the translation (made once; rare for a Claude name).
         let converse = self.converse.get_or_insert_with(|| request.translated().clone().map(|c| ConverseOnly(Some(c))));
         let converse = converse.as_mut().map_err(|error| client_error(error))?;
-        let request = converse.aimed(step.aim)?;
-        check_thinking(step.aim.target, &request).map_err(|error| client_error(&error))?;
+        let request = converse.aimed(step)?;
+        check_thinking(step.model, &request).map_err(|error| client_error(&error))?;
         Ok(Upstream::Converse(Box::new(request)))
     }
 }

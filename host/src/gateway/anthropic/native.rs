@@ -208,6 +208,8 @@ fn anthropic_usage(usage: &Value) -> Usage {
         total_tokens: input.saturating_add(output),
         cache_read_input_tokens: count(usage, "cache_read_input_tokens"),
         cache_write_input_tokens: count(usage, "cache_creation_input_tokens"),
+        // InvokeModel says its tier in a response header, which the relay does not read.
+        service_tier: None,
     }
 }
 
@@ -260,6 +262,7 @@ pub(in crate::gateway) fn relay(client_model: &str, chunk: &[u8]) -> Result<Rela
             total_tokens: input.saturating_add(output),
             cache_read_input_tokens: count(&metrics, "cacheReadInputTokenCount"),
             cache_write_input_tokens: count(&metrics, "cacheWriteInputTokenCount"),
+            service_tier: None,
         }
     });
     let output = matches!(kind.as_str(), "content_block_start" | "content_block_delta");

@@ -110,7 +110,7 @@ mod tests {
                 ContentBlock::ToolUse { id: "t1".into(), name: "f".into(), input: "{\"a\":1}".into() },
             ],
             stop_reason: "tool_use".into(),
-            usage: Usage { input_tokens: 3, output_tokens: 4, total_tokens: 7, cache_read_input_tokens: 5, cache_write_input_tokens: 6 },
+            usage: Usage { input_tokens: 3, output_tokens: 4, total_tokens: 7, cache_read_input_tokens: 5, cache_write_input_tokens: 6, service_tier: None },
             latency_ms: 1,
         };
         let message = message("msg_1", "m", &response, &[]);

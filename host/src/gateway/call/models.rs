@@ -1,5 +1,6 @@
-//! The foundation model each target of a route runs, for the APIs whose upstream form depends
-//! on it (Anthropic's Messages go natively to Claude: docs/api-anthropic-messages.md).
+//! The foundation model each target of a route runs: every API's upstream request depends on
+//! it (Anthropic's Messages go natively to Claude: docs/api-anthropic-messages.md; reasoning
+//! and sampling follow the model's family: `aws/reasoning.rs`).
 //!
 //! A foundation model id is its own model; an ARN of one, the id after `foundation-model/`; a
 //! system inference profile (`us.`, `global.`, ...) the id without its geography. An
@@ -9,14 +10,13 @@
 //! unresolved counts as its own model: its request takes the general form (Converse).
 
 use crate::aws::model::CatalogRequest;
+use crate::aws::model_id::foundation_model;
 use crate::capability::BedrockAccess;
 use crate::plan::{Route, Serving};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Geography prefixes of Bedrock's system-defined (cross-region) inference profiles.
-const GEOGRAPHIES: &[&str] = &["us", "us-gov", "eu", "apac", "jp", "au", "ca", "global"];
 /// The longest wait for a catalog to resolve an application profile by.
 const CATALOG_WAIT: Duration = Duration::from_secs(5);
 /// A cached catalog this old still resolves a profile (profiles do not change model).
@@ -28,31 +28,13 @@ pub(in crate::gateway) struct TargetModels {
     looked_up: HashMap<String, String>,
 }
 
-/// The foundation model id a target names by its shape alone (`None`: an application profile).
-pub(in crate::gateway) fn model_by_shape(target: &str) -> Option<&str> {
-    if target.starts_with("arn:") {
-        return target.split_once(":foundation-model/").map(|(_, model)| model).or_else(|| {
-            // A system profile's ARN ends in its id.
-            target.split_once(":inference-profile/").map(|(_, id)| strip_geography(id))
-        });
-    }
-    Some(strip_geography(target))
-}
-
-fn strip_geography(id: &str) -> &str {
-    match id.split_once('.') {
-        Some((geography, rest)) if GEOGRAPHIES.contains(&geography) && rest.contains('.') => rest,
-        _ => id,
-    }
-}
-
 impl TargetModels {
     /// Looks up the application profiles among `route`'s targets (none: no work at all).
     pub(in crate::gateway) async fn of(serving: &Arc<Serving>, route: &Route, bedrock: &dyn BedrockAccess) -> Self {
         let mut models = Self::default();
         let targets = std::iter::once((&route.target, &route.region)).chain(route.fallbacks.iter().map(|step| (&step.target, &step.region)));
         for (target, region) in targets {
-            if model_by_shape(target).is_some() || models.looked_up.contains_key(target) {
+            if foundation_model(target).is_some() || models.looked_up.contains_key(target) {
                 continue;
             }
             // The catalog only when discovery does not know the profile (`or` would ask it always).
@@ -69,7 +51,7 @@ impl TargetModels {
 
     /// The foundation model `target` runs (the target itself when unresolved).
     pub(in crate::gateway) fn model_of(&self, target: &str) -> String {
-        model_by_shape(target).map(str::to_string).or_else(|| self.looked_up.get(target).cloned()).unwrap_or_else(|| target.to_string())
+        foundation_model(target).map(str::to_string).or_else(|| self.looked_up.get(target).cloned()).unwrap_or_else(|| target.to_string())
     }
 }
 
@@ -95,26 +77,5 @@ async fn from_catalog(bedrock: &dyn BedrockAccess, region: &str, target: &str) -
     };
     let profile = catalog.profiles.iter().find(|profile| profile.arn == target || profile.id == target)?;
     let first = profile.model_arns.first()?;
-    model_by_shape(first).map(str::to_string)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets_name_their_model_by_shape() {
-        let cases = [
-            ("anthropic.claude-sonnet-4-5-20250929-v1:0", Some("anthropic.claude-sonnet-4-5-20250929-v1:0")),
-            ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", Some("anthropic.claude-sonnet-4-5-20250929-v1:0")),
-            ("global.anthropic.claude-haiku-4-5-20251001-v1:0", Some("anthropic.claude-haiku-4-5-20251001-v1:0")),
-            ("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0", Some("anthropic.claude-3-haiku-20240307-v1:0")),
-            ("arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.amazon.nova-pro-v1:0", Some("amazon.nova-pro-v1:0")),
-            ("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123", None),
-            ("us.nothing", Some("us.nothing")),
-        ];
-        for (target, model) in cases {
-            assert_eq!(model_by_shape(target), model, "{target}");
-        }
-    }
+    foundation_model(first).map(str::to_string)
 }

@@ -5,6 +5,7 @@
 
 use super::models;
 use crate::aws::model::{ApiError, ConverseRequest, Usage};
+use crate::aws::model_id::foundation_model;
 use crate::plan::call::{self, Aim, BuildUpstream, Upstream};
 
 /// An answer relayed from InvokeModel: what goes to the client, and what the accounting
@@ -34,9 +35,6 @@ pub(in crate::gateway) struct Step<'a> {
 /// An API's upstream builder: the request for one attempt, from the client's request and the
 /// attempt's target. The call layer never looks inside it.
 pub(in crate::gateway) trait ApiUpstream: Send + 'static {
-    /// Whether its requests depend on the foundation model a target runs ([`Step::model`]):
-    /// only then are application profiles looked up before the call.
-    const NEEDS_MODEL: bool = true;
     /// The request for `step`, or the client's error when its form cannot carry the request.
     fn build(&mut self, step: &Step<'_>) -> Result<Upstream, ApiError>;
 }
@@ -46,19 +44,20 @@ pub(in crate::gateway) trait ApiUpstream: Send + 'static {
 pub(in crate::gateway) struct ConverseOnly(pub Option<ConverseRequest>);
 
 impl ConverseOnly {
-    /// The request aimed at `aim`.
-    pub(in crate::gateway) fn aimed(&mut self, aim: &Aim<'_>) -> Result<ConverseRequest, ApiError> {
+    /// The request aimed at `step`: reasoning and sampling follow the foundation model, named
+    /// in the request only when the target's id does not say it (an application profile).
+    pub(in crate::gateway) fn aimed(&mut self, step: &Step<'_>) -> Result<ConverseRequest, ApiError> {
+        let aim = step.aim;
         let mut request = if aim.last { self.0.take() } else { self.0.clone() }.ok_or_else(call::closed)?;
         call::aim(&mut request, aim);
+        request.options.foundation_model = (foundation_model(aim.target) != Some(step.model)).then(|| step.model.to_string());
         Ok(request)
     }
 }
 
 impl ApiUpstream for ConverseOnly {
-    const NEEDS_MODEL: bool = false;
-
     fn build(&mut self, step: &Step<'_>) -> Result<Upstream, ApiError> {
-        self.aimed(step.aim).map(|request| Upstream::Converse(Box::new(request)))
+        self.aimed(step).map(|request| Upstream::Converse(Box::new(request)))
     }
 }
 

@@ -74,9 +74,7 @@ impl ChatApi for Completion {
     fn check_route(&mut self, route: &Route) -> Result<(), HttpError> {
         let Some(reasoning) = &self.options.reasoning else { return Ok(()) };
         let max_tokens = self.request.max_tokens.unwrap_or(route.max_tokens);
-        crate::aws::reasoning::request_fields(&route.target, reasoning, Some(max_tokens))
-            .map(drop)
-            .map_err(|error| HttpError::invalid(self.reasoning_param, error.to_string()))
+        crate::aws::reasoning::check(&route.target, reasoning, Some(max_tokens)).map_err(|error| HttpError::invalid(self.reasoning_param, error.to_string()))
     }
 
     fn into_upstream(self) -> (ConverseOnly, CompletionRender) {

@@ -1,6 +1,7 @@
 //! Chat Completions' stream: server-sent events in the `chat.completion.chunk` format, the
 //! [`Encoder`] the call layer's stream body drives.
 
+use super::options::service_tier_name;
 use super::{finish_reason, redacted_block, thinking_block, usage_json};
 use crate::aws::model::StreamEvent;
 use crate::gateway::call::stream::Encoder;
@@ -78,10 +79,14 @@ impl ChunkEncoder {
                 Some(self.chunk(json!({}), Some(finish_reason(&reason))))
             }
             StreamEvent::Metadata { usage, .. } if self.include_usage => {
-                let value = json!({
+                let mut value = json!({
                     "id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
                     "choices": [], "usage": usage_json(&usage),
                 });
+                // The tier that served is known only now, at the end of the stream.
+                if let Some(tier) = usage.service_tier {
+                    value["service_tier"] = serde_json::Value::String(service_tier_name(tier).into());
+                }
                 Some(data(&value))
             }
             StreamEvent::Metadata { .. } => None,

@@ -35,13 +35,14 @@ pub fn fields(model: &ModelInfo) -> [(&'static str, Value); 4] {
     ]
 }
 
-/// `{"supported", "kind", "effort_control"}`: `kind` is `anthropic_thinking` (a thinking
-/// budget; efforts map to budgets), `effort` (a reasoning effort: gpt-oss, Nova 2), `always`
+/// `{"supported", "kind", "effort_control"}`: `kind` is `anthropic_thinking` (Claude: efforts
+/// map to thinking budgets or adaptive efforts, by model), `effort` (a reasoning effort: gpt-oss, Nova 2), `always`
 /// (the model reasons on every call and takes no control: DeepSeek-R1) or null.
 fn reasoning(model: &ModelInfo) -> Value {
     let kind = match family(&model.base_model_id) {
-        Family::AnthropicThinking => Some("anthropic_thinking"),
+        Family::ClaudeBudget | Family::ClaudeAdaptive | Family::ClaudeAdaptiveOnly => Some("anthropic_thinking"),
         Family::GptOss | Family::Nova2 => Some("effort"),
+        Family::Always => Some("always"),
         Family::None if model.reasoning => Some("always"),
         Family::None => None,
     };

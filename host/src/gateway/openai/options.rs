@@ -3,7 +3,7 @@
 //! `safety_identifier`, and tool-level `cache_control`.
 
 use super::HttpError;
-use crate::aws::model::{OutputSchema, ReasoningEffort, ReasoningRequest, ToolChoice};
+use crate::aws::model::{OutputSchema, ReasoningEffort, ReasoningRequest, ServiceTier, ToolChoice};
 use serde_json::{Map, Value, json};
 
 /// What `tool_choice` asks for.
@@ -211,4 +211,33 @@ pub(super) fn request_metadata(object: &Map<String, Value>) -> Result<Vec<(Strin
         return Err(HttpError::invalid("metadata", "Bedrock takes at most 16 request metadata pairs (`user` and `safety_identifier` count too)"));
     }
     Ok(pairs)
+}
+
+/// `service_tier` as both OpenAI APIs take it, as Bedrock's tier: `auto` (or nothing) leaves
+/// Bedrock's default, `default`, `flex` and `priority` are Bedrock's tiers of those names, and
+/// `scale` (OpenAI's reserved capacity) is Bedrock's `reserved`. A model without the tier is
+/// Bedrock's 400, passed on.
+pub(super) fn service_tier(value: Option<&Value>) -> Result<Option<ServiceTier>, HttpError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(tier)) => match tier.as_str() {
+            "auto" => Ok(None),
+            "default" => Ok(Some(ServiceTier::Default)),
+            "flex" => Ok(Some(ServiceTier::Flex)),
+            "priority" => Ok(Some(ServiceTier::Priority)),
+            "scale" => Ok(Some(ServiceTier::Reserved)),
+            _ => Err(HttpError::invalid("service_tier", "`service_tier` must be `auto`, `default`, `flex`, `priority` or `scale`")),
+        },
+        Some(_) => Err(HttpError::invalid("service_tier", "`service_tier` must be a string")),
+    }
+}
+
+/// The tier that served, as OpenAI names it (the inverse of [`service_tier`]).
+pub(super) fn service_tier_name(tier: ServiceTier) -> &'static str {
+    match tier {
+        ServiceTier::Default => "default",
+        ServiceTier::Flex => "flex",
+        ServiceTier::Priority => "priority",
+        ServiceTier::Reserved => "scale",
+    }
 }

@@ -132,7 +132,9 @@ pub fn parse_completion(body: &Value, timeout: Duration, prompt_cache: PromptCac
     let reasoning_param = reasoning.as_ref().map_or("reasoning_effort", |(_, param)| *param);
     options.reasoning = reasoning.map(|(request, _)| request);
     options.request_metadata = options::request_metadata(object)?;
+    options.service_tier = options::service_tier(object.get("service_tier"))?;
     let asked = [
+        (options.service_tier.is_some(), "service_tier"),
         (options.tools_cache_point, "tools"),
         (options.tool_choice.is_some(), "tool_choice"),
         (options.output_schema.is_some(), "response_format"),
@@ -240,12 +242,6 @@ fn refusals(object: &Map<String, Value>) -> Result<(), HttpError> {
         Some(Value::Array(list)) if list.iter().all(|m| m == "text") => {}
         Some(Value::Array(_)) => return Err(HttpError::invalid("modalities", "only the `text` modality is supported")),
         Some(_) => return Err(HttpError::invalid("modalities", "`modalities` must be a list")),
-    }
-    match get("service_tier") {
-        None => {}
-        Some(Value::String(tier)) if tier == "auto" || tier == "default" => {}
-        Some(Value::String(_)) => return Err(HttpError::invalid("service_tier", "only `auto` and `default` are supported (Bedrock's standard tier)")),
-        Some(_) => return Err(HttpError::invalid("service_tier", "`service_tier` must be a string")),
     }
     if optional_bool(object, "store")? == Some(true) {
         return Err(HttpError::invalid("store", "the gateway stores no completions; omit `store` or set it to false"));

@@ -6,6 +6,7 @@
 //! thinking, signature}` or `{type: "redacted_thinking", data}` (base64), the shape LiteLLM
 //! uses, which a client sends back on the assistant message for the next turn.
 
+use super::options::service_tier_name;
 use crate::aws::model::{ContentBlock, ConverseResponse, StreamEvent, Usage};
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -141,14 +142,18 @@ impl Collected {
             message["tool_calls"] = Value::Array(calls);
         }
         let usage = self.usage.unwrap_or_default();
-        json!({
+        let mut response = json!({
             "id": id,
             "object": "chat.completion",
             "created": created,
             "model": model,
             "choices": [{ "index": 0, "message": message, "finish_reason": finish_reason(self.stop_reason.as_deref().unwrap_or("end_turn")), "logprobs": null }],
             "usage": usage_json(&usage),
-        })
+        });
+        if let Some(tier) = usage.service_tier {
+            response["service_tier"] = Value::String(service_tier_name(tier).into());
+        }
+        response
     }
 }
 
@@ -171,7 +176,14 @@ mod tests {
             StreamEvent::ToolUseDelta { index: 1, text: "1}".into() },
             StreamEvent::MessageStop("tool_use".into()),
             StreamEvent::Metadata {
-                usage: Usage { input_tokens: 3, output_tokens: 4, total_tokens: 17, cache_read_input_tokens: 6, cache_write_input_tokens: 4 },
+                usage: Usage {
+                    input_tokens: 3,
+                    output_tokens: 4,
+                    total_tokens: 17,
+                    cache_read_input_tokens: 6,
+                    cache_write_input_tokens: 4,
+                    service_tier: None,
+                },
                 latency_ms: 1,
             },
         ] {

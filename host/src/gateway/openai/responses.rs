@@ -226,9 +226,7 @@ impl ChatApi for Responses {
         self.target.clone_from(&route.target);
         let Some(reasoning) = &self.parsed.options.reasoning else { return Ok(()) };
         let max_tokens = self.parsed.max_output_tokens.unwrap_or(route.max_tokens);
-        crate::aws::reasoning::request_fields(&route.target, reasoning, Some(max_tokens))
-            .map(drop)
-            .map_err(|error| HttpError::invalid("reasoning.effort", error.to_string()))
+        crate::aws::reasoning::check(&route.target, reasoning, Some(max_tokens)).map_err(|error| HttpError::invalid("reasoning.effort", error.to_string()))
     }
 
     fn into_upstream(mut self) -> (ConverseOnly, ResponseRender) {
@@ -288,6 +286,7 @@ impl ChatApi for Responses {
             (options.output_schema.is_some(), "text.format"),
             (options.reasoning.is_some(), "reasoning"),
             (!options.request_metadata.is_empty(), "metadata"),
+            (options.service_tier.is_some(), "service_tier"),
             (!self.parsed.conversation.sealed_families.is_empty(), "input"),
         ];
         if let Some((_, param)) = beyond.iter().find(|(set, _)| *set) {

@@ -207,7 +207,7 @@ fn bad_fields_name_themselves() {
         (with(json!({ "modalities": "text" })), "modalities"),
         (with(json!({ "audio": { "voice": "alloy", "format": "mp3" } })), "audio"),
         (with(json!({ "prediction": { "type": "content", "content": "x" } })), "prediction"),
-        (with(json!({ "service_tier": "flex" })), "service_tier"),
+        (with(json!({ "service_tier": "fast" })), "service_tier"),
         (with(json!({ "service_tier": 1 })), "service_tier"),
         (with(json!({ "store": true })), "store"),
         (with(json!({ "web_search_options": {} })), "web_search_options"),

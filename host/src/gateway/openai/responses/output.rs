@@ -208,6 +208,9 @@ impl Meta {
         for (key, value) in &self.echo {
             response.insert(key.clone(), value.clone());
         }
+        if let Some(tier) = usage.and_then(|usage| usage.service_tier) {
+            response.insert("service_tier".into(), Value::String(super::super::options::service_tier_name(tier).into()));
+        }
         response.insert("usage".into(), usage.map_or(Value::Null, usage_json));
         Value::Object(response)
     }

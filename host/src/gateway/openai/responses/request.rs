@@ -95,7 +95,8 @@ pub(super) fn parse(body: &Value, sealer: &Sealer) -> Result<Parsed, HttpError> 
     let temperature = optional_number(object, "temperature", 2.0)?;
     let top_p = optional_number(object, "top_p", 1.0)?;
     let prompt_cache = optional_string(object, "prompt_cache_key")?.is_some();
-    for key in ["service_tier", "truncation", "safety_identifier", "user"] {
+    let service_tier = options::service_tier(optional(object, "service_tier"))?;
+    for key in ["truncation", "safety_identifier", "user"] {
         optional_string(object, key)?;
     }
     if let Some(Value::String(truncation)) = optional(object, "truncation")
@@ -133,6 +134,7 @@ pub(super) fn parse(body: &Value, sealer: &Sealer) -> Result<Parsed, HttpError> 
     let mut options = ConverseOptions { output_schema: text_format(optional(object, "text"))?, single_tool_call, ..ConverseOptions::default() };
     options.reasoning = reasoning(optional(object, "reasoning"))?;
     options.request_metadata = options::request_metadata(object)?;
+    options.service_tier = service_tier;
     if let Choice::Forced(forced) = &choice {
         options.tool_choice = Some(forced.clone());
     }
@@ -145,7 +147,8 @@ pub(super) fn parse(body: &Value, sealer: &Sealer) -> Result<Parsed, HttpError> 
     echo.insert("previous_response_id".into(), previous_response_id.clone().map_or(Value::Null, Value::String));
     let reasoning_echo = optional(object, "reasoning").cloned().unwrap_or_else(|| json!({ "effort": null, "summary": null }));
     echo.insert("reasoning".into(), reasoning_echo);
-    echo.insert("service_tier".into(), json!("default"));
+    // What was asked until the answer says which tier served ([`Meta::response`]).
+    echo.insert("service_tier".into(), json!(service_tier.map_or("default", options::service_tier_name)));
     echo.insert("store".into(), Value::Bool(store));
     echo.insert("temperature".into(), json!(temperature.map(f64::from).unwrap_or(1.0)));
     echo.insert("text".into(), optional(object, "text").cloned().unwrap_or_else(|| json!({ "format": { "type": "text" } })));

@@ -40,11 +40,13 @@ impl std::fmt::Debug for Sealer {
 
 /// The reasoning family of a model, as sealed reasoning names it.
 pub fn family_name(model_id: &str) -> &'static str {
+    use crate::aws::reasoning::Family;
     match crate::aws::reasoning::family(model_id) {
-        crate::aws::reasoning::Family::AnthropicThinking => "anthropic",
-        crate::aws::reasoning::Family::GptOss => "gpt-oss",
-        crate::aws::reasoning::Family::Nova2 => "nova-2",
-        crate::aws::reasoning::Family::None => "none",
+        Family::ClaudeBudget | Family::ClaudeAdaptive | Family::ClaudeAdaptiveOnly => "anthropic",
+        Family::GptOss => "gpt-oss",
+        Family::Nova2 => "nova-2",
+        Family::Always => "always",
+        Family::None => "none",
     }
 }
 
