@@ -168,7 +168,8 @@ pub fn requested_calls(body: &Value, model_id: &str) -> Result<Vec<ToolCall>, Ap
     let text: Vec<String> = last_user_blocks(body).iter().filter_map(|b| b.get("text")?.as_str().map(str::to_string)).collect();
     let text = text.join(" ");
     let words: Vec<&str> = text.split_whitespace().collect();
-    let starts: Vec<usize> = words.windows(2).enumerate().filter(|(_, pair)| pair[0].eq_ignore_ascii_case("call") && names.contains(&pair[1])).map(|(at, _)| at).collect();
+    let starts: Vec<usize> =
+        words.windows(2).enumerate().filter(|(_, pair)| pair[0].eq_ignore_ascii_case("call") && names.contains(&pair[1])).map(|(at, _)| at).collect();
     let mut prompted: Vec<ToolCall> = starts
         .iter()
         .enumerate()
