@@ -390,10 +390,9 @@ fn tools(value: Option<&Value>) -> Result<(Vec<ToolSpec>, bool), HttpError> {
             }
             Some(_) => return Err(invalid(&format!("{path}.type"), "must be a string")),
         }
-        if let Some(key) = object.keys().find(|key| !["type", "name", "description", "input_schema", "cache_control"].contains(&key.as_str())) {
-            if !ACCEPTED_TOOL_FIELDS.contains(&key.as_str()) {
-                return Err(invalid(&format!("{path}.{}", shown(key)), "Extra inputs are not permitted"));
-            }
+        let carried = ["type", "name", "description", "input_schema", "cache_control"];
+        if let Some(key) = object.keys().find(|key| !carried.contains(&key.as_str()) && !ACCEPTED_TOOL_FIELDS.contains(&key.as_str())) {
+            return Err(invalid(&format!("{path}.{}", shown(key)), "Extra inputs are not permitted"));
         }
         accepted_tool_fields(object, &path)?;
         let name = match object.get("name").and_then(Value::as_str) {
