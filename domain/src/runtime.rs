@@ -166,6 +166,11 @@ pub struct ConverseOptions {
     pub foundation_model: Option<String>,
     /// The service tier asked for (Converse `serviceTier`); `None` leaves Bedrock's default.
     pub service_tier: Option<ServiceTier>,
+    /// At most one tool call per turn (OpenAI's `parallel_tool_calls: false`): Claude is told
+    /// (Anthropic's `tool_choice.disable_parallel_tool_use`, in `additionalModelRequestFields`);
+    /// for other families the gateway keeps the first call of an answer.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub single_tool_call: bool,
     /// The guardrail the operator put on every call (Converse `guardrailConfig`).
     pub guardrail: Option<Guardrail>,
 }

@@ -22,6 +22,7 @@
 pub mod anthropic;
 mod api;
 mod auth;
+mod bedrock;
 mod body;
 mod call;
 mod embeddings;

@@ -103,7 +103,7 @@ async fn each_bad_field_gets_its_own_400_naming_it() {
         (json!({ "tools": [{ "name": "bad name", "input_schema": {} }] }), "tools.0.name"),
         (json!({ "tools": [{ "name": "f" }] }), "tools.0.input_schema"),
         (json!({ "tools": [tool.clone(), tool.clone()] }), "tools.1.name"),
-        (json!({ "tools": [{ "name": "f", "input_schema": {}, "strict": true }] }), "tools.0.strict"),
+        (json!({ "tools": [{ "name": "f", "input_schema": {}, "strict": "yes" }] }), "tools.0.strict"),
         (json!({ "tools": [tool.clone()], "tool_choice": { "type": "sometimes" } }), "tool_choice.type"),
         (json!({ "tools": [tool.clone()], "tool_choice": { "type": "tool", "name": "other" } }), "tool_choice.name"),
         (json!({ "tool_choice": { "type": "any" } }), "tool_choice"),

@@ -127,7 +127,7 @@ async fn refusals_are_openai_errors_naming_the_param() {
         (MODEL, json!({ "modalities": ["audio"] }), "modalities"),
         (MODEL, json!({ "store": true }), "store"),
         (MODEL, json!({ "top_k": 3 }), "top_k"),
-        (MODEL, json!({ "tools": tools(), "parallel_tool_calls": false }), "parallel_tool_calls"),
+        (MODEL, json!({ "tools": tools(), "parallel_tool_calls": "no" }), "parallel_tool_calls"),
         (MODEL, json!({ "tool_choice": "required" }), "tool_choice"),
         (MODEL, json!({ "response_format": { "type": "yaml" } }), "response_format.type"),
         (MODEL, json!({ "metadata": { "k": "semi;colon" } }), "metadata"),

@@ -190,7 +190,10 @@ pub(crate) fn converse_parts(request: &ConverseRequest) -> Result<SdkConversePar
         let choice = options.tool_choice.as_ref().map(tool_choice_to_sdk).transpose()?;
         Some(sdk::ToolConfiguration::builder().set_tools(Some(specs)).set_tool_choice(choice).build().map_err(|e| format_error(format!("tools: {e}")))?)
     };
-    let (additional_fields, output_config, request_metadata) = options_to_sdk(options, model, max_tokens)?;
+    let (mut additional_fields, output_config, request_metadata) = options_to_sdk(options, model, max_tokens)?;
+    if options.single_tool_call && !request.tools.is_empty() && is_claude(model) {
+        additional_fields = Some(with_single_tool_call(additional_fields, options.tool_choice.as_ref()));
+    }
     let service_tier = options.service_tier.map(service_tier_to_sdk).transpose()?;
     Ok(SdkConverseParts { system, messages, inference, tools, additional_fields, output_config, request_metadata, service_tier })
 }
@@ -205,6 +208,31 @@ fn sampling(model: &str, config: &InferenceConfig) -> (Option<f32>, Option<f32>)
         [("temperature", config.temperature.is_some()), ("top_p", config.top_p.is_some())].into_iter().filter_map(|(name, set)| set.then_some(name)).collect();
     tracing::info!(model, dropped = %named.join(", "), "the model takes no sampling parameters: left out of the call");
     (None, None)
+}
+
+/// Whether a Converse target is an Anthropic Claude model by its id (a bare id, a system
+/// profile, or an ARN naming either).
+fn is_claude(model_id: &str) -> bool {
+    model_id.contains("anthropic.claude")
+}
+
+/// Claude's own `tool_choice` with `disable_parallel_tool_use: true`, added to the
+/// `additionalModelRequestFields` (Bedrock passes them to the model as its native request
+/// fields; Anthropic's tool-use reference: at most one call with `auto`, exactly one with `any`
+/// or `tool`). Its type repeats the Converse `toolChoice`, which Claude takes as the same field.
+fn with_single_tool_call(fields: Option<Document>, choice: Option<&ToolChoice>) -> Document {
+    let mut tool_choice = match choice {
+        None | Some(ToolChoice::Auto) => serde_json::json!({ "type": "auto" }),
+        Some(ToolChoice::Any) => serde_json::json!({ "type": "any" }),
+        Some(ToolChoice::Tool(name)) => serde_json::json!({ "type": "tool", "name": name }),
+    };
+    tool_choice["disable_parallel_tool_use"] = serde_json::Value::Bool(true);
+    let mut object = match fields.as_ref().map(document_to_json) {
+        Some(serde_json::Value::Object(object)) => object,
+        _ => serde_json::Map::new(),
+    };
+    object.insert("tool_choice".into(), tool_choice);
+    json_to_document(&serde_json::Value::Object(object))
 }
 
 fn tool_choice_to_sdk(choice: &ToolChoice) -> Result<sdk::ToolChoice, ApiError> {
@@ -396,6 +424,7 @@ mod tests {
                 system_cache_points: vec![0],
                 tools_cache_point: true,
                 request_metadata: vec![("user".into(), "u1".into())],
+                single_tool_call: true,
                 foundation_model: None,
                 service_tier: Some(ServiceTier::Flex),
             },
@@ -410,7 +439,10 @@ mod tests {
         assert!(matches!(tools.tool_choice(), Some(sdk::ToolChoice::Tool(t)) if t.name() == "f"));
         assert_eq!(
             parts.additional_fields.as_ref().map(document_to_json),
-            Some(serde_json::json!({ "thinking": { "type": "enabled", "budget_tokens": 2048 } }))
+            Some(serde_json::json!({
+                "thinking": { "type": "enabled", "budget_tokens": 2048 },
+                "tool_choice": { "type": "tool", "name": "f", "disable_parallel_tool_use": true },
+            }))
         );
         let format = parts.output_config.and_then(|c| c.text_format().cloned()).expect("a text format");
         assert!(matches!(format.structure(), Some(sdk::OutputFormatStructure::JsonSchema(d)) if d.name() == Some("out")));
@@ -424,6 +456,7 @@ mod tests {
 
         // An application profile reasons (and samples) as the model the host looked up.
         let mut profile = request.clone();
+        profile.options.single_tool_call = false;
         profile.model_id = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123".into();
         profile.inference.temperature = Some(0.5);
         let cases = [
@@ -443,5 +476,13 @@ mod tests {
                 Err(part) => assert!(got.is_err_and(|e| e.message.contains(part)), "{model:?}"),
             }
         }
+
+        // Only Claude is told of a single tool call; Nova's answer is cut by the gateway.
+        refused.options.reasoning = None;
+        assert_eq!(converse_parts(&refused).expect("valid").additional_fields.as_ref().map(document_to_json), None);
+        let mut auto = request.clone();
+        (auto.options.reasoning, auto.options.tool_choice) = (None, None);
+        let fields = converse_parts(&auto).expect("valid").additional_fields.as_ref().map(document_to_json);
+        assert_eq!(fields, Some(serde_json::json!({ "tool_choice": { "type": "auto", "disable_parallel_tool_use": true } })));
     }
 }

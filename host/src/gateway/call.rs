@@ -15,6 +15,7 @@
 
 pub(super) mod models;
 pub(super) mod policy_chat;
+pub(in crate::gateway) mod single_call;
 pub(in crate::gateway) mod stream;
 mod upstream;
 
@@ -51,12 +52,41 @@ pub(super) trait ChatApi: Asked + Send + 'static {
     fn max_tokens(&self) -> Option<u32>;
     /// Whether `route` can serve this request (reasoning asked of a model without it: 400).
     fn check_route(&mut self, route: &Route) -> Result<(), HttpError>;
+    /// Lowers the max tokens asked to `limit`, the routed model's maximum, when more was asked
+    /// ([`clamp`]); what was asked and the limit, when it did.
+    fn clamp_max_tokens(&mut self, limit: u32) -> Option<Clamped>;
+    /// Whether at most one tool call per turn was asked for ([`single_call`]).
+    fn single_tool_call(&self) -> bool {
+        false
+    }
     /// Builds each attempt's upstream request (the fallback chain asks once per target).
     type Upstream: ApiUpstream;
     /// The upstream builder for a routing plan's route, and the render of its answer.
     fn into_upstream(self) -> (Self::Upstream, Self::Render);
     /// The request a 0.1.0 policy's `chat` takes, or a 400 naming what its contract lacks.
     fn into_policy_chat(self, config: &ConfigSource) -> Result<(ChatRequest, Self::Render), HttpError>;
+}
+
+/// A max tokens lowered to the routed model's maximum: what was asked, and the maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Clamped {
+    pub asked: u32,
+    pub limit: u32,
+}
+
+/// The response header naming a clamp: `openclaw-max-tokens-clamped: 128000->64000`.
+pub const MAX_TOKENS_CLAMPED_HEADER: &str = "openclaw-max-tokens-clamped";
+
+/// Lowers `asked` to `limit` when it is above: frameworks send the largest output their own
+/// tables give a model (128,000 for Claude Sonnet 4.6), above what Bedrock takes for it (64,000),
+/// and Bedrock refuses the call; the model cannot write more than its maximum anyway, so the
+/// answer is the same. Less than the maximum is left as asked.
+pub(super) fn clamp(asked: &mut u32, limit: u32) -> Option<Clamped> {
+    (*asked > limit).then(|| {
+        let clamped = Clamped { asked: *asked, limit };
+        *asked = limit;
+        clamped
+    })
 }
 
 /// An API's answer: whole, or its stream encoder.
@@ -88,6 +118,9 @@ pub(super) enum ErrorShape {
     OpenAi,
     /// `{"type": "error", "error": {"type", "message"}}` with Anthropic's statuses.
     Anthropic,
+    /// `{"message"}` with the exception's name in `x-amzn-ErrorType`, as the AWS SDKs read
+    /// Bedrock's errors ([`super::bedrock`]).
+    Bedrock,
 }
 
 impl ErrorShape {
@@ -105,6 +138,12 @@ impl ErrorShape {
                 }
                 response
             }
+            Self::Bedrock => {
+                let mut response = json_response(error.status, &super::bedrock::error_json(error));
+                let kind = hyper::header::HeaderValue::from_static(super::bedrock::error_type(error));
+                response.headers_mut().insert(super::bedrock::ERROR_TYPE_HEADER, kind);
+                response
+            }
         }
     }
 
@@ -113,6 +152,7 @@ impl ErrorShape {
         match self {
             Self::OpenAi => HttpError::unauthorized(),
             Self::Anthropic => super::anthropic::unauthorized(),
+            Self::Bedrock => super::bedrock::unauthorized(),
         }
     }
 
@@ -250,9 +290,14 @@ pub(super) async fn chat<R: ChatApi>(
     observation.serving(&serving);
     let stream = request.asked_stream();
     let lease;
+    let single_tool_call = request.single_tool_call();
+    let mut clamped = None;
     let (upstream, render) = if serving.policy().contract().plans() {
         let route = route(shared, &serving, request.model(), observation).await?;
         request.check_route(&route)?;
+        // The route's max tokens is the policy's figure for its model (known-models table,
+        // discovery): the largest output Bedrock takes for it.
+        clamped = request.clamp_max_tokens(route.max_tokens);
         let bedrock = bedrock(shared)?;
         let max_tokens = request.max_tokens();
         lease = super::keys::admit_route(shared, request.asked_model(), &route, u64::from(max_tokens.unwrap_or(route.max_tokens))).await?;
@@ -282,9 +327,12 @@ pub(super) async fn chat<R: ChatApi>(
         observation.decided(decision, true, started_chat.as_ref().err().map(error_class));
         (Source::Policy(Box::new(started_chat?)), render)
     };
-    let sending = Sending { shared, permit, lease, started, observation };
+    let sending = Sending { shared, permit, lease, started, observation, single_tool_call };
     let mut response = if stream { send_streamed(upstream, render, sending).await? } else { send_whole(upstream, render, sending).await? };
     set_policy_header(&mut response, serving.policy().info_line());
+    if let Some(Clamped { asked, limit }) = clamped {
+        set_headers(&mut response, vec![(MAX_TOKENS_CLAMPED_HEADER, format!("{asked}->{limit}"))]);
+    }
     Ok(response)
 }
 
@@ -296,12 +344,14 @@ struct Sending<'a> {
     lease: Option<Lease>,
     started: Instant,
     observation: &'a mut Observation,
+    /// One tool call per turn was asked for ([`single_call`]).
+    single_tool_call: bool,
 }
 
 /// Steps 3 and 4, answered whole.
 async fn send_whole<R: Render>(upstream: Source, render: R, sending: Sending<'_>) -> Result<Response<Body>, HttpError> {
-    let Sending { shared, permit, lease, started, observation } = sending;
-    let (target, response, usage) = match upstream {
+    let Sending { shared, permit, lease, started, observation, single_tool_call } = sending;
+    let (target, mut response, usage) = match upstream {
         Source::Routed { bedrock, route, mut build, timeout } => {
             let whole = call::call(bedrock.as_ref(), &route, timeout, build.as_mut()).await.map_err(|error| HttpError::from_api(&error))?;
             first_token(shared, observation, started);
@@ -347,7 +397,11 @@ async fn send_whole<R: Render>(upstream: Source, render: R, sending: Sending<'_>
         account_usage(shared, observation, &usage);
     }
     settle(lease, usage.as_ref()).await;
-    let headers = render.headers();
+    let mut headers = render.headers();
+    if single_call::cuts(single_tool_call, &target) {
+        single_call::first_call_only(&mut response);
+        headers.push((single_call::HEADER, single_call::FIRST_CALL_ONLY.to_string()));
+    }
     let mut answer = json_response(200, &render.whole(&target, response));
     set_headers(&mut answer, headers);
     Ok(answer)
@@ -376,22 +430,31 @@ fn set_headers(response: &mut Response<Body>, headers: Vec<(&'static str, String
 /// failure the call starts with (throttling after every fallback, a refused request, ...) keeps
 /// its own status; the rest is accounted by the stream's body as it goes ([`stream`]).
 async fn send_streamed<R: Render>(upstream: Source, render: R, sending: Sending<'_>) -> Result<Response<Body>, HttpError> {
-    let Sending { shared, permit, lease, started, observation } = sending;
+    let Sending { shared, permit, lease, started, observation, single_tool_call } = sending;
     let held = stream::Held { permit, lease };
+    let cut = |headers: &mut Vec<(&'static str, String)>, target: &str| {
+        let cuts = single_call::cuts(single_tool_call, target);
+        if cuts {
+            headers.push((single_call::HEADER, single_call::FIRST_CALL_ONLY.to_string()));
+        }
+        cuts
+    };
     let (mut response, headers) = match upstream {
         Source::Routed { bedrock, route, build, timeout } => {
             let mut stream = RoutedStream::start(bedrock, &route, timeout, build).await.map_err(|error| HttpError::from_api(&error))?;
             let first = stream.next().await.map_err(|error| HttpError::from_api(&error))?;
             observation.answered(stream.target(), stream.region());
-            let headers = render.headers();
-            let encoder = render.encoder(stream.target().to_string());
+            let mut headers = render.headers();
+            let cuts = cut(&mut headers, stream.target());
+            let encoder = single_call::FirstCall::new(render.encoder(stream.target().to_string()), cuts);
             (EventFrames::respond(shared, held, encoder, first, started, Routed(stream), observation.take()), headers)
         }
         Source::Policy(mut events) => {
             let target = events.target(shared).await?;
             let first = events.next(shared).await?.map(call::Delivery::Event);
-            let headers = render.headers();
-            let encoder = render.encoder(target);
+            let mut headers = render.headers();
+            let cuts = cut(&mut headers, &target);
+            let encoder = single_call::FirstCall::new(render.encoder(target), cuts);
             (EventFrames::respond(shared, held, encoder, first, started, (*events).with(Arc::clone(shared)), observation.take()), headers)
         }
     };

@@ -9,13 +9,21 @@
 use super::api::{Access, Api, Endpoint};
 use super::call::ErrorShape;
 use super::errors::HttpError;
-use super::{anthropic, embeddings, keys, models, openai, ops};
+use super::{anthropic, bedrock, embeddings, keys, models, openai, ops};
 use hyper::Method;
 use std::sync::LazyLock;
 
 /// Every client API the gateway serves, one line each.
-pub(super) static APIS: [&Api; 7] =
-    [&openai::chat::API, &openai::responses::API, &embeddings::API, &models::API, &anthropic::API, &ops::API, &keys::admin::API];
+pub(super) static APIS: [&Api; 8] = [
+    &openai::chat::API,
+    &openai::responses::API,
+    &embeddings::API,
+    &models::API,
+    &anthropic::API,
+    &bedrock::API,
+    &ops::API,
+    &keys::admin::API,
+];
 
 /// Where a request goes: an endpoint by its index in [`labels`], or the error to answer and the
 /// shape to answer it in.
@@ -71,7 +79,7 @@ pub(super) fn dispatch(path: &str, method: &Method, admin: bool) -> Dispatch {
 }
 
 /// The error shape for a path no endpoint takes: the API's whose prefix it is under, else
-/// OpenAI's (the gateway's first API).
+/// OpenAI's (the gateway's first API). Bedrock's `/model/` paths answer Bedrock-shaped.
 pub(super) fn shape_of(path: &str) -> ErrorShape {
     APIS.iter().find(|api| api.prefix.is_some_and(|prefix| path.starts_with(prefix))).map_or(ErrorShape::OpenAi, |api| api.shape)
 }
@@ -90,7 +98,7 @@ mod tests {
 
     #[test]
     fn each_request_finds_its_endpoint_or_its_apis_error() {
-        use ErrorShape::{Anthropic, OpenAi};
+        use ErrorShape::{Anthropic, Bedrock, OpenAi};
         let cases = [
             ("/v1/chat/completions", Method::POST, false, (Some("/v1/chat/completions"), 200, OpenAi)),
             ("/v1/chat/completions", Method::GET, false, (None, 405, OpenAi)),
@@ -119,6 +127,10 @@ mod tests {
             ("/v1/responses/resp_1", Method::DELETE, false, (Some("/v1/responses/{id} DELETE"), 200, OpenAi)),
             ("/v1/responses/resp_1/cancel", Method::POST, false, (None, 405, OpenAi)),
             ("/v1/responses/", Method::GET, false, (None, 404, OpenAi)),
+            // Bedrock's own paths: not served, answered as Bedrock answers (an AWS SDK reads it).
+            ("/model/amazon.nova-pro-v1:0/converse", Method::POST, false, (None, 404, Bedrock)),
+            ("/model/x/invoke-with-response-stream", Method::GET, false, (None, 404, Bedrock)),
+            ("/modelx", Method::POST, false, (None, 404, OpenAi)),
         ];
         for (path, method, admin, expected) in cases {
             assert_eq!(outcome(path, method.clone(), admin), expected, "{method} {path}");

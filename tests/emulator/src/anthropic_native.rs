@@ -250,6 +250,10 @@ fn as_converse(body: &Map<String, Value>) -> Value {
     if let Some(budget) = budget {
         converse["additionalModelRequestFields"] = json!({ "thinking": { "type": "enabled", "budget_tokens": budget } });
     }
+    // Claude's own `tool_choice` (its `disable_parallel_tool_use`) as Converse passes it.
+    if let Some(choice) = body.get("tool_choice").filter(|choice| choice.get("disable_parallel_tool_use").is_some()) {
+        converse["additionalModelRequestFields"]["tool_choice"] = choice.clone();
+    }
     converse
 }
 
@@ -307,10 +311,12 @@ fn thinking_block(reasoning: &Reasoning) -> Value {
 pub fn invoke(cache: &PromptCache, target: &InvocationTarget, body: &Value, guardrail: Option<Value>) -> Result<(Value, u64, u64), ApiError> {
     let answer = answer(cache, target, body, guardrail)?;
     let mut content: Vec<Value> = answer.reasoning.iter().map(thinking_block).collect();
-    content.push(match &answer.call {
-        Some(call) => json!({ "type": "tool_use", "id": call.id.replace("tooluse_", "toolu_bdrk_"), "name": call.name, "input": call.input }),
-        None => json!({ "type": "text", "text": answer.generation.text() }),
-    });
+    content.extend(
+        answer.calls.iter().map(|call| json!({ "type": "tool_use", "id": call.id.replace("tooluse_", "toolu_bdrk_"), "name": call.name, "input": call.input })),
+    );
+    if answer.calls.is_empty() {
+        content.push(json!({ "type": "text", "text": answer.generation.text() }));
+    }
     let mut message = json!({
         "id": message_id(), "type": "message", "role": "assistant", "model": model_name(target), "content": content,
         "stop_reason": stop_reason(&answer), "stop_sequence": null, "usage": usage(&answer),
@@ -341,16 +347,15 @@ pub fn invoke_stream(cache: &PromptCache, target: &InvocationTarget, body: &Valu
         block(&mut events, index, json!({ "type": "thinking", "thinking": "", "signature": "" }), deltas);
         index += 1;
     }
-    match &answer.call {
-        Some(call) => {
-            let deltas = call.input_fragments().into_iter().map(|fragment| json!({ "type": "input_json_delta", "partial_json": fragment })).collect();
-            let id = call.id.replace("tooluse_", "toolu_bdrk_");
-            block(&mut events, index, json!({ "type": "tool_use", "id": id, "name": call.name, "input": {} }), deltas);
-        }
-        None => {
-            let deltas = answer.generation.pieces.iter().map(|piece| json!({ "type": "text_delta", "text": piece })).collect();
-            block(&mut events, index, json!({ "type": "text", "text": "" }), deltas);
-        }
+    for call in &answer.calls {
+        let deltas = call.input_fragments().into_iter().map(|fragment| json!({ "type": "input_json_delta", "partial_json": fragment })).collect();
+        let id = call.id.replace("tooluse_", "toolu_bdrk_");
+        block(&mut events, index, json!({ "type": "tool_use", "id": id, "name": call.name, "input": {} }), deltas);
+        index += 1;
+    }
+    if answer.calls.is_empty() {
+        let deltas = answer.generation.pieces.iter().map(|piece| json!({ "type": "text_delta", "text": piece })).collect();
+        block(&mut events, index, json!({ "type": "text", "text": "" }), deltas);
     }
     let mut delta = json!({ "type": "message_delta", "delta": { "stop_reason": stop_reason(&answer), "stop_sequence": null }, "usage": { "output_tokens": answer.generation.output_tokens } });
     guardrail_action(&answer, &mut delta);

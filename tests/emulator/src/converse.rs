@@ -129,7 +129,8 @@ pub(crate) fn parse_converse(body: &Value, model: Option<&FoundationModel>, limi
 /// [`crate::anthropic_native`]).
 pub(crate) struct Answer {
     pub(crate) reasoning: Option<Reasoning>,
-    pub(crate) call: Option<ToolCall>,
+    /// The tool calls, in order (none: a text answer).
+    pub(crate) calls: Vec<ToolCall>,
     pub(crate) generation: Generation,
     pub(crate) cache: CacheUsage,
     /// The service tier asked for, which served ([`crate::tiers`]).
@@ -179,15 +180,15 @@ pub(crate) fn answer_body(cache: &PromptCache, target: &InvocationTarget, body: 
     let mode = reasoning::requested(body, &target.model_id, request.max_tokens)?;
     reasoning::check_history(body, &target.model_id, if optional_thinking { &reasoning::Mode::Off } else { &mode })?;
     let output_schema = schema::requested_schema(body, &target.model_id)?;
-    let call = tools::requested_call(body, &target.model_id)?;
+    let calls = tools::requested_calls(body, &target.model_id)?;
     let tokens = |element: &Value| block(element, model).map(|(_, t)| t).unwrap_or(0);
     let cache_usage = cache.account(body, &target.model_id, tokens)?;
     let input_tokens = request.input_tokens.saturating_sub(cache_usage.read + cache_usage.write);
     let echoed = tools::tool_result_text(body).unwrap_or(request.last_user_text);
     let reasoning = Reasoning::for_reply(&mode, &echoed);
     let reasoning_tokens = reasoning.as_ref().map(|r| count_tokens(&r.text)).unwrap_or(0);
-    let mut generation = if let Some(call) = &call {
-        let output_tokens = count_tokens(&call.input.to_string()).max(1);
+    let mut generation = if !calls.is_empty() {
+        let output_tokens = calls.iter().map(|call| count_tokens(&call.input.to_string()).max(1)).sum();
         Generation { pieces: Vec::new(), input_tokens, output_tokens, stop_reason: "tool_use" }
     } else if let Some(output_schema) = output_schema {
         let text = schema::minimal_instance(&output_schema).to_string();
@@ -200,19 +201,19 @@ pub(crate) fn answer_body(cache: &PromptCache, target: &InvocationTarget, body: 
     if let Some(trace) = guardrail.and_then(|guardrail| guardrail.intervention(&echoed)) {
         let text = guardrails::BLOCKED_MESSAGE;
         let generation = Generation { output_tokens: count_tokens(text), pieces: thirds(text), input_tokens, stop_reason: "guardrail_intervened" };
-        return Ok(Answer { reasoning: None, call: None, generation, cache: cache_usage, tier, guardrail: Some(trace) });
+        return Ok(Answer { reasoning: None, calls: Vec::new(), generation, cache: cache_usage, tier, guardrail: Some(trace) });
     }
-    Ok(Answer { reasoning, call, generation, cache: cache_usage, tier, guardrail: None })
+    Ok(Answer { reasoning, calls, generation, cache: cache_usage, tier, guardrail: None })
 }
 
 /// `POST /model/{id}/converse`.
 pub fn converse(cache: &PromptCache, target: &InvocationTarget, body: &[u8], started: Instant) -> Result<Reply, ApiError> {
     let answer = answer(cache, target, body)?;
     let mut content: Vec<Value> = answer.reasoning.iter().map(Reasoning::block).collect();
-    content.push(match &answer.call {
-        Some(call) => json!({ "toolUse": { "toolUseId": call.id, "name": call.name, "input": call.input } }),
-        None => json!({ "text": answer.generation.text() }),
-    });
+    content.extend(answer.calls.iter().map(|call| json!({ "toolUse": { "toolUseId": call.id, "name": call.name, "input": call.input } })));
+    if answer.calls.is_empty() {
+        content.push(json!({ "text": answer.generation.text() }));
+    }
     let mut reply = json!({
         "output": { "message": { "role": "assistant", "content": content } },
         "stopReason": answer.generation.stop_reason,
@@ -248,7 +249,11 @@ pub fn converse_stream(cache: &PromptCache, target: &InvocationTarget, body: &[u
         frames.push(eventstream::event_frame("contentBlockStop", json!({ "contentBlockIndex": index })));
         index += 1;
     }
-    if let Some(call) = &answer.call {
+    for (i, call) in answer.calls.iter().enumerate() {
+        if i > 0 {
+            frames.push(eventstream::event_frame("contentBlockStop", json!({ "contentBlockIndex": index })));
+            index += 1;
+        }
         let start = json!({ "contentBlockIndex": index, "start": { "toolUse": { "toolUseId": call.id, "name": call.name } } });
         frames.push(eventstream::event_frame("contentBlockStart", start));
         for fragment in call.input_fragments() {

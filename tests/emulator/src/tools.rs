@@ -4,7 +4,10 @@
 //!   (with `<name>` one of the tools) is answered with a `toolUse` block for that tool, input
 //!   `{"query": "<the words after the name>"}` (or, when the tool's schema requires exactly one
 //!   string property, that property: `{"input": ...}` for a freeform tool), stop reason
-//!   `tool_use`. Streamed, it is a
+//!   `tool_use`. Each further `call <name>` is a further call in the same answer (parallel
+//!   tool calls: `call a in Rome and call b now`), unless Claude is told to make one
+//!   (`tool_choice.disable_parallel_tool_use` in `additionalModelRequestFields`, as Bedrock
+//!   passes Anthropic's field; in Claude's own body on InvokeModel): then the first only. Streamed, it is a
 //!   `contentBlockStart` with `toolUse {toolUseId, name}`, `contentBlockDelta`s with
 //!   `toolUse {input}` fragments of the JSON text, and a `contentBlockStop`.
 //! - A last user message of tool results only is answered (as text) with `Echo:` and the
@@ -147,23 +150,50 @@ fn prompted_argument(body: &Value, name: &str) -> String {
     only_required.unwrap_or_else(|| "query".to_string())
 }
 
-/// The tool call a request asks for, if any (see the module documentation).
-pub fn requested_call(body: &Value, model_id: &str) -> Result<Option<ToolCall>, ApiError> {
+/// Whether the request tells Claude to make at most one tool call (Anthropic's
+/// `tool_choice.disable_parallel_tool_use`, which Bedrock takes for Claude in Converse's
+/// `additionalModelRequestFields` and in Claude's own body).
+fn single_call(body: &Value, model_id: &str) -> bool {
+    model_id.contains("anthropic.claude")
+        && body.pointer("/additionalModelRequestFields/tool_choice/disable_parallel_tool_use").and_then(Value::as_bool) == Some(true)
+}
+
+/// The tool calls a request asks for, in the prompt's order (see the module documentation).
+pub fn requested_calls(body: &Value, model_id: &str) -> Result<Vec<ToolCall>, ApiError> {
     let names = tool_names(body);
     if names.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let choice = choice(body, &names, model_id)?;
     let text: Vec<String> = last_user_blocks(body).iter().filter_map(|b| b.get("text")?.as_str().map(str::to_string)).collect();
     let text = text.join(" ");
     let words: Vec<&str> = text.split_whitespace().collect();
-    let prompted = words.windows(2).position(|pair| pair[0].eq_ignore_ascii_case("call") && names.contains(&pair[1])).map(|at| {
-        let name = words[at + 1].to_string();
-        let mut input = serde_json::Map::new();
-        input.insert(prompted_argument(body, &name), Value::String(words[at + 2..].join(" ")));
-        let input = Value::Object(input);
-        ToolCall { id: call_id(&name, &input, &text), name, input }
-    });
+    let starts: Vec<usize> =
+        words.windows(2).enumerate().filter(|(_, pair)| pair[0].eq_ignore_ascii_case("call") && names.contains(&pair[1])).map(|(at, _)| at).collect();
+    let mut prompted: Vec<ToolCall> = starts
+        .iter()
+        .enumerate()
+        .map(|(i, &at)| {
+            let name = words[at + 1].to_string();
+            let end = starts.get(i + 1).copied().unwrap_or(words.len());
+            let mut argument = &words[at + 2..end];
+            // `call a in Rome and call b now`: the joining word is not the first call's.
+            if starts.get(i + 1).is_some()
+                && let Some((last, rest)) = argument.split_last()
+                && last.eq_ignore_ascii_case("and")
+            {
+                argument = rest;
+            }
+            let mut input = serde_json::Map::new();
+            input.insert(prompted_argument(body, &name), Value::String(argument.join(" ")));
+            let input = Value::Object(input);
+            ToolCall { id: call_id(&name, &input, &format!("{text}\n{i}")), name, input }
+        })
+        .collect();
+    if let Some(first) = prompted.first_mut() {
+        // The first call's id as a single call's always was.
+        first.id = call_id(&first.name, &first.input, &text);
+    }
     let forced = |name: &str| {
         let schema = tool_specs(body).into_iter().find(|s| s.get("name").and_then(Value::as_str) == Some(name)).and_then(|s| s.get("inputSchema")?.get("json"));
         let input = match schema.map(crate::schema::minimal_instance) {
@@ -172,11 +202,20 @@ pub fn requested_call(body: &Value, model_id: &str) -> Result<Option<ToolCall>, 
         };
         ToolCall { id: call_id(name, &input, &text), name: name.to_string(), input }
     };
-    Ok(match choice {
+    let mut calls = match choice {
         Choice::Auto => prompted,
-        Choice::Any => Some(prompted.unwrap_or_else(|| forced(names[0]))),
-        Choice::Tool(name) => Some(prompted.filter(|call| call.name == name).unwrap_or_else(|| forced(&name))),
-    })
+        Choice::Any => vec![prompted.into_iter().next().unwrap_or_else(|| forced(names[0]))],
+        Choice::Tool(name) => vec![prompted.into_iter().find(|call| call.name == name).unwrap_or_else(|| forced(&name))],
+    };
+    if single_call(body, model_id) {
+        calls.truncate(1);
+    }
+    Ok(calls)
+}
+
+/// The first tool call a request asks for, if any.
+pub fn requested_call(body: &Value, model_id: &str) -> Result<Option<ToolCall>, ApiError> {
+    Ok(requested_calls(body, model_id)?.into_iter().next())
 }
 
 /// The text of the last user message's tool results, when it holds results and no text.
@@ -223,6 +262,32 @@ mod tests {
         assert_eq!(requested_call_nova(&body("please call get_weather", false)), Ok(None));
         assert_eq!(requested_call_nova(&body("call get_time", true)), Ok(None));
         assert_eq!(requested_call_nova(&body("get_weather please", true)), Ok(None));
+    }
+
+    #[test]
+    fn each_call_in_the_prompt_is_a_call_unless_claude_is_told_one() {
+        let calls = |text: &str, model: &str, told: bool| {
+            let mut body = body(text, true);
+            if told {
+                body["additionalModelRequestFields"] = json!({ "tool_choice": { "type": "auto", "disable_parallel_tool_use": true } });
+            }
+            requested_calls(&body, model).expect("valid").into_iter().map(|call| call.input["query"].clone()).collect::<Vec<_>>()
+        };
+        let two = "call get_weather in Rome and call get_weather in Paris";
+        let claude = "anthropic.claude-sonnet-4-6-20251001-v1:0";
+        let cases = [
+            (two, "amazon.nova-pro-v1:0", false, vec![json!("in Rome"), json!("in Paris")]),
+            // Only Claude takes Anthropic's field.
+            (two, "amazon.nova-pro-v1:0", true, vec![json!("in Rome"), json!("in Paris")]),
+            (two, claude, false, vec![json!("in Rome"), json!("in Paris")]),
+            (two, claude, true, vec![json!("in Rome")]),
+            ("call get_weather in Rome and more", claude, false, vec![json!("in Rome and more")]),
+        ];
+        for (text, model, told, expected) in cases {
+            assert_eq!(calls(text, model, told), expected, "{text} {model} {told}");
+        }
+        let both = requested_calls(&body(two, true), claude).expect("valid");
+        assert_ne!(both[0].id, both[1].id, "each call has its own id");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod claude_code;
 pub mod compress;
 pub mod examples;
+pub mod frameworks;
 pub mod module_graph;
 pub mod openclaw_client;
 pub mod otlp_collector;
@@ -326,7 +327,12 @@ pub fn python() -> String {
 /// `cargo test` output). Under [`REQUIRE_CLIENTS_VAR`]`=1` (CI) a missing client panics: a
 /// skipped check must not count as a pass there.
 pub fn python_with(test: &str, modules: &[&str]) -> Option<String> {
-    let python = python();
+    python_in(&python(), test, modules)
+}
+
+/// `python` when it can import every one of `modules` (see [`python_with`]).
+pub fn python_in(python: &str, test: &str, modules: &[&str]) -> Option<String> {
+    let python = python.to_string();
     let imports = format!("import {}", modules.join(", "));
     let why = match std::process::Command::new(&python).args(["-c", &imports]).output() {
         Ok(output) if output.status.success() => return Some(python),

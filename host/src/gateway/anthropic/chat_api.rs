@@ -11,7 +11,7 @@ use super::request::MessagesRequest;
 use super::{check_thinking, message_id, response};
 use crate::aws::model::{ApiError, ContentBlock, ConverseRequest, ConverseResponse, ErrorClass, InvokeResponse, ToolChoice};
 use crate::aws::model_id::foundation_model;
-use crate::gateway::call::{ApiUpstream, Asked, ChatApi, ConverseOnly, Relayed, Render, Step};
+use crate::gateway::call::{ApiUpstream, Asked, ChatApi, Clamped, ConverseOnly, Relayed, Render, Step};
 use crate::gateway::errors::HttpError;
 use crate::plan::Route;
 use crate::plan::call::Upstream;
@@ -39,6 +39,21 @@ impl ChatApi for MessagesRequest {
 
     fn max_tokens(&self) -> Option<u32> {
         self.native.fields().get("max_tokens").and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok())
+    }
+
+    fn clamp_max_tokens(&mut self, limit: u32) -> Option<Clamped> {
+        let mut asked = self.max_tokens()?;
+        let clamped = crate::gateway::call::clamp(&mut asked, limit)?;
+        self.native.set_max_tokens(limit);
+        if let Some(Ok(converse)) = &mut self.converse {
+            converse.inference.max_tokens = Some(limit);
+        }
+        Some(clamped)
+    }
+
+    /// `tool_choice.disable_parallel_tool_use` on the Converse path (Claude's own body says it).
+    fn single_tool_call(&self) -> bool {
+        self.native.fields().get("tool_choice").and_then(|choice| choice.get("disable_parallel_tool_use")) == Some(&Value::Bool(true))
     }
 
     /// A route to Claude (as far as its target's shape tells) takes the body natively; any

@@ -78,6 +78,7 @@ impl NativeBody {
     pub fn read(mut fields: Map<String, Value>, header_betas: &[String]) -> Result<Self, HttpError> {
         fields.remove("model");
         fields.remove("stream");
+        output_format_to_config(&mut fields)?;
         let mut betas: Vec<String> = Vec::new();
         let mut add = |name: String| {
             if !betas.contains(&name) {
@@ -111,6 +112,11 @@ impl NativeBody {
     /// The body's fields (without `model`, `stream` and `anthropic_beta`).
     pub fn fields(&self) -> &Map<String, Value> {
         &self.fields
+    }
+
+    /// Sets `max_tokens` (lowered to the routed model's maximum by the call layer).
+    pub fn set_max_tokens(&mut self, max_tokens: u32) {
+        self.fields.insert("max_tokens".into(), Value::from(max_tokens));
     }
 
     /// The InvokeModel request for an attempt on a model of `row`, and what the row dropped.
@@ -159,6 +165,20 @@ impl NativeBody {
         fields.fields.insert("max_tokens".into(), Value::from(budget.map_or(1, |budget| budget + 1)));
         fields.request(row, aim).0.body
     }
+}
+
+/// `output_format`, the structured-outputs beta's name for what the API now takes as
+/// `output_config.format` (LiteLLM and older SDKs still send it; Bedrock takes only the new
+/// name): moved there, unless `output_config.format` is given too (then that one stands).
+fn output_format_to_config(fields: &mut Map<String, Value>) -> Result<(), HttpError> {
+    let Some(format) = fields.remove("output_format").filter(|format| !format.is_null()) else { return Ok(()) };
+    let config = fields.entry("output_config").or_insert_with(|| Value::Object(Map::new()));
+    if config.is_null() {
+        *config = Value::Object(Map::new());
+    }
+    let Some(config) = config.as_object_mut() else { return Err(invalid("output_config", "must be an object")) };
+    config.entry("format").or_insert(format);
+    Ok(())
 }
 
 /// The betas of an `anthropic-beta` header: comma-separated, blanks skipped; `None` when a

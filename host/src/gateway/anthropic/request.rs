@@ -105,8 +105,8 @@ pub fn parse_request(body: Value, endpoint: Endpoint, timeout: Duration, header_
     // The gateway's own bounds hold whichever form the request takes (request_bounds.rs).
     request_bounds::check_chat(&object).map_err(|e| invalid(e.field, e.message))?;
     // Claude takes the body as it is: no translation unless a step needs one.
-    let converse = (!model.to_ascii_lowercase().contains("claude")).then(|| parse(&object, endpoint, timeout));
     let native = NativeBody::read(object, header_betas)?;
+    let converse = (!model.to_ascii_lowercase().contains("claude")).then(|| parse(native.fields(), endpoint, timeout));
     Ok(MessagesRequest { model, stream, native, converse, endpoint, timeout })
 }
 
@@ -138,7 +138,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("container", "code-execution containers are an Anthropic API feature Bedrock does not offer"),
     ("mcp_servers", "the MCP connector is an Anthropic API feature Bedrock does not offer"),
     ("context_management", "context management is an Anthropic API feature this gateway does not carry to Bedrock"),
-    ("output_format", "use `output_config.format` (structured outputs, carried to Converse's output format)"),
     ("inference_geo", "on Bedrock the geography is the model's route: name a geography's inference profile (us., eu., global., ...) as the model"),
     ("user_profile_id", "user profiles are an Anthropic account feature Bedrock does not have"),
     ("workspace_id", "workspaces are an Anthropic account feature Bedrock does not have"),
@@ -391,9 +390,11 @@ fn tools(value: Option<&Value>) -> Result<(Vec<ToolSpec>, bool), HttpError> {
             }
             Some(_) => return Err(invalid(&format!("{path}.type"), "must be a string")),
         }
-        if let Some(key) = object.keys().find(|key| !["type", "name", "description", "input_schema", "cache_control"].contains(&key.as_str())) {
+        let carried = ["type", "name", "description", "input_schema", "cache_control"];
+        if let Some(key) = object.keys().find(|key| !carried.contains(&key.as_str()) && !ACCEPTED_TOOL_FIELDS.contains(&key.as_str())) {
             return Err(invalid(&format!("{path}.{}", shown(key)), "Extra inputs are not permitted"));
         }
+        accepted_tool_fields(object, &path)?;
         let name = match object.get("name").and_then(Value::as_str) {
             Some(name) if !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') => name,
             Some(_) => return Err(invalid(&format!("{path}.name"), "must match ^[a-zA-Z0-9_-]{1,64}$")),
@@ -420,6 +421,39 @@ fn tools(value: Option<&Value>) -> Result<(Vec<ToolSpec>, bool), HttpError> {
     Ok((specs, cached))
 }
 
+/// Fields of a custom tool Anthropic's API takes that the Converse translation accepts and
+/// does not carry (docs/api-anthropic-messages.md, "Tool fields"): none changes which calls the
+/// model may make or what they hold. `eager_input_streaming` only changes how a call's input is
+/// streamed (Converse streams it in fragments regardless); `strict` asks Anthropic to validate
+/// the input against the schema the model is given anyway; `input_examples` are prompting hints;
+/// `defer_loading` defers a tool to Anthropic's tool search, which Bedrock has not, so the tool
+/// is simply offered; `allowed_callers` must let the model call the tool directly (`direct`),
+/// code execution being an Anthropic server tool.
+const ACCEPTED_TOOL_FIELDS: &[&str] = &["eager_input_streaming", "strict", "input_examples", "defer_loading", "allowed_callers"];
+
+/// The accepted tool fields checked for their types (a wrong type is the client's 400).
+fn accepted_tool_fields(object: &Map<String, Value>, path: &str) -> Result<(), HttpError> {
+    for key in ["eager_input_streaming", "strict", "defer_loading"] {
+        if object.get(key).is_some_and(|value| !value.is_boolean() && !value.is_null()) {
+            return Err(invalid(&format!("{path}.{key}"), "must be true or false"));
+        }
+    }
+    match object.get("input_examples") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(examples)) if examples.iter().all(Value::is_object) => {}
+        Some(_) => return Err(invalid(&format!("{path}.input_examples"), "must be a list of objects")),
+    }
+    match object.get("allowed_callers") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Array(callers)) if callers.iter().any(|caller| caller == "direct") => Ok(()),
+        Some(Value::Array(_)) => Err(invalid(
+            &format!("{path}.allowed_callers"),
+            "not supported: only code execution may call this tool, and code execution is an Anthropic server tool Bedrock does not run; include `direct`",
+        )),
+        Some(_) => Err(invalid(&format!("{path}.allowed_callers"), "must be a list")),
+    }
+}
+
 /// What `tool_choice` asks of Converse.
 enum Choice {
     /// A Converse tool choice (`None`: the model's default, auto).
@@ -428,8 +462,9 @@ enum Choice {
     NoTools,
 }
 
-/// `tool_choice`: `auto`, `any`, `tool {name}`, `none`. `disable_parallel_tool_use` is
-/// accepted and not enforced (Converse has no such switch; docs/api-anthropic-messages.md).
+/// `tool_choice`: `auto`, `any`, `tool {name}`, `none`. `disable_parallel_tool_use` has no
+/// Converse switch: the call layer keeps the answer's first tool call (`single_tool_call` in
+/// chat_api.rs; docs/api-anthropic-messages.md).
 fn tool_choice(value: Option<&Value>, tools: &[ToolSpec]) -> Result<Choice, HttpError> {
     let object = match value {
         None | Some(Value::Null) => return Ok(Choice::Model(None)),

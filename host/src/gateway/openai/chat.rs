@@ -5,7 +5,7 @@ use super::chunks::ChunkEncoder;
 use super::{Collected, Completion, parse_completion};
 use crate::aws::model::ConverseResponse;
 use crate::gateway::api::{Access, Api, Endpoint, Path};
-use crate::gateway::call::{self, Asked, ChatApi, ConverseOnly, ErrorShape, Render};
+use crate::gateway::call::{self, Asked, ChatApi, Clamped, ConverseOnly, ErrorShape, Render};
 use crate::gateway::errors::HttpError;
 use crate::gateway::{Reply, Shared};
 use crate::plan::Route;
@@ -61,6 +61,14 @@ impl ChatApi for Completion {
 
     fn max_tokens(&self) -> Option<u32> {
         self.request.max_tokens
+    }
+
+    fn clamp_max_tokens(&mut self, limit: u32) -> Option<Clamped> {
+        call::clamp(self.request.max_tokens.as_mut()?, limit)
+    }
+
+    fn single_tool_call(&self) -> bool {
+        self.options.single_tool_call
     }
 
     fn check_route(&mut self, route: &Route) -> Result<(), HttpError> {

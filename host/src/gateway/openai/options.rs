@@ -62,16 +62,15 @@ pub(super) fn tool_choice_with(
     Ok(choice)
 }
 
-/// `parallel_tool_calls`: true (or absent) is what Bedrock models do; false cannot be asked
-/// of Converse, so it is refused when there are tools to call.
-pub(super) fn parallel_tool_calls(value: Option<&Value>, has_tools: bool) -> Result<(), HttpError> {
+/// `parallel_tool_calls`: true (or absent) is what Bedrock models do; false asks for at most
+/// one tool call per turn, which `ConverseOptions::single_tool_call` carries: Claude is told,
+/// and for the other families the call layer keeps only the first call
+/// ([`crate::gateway::call::single_call`]).
+/// Both Chat Completions and the Responses API read it here.
+pub(super) fn single_tool_call(value: Option<&Value>, has_tools: bool) -> Result<bool, HttpError> {
     match value {
-        None | Some(Value::Null | Value::Bool(true)) => Ok(()),
-        Some(Value::Bool(false)) if !has_tools => Ok(()),
-        Some(Value::Bool(false)) => Err(HttpError::invalid(
-            "parallel_tool_calls",
-            "Bedrock's Converse cannot turn parallel tool calls off; omit `parallel_tool_calls` or set it to true",
-        )),
+        None | Some(Value::Null | Value::Bool(true)) => Ok(false),
+        Some(Value::Bool(false)) => Ok(has_tools),
         Some(_) => Err(HttpError::invalid("parallel_tool_calls", "`parallel_tool_calls` must be true or false")),
     }
 }

@@ -116,8 +116,8 @@ pub fn parse_completion(body: &Value, timeout: Duration, prompt_cache: PromptCac
     let (mut tools, tools_cached) = parse_tools(object.get("tools"))?;
     let names: Vec<String> = tools.iter().map(|t| t.name.clone()).collect();
     let choice = options::tool_choice(object.get("tool_choice"), &names)?;
-    options::parallel_tool_calls(object.get("parallel_tool_calls"), !tools.is_empty())?;
-    let mut options = ConverseOptions { system_cache_points, tools_cache_point: tools_cached, ..ConverseOptions::default() };
+    let single_tool_call = options::single_tool_call(object.get("parallel_tool_calls"), !tools.is_empty())?;
+    let mut options = ConverseOptions { system_cache_points, tools_cache_point: tools_cached, single_tool_call, ..ConverseOptions::default() };
     match choice {
         Choice::Auto => {}
         Choice::None if uses_tools => {}

@@ -22,7 +22,7 @@ pub(in crate::gateway) use stored::ResponsesState;
 use super::options::Choice;
 use crate::aws::model::{ContentBlock, ConverseRequest, ConverseResponse, InferenceConfig};
 use crate::gateway::api::{Access, Api, Endpoint, Path};
-use crate::gateway::call::{self, Asked, ChatApi, ConverseOnly, ErrorShape, Render};
+use crate::gateway::call::{self, Asked, ChatApi, Clamped, ConverseOnly, ErrorShape, Render};
 use crate::gateway::errors::HttpError;
 use crate::gateway::response_body::Body;
 use crate::gateway::{Reply, Shared, json_response};
@@ -209,6 +209,17 @@ impl ChatApi for Responses {
 
     fn max_tokens(&self) -> Option<u32> {
         self.parsed.max_output_tokens
+    }
+
+    fn clamp_max_tokens(&mut self, limit: u32) -> Option<Clamped> {
+        let clamped = call::clamp(self.parsed.max_output_tokens.as_mut()?, limit)?;
+        // The response object echoes what the call was made with.
+        self.parsed.meta.echo.insert("max_output_tokens".into(), json!(limit));
+        Some(clamped)
+    }
+
+    fn single_tool_call(&self) -> bool {
+        self.parsed.options.single_tool_call
     }
 
     fn check_route(&mut self, route: &Route) -> Result<(), HttpError> {

@@ -82,6 +82,8 @@ fn options_fields_map_to_converse_options() {
             ConverseOptions { tool_choice: Some(ToolChoice::Tool("get_weather".into())), ..Default::default() },
         ),
         (json!({ "tool_choice": "auto", "parallel_tool_calls": true }), ConverseOptions::default()),
+        // `with` lists a tool: one call per turn is asked of the model (or cut by the gateway).
+        (json!({ "parallel_tool_calls": false }), ConverseOptions { single_tool_call: true, ..Default::default() }),
         (json!({ "response_format": { "type": "text" } }), ConverseOptions::default()),
         (
             json!({ "response_format": { "type": "json_object" } }),
@@ -168,7 +170,6 @@ fn bad_fields_name_themselves() {
                 .unwrap_or_default(),
             "tool_choice",
         ),
-        (with(json!({ "parallel_tool_calls": false })), "parallel_tool_calls"),
         (with(json!({ "parallel_tool_calls": "no" })), "parallel_tool_calls"),
         (with(json!({ "response_format": "json" })), "response_format"),
         (with(json!({ "response_format": { "type": "xml" } })), "response_format.type"),

@@ -112,7 +112,7 @@ pub(super) fn parse(body: &Value, sealer: &Sealer) -> Result<Parsed, HttpError> 
 
     let tools = parse_tools(optional(object, "tools"))?;
     let choice = tool_choice(optional(object, "tool_choice"), &tools)?;
-    options::parallel_tool_calls(optional(object, "parallel_tool_calls"), !tools.specs.is_empty())?;
+    let single_tool_call = options::single_tool_call(optional(object, "parallel_tool_calls"), !tools.specs.is_empty())?;
     let mut conversation = Conversation::default();
     if let Some(instructions) = &instructions {
         conversation.system.push(instructions.clone());
@@ -131,7 +131,7 @@ pub(super) fn parse(body: &Value, sealer: &Sealer) -> Result<Parsed, HttpError> 
         }
     }
 
-    let mut options = ConverseOptions { output_schema: text_format(optional(object, "text"))?, ..ConverseOptions::default() };
+    let mut options = ConverseOptions { output_schema: text_format(optional(object, "text"))?, single_tool_call, ..ConverseOptions::default() };
     options.reasoning = reasoning(optional(object, "reasoning"))?;
     options.request_metadata = options::request_metadata(object)?;
     options.service_tier = service_tier;
