@@ -77,6 +77,7 @@ async fn invoke_model_and_its_stream() {
         content_type: "application/json".into(),
         accept: "application/json".into(),
         timeout: CALL_TIMEOUT,
+        guardrail: None,
     };
     let response = bedrock.invoke_model(request.clone()).await.expect("invoke");
     assert_eq!(response.content_type, "application/json");

@@ -9,7 +9,7 @@ use aws_sdk_bedrockruntime::types::{
 use super::Bedrock;
 use super::convert::{self, SdkConverseParts};
 use super::deadline::{Deadline, DeadlineStream};
-use super::model::{ApiError, ConverseRequest, ConverseResponse, ErrorClass, Guardrail, StreamEvent};
+use super::model::{ApiError, ConverseRequest, ConverseResponse, Guardrail, StreamEvent};
 
 /// A ConverseStream response in progress: events in the order Bedrock sent them.
 pub struct ConverseEventStream {
@@ -67,7 +67,7 @@ impl Bedrock {
             .set_output_config(output_config)
             .set_request_metadata(request_metadata)
             .set_service_tier(service_tier)
-            .set_guardrail_config(request.options.guardrail.as_ref().map(guardrail_config).transpose()?)
+            .set_guardrail_config(request.options.guardrail.as_ref().map(guardrail_config))
             .send();
         let output = deadline.send(call, self.secrets()).await?;
         if let Some(trace) = output.trace().and_then(|trace| trace.guardrail()) {
@@ -103,7 +103,7 @@ impl Bedrock {
             .set_output_config(output_config)
             .set_request_metadata(request_metadata)
             .set_service_tier(service_tier)
-            .set_guardrail_config(request.options.guardrail.as_ref().map(guardrail_stream_config).transpose()?)
+            .set_guardrail_config(request.options.guardrail.as_ref().map(guardrail_stream_config))
             .send();
         let output = deadline.send(call, self.secrets()).await?;
         Ok(ConverseEventStream { events: DeadlineStream::new(output.stream, deadline, self.secrets(), stream_error_code) })
@@ -114,30 +114,24 @@ fn guardrail_trace(guardrail: &Guardrail) -> GuardrailTrace {
     if guardrail.trace { GuardrailTrace::Enabled } else { GuardrailTrace::Disabled }
 }
 
-fn guardrail_error(error: impl std::fmt::Display) -> ApiError {
-    super::errors::api_error(ErrorClass::Format, None, format!("guardrail: {error}"), None)
-}
-
 /// Converse's `guardrailConfig`.
-fn guardrail_config(guardrail: &Guardrail) -> Result<GuardrailConfiguration, ApiError> {
+fn guardrail_config(guardrail: &Guardrail) -> GuardrailConfiguration {
     GuardrailConfiguration::builder()
         .guardrail_identifier(&guardrail.identifier)
         .guardrail_version(&guardrail.version)
         .trace(guardrail_trace(guardrail))
         .build()
-        .map_err(guardrail_error)
 }
 
 /// ConverseStream's `guardrailConfig`: the stream's text is checked as it is generated
 /// (`sync`: each chunk is assessed before it is sent, so nothing blocked reaches the client).
-fn guardrail_stream_config(guardrail: &Guardrail) -> Result<GuardrailStreamConfiguration, ApiError> {
+fn guardrail_stream_config(guardrail: &Guardrail) -> GuardrailStreamConfiguration {
     GuardrailStreamConfiguration::builder()
         .guardrail_identifier(&guardrail.identifier)
         .guardrail_version(&guardrail.version)
         .trace(guardrail_trace(guardrail))
         .stream_processing_mode(GuardrailStreamProcessingMode::Sync)
         .build()
-        .map_err(guardrail_error)
 }
 
 /// The guardrail's decision, in the log: which guardrail, the stop reason and Bedrock's reason

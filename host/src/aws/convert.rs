@@ -427,6 +427,7 @@ mod tests {
                 single_tool_call: true,
                 foundation_model: None,
                 service_tier: Some(ServiceTier::Flex),
+                ..ConverseOptions::default()
             },
         };
         let parts = converse_parts(&request).expect("valid");

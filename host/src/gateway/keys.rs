@@ -269,6 +269,8 @@ impl Keyed {
                     set(format!("anthropic-ratelimit-{kind}-remaining"), rate.remaining.to_string());
                     set(format!("anthropic-ratelimit-{kind}-reset"), crate::keys::time::rfc3339((crate::keys::time::now_ms() + rate.reset_ms).div_ceil(1000)));
                 }
+                // Bedrock's API has no rate-limit headers (`retry-after` below only).
+                ErrorShape::Bedrock => {}
             }
         }
         if let Some(ms) = retry_after_ms {
@@ -329,7 +331,7 @@ fn refused(keyed: &Keyed, refusal: &Refusal) -> HttpError {
                 usd(*worst)
             );
             match keyed.shape {
-                ErrorShape::OpenAi => HttpError::new(429, "insufficient_quota", message).with_code("insufficient_quota"),
+                ErrorShape::OpenAi | ErrorShape::Bedrock => HttpError::new(429, "insufficient_quota", message).with_code("insufficient_quota"),
                 ErrorShape::Anthropic => HttpError::new(402, "billing_error", message).with_code("billing_error"),
             }
         }

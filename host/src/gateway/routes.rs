@@ -14,16 +14,8 @@ use hyper::Method;
 use std::sync::LazyLock;
 
 /// Every client API the gateway serves, one line each.
-pub(super) static APIS: [&Api; 8] = [
-    &openai::chat::API,
-    &openai::responses::API,
-    &embeddings::API,
-    &models::API,
-    &anthropic::API,
-    &bedrock::API,
-    &ops::API,
-    &keys::admin::API,
-];
+pub(super) static APIS: [&Api; 8] =
+    [&openai::chat::API, &openai::responses::API, &embeddings::API, &models::API, &anthropic::API, &bedrock::API, &ops::API, &keys::admin::API];
 
 /// Where a request goes: an endpoint by its index in [`labels`], or the error to answer and the
 /// shape to answer it in.
