@@ -198,7 +198,15 @@ async fn the_operators_guardrail_is_on_every_call_and_its_intervention_is_a_refu
             let in_body = sent["guardrailConfig"]["guardrailIdentifier"] == "gr1a2b3c4d5e" && sent["guardrailConfig"]["guardrailVersion"] == "3";
             let in_headers = call.guardrail.as_deref() == Some("gr1a2b3c4d5e:3");
             assert!(in_body || in_headers, "{path} {model}: no guardrail sent: {sent}");
-            let answer = if stream && path != "/v1/responses" { response.body.clone() } else { response.json().to_string() };
+            // A stream's text: OpenAI's content deltas or Anthropic's text deltas, joined.
+            let answer = if stream {
+                let data = response.body.lines().filter_map(|line| line.strip_prefix("data: "));
+                let events: Vec<Value> = data.filter_map(|e| serde_json::from_str(e).ok()).collect();
+                let piece = |event: &Value| event["choices"][0]["delta"]["content"].as_str().or(event["delta"]["text"].as_str()).map(str::to_string);
+                events.iter().filter_map(piece).collect::<String>()
+            } else {
+                response.json().to_string()
+            };
             assert_eq!(answer.contains(BLOCKED_MESSAGE), intervened, "{path} {model} {stream} {text}: {answer}");
             if intervened && !stream {
                 let stop = match path {
