@@ -12,6 +12,7 @@ from langchain_core.messages import HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
+from case_table import run
 
 base_url, key, openai_model, anthropic_model = sys.argv[1:5]
 
@@ -52,16 +53,6 @@ def cases(model):
         "tools": lambda: tool_round_trip(model),
         "structured": lambda: model.with_structured_output(City).invoke("name a city").model_dump(),
     }
-
-
-def run(table):
-    out = {}
-    for name, case in table.items():
-        try:
-            out[name] = case()
-        except Exception as error:  # a failing case is reported, not fatal: the table shows all
-            out[name] = {"error": f"{type(error).__name__}: {error}"[:400]}
-    return out
 
 
 # The documented way to point each at an OpenAI- or Anthropic-compatible server: `base_url`.

@@ -13,6 +13,7 @@ import sys
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 import litellm  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
+from case_table import run  # noqa: E402
 
 base_url, key, openai_model, anthropic_model = sys.argv[1:5]
 
@@ -43,16 +44,6 @@ def cases(complete):
         "tools": lambda: tools(complete),
         "structured": lambda: City.model_validate_json(complete(messages=ask("name a city"), response_format=City).choices[0].message.content).model_dump(),
     }
-
-
-def run(table):
-    out = {}
-    for name, case in table.items():
-        try:
-            out[name] = case()
-        except Exception as error:  # a failing case is reported, not fatal: the table shows all
-            out[name] = {"error": f"{type(error).__name__}: {error}"[:400]}
-    return out
 
 
 def client(model, api_base):

@@ -13,6 +13,7 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 from llama_index.llms.openai_like import OpenAILike
 from pydantic import BaseModel
+from case_table import run
 
 base_url, key, model = sys.argv[1:4]
 
@@ -37,16 +38,6 @@ def tools(llm):
         messages.append(ChatMessage(role="tool", content=get_weather(**call.tool_kwargs), additional_kwargs={"tool_call_id": call.tool_id, "name": call.tool_name}))
     answer = llm.chat_with_tools([tool], chat_history=messages)
     return [[[call.tool_name, call.tool_kwargs] for call in calls], answer.message.content]
-
-
-def run(table):
-    out = {}
-    for name, case in table.items():
-        try:
-            out[name] = case()
-        except Exception as error:  # a failing case is reported, not fatal: the table shows all
-            out[name] = {"error": f"{type(error).__name__}: {error}"[:400]}
-    return out
 
 
 llm = OpenAILike(model=model, api_base=f"{base_url}/v1", api_key=key, is_chat_model=True, is_function_calling_model=True, max_retries=0)

@@ -15,6 +15,7 @@ from pydantic_ai.models.anthropic import AnthropicModel
 from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
 from pydantic_ai.providers.anthropic import AnthropicProvider
 from pydantic_ai.providers.openai import OpenAIProvider
+from case_table import run
 
 base_url, key, openai_model, anthropic_model = sys.argv[1:5]
 
@@ -47,16 +48,6 @@ def cases(model):
         "tools": lambda: tools(model),
         "structured": lambda: Agent(model, output_type=City).run_sync("name a city").output.model_dump(),
     }
-
-
-def run(table):
-    out = {}
-    for name, case in table.items():
-        try:
-            out[name] = case()
-        except Exception as error:  # a failing case is reported, not fatal: the table shows all
-            out[name] = {"error": f"{type(error).__name__}: {error}"[:400]}
-    return out
 
 
 # The documented way to point each at a compatible server: the provider's `base_url`.

@@ -191,7 +191,7 @@ pub(crate) fn converse_parts(request: &ConverseRequest) -> Result<SdkConversePar
         Some(sdk::ToolConfiguration::builder().set_tools(Some(specs)).set_tool_choice(choice).build().map_err(|e| format_error(format!("tools: {e}")))?)
     };
     let (mut additional_fields, output_config, request_metadata) = options_to_sdk(options, model, max_tokens)?;
-    if options.single_tool_call && !request.tools.is_empty() && is_claude(model) {
+    if options.single_tool_call && !request.tools.is_empty() && super::model_id::is_claude(model) {
         additional_fields = Some(with_single_tool_call(additional_fields, options.tool_choice.as_ref()));
     }
     let service_tier = options.service_tier.map(service_tier_to_sdk).transpose()?;
@@ -208,12 +208,6 @@ fn sampling(model: &str, config: &InferenceConfig) -> (Option<f32>, Option<f32>)
         [("temperature", config.temperature.is_some()), ("top_p", config.top_p.is_some())].into_iter().filter_map(|(name, set)| set.then_some(name)).collect();
     tracing::info!(model, dropped = %named.join(", "), "the model takes no sampling parameters: left out of the call");
     (None, None)
-}
-
-/// Whether a Converse target is an Anthropic Claude model by its id (a bare id, a system
-/// profile, or an ARN naming either).
-fn is_claude(model_id: &str) -> bool {
-    model_id.contains("anthropic.claude")
 }
 
 /// Claude's own `tool_choice` with `disable_parallel_tool_use: true`, added to the

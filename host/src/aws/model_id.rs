@@ -27,6 +27,12 @@ pub fn foundation_model(target: &str) -> Option<&str> {
     Some(without_geography(target))
 }
 
+/// Whether a target runs Anthropic's Claude, by its id's shape (an application profile's ARN
+/// names no model: not Claude until its model is looked up).
+pub fn is_claude(target: &str) -> bool {
+    foundation_model(target).is_some_and(|model| model.starts_with("anthropic.claude"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,6 +51,7 @@ mod tests {
         ];
         for (target, model) in cases {
             assert_eq!(foundation_model(target), model, "{target}");
+            assert_eq!(is_claude(target), model.is_some_and(|m| m.starts_with("anthropic.claude")), "{target}");
         }
     }
 }

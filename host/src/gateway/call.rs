@@ -232,7 +232,7 @@ pub(super) async fn admit_and_route(
         return Err(no_plan());
     }
     let route = route(shared, &serving, Some(model), observation).await?;
-    let lease = super::keys::admit_route(shared, model, &route, 0).await?;
+    let lease = super::keys::admit(shared, model, &route.target, &route.fallbacks, 0).await?;
     Ok((Held { _permit: permit, _lease: lease }, route))
 }
 
@@ -302,7 +302,7 @@ pub(super) async fn chat<R: ChatApi>(
         clamped = request.clamp_max_tokens(route.max_tokens);
         let bedrock = bedrock(shared)?;
         let max_tokens = request.max_tokens();
-        lease = super::keys::admit_route(shared, request.asked_model(), &route, u64::from(max_tokens.unwrap_or(route.max_tokens))).await?;
+        lease = super::keys::admit(shared, request.asked_model(), &route.target, &route.fallbacks, u64::from(max_tokens.unwrap_or(route.max_tokens))).await?;
         let (api, render) = request.into_upstream();
         // Every request depends on the model its target runs (the Claude body, reasoning,
         // sampling): application profiles are looked up (targets named by shape cost nothing).
@@ -321,7 +321,7 @@ pub(super) async fn chat<R: ChatApi>(
             ));
         }
         let asked = request.asked_model().to_string();
-        lease = super::keys::admit(shared, &asked, &asked, Vec::new(), request.max_tokens().map_or(POLICY_MAX_OUTPUT, u64::from)).await?;
+        lease = super::keys::admit(shared, &asked, &asked, &[], request.max_tokens().map_or(POLICY_MAX_OUTPUT, u64::from)).await?;
         let (chat, render) = request.into_policy_chat(serving.config())?;
         // The policy decides inside its `chat`: the decision's span covers starting that call.
         let decision = observation.deciding();

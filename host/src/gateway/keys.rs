@@ -16,6 +16,7 @@ use crate::aws::model::Usage;
 use crate::keys::limiter::{Ask, Grant, Limiter, Rates, Refusal};
 use crate::keys::prices::usd;
 use crate::keys::{Entry, TOKEN_PREFIX};
+use crate::plan::FallbackStep;
 use crate::telemetry::request::Observation;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
@@ -199,18 +200,13 @@ impl Drop for Lease {
     }
 }
 
-/// Admits a keyed request on `route`, asking at most `max_output` tokens.
-pub(super) async fn admit_route(shared: &Shared, asked_model: &str, route: &crate::plan::Route, max_output: u64) -> Result<Option<Lease>, HttpError> {
-    let fallbacks = route.fallbacks.iter().map(|step| step.target.clone()).collect();
-    admit(shared, asked_model, &route.target, fallbacks, max_output).await
-}
-
-/// Admits a keyed request for `target` (the route's model; `fallbacks` its fallback chain's)
+/// Admits a keyed request for `target` (the route's model; `fallbacks` its fallback chain)
 /// asking at most `max_output` tokens: `None` when the request has no virtual key, else its
-/// lease or the API's refusal.
-pub(super) async fn admit(shared: &Shared, asked_model: &str, target: &str, fallbacks: Vec<String>, max_output: u64) -> Result<Option<Lease>, HttpError> {
+/// lease or the API's refusal. Nothing is copied for a request without a key.
+pub(super) async fn admit(shared: &Shared, asked_model: &str, target: &str, fallbacks: &[FallbackStep], max_output: u64) -> Result<Option<Lease>, HttpError> {
     let Ok(keyed) = REQUEST.try_with(Arc::clone) else { return Ok(None) };
     let Some(limiter) = shared.keys.clone() else { return Ok(None) };
+    let fallbacks = fallbacks.iter().map(|step| step.target.clone()).collect();
     let body_bytes = keyed.body_bytes.load(std::sync::atomic::Ordering::Relaxed);
     let input_tokens = if body_bytes == u64::MAX { shared.max_body_bytes as u64 } else { body_bytes };
     let ask = Ask {

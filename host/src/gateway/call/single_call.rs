@@ -20,7 +20,7 @@ pub const FIRST_CALL_ONLY: &str = "first-call-only";
 /// is not Claude (which is told). An application profile's ARN names no family: cut, which is
 /// harmless for a Claude that was told.
 pub(in crate::gateway) fn cuts(asked: bool, target: &str) -> bool {
-    asked && !target.contains("anthropic.claude")
+    asked && !crate::aws::model_id::is_claude(target)
 }
 
 /// A whole answer cut to its first tool call (text and reasoning kept).
